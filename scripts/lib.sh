@@ -1,0 +1,126 @@
+# Shared helpers of scripts/run.sh and scripts/test.sh. Source it, don't run it.
+#
+# Configuration (environment variables, all optional):
+#   PYTHON           interpreter to use (default: ./.venv/bin/python if present, else python3)
+#   PGHOST, PGPORT   PostgreSQL server (default 127.0.0.1:5432); when nothing answers there,
+#                    a project-local cluster is started under .build/pgdata on SAC_LOCAL_PGPORT
+#   PGUSER           database role (default: the current OS user)
+#   PGPASSWORD       its password, if the server asks for one
+#   SAC_LOCAL_PGPORT port of the project-local cluster (default 55432)
+#   SAC_SKIP_PIP=1   do not pip-install requirements.txt (offline machines)
+
+set -euo pipefail
+
+ADDON=sale_amazon_connector
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="$ROOT/.build"
+ADDONS_DIR="$BUILD/addons"
+ADDON_LINK="$ADDONS_DIR/$ADDON"
+mkdir -p "$BUILD" "$ADDONS_DIR"
+
+log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+
+# --- Python -------------------------------------------------------------------
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
+fi
+export PYTHON
+
+install_requirements() {
+  if [ "${SAC_SKIP_PIP:-0}" = 1 ]; then return 0; fi
+  log "installing Python requirements into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" >&2
+}
+
+odoo_version() {
+  # Prints the Odoo series when an Odoo 18 is importable, nothing otherwise.
+  "$PYTHON" - <<'PY' 2>/dev/null || true
+import odoo.release as r
+if r.version_info[0] == 18:
+    print(r.serie)
+PY
+}
+
+# Odoo only loads an addon from a folder carrying its technical name: link the checkout
+# under that name, whatever the clone's folder is called.
+link_addon() {
+  if [ "$(readlink "$ADDON_LINK" 2>/dev/null)" != "$ROOT" ]; then
+    rm -f "$ADDON_LINK"
+    ln -s "$ROOT" "$ADDON_LINK"
+  fi
+}
+
+# --- PostgreSQL -----------------------------------------------------------------
+PGHOST="${PGHOST:-127.0.0.1}"
+PGPORT="${PGPORT:-5432}"
+PGUSER="${PGUSER:-$(id -un)}"
+export PGHOST PGPORT PGUSER
+LOCAL_PGDATA="$BUILD/pgdata"
+LOCAL_PG_STARTED=0
+
+pg_answers() { pg_isready -q -h "$PGHOST" -p "$PGPORT" >/dev/null 2>&1; }
+
+pg_bin() {
+  # initdb/pg_ctl are often outside PATH on Debian (/usr/lib/postgresql/N/bin).
+  local tool="$1"
+  if command -v "$tool" >/dev/null 2>&1; then command -v "$tool"; return; fi
+  local candidate
+  candidate="$(ls -d /usr/lib/postgresql/*/bin/"$tool" 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$candidate" ] || { log "PostgreSQL's $tool is not installed"; return 1; }
+  echo "$candidate"
+}
+
+# initdb and the server refuse to run as root: use the postgres OS user then.
+as_pg_owner() {
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || { log "running as root and no 'postgres' OS user to own a local cluster"; return 1; }
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+ensure_postgres() {
+  if pg_answers; then
+    log "using PostgreSQL at $PGHOST:$PGPORT as $PGUSER"
+    return 0
+  fi
+  local initdb pg_ctl
+  initdb="$(pg_bin initdb)"
+  pg_ctl="$(pg_bin pg_ctl)"
+  PGHOST=127.0.0.1
+  PGPORT="${SAC_LOCAL_PGPORT:-55432}"
+  export PGHOST PGPORT
+  if [ ! -s "$LOCAL_PGDATA/PG_VERSION" ]; then
+    log "no PostgreSQL answers; creating a project-local cluster in $LOCAL_PGDATA"
+    mkdir -p "$LOCAL_PGDATA"
+    [ "$(id -u)" != 0 ] || chown postgres "$LOCAL_PGDATA"
+    as_pg_owner "$initdb" -D "$LOCAL_PGDATA" -U "$PGUSER" --auth=trust -E UTF8 >"$BUILD/initdb.log"
+  fi
+  if ! pg_answers; then
+    log "starting the project-local PostgreSQL on $PGHOST:$PGPORT"
+    as_pg_owner "$pg_ctl" -D "$LOCAL_PGDATA" -l "$LOCAL_PGDATA/server.log" -w \
+      -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $LOCAL_PGDATA" start >/dev/null
+    LOCAL_PG_STARTED=1
+  fi
+}
+
+stop_local_postgres() {
+  if [ "$LOCAL_PG_STARTED" = 1 ]; then
+    log "stopping the project-local PostgreSQL"
+    as_pg_owner "$(pg_bin pg_ctl)" -D "$LOCAL_PGDATA" -m fast -w stop >/dev/null || true
+    LOCAL_PG_STARTED=0
+  fi
+}
+
+odoo_db_args() {
+  printf '%s\n' "--db_host=$PGHOST" "--db_port=$PGPORT" "--db_user=$PGUSER"
+  if [ -n "${PGPASSWORD:-}" ]; then printf '%s\n' "--db_password=$PGPASSWORD"; fi
+}
+
+# Runs Odoo with the addon on its path and the configured database server.
+odoo_cmd() {
+  local db_args=()
+  mapfile -t db_args < <(odoo_db_args)
+  "$PYTHON" -m odoo --addons-path="$ADDONS_DIR" "${db_args[@]}" "$@"
+}
