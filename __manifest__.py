@@ -24,6 +24,4 @@
         "views/amazon_offer_views.xml",
         "views/amazon_menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }
