@@ -8,9 +8,7 @@ class AmazonOffer(models.Model):
     _description = "Amazon Offer"
     _order = "sku"
 
-    account_id = fields.Many2one(
-        "amazon.account", required=True, ondelete="cascade", index=True
-    )
+    account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="account_id.company_id", store=True)
     marketplace_id = fields.Many2one("amazon.marketplace")
     product_id = fields.Many2one("product.product", required=True, index=True)

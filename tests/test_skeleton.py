@@ -18,15 +18,9 @@ class TestSkeleton(TransactionCase):
             {
                 "name": "Sam Salesman",
                 "login": "sam.salesman",
-                "groups_id": [
-                    (6, 0, [self.env.ref("sales_team.group_sale_salesman").id])
-                ],
+                "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id])],
             }
         )
         account = self.env["amazon.account"].create({"name": "EU account"})
-        self.assertEqual(
-            account.with_user(salesman).read(["name"])[0]["name"], "EU account"
-        )
-        self.assertFalse(
-            self.env["amazon.account"].with_user(salesman).has_access("write")
-        )
+        self.assertEqual(account.with_user(salesman).read(["name"])[0]["name"], "EU account")
+        self.assertFalse(self.env["amazon.account"].with_user(salesman).has_access("write"))

@@ -82,9 +82,5 @@ def test_upgrade_then_uninstall_are_clean():
         timeout=900,
     )
     assert bad_lines(uninstall_log.read_text()) == []
-    assert psql(f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'") == (
-        "uninstalled"
-    )
-    assert (
-        psql("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'amazon\\_%'") == "0"
-    )
+    assert psql(f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'") == ("uninstalled")
+    assert psql("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'amazon\\_%'") == "0"

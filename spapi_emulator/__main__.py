@@ -1,0 +1,73 @@
+"""Run the emulator: python -m spapi_emulator --port 8000 --seed demo"""
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+
+from .seed import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SELLER_ID,
+    load_seed_file,
+    seed_demo,
+)
+from .server import Emulator
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m spapi_emulator", description="A local Amazon SP-API emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--seed",
+        default="demo",
+        help="'demo' (a seller with a few hundred orders), 'none', or a JSON seed file",
+    )
+    parser.add_argument("--orders", type=int, default=300, help="orders of the demo seed")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="multiplies Amazon's rate limits (tests use large values)",
+    )
+    parser.add_argument("--no-rate-limits", action="store_true")
+    args = parser.parse_args(argv)
+
+    emulator = Emulator(
+        host=args.host,
+        port=args.port,
+        speed=args.speed,
+        rate_limits=not args.no_rate_limits,
+    )
+    if args.seed == "demo":
+        seed_demo(emulator.store, order_count=args.orders)
+    elif args.seed != "none":
+        load_seed_file(emulator.store, args.seed)
+    emulator.start()
+    print(f"SP-API emulator listening on {emulator.url}", flush=True)
+    print(
+        f"  {len(emulator.store.sellers)} seller(s), {len(emulator.store.orders)} order(s), "
+        f"{len(emulator.store.listings)} listing(s)",
+        flush=True,
+    )
+    if args.seed == "demo":
+        print(
+            f"  demo app: client id {DEMO_CLIENT_ID}, client secret {DEMO_CLIENT_SECRET}\n"
+            f"  demo seller {DEMO_SELLER_ID}, refresh token {DEMO_REFRESH_TOKEN}",
+            flush=True,
+        )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

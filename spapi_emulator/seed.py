@@ -1,0 +1,187 @@
+"""Seeding: the demo data set and JSON seed files.
+
+A seed file is JSON:
+
+    {
+      "apps": [{"client_id": "...", "client_secret": "...", "redirect_uris": ["..."]}],
+      "sellers": [{"seller_id": "...", "marketplace_ids": ["..."],
+                   "client_id": "...", "refresh_token": "..."}],
+      "orders": [{"seller_id": "...", "marketplace_id": "...", "fulfilled_by": "MERCHANT",
+                  "status": "UNSHIPPED", "minutes_ago": 30,
+                  "items": [{"sku": "...", "title": "...", "quantity": 1, "unit_price": "9.99"}],
+                  "buyer_name": "...", "address": {"name": "...", "city": "..."}}],
+      "listings": [{"seller_id": "...", "sku": "...", "marketplace_ids": ["..."],
+                    "quantity": 5}]
+    }
+"""
+
+import json
+import random
+from datetime import timedelta
+
+from .store import Address, utcnow
+
+# The demo's credentials: printed by the CLI, used by the demo account in Odoo.
+DEMO_CLIENT_ID = "amzn1.application-oa2-client.demo"
+DEMO_CLIENT_SECRET = "demo-client-secret"
+DEMO_REFRESH_TOKEN = "Atzr|demo-refresh-token"
+DEMO_SELLER_ID = "A3DEMOSELLER01"
+DEMO_APP_ID = "amzn1.sp.solution.demo"
+DEMO_MARKETPLACES = {
+    "ATVPDKIKX0DER": "US",  # amazon.com, tax excluded, USD
+    "A1PA6795UKMFR9": "DE",  # amazon.de, VAT included, EUR
+    "A1F83G8C2ARO7P": "GB",  # amazon.co.uk, VAT included, GBP
+}
+
+DEMO_PRODUCTS = [
+    # sku, title, price in USD (other currencies scale it)
+    ("DEMO-MUG-01", "Ceramic Coffee Mug, 350 ml", 12.90),
+    ("DEMO-TEE-M", "Organic Cotton T-Shirt, size M", 19.50),
+    ("DEMO-TEE-L", "Organic Cotton T-Shirt, size L", 19.50),
+    ("DEMO-BOTTLE", "Insulated Steel Bottle, 750 ml", 24.00),
+    ("DEMO-NOTEBOOK", "Dotted Notebook A5", 8.75),
+    ("DEMO-PENSET", "Fineliner Pen Set (12 colours)", 14.20),
+    ("DEMO-LAMP", "LED Desk Lamp with USB Port", 39.99),
+    ("DEMO-BAG", "Canvas Tote Bag", 11.00),
+    ("DEMO-CABLE", "USB-C Cable 2 m", 9.49),
+    ("DEMO-UNKNOWN-SKU", "A product Odoo does not know yet", 5.00),
+]
+_PRICE_FACTOR = {"USD": 1.0, "EUR": 0.95, "GBP": 0.8}
+_CITIES = {
+    "US": [
+        ("Seattle", "WA", "98109"),
+        ("Austin", "TX", "73301"),
+        ("Denver", "CO", "80202"),
+    ],
+    "DE": [("Berlin", "", "10115"), ("München", "", "80331"), ("Hamburg", "", "20095")],
+    "GB": [
+        ("London", "", "SW1A 1AA"),
+        ("Leeds", "", "LS1 4AP"),
+        ("Bristol", "", "BS1 4DJ"),
+    ],
+}
+_NAMES = [
+    "Alex Morgan",
+    "Jamie Lee",
+    "Kim Schmidt",
+    "Sam Taylor",
+    "Robin Weber",
+    "Chris Evans",
+]
+
+
+def seed_demo(store, order_count=300, seed=42):
+    """A seller on amazon.com, amazon.de and amazon.co.uk with listings and
+    ``order_count`` orders over both channels and the usual statuses."""
+    rng = random.Random(seed)
+    store.add_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    store.add_seller(
+        DEMO_SELLER_ID,
+        list(DEMO_MARKETPLACES),
+        client_id=DEMO_CLIENT_ID,
+        refresh_token=DEMO_REFRESH_TOKEN,
+        store_name="Demo Store",
+    )
+    for sku, title, _price in DEMO_PRODUCTS:
+        store.add_listing(DEMO_SELLER_ID, sku, list(DEMO_MARKETPLACES), title=title, quantity=10)
+    now = utcnow()
+    for index in range(order_count):
+        marketplace_id = rng.choice(list(DEMO_MARKETPLACES))
+        country = DEMO_MARKETPLACES[marketplace_id]
+        currency = {"US": "USD", "DE": "EUR", "GB": "GBP"}[country]
+        fba = rng.random() < 0.4
+        status = rng.choice(
+            ["SHIPPED", "SHIPPED", "CANCELLED"]
+            if fba
+            else [
+                "UNSHIPPED",
+                "UNSHIPPED",
+                "PARTIALLY_SHIPPED",
+                "SHIPPED",
+                "CANCELLED",
+                "PENDING",
+            ]
+        )
+        items = []
+        for sku, title, price in rng.sample(DEMO_PRODUCTS, rng.randint(1, 3)):
+            unit = round(price * _PRICE_FACTOR[currency], 2)
+            item = {
+                "sku": sku,
+                "title": title,
+                "quantity": rng.randint(1, 3),
+                "unit_price": unit,
+            }
+            if country == "US":
+                item["tax"] = round(unit * item["quantity"] * 0.08, 2)
+            items.append(item)
+        items[0]["shipping_price"] = 4.99
+        if rng.random() < 0.1:
+            items[0]["gift_wrap_price"] = 3.50
+            items[0]["gift_wrap_level"] = "Classic"
+            items[0]["gift_message"] = "Happy birthday!"
+        if rng.random() < 0.15:
+            items[0]["promotion_discount"] = 2.00
+            items[0]["promotion_ids"] = ["DEMO-PROMO-2026"]
+        city, state, postal = rng.choice(_CITIES[country])
+        name = rng.choice(_NAMES)
+        no_pii = fba and country == "US"  # North-American FBA orders carry no PII
+        created = now - timedelta(days=6, hours=rng.randint(0, 23)) + timedelta(minutes=index * 25)
+        created = min(created, now - timedelta(minutes=30))
+        order = store.add_order(
+            DEMO_SELLER_ID,
+            marketplace_id,
+            items,
+            fulfilled_by="AMAZON" if fba else "MERCHANT",
+            status=status,
+            created_time=created,
+            last_updated_time=created + timedelta(minutes=5),
+            buyer_name="" if no_pii else name,
+            buyer_email="" if no_pii else f"{index}@marketplace.amazon.example",
+            address=Address(
+                name="" if no_pii else name,
+                address_line1="" if no_pii else f"{rng.randint(1, 200)} Main Street",
+                city=city,
+                state_or_region=state,
+                postal_code=postal,
+                country_code=country,
+            ),
+        )
+        if status == "PARTIALLY_SHIPPED" and order.items:
+            order.items[0].quantity_shipped = order.items[0].quantity
+    return store
+
+
+def load_seed_file(store, path):
+    """Seed the store from a JSON file (format in this module's docstring)."""
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    for app in data.get("apps", []):
+        store.add_app(app["client_id"], app["client_secret"], app.get("redirect_uris", []))
+    for seller in data.get("sellers", []):
+        store.add_seller(
+            seller["seller_id"],
+            seller["marketplace_ids"],
+            client_id=seller.get("client_id"),
+            refresh_token=seller.get("refresh_token"),
+            store_name=seller.get("store_name", "Emulated Store"),
+        )
+    now = utcnow()
+    for order in data.get("orders", []):
+        values = dict(order)
+        minutes = values.pop("minutes_ago", 10)
+        values.setdefault("created_time", now - timedelta(minutes=minutes))
+        store.add_order(
+            values.pop("seller_id"),
+            values.pop("marketplace_id"),
+            values.pop("items"),
+            **values,
+        )
+    for listing in data.get("listings", []):
+        values = dict(listing)
+        store.add_listing(
+            values.pop("seller_id"),
+            values.pop("sku"),
+            values.pop("marketplace_ids"),
+            **values,
+        )
+    return store

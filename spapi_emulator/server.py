@@ -1,0 +1,825 @@
+"""The emulator's HTTP server: LWA tokens, Sellers, Orders, Listings, Feeds.
+
+Speaks Amazon's wire protocol (paths, query parameters, JSON bodies, error
+shapes, rate-limit headers), so python-amazon-sp-api talks to it unchanged but
+for its base URLs.
+"""
+
+import base64
+import binascii
+import contextlib
+import gzip
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from .listings import apply_patches, process_listings_feed
+from .marketplaces import MARKETPLACES
+from .ratelimits import RateLimiter
+from .render import (
+    INCLUDED_DATA,
+    render_listing,
+    render_order,
+    render_participations,
+)
+from .store import ORDER_STATUSES, Store, StoreError, isoformat, utcnow
+
+FULFILLED_BY = ("MERCHANT", "AMAZON")
+LISTING_INCLUDED_DATA = (
+    "summaries",
+    "attributes",
+    "issues",
+    "offers",
+    "fulfillmentAvailability",
+    "procurement",
+    "relationships",
+    "productTypes",
+)
+FEED_TYPES = ("JSON_LISTINGS_FEED",)
+FAULT_KINDS = (
+    "throttle",
+    "server_error",
+    "unavailable",
+    "timeout",
+    "drop",
+    "malformed",
+)
+
+
+class ApiError(Exception):
+    """An Amazon-shaped error answer."""
+
+    def __init__(self, status, code, message, details=""):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def body(self):
+        error = {"code": self.code, "message": self.message}
+        if self.details:
+            error["details"] = self.details
+        return {"errors": [error]}
+
+
+def invalid(details, message="Invalid Input"):
+    return ApiError(400, "InvalidInput", message, details)
+
+
+def parse_iso8601(name, value):
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise invalid(f"{name} is not a valid ISO 8601 date-time: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+@dataclass
+class Call:
+    """One request received, as tests inspect it."""
+
+    operation: str
+    method: str
+    path: str
+    params: dict
+    body: object
+    seller_id: str | None = None
+    status: int | None = None
+    fault: str | None = None
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern
+    operation: str
+    handler: str
+    authenticated: bool = True
+
+
+def _route(method, path, operation, handler, authenticated=True):
+    return Route(method, re.compile(f"^{path}$"), operation, handler, authenticated)
+
+
+ROUTES = [
+    _route("POST", "/auth/o2/token", "lwaToken", "lwa_token", False),
+    _route("GET", "/apps/authorize/consent", "consent", "consent", False),
+    _route("GET", "/_emulator/health", "health", "health", False),
+    _route(
+        "GET",
+        "/sellers/v1/marketplaceParticipations",
+        "getMarketplaceParticipations",
+        "participations",
+    ),
+    _route("GET", "/orders/2026-01-01/orders", "searchOrders", "search_orders"),
+    _route("GET", "/orders/2026-01-01/orders/(?P<order_id>[^/]+)", "getOrder", "get_order"),
+    _route(
+        "POST",
+        "/orders/v0/orders/(?P<order_id>[^/]+)/shipmentConfirmation",
+        "confirmShipment",
+        "confirm_shipment",
+    ),
+    _route(
+        "GET",
+        "/listings/2021-08-01/items/(?P<seller_id>[^/]+)/(?P<sku>[^/]+)",
+        "getListingsItem",
+        "get_listing",
+    ),
+    _route(
+        "PATCH",
+        "/listings/2021-08-01/items/(?P<seller_id>[^/]+)/(?P<sku>[^/]+)",
+        "patchListingsItem",
+        "patch_listing",
+    ),
+    _route("POST", "/feeds/2021-06-30/documents", "createFeedDocument", "create_document"),
+    _route(
+        "GET",
+        "/feeds/2021-06-30/documents/(?P<document_id>[^/]+)",
+        "getFeedDocument",
+        "get_document",
+    ),
+    _route("POST", "/feeds/2021-06-30/feeds", "createFeed", "create_feed"),
+    _route("GET", "/feeds/2021-06-30/feeds/(?P<feed_id>[^/]+)", "getFeed", "get_feed"),
+    # Pre-signed document URLs (S3 on Amazon): no SP-API token, no usage plan.
+    _route(
+        "PUT",
+        "/_documents/(?P<document_id>[^/]+)",
+        "uploadFeedDocument",
+        "upload_document",
+        False,
+    ),
+    _route(
+        "GET",
+        "/_documents/(?P<document_id>[^/]+)",
+        "downloadDocument",
+        "download_document",
+        False,
+    ),
+]
+
+
+class Faults:
+    """Faults queued per operation: the next N calls of it misbehave."""
+
+    def __init__(self):
+        self._queue = {}
+        self._lock = threading.Lock()
+        self.timeout_seconds = 3.0
+
+    def add(self, operation, kind, count=1):
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
+        with self._lock:
+            self._queue.setdefault(operation, []).extend([kind] * count)
+
+    def clear(self):
+        with self._lock:
+            self._queue.clear()
+
+    def take(self, operation):
+        with self._lock:
+            queue = self._queue.get(operation)
+            return queue.pop(0) if queue else None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "SPAPIEmulator/1.0"
+
+    # Quiet: tests read the call journal, not the console.
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_PATCH(self):
+        self._dispatch("PATCH")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    # --- plumbing ---------------------------------------------------------------
+    @property
+    def emulator(self):
+        return self.server.emulator
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status, body=None, headers=None, raw=None):
+        payload = raw if raw is not None else b""
+        if body is not None and raw is None:
+            payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)
+
+    def _dispatch(self, method):
+        url = urlsplit(self.path)
+        path = url.path
+        params = {
+            key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()
+        }
+        raw_body = self._read_body()
+        route, match = None, None
+        for candidate in ROUTES:
+            found = candidate.pattern.match(path)
+            if found and candidate.method == method:
+                route, match = candidate, found
+                break
+        if route is None:
+            self._send(404, ApiError(404, "NotFound", "Resource not found.", path).body())
+            return
+        body = raw_body
+        is_json = "json" in (self.headers.get("Content-Type") or "json")
+        # Uploaded documents are kept byte for byte, whatever they contain.
+        if raw_body and is_json and route.operation != "uploadFeedDocument":
+            try:
+                body = json.loads(raw_body)
+            except ValueError:
+                body = raw_body
+        call = Call(route.operation, method, path, params, body)
+        self.emulator.record(call)
+        fault = self.emulator.faults.take(route.operation)
+        if fault:
+            call.fault = fault
+            if self._inject(fault, call, route):
+                return
+        headers = {}
+        try:
+            if route.authenticated:
+                call.seller_id = self._authenticate()
+                if not self.emulator.limiter.allow(call.seller_id, route.operation):
+                    raise ApiError(
+                        429,
+                        "QuotaExceeded",
+                        "You exceeded your quota for the requested resource.",
+                    )
+                headers["x-amzn-RateLimit-Limit"] = self.emulator.limiter.limit_header(
+                    route.operation
+                )
+            kwargs = {k: unquote(v) for k, v in match.groupdict().items()}
+            result = getattr(self, "op_" + route.handler)(call, params, body, **kwargs)
+        except ApiError as error:
+            if error.status == 429:
+                headers["x-amzn-RateLimit-Limit"] = self.emulator.limiter.limit_header(
+                    route.operation
+                )
+            call.status = error.status
+            self._send(error.status, error.body(), headers)
+            return
+        status, response = result[0], result[1]
+        extra = result[2] if len(result) > 2 else {}
+        headers.update(extra)
+        call.status = status
+        if isinstance(response, bytes | str):
+            raw = response.encode() if isinstance(response, str) else response
+            self._send(status, raw=raw, headers=headers)
+        else:
+            self._send(status, response, headers)
+
+    def _inject(self, fault, call, route):
+        """Misbehave as asked; return True when the request is answered."""
+        if fault == "throttle":
+            call.status = 429
+            self._send(
+                429,
+                ApiError(
+                    429,
+                    "QuotaExceeded",
+                    "You exceeded your quota for the requested resource.",
+                ).body(),
+                {"x-amzn-RateLimit-Limit": self.emulator.limiter.limit_header(route.operation)},
+            )
+        elif fault == "server_error":
+            call.status = 500
+            self._send(
+                500,
+                ApiError(
+                    500,
+                    "InternalFailure",
+                    "We encountered an internal error. Please try again.",
+                ).body(),
+            )
+        elif fault == "unavailable":
+            call.status = 503
+            self._send(
+                503,
+                ApiError(503, "ServiceUnavailable", "Service temporarily unavailable.").body(),
+            )
+        elif fault == "malformed":
+            call.status = 200
+            self._send(200, raw=b'{"orders": [{"orderId": "truncated')
+        elif fault in ("timeout", "drop"):
+            if fault == "timeout":
+                time.sleep(self.emulator.faults.timeout_seconds)
+            # Nothing is processed; the connection closes without an answer.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(2)
+        return True
+
+    def _authenticate(self):
+        token = self.headers.get("x-amz-access-token")
+        store = self.emulator.store
+        with store.lock:
+            entry = store.access_tokens.get(token)
+        if not token or entry is None:
+            raise ApiError(
+                403,
+                "Unauthorized",
+                "Access to requested resource is denied.",
+                "The access token you provided is revoked, malformed or invalid.",
+            )
+        seller_id, expires = entry
+        if expires < time.time():
+            raise ApiError(
+                403,
+                "Unauthorized",
+                "Access to requested resource is denied.",
+                "The access token you provided has expired.",
+            )
+        return seller_id
+
+    def _seller(self, call):
+        return self.emulator.store.sellers[call.seller_id]
+
+    def _marketplace_ids(self, call, params, required=True, limit=50):
+        ids = [m for m in (params.get("marketplaceIds") or "").split(",") if m]
+        if not ids:
+            if required:
+                raise invalid("marketplaceIds is required.")
+            return []
+        if len(ids) > limit:
+            raise invalid(f"marketplaceIds accepts at most {limit} values.")
+        seller = self._seller(call)
+        for marketplace_id in ids:
+            if marketplace_id not in MARKETPLACES:
+                raise invalid(f"Invalid marketplace id: {marketplace_id}.")
+            if marketplace_id not in seller.marketplace_ids:
+                raise ApiError(
+                    403,
+                    "Unauthorized",
+                    "Access to requested resource is denied.",
+                    f"The seller does not participate in marketplace {marketplace_id}.",
+                )
+        return ids
+
+    @staticmethod
+    def _enum_list(params, name, allowed):
+        values = [v for v in (params.get(name) or "").split(",") if v]
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise invalid(f"Invalid value(s) for {name}: {', '.join(bad)}.")
+        return values
+
+    # --- LWA ------------------------------------------------------------------------
+    def op_lwa_token(self, call, params, body):
+        form = {
+            k: v[-1] for k, v in parse_qs(body.decode() if isinstance(body, bytes) else "").items()
+        }
+        # Never journal secrets: keep the grant type and client id only.
+        call.body = {k: form.get(k) for k in ("grant_type", "client_id")}
+        store = self.emulator.store
+        app = store.apps.get(form.get("client_id"))
+        if app is None or app.client_secret != form.get("client_secret"):
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "Client authentication failed",
+            }
+        grant = form.get("grant_type")
+        with store.lock:
+            if grant == "refresh_token":
+                owner = store.refresh_tokens.get(form.get("refresh_token"))
+                if owner is None or owner[0] != app.client_id:
+                    return 400, {
+                        "error": "invalid_grant",
+                        "error_description": "The request has an invalid grant parameter : "
+                        "refresh_token",
+                    }
+                seller_id = owner[1]
+                refresh_token = form["refresh_token"]
+            elif grant == "authorization_code":
+                entry = store.auth_codes.pop(form.get("code"), None)
+                if entry is None or entry[0] != app.client_id or entry[2] < time.time():
+                    return 400, {
+                        "error": "invalid_grant",
+                        "error_description": "The authorization code is invalid, expired "
+                        "or was already used",
+                    }
+                seller_id = entry[1]
+                refresh_token = store.authorize(app.client_id, seller_id)
+            else:
+                return 400, {
+                    "error": "unsupported_grant_type",
+                    "error_description": f"Unsupported grant type {grant!r}",
+                }
+            access_token = store.issue_access_token(seller_id)
+        call.seller_id = seller_id
+        return 200, {
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+            "token_type": "bearer",
+            "expires_in": 3600,
+        }
+
+    def op_consent(self, call, params, body):
+        """Seller Central's consent page, approved at once by the emulated seller
+        ``selling_partner_id`` (default: the first seller)."""
+        store = self.emulator.store
+        app = store.apps.get(params.get("application_id"))
+        redirect_uri = params.get("redirect_uri") or (app.redirect_uris[:1] or [""])[0]
+        if app is None or not redirect_uri:
+            raise invalid("Unknown application_id or no redirect_uri.")
+        seller_id = params.get("selling_partner_id") or next(iter(store.sellers), None)
+        if seller_id not in store.sellers:
+            raise invalid("No such seller.")
+        code = store.issue_auth_code(app.client_id, seller_id)
+        query = urlencode(
+            {
+                "state": params.get("state", ""),
+                "selling_partner_id": seller_id,
+                "spapi_oauth_code": code,
+            }
+        )
+        separator = "&" if "?" in redirect_uri else "?"
+        return 302, {}, {"Location": f"{redirect_uri}{separator}{query}"}
+
+    def op_health(self, call, params, body):
+        return 200, {"status": "ok"}
+
+    # --- Sellers -----------------------------------------------------------------
+    def op_participations(self, call, params, body):
+        return 200, {"payload": render_participations(self._seller(call))}
+
+    # --- Orders 2026-01-01 ----------------------------------------------------------
+    def op_search_orders(self, call, params, body):
+        token = params.get("paginationToken")
+        if token:
+            try:
+                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                query, offset = state["query"], int(state["offset"])
+            except (ValueError, KeyError, TypeError, binascii.Error):
+                raise invalid("Invalid paginationToken.") from None
+            if query.get("seller") != call.seller_id:
+                raise invalid("Invalid paginationToken.")
+        else:
+            query, offset = self._order_query(call, params), 0
+        page_size = query["pageSize"]
+        matches = self._matching_orders(query)
+        page = matches[offset : offset + page_size]
+        response = {"orders": [render_order(order, query["includedData"]) for order in page]}
+        if offset + page_size < len(matches):
+            next_state = {"query": query, "offset": offset + page_size}
+            response["pagination"] = {
+                "nextToken": base64.urlsafe_b64encode(json.dumps(next_state).encode()).decode()
+            }
+        if query.get("updatedAfter"):
+            response["lastUpdatedBefore"] = query["updatedBefore"]
+        else:
+            response["createdBefore"] = query["createdBefore"]
+        return 200, response
+
+    def _order_query(self, call, params):
+        created_after = params.get("createdAfter")
+        updated_after = params.get("lastUpdatedAfter")
+        if bool(created_after) == bool(updated_after):
+            raise invalid("Exactly one of createdAfter and lastUpdatedAfter is required.")
+        if created_after and params.get("lastUpdatedBefore"):
+            raise invalid("lastUpdatedBefore cannot be combined with createdAfter.")
+        if updated_after and params.get("createdBefore"):
+            raise invalid("createdBefore cannot be combined with lastUpdatedAfter.")
+        latest = utcnow() - timedelta(minutes=2)
+        after_name = "createdAfter" if created_after else "lastUpdatedAfter"
+        before_name = "createdBefore" if created_after else "lastUpdatedBefore"
+        after = parse_iso8601(after_name, created_after or updated_after)
+        before = latest
+        if params.get(before_name):
+            before = parse_iso8601(before_name, params[before_name])
+            if before > latest:
+                raise invalid(f"{before_name} must be at least two minutes before now.")
+            if before < after:
+                raise invalid(f"{before_name} must be equal to or after {after_name}.")
+        if after > latest:
+            raise invalid(f"{after_name} must be at least two minutes before now.")
+        page_size = params.get("maxResultsPerPage") or "100"
+        if not page_size.isdigit() or not 1 <= int(page_size) <= 100:
+            raise invalid("maxResultsPerPage must be between 1 and 100.")
+        included = self._enum_list(params, "includedData", INCLUDED_DATA)
+        return {
+            "seller": call.seller_id,
+            "marketplaceIds": self._marketplace_ids(call, params),
+            "statuses": self._enum_list(
+                params,
+                "fulfillmentStatuses",
+                (*ORDER_STATUSES, "PENDING_AVAILABILITY", "UNFULFILLABLE"),
+            ),
+            "fulfilledBy": self._enum_list(params, "fulfilledBy", FULFILLED_BY),
+            "includedData": included,
+            "pageSize": int(page_size),
+            "createdAfter" if created_after else "updatedAfter": isoformat(after),
+            "createdBefore" if created_after else "updatedBefore": isoformat(before),
+        }
+
+    def _matching_orders(self, query):
+        store = self.emulator.store
+        by_update = "updatedAfter" in query
+        low = parse_iso8601("after", query["updatedAfter" if by_update else "createdAfter"])
+        high = parse_iso8601("before", query["updatedBefore" if by_update else "createdBefore"])
+        with store.lock:
+            orders = [
+                order
+                for order in store.orders.values()
+                if order.seller_id == query["seller"]
+                and order.marketplace_id in query["marketplaceIds"]
+                and (not query["statuses"] or order.status in query["statuses"])
+                and (not query["fulfilledBy"] or order.fulfilled_by in query["fulfilledBy"])
+                and low <= (order.last_updated_time if by_update else order.created_time) <= high
+            ]
+        key = (lambda o: o.last_updated_time) if by_update else (lambda o: o.created_time)
+        return sorted(orders, key=lambda o: (key(o), o.order_id))
+
+    def op_get_order(self, call, params, body, order_id):
+        included = self._enum_list(params, "includedData", INCLUDED_DATA)
+        order = self.emulator.store.orders.get(order_id)
+        if order is None or order.seller_id != call.seller_id:
+            raise ApiError(404, "NotFound", f"Order {order_id} not found.")
+        return 200, {"order": render_order(order, included)}
+
+    # --- Orders v0 confirmShipment ---------------------------------------------------
+    def op_confirm_shipment(self, call, params, body, order_id):
+        store = self.emulator.store
+        if not isinstance(body, dict):
+            raise invalid("The request body must be a JSON object.")
+        order = store.orders.get(order_id)
+        if order is None or order.seller_id != call.seller_id:
+            raise ApiError(404, "NotFound", f"Order {order_id} not found.")
+        if body.get("marketplaceId") != order.marketplace_id:
+            raise invalid("marketplaceId is missing or is not the order's marketplace.")
+        package = body.get("packageDetail")
+        if not isinstance(package, dict):
+            raise invalid("packageDetail is required.")
+        missing = [
+            name
+            for name in (
+                "packageReferenceId",
+                "carrierCode",
+                "trackingNumber",
+                "shipDate",
+                "orderItems",
+            )
+            if not package.get(name)
+        ]
+        if missing:
+            raise invalid(f"Missing required field(s): {', '.join(missing)}.")
+        reference = str(package["packageReferenceId"])
+        if not reference.isdigit() or int(reference) <= 0:
+            raise invalid("packageReferenceId must be a positive number.")
+        parse_iso8601("shipDate", package["shipDate"])
+        if order.fulfilled_by != "MERCHANT":
+            raise invalid("Shipments of orders fulfilled by Amazon cannot be confirmed.")
+        if order.status in ("CANCELLED", "PENDING"):
+            raise invalid(f"The order is {order.status} and cannot be shipped.")
+        items = {item.order_item_id: item for item in order.items}
+        previous = next((p for p in order.packages if p.package_reference_id == reference), None)
+        already = {}
+        for other in order.packages:
+            if other is previous:
+                continue
+            for line in other.items:
+                already[line["orderItemId"]] = (
+                    already.get(line["orderItemId"], 0) + line["quantity"]
+                )
+        for line in package["orderItems"]:
+            item = items.get(line.get("orderItemId"))
+            quantity = line.get("quantity")
+            if item is None:
+                raise invalid(f"Unknown orderItemId {line.get('orderItemId')!r}.")
+            if not isinstance(quantity, int) or quantity <= 0:
+                raise invalid("Each order item needs a positive quantity.")
+            if already.get(item.order_item_id, 0) + quantity > item.quantity:
+                raise invalid(
+                    f"Quantity {quantity} of order item {item.order_item_id} exceeds the "
+                    "quantity left to ship."
+                )
+        store.confirm_shipment(order, package)
+        return 204, None
+
+    # --- Listings ---------------------------------------------------------------------
+    def _listing(self, call, seller_id, sku, params):
+        if seller_id != call.seller_id:
+            raise ApiError(
+                403,
+                "Unauthorized",
+                "Access to requested resource is denied.",
+                "sellerId does not match the token's seller.",
+            )
+        self._marketplace_ids(call, params)
+        return self.emulator.store.get_listing(seller_id, sku)
+
+    def op_get_listing(self, call, params, body, seller_id, sku):
+        included = self._enum_list(params, "includedData", LISTING_INCLUDED_DATA) or ["summaries"]
+        listing = self._listing(call, seller_id, sku, params)
+        if listing is None:
+            raise ApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace.")
+        return 200, render_listing(listing, included)
+
+    def op_patch_listing(self, call, params, body, seller_id, sku):
+        listing = self._listing(call, seller_id, sku, params)
+        if not isinstance(body, dict) or "productType" not in body or "patches" not in body:
+            raise invalid("The body needs productType and patches.")
+        submission = str(uuid.uuid4())
+        store = self.emulator.store
+        if listing is None:
+            issues = [
+                {
+                    "code": "18000",
+                    "message": f"The SKU '{sku}' does not match any listing of this seller.",
+                    "severity": "ERROR",
+                    "categories": [],
+                }
+            ]
+        else:
+            with store.lock:
+                issues = apply_patches(listing, body["patches"])
+        return 200, {
+            "sku": sku,
+            "status": "INVALID" if issues else "ACCEPTED",
+            "submissionId": submission,
+            "issues": issues,
+        }
+
+    # --- Feeds --------------------------------------------------------------------------
+    def op_create_document(self, call, params, body):
+        if not isinstance(body, dict) or not body.get("contentType"):
+            raise invalid("contentType is required.")
+        document = self.emulator.store.create_document(body["contentType"])
+        return 201, {
+            "feedDocumentId": document.document_id,
+            "url": f"{self.emulator.url}/_documents/{document.document_id}",
+        }
+
+    def op_upload_document(self, call, params, body, document_id):
+        document = self.emulator.store.documents.get(document_id)
+        if document is None:
+            raise ApiError(404, "NoSuchKey", "The specified key does not exist.")
+        content = body
+        document.content = content
+        call.body = f"<{len(content)} bytes>"
+        return 200, b""
+
+    def op_download_document(self, call, params, body, document_id):
+        document = self.emulator.store.documents.get(document_id)
+        if document is None or document.content is None:
+            raise ApiError(404, "NoSuchKey", "The specified key does not exist.")
+        return 200, document.content
+
+    def op_create_feed(self, call, params, body):
+        store = self.emulator.store
+        if not isinstance(body, dict):
+            raise invalid("The request body must be a JSON object.")
+        if body.get("feedType") not in FEED_TYPES:
+            raise invalid(f"Unsupported feedType {body.get('feedType')!r}.")
+        marketplace_ids = body.get("marketplaceIds") or []
+        self._marketplace_ids(call, {"marketplaceIds": ",".join(marketplace_ids)})
+        document = store.documents.get(body.get("inputFeedDocumentId") or "")
+        if document is None or document.content is None:
+            raise invalid("inputFeedDocumentId does not name an uploaded document.")
+        feed = store.create_feed(
+            call.seller_id, body["feedType"], marketplace_ids, document.document_id
+        )
+        return 202, {"feedId": feed.feed_id}
+
+    def op_get_feed(self, call, params, body, feed_id):
+        store = self.emulator.store
+        feed = store.feeds.get(feed_id)
+        if feed is None or feed.seller_id != call.seller_id:
+            raise ApiError(404, "NotFound", f"Feed {feed_id} not found.")
+        self.emulator.process_feed(feed)
+        data = {
+            "feedId": feed.feed_id,
+            "feedType": feed.feed_type,
+            "marketplaceIds": feed.marketplace_ids,
+            "createdTime": isoformat(feed.created_time),
+            "processingStatus": feed.status,
+        }
+        if feed.processing_start:
+            data["processingStartTime"] = isoformat(feed.processing_start)
+        if feed.processing_end:
+            data["processingEndTime"] = isoformat(feed.processing_end)
+        if feed.result_document_id:
+            data["resultFeedDocumentId"] = feed.result_document_id
+        return 200, data
+
+    def op_get_document(self, call, params, body, document_id):
+        document = self.emulator.store.documents.get(document_id)
+        if document is None:
+            raise ApiError(404, "NotFound", f"Document {document_id} not found.")
+        data = {
+            "feedDocumentId": document.document_id,
+            "url": f"{self.emulator.url}/_documents/{document.document_id}",
+        }
+        if document.content and document.content[:2] == b"\x1f\x8b":
+            data["compressionAlgorithm"] = "GZIP"
+        return 200, data
+
+
+class Emulator:
+    """A running emulator: ``with Emulator() as emu: ... emu.url ...``."""
+
+    def __init__(self, host="127.0.0.1", port=0, speed=1.0, store=None, rate_limits=True):
+        self.store = store or Store()
+        self.limiter = RateLimiter(speed=speed, enabled=rate_limits)
+        self.faults = Faults()
+        self.calls = []
+        self._calls_lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self._server.emulator = self
+        self.host, self.port = self._server.server_address[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        self._thread = None
+
+    def start(self):
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="spapi-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- inspection -----------------------------------------------------------------
+    def record(self, call):
+        with self._calls_lock:
+            self.calls.append(call)
+
+    def calls_for(self, operation):
+        with self._calls_lock:
+            return [c for c in self.calls if c.operation == operation]
+
+    def reset_calls(self):
+        with self._calls_lock:
+            self.calls.clear()
+
+    def reset(self):
+        """Forget calls, faults and rate-limit state (not the store)."""
+        self.reset_calls()
+        self.faults.clear()
+        self.limiter.reset()
+
+    # --- feeds ----------------------------------------------------------------------
+    def process_feed(self, feed):
+        """Amazon processes feeds in the background; the emulator does it when
+        the feed is next looked at, once ``store.feed_processing_delay`` passed."""
+        store = self.store
+        with store.lock:
+            if feed.status != "IN_QUEUE":
+                return
+            age = (utcnow() - feed.created_time).total_seconds()
+            if age < store.feed_processing_delay:
+                return
+            feed.processing_start = utcnow()
+            content = store.documents[feed.input_document_id].content or b""
+            if content[:2] == b"\x1f\x8b":
+                content = gzip.decompress(content)
+            report = process_listings_feed(store, feed, content)
+            result = store.create_document("application/json", json.dumps(report).encode())
+            feed.result_document_id = result.document_id
+            feed.processing_end = utcnow()
+            feed.status = "DONE"
+
+
+__all__ = ["ApiError", "Call", "Emulator", "StoreError"]

@@ -1,0 +1,413 @@
+"""The emulator's state: apps, sellers, tokens, orders, listings and feeds.
+
+Everything is in memory behind one lock. Tests seed it through the Python API
+below; the command line seeds it from a JSON file or the demo generator.
+"""
+
+import copy
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from .marketplaces import MARKETPLACES
+
+ACCESS_TOKEN_LIFETIME = 3600
+ORDER_STATUSES = ("PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED")
+
+
+class StoreError(Exception):
+    """A seeding call that makes no sense (unknown seller, bad status...)."""
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def isoformat(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def money(amount):
+    return Decimal(str(amount)).quantize(Decimal("0.01"))
+
+
+@dataclass
+class App:
+    client_id: str
+    client_secret: str
+    redirect_uris: list = field(default_factory=list)
+
+
+@dataclass
+class Seller:
+    seller_id: str
+    marketplace_ids: list
+    store_name: str = "Emulated Store"
+    suspended_marketplace_ids: list = field(default_factory=list)
+
+
+@dataclass
+class Address:
+    name: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    state_or_region: str = ""
+    postal_code: str = ""
+    country_code: str = ""
+    phone: str = ""
+    company_name: str = ""
+    address_type: str = "RESIDENTIAL"
+
+
+@dataclass
+class OrderItem:
+    order_item_id: str
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    asin: str = ""
+    shipping_price: Decimal = Decimal("0.00")
+    shipping_discount: Decimal = Decimal("0.00")
+    gift_wrap_price: Decimal = Decimal("0.00")
+    gift_wrap_level: str = ""
+    gift_message: str = ""
+    promotion_discount: Decimal = Decimal("0.00")
+    promotion_ids: list = field(default_factory=list)
+    tax: Decimal = Decimal("0.00")  # sales tax on top of the price (tax-excluded sites)
+    quantity_shipped: int = 0
+
+    @property
+    def item_total(self):
+        return self.unit_price * self.quantity
+
+
+@dataclass
+class Package:
+    package_reference_id: str
+    carrier_code: str
+    carrier_name: str
+    shipping_method: str
+    tracking_number: str
+    ship_date: str
+    items: list  # [{"orderItemId", "quantity"}]
+    created_time: datetime
+
+
+@dataclass
+class Order:
+    order_id: str
+    seller_id: str
+    marketplace_id: str
+    fulfilled_by: str  # AMAZON or MERCHANT
+    status: str
+    created_time: datetime
+    last_updated_time: datetime
+    items: list
+    service_level: str = "STANDARD"
+    buyer_name: str = ""
+    buyer_email: str = ""
+    buyer_company: str = ""
+    purchase_order_number: str = ""
+    address: Address | None = None
+    business: bool = False
+    vat_number: str = ""
+    packages: list = field(default_factory=list)
+    seller_order_id: str = ""
+
+    @property
+    def marketplace(self):
+        return MARKETPLACES[self.marketplace_id]
+
+    @property
+    def currency(self):
+        return self.marketplace.currency
+
+
+@dataclass
+class Listing:
+    seller_id: str
+    sku: str
+    marketplace_ids: list
+    product_type: str = "PRODUCT"
+    asin: str = ""
+    title: str = ""
+    fulfillment_channel: str = "DEFAULT"  # DEFAULT (merchant) or AMAZON_NA/AMAZON_EU/...
+    quantity: int = 0
+    handling_time: int = 2
+    attributes: dict = field(default_factory=dict)
+    last_updated_time: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class Document:
+    document_id: str
+    content_type: str
+    content: bytes | None = None
+
+
+@dataclass
+class Feed:
+    feed_id: str
+    seller_id: str
+    feed_type: str
+    marketplace_ids: list
+    input_document_id: str
+    created_time: datetime
+    status: str = "IN_QUEUE"
+    processing_start: datetime | None = None
+    processing_end: datetime | None = None
+    result_document_id: str | None = None
+
+
+class Store:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.apps = {}
+        self.sellers = {}
+        self.refresh_tokens = {}  # refresh token -> (client_id, seller_id)
+        self.access_tokens = {}  # access token -> (seller_id, expires at epoch)
+        self.auth_codes = {}  # code -> (client_id, seller_id, expires at epoch)
+        self.orders = {}
+        self.listings = {}  # (seller_id, sku) -> Listing
+        self.documents = {}
+        self.feeds = {}
+        self.feed_processing_delay = 0.0  # seconds before a feed is processed
+        self._order_seq = 0
+
+    # --- apps, sellers and credentials -----------------------------------------
+    def add_app(self, client_id, client_secret, redirect_uris=()):
+        with self.lock:
+            self.apps[client_id] = App(client_id, client_secret, list(redirect_uris))
+            return self.apps[client_id]
+
+    def add_seller(
+        self,
+        seller_id,
+        marketplace_ids,
+        *,
+        client_id=None,
+        refresh_token=None,
+        store_name="Emulated Store",
+    ):
+        """Register a seller participating in ``marketplace_ids``; when
+        ``client_id`` is given, also authorize that app with ``refresh_token``."""
+        unknown = [m for m in marketplace_ids if m not in MARKETPLACES]
+        if unknown:
+            raise StoreError(f"unknown marketplace ids: {unknown}")
+        with self.lock:
+            seller = Seller(seller_id, list(marketplace_ids), store_name)
+            self.sellers[seller_id] = seller
+            if client_id:
+                self.authorize(client_id, seller_id, refresh_token)
+            return seller
+
+    def authorize(self, client_id, seller_id, refresh_token=None):
+        """The seller authorizes the app: returns the LWA refresh token."""
+        with self.lock:
+            if client_id not in self.apps:
+                raise StoreError(f"unknown app {client_id}")
+            refresh_token = refresh_token or "Atzr|" + secrets.token_urlsafe(24)
+            self.refresh_tokens[refresh_token] = (client_id, seller_id)
+            return refresh_token
+
+    def revoke(self, refresh_token):
+        """The seller removes the app's authorization: the token stops working."""
+        with self.lock:
+            self.refresh_tokens.pop(refresh_token, None)
+
+    def issue_auth_code(self, client_id, seller_id, lifetime=300):
+        """What Seller Central hands the app after the seller consents."""
+        with self.lock:
+            code = "ANa" + secrets.token_urlsafe(12)
+            self.auth_codes[code] = (client_id, seller_id, time.time() + lifetime)
+            return code
+
+    def issue_access_token(self, seller_id):
+        with self.lock:
+            token = "Atza|" + secrets.token_urlsafe(24)
+            self.access_tokens[token] = (seller_id, time.time() + ACCESS_TOKEN_LIFETIME)
+            return token
+
+    def expire_access_tokens(self):
+        """Every access token issued so far is now expired (tests of refresh)."""
+        with self.lock:
+            for token, (seller_id, _exp) in list(self.access_tokens.items()):
+                self.access_tokens[token] = (seller_id, time.time() - 1)
+
+    # --- orders -------------------------------------------------------------------
+    def next_order_id(self, marketplace_id):
+        with self.lock:
+            self._order_seq += 1
+            prefix = {"na": "1", "eu": "3", "fe": "2"}[MARKETPLACES[marketplace_id].region]
+            n = self._order_seq
+            return f"{prefix}{n % 100:02d}-{n:07d}-{(n * 7919) % 10_000_000:07d}"
+
+    def add_order(
+        self,
+        seller_id,
+        marketplace_id,
+        items,
+        *,
+        order_id=None,
+        fulfilled_by="MERCHANT",
+        status="UNSHIPPED",
+        created_time=None,
+        last_updated_time=None,
+        **details,
+    ):
+        """Create an order. ``items`` are dicts with at least sku, title, quantity
+        and unit_price; other OrderItem fields are optional. ``details`` take the
+        other Order fields (buyer_name, address=Address(...), business, ...)."""
+        if seller_id not in self.sellers:
+            raise StoreError(f"unknown seller {seller_id}")
+        if marketplace_id not in MARKETPLACES:
+            raise StoreError(f"unknown marketplace {marketplace_id}")
+        if status not in ORDER_STATUSES:
+            raise StoreError(f"unknown status {status}")
+        if fulfilled_by not in ("AMAZON", "MERCHANT"):
+            raise StoreError("fulfilled_by is AMAZON or MERCHANT")
+        with self.lock:
+            order_id = order_id or self.next_order_id(marketplace_id)
+            created = created_time or utcnow() - timedelta(minutes=10)
+            order_items = []
+            for index, item in enumerate(items, start=1):
+                values = dict(item)
+                for key in (
+                    "unit_price",
+                    "shipping_price",
+                    "shipping_discount",
+                    "gift_wrap_price",
+                    "promotion_discount",
+                    "tax",
+                ):
+                    if key in values:
+                        values[key] = money(values[key])
+                values.setdefault("order_item_id", f"{order_id[-7:]}{index:05d}")
+                order_items.append(OrderItem(**values))
+            if isinstance(details.get("address"), dict):
+                details["address"] = Address(**details["address"])
+            order = Order(
+                order_id=order_id,
+                seller_id=seller_id,
+                marketplace_id=marketplace_id,
+                fulfilled_by=fulfilled_by,
+                status=status,
+                created_time=created,
+                last_updated_time=last_updated_time or created,
+                items=order_items,
+                **details,
+            )
+            if status == "SHIPPED":
+                for item in order.items:
+                    item.quantity_shipped = item.quantity
+            self.orders[order_id] = order
+            return order
+
+    def get_order(self, order_id):
+        order = self.orders.get(order_id)
+        if order is None:
+            raise StoreError(f"unknown order {order_id}")
+        return order
+
+    def set_status(self, order_id, status, at=None):
+        """Move an order to another status; its lastUpdatedTime moves too."""
+        if status not in ORDER_STATUSES:
+            raise StoreError(f"unknown status {status}")
+        with self.lock:
+            order = self.get_order(order_id)
+            order.status = status
+            if status == "SHIPPED":
+                for item in order.items:
+                    item.quantity_shipped = item.quantity
+            order.last_updated_time = at or utcnow()
+            return order
+
+    def travel(self, minutes):
+        """Shift every timestamp ``minutes`` into the past, as if that much time
+        had passed (so a fresh change becomes visible to searchOrders, which only
+        looks at least two minutes back)."""
+        delta = timedelta(minutes=minutes)
+        with self.lock:
+            for order in self.orders.values():
+                order.created_time -= delta
+                order.last_updated_time -= delta
+                for package in order.packages:
+                    package.created_time -= delta
+            for listing in self.listings.values():
+                listing.last_updated_time -= delta
+
+    def confirm_shipment(self, order, package_detail):
+        """Record a package (a re-sent reference replaces the earlier one) and
+        move the shipped quantities and the order status."""
+        with self.lock:
+            reference = str(package_detail["packageReferenceId"])
+            package = Package(
+                package_reference_id=reference,
+                carrier_code=package_detail.get("carrierCode", ""),
+                carrier_name=package_detail.get("carrierName", ""),
+                shipping_method=package_detail.get("shippingMethod", ""),
+                tracking_number=package_detail.get("trackingNumber", ""),
+                ship_date=package_detail.get("shipDate", ""),
+                items=[
+                    {"orderItemId": i["orderItemId"], "quantity": int(i["quantity"])}
+                    for i in package_detail["orderItems"]
+                ],
+                created_time=utcnow(),
+            )
+            order.packages = [p for p in order.packages if p.package_reference_id != reference]
+            order.packages.append(package)
+            shipped = {}
+            for pkg in order.packages:
+                for line in pkg.items:
+                    shipped[line["orderItemId"]] = (
+                        shipped.get(line["orderItemId"], 0) + line["quantity"]
+                    )
+            for item in order.items:
+                item.quantity_shipped = min(item.quantity, shipped.get(item.order_item_id, 0))
+            if all(i.quantity_shipped >= i.quantity for i in order.items):
+                order.status = "SHIPPED"
+            elif any(i.quantity_shipped for i in order.items):
+                order.status = "PARTIALLY_SHIPPED"
+            order.last_updated_time = utcnow()
+            return package
+
+    # --- listings -----------------------------------------------------------------
+    def add_listing(self, seller_id, sku, marketplace_ids, **values):
+        with self.lock:
+            listing = Listing(seller_id, sku, list(marketplace_ids), **values)
+            self.listings[(seller_id, sku)] = listing
+            return listing
+
+    def get_listing(self, seller_id, sku):
+        return self.listings.get((seller_id, sku))
+
+    # --- feeds and documents ---------------------------------------------------
+    def create_document(self, content_type, content=None):
+        with self.lock:
+            document = Document(str(uuid.uuid4()), content_type, content)
+            self.documents[document.document_id] = document
+            return document
+
+    def create_feed(self, seller_id, feed_type, marketplace_ids, document_id):
+        with self.lock:
+            feed = Feed(
+                feed_id=str(50000 + len(self.feeds) + 1),
+                seller_id=seller_id,
+                feed_type=feed_type,
+                marketplace_ids=list(marketplace_ids),
+                input_document_id=document_id,
+                created_time=utcnow(),
+            )
+            self.feeds[feed.feed_id] = feed
+            return feed
+
+    def snapshot(self):
+        """A deep copy of the orders, for assertions that must not race."""
+        with self.lock:
+            return copy.deepcopy(self.orders)
