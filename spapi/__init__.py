@@ -1,0 +1,45 @@
+"""SP-API adapter: the only code of the connector that talks to Amazon.
+
+Pure Python (python-amazon-sp-api and httpx, no Odoo), so it is tested on its
+own against the emulator; the Odoo models build one adapter per account.
+"""
+
+from .adapter import (
+    ORDER_INCLUDED_DATA,
+    USAGE_PLANS,
+    ApiStats,
+    OrdersPage,
+    SpApiAdapter,
+    exchange_authorization_code,
+)
+from .auth import TOKEN_CACHE, TokenCache
+from .endpoints import LWA_TOKEN_URL, Endpoint
+from .errors import (
+    SpApiAuthError,
+    SpApiError,
+    SpApiNotFoundError,
+    SpApiRequestError,
+    SpApiResponseError,
+    SpApiThrottledError,
+    SpApiUnavailableError,
+)
+
+__all__ = [
+    "LWA_TOKEN_URL",
+    "ORDER_INCLUDED_DATA",
+    "TOKEN_CACHE",
+    "USAGE_PLANS",
+    "ApiStats",
+    "Endpoint",
+    "OrdersPage",
+    "SpApiAdapter",
+    "SpApiAuthError",
+    "SpApiError",
+    "SpApiNotFoundError",
+    "SpApiRequestError",
+    "SpApiResponseError",
+    "SpApiThrottledError",
+    "SpApiUnavailableError",
+    "TokenCache",
+    "exchange_authorization_code",
+]

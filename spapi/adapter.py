@@ -1,0 +1,593 @@
+"""The one place that talks to Amazon.
+
+``SpApiAdapter`` wraps python-amazon-sp-api's clients with what a connector
+needs around every call: LWA tokens, endpoint choice, throttling (client-side
+buckets at the usage plan's rate, then backoff with jitter on 429), bounded
+retries of network errors and 5xx, lazy pagination, typed errors and call
+counts. Nothing here imports Odoo.
+"""
+
+import gzip
+import json
+import logging
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+from sp_api.api import (
+    FeedsV20210630,
+    ListingsItemsV20210801,
+    OrdersV0,
+    OrdersV20260101,
+    Sellers,
+)
+from sp_api.auth.exceptions import AuthorizationError
+from sp_api.base import Marketplaces
+from sp_api.base.credential_provider import CredentialProvider
+from sp_api.base.helpers import fill_query_params
+
+from .auth import TOKEN_CACHE, TokenCache, token_client_class
+from .errors import (
+    SpApiAuthError,
+    SpApiError,
+    SpApiNotFoundError,
+    SpApiRequestError,
+    SpApiResponseError,
+    SpApiThrottledError,
+    SpApiUnavailableError,
+)
+
+_logger = logging.getLogger(__name__)
+# httpx logs every request at INFO, which Odoo's default log level would print.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+ORDER_INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "PROMOTION", "FULFILLMENT", "PACKAGES")
+
+# Default usage plans (requests per second, burst) from Amazon's API models; the
+# rate is replaced by x-amzn-RateLimit-Limit when Amazon sends it.
+USAGE_PLANS = {
+    "getMarketplaceParticipations": (0.016, 15),
+    "searchOrders": (0.0056, 20),
+    "getOrder": (0.5, 30),
+    "confirmShipment": (2.0, 10),
+    "getListingsItem": (5.0, 10),
+    "patchListingsItem": (5.0, 5),
+    "createFeedDocument": (0.5, 15),
+    "createFeed": (0.0083, 15),
+    "getFeed": (2.0, 15),
+    "getFeedDocument": (0.0222, 10),
+}
+_REGION_MARKETPLACE = {"na": Marketplaces.US, "eu": Marketplaces.DE, "fe": Marketplaces.JP}
+
+
+@dataclass
+class ApiStats:
+    """Calls per operation (token requests as ``lwaToken``), 429s and retries."""
+
+    calls: Counter = field(default_factory=Counter)
+    throttled: Counter = field(default_factory=Counter)
+    retries: Counter = field(default_factory=Counter)
+
+    def as_dict(self):
+        return {
+            "calls": dict(self.calls),
+            "throttled": dict(self.throttled),
+            "retries": dict(self.retries),
+        }
+
+
+@dataclass
+class OrdersPage:
+    orders: list
+    next_token: str | None
+    last_updated_before: str | None
+
+
+class _Bucket:
+    def __init__(self, rate, burst):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def refill(self):
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+
+class _Throttle:
+    """Client-side token buckets: wait before sending rather than be refused."""
+
+    def __init__(self, sleep):
+        self._buckets = {}
+        self._sleep = sleep
+
+    def bucket(self, operation):
+        if operation not in self._buckets:
+            self._buckets[operation] = _Bucket(*USAGE_PLANS.get(operation, (1.0, 10)))
+        return self._buckets[operation]
+
+    def wait(self, operation):
+        bucket = self.bucket(operation)
+        bucket.refill()
+        if bucket.tokens < 1:
+            delay = (1 - bucket.tokens) / bucket.rate
+            self._sleep(delay)
+            bucket.refill()
+        bucket.tokens = max(bucket.tokens - 1, 0)
+
+    def observe(self, operation, rate):
+        if rate:
+            self.bucket(operation).rate = rate
+
+    def exhausted(self, operation):
+        self.bucket(operation).tokens = 0
+
+    def rate(self, operation):
+        return self.bucket(operation).rate
+
+
+class _Retry(Exception):
+    """Internal: a failure worth retrying, and how to describe it if we give up."""
+
+    def __init__(self, error, rate=None):
+        super().__init__(str(error))
+        self.error = error
+        self.rate = rate
+
+
+def _rate_from(headers):
+    try:
+        return float(headers.get("x-amzn-RateLimit-Limit"))
+    except (TypeError, ValueError):
+        return None
+
+
+class _CheckedResponses:
+    """Mixin for python-amazon-sp-api clients: the library turns a non-JSON body
+    into an empty payload and 5xx/429 into generic exceptions; here every answer
+    is classified before the library parses it."""
+
+    operation = None  # set per call by the adapter
+
+    def _check_response(self, res, *args, **kwargs):
+        status = res.status_code
+        rate = _rate_from(res.headers)
+        if status >= 400:
+            try:
+                errors = res.json().get("errors") or [{}]
+            except ValueError:
+                errors = [{}]
+            first = errors[0] if isinstance(errors[0], dict) else {}
+            info = {
+                "operation": self.operation,
+                "status": status,
+                "code": first.get("code"),
+                "details": first.get("details"),
+            }
+            message = first.get("message") or res.reason_phrase or "error"
+            if status == 429:
+                raise _Retry(SpApiThrottledError(message, **info), rate=rate)
+            if status >= 500:
+                raise _Retry(SpApiUnavailableError(message, **info))
+            if status in (401, 403):
+                raise SpApiAuthError(message, **info)
+            if status == 404:
+                raise SpApiNotFoundError(message, **info)
+            raise SpApiRequestError(message, **info)
+        if res.content and status != 204:
+            try:
+                res.json()
+            except ValueError:
+                raise _Retry(
+                    SpApiResponseError(
+                        "Amazon answered with malformed JSON",
+                        operation=self.operation,
+                        status=status,
+                    )
+                ) from None
+        response = super()._check_response(res, *args, **kwargs)
+        response.rate = rate
+        return response
+
+
+class _Feeds(FeedsV20210630):
+    def get_document_info(self, feed_document_id):
+        """The document's URL and compression, without downloading it (the
+        library's get_feed_document downloads with a client of its own)."""
+        return self._request(
+            fill_query_params("/feeds/2021-06-30/documents/{}", feed_document_id),
+            params={},
+            add_marketplace=False,
+        )
+
+
+class SpApiAdapter:
+    """All SP-API operations the connector uses, for one seller's credentials.
+
+    :param endpoint: an :class:`~.endpoints.Endpoint`
+    :param region: ``na``, ``eu`` or ``fe`` (the library wants a marketplace of it)
+    :param sleep: injectable for tests; every wait goes through it
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id,
+        client_secret,
+        refresh_token,
+        endpoint,
+        region="na",
+        timeout=30.0,
+        max_throttle_retries=6,
+        max_retries=3,
+        backoff_base=1.0,
+        max_backoff=60.0,
+        sleep=time.sleep,
+        jitter=random.random,
+        token_cache=TOKEN_CACHE,
+    ):
+        if not (client_id and client_secret):
+            raise SpApiAuthError("The LWA client id and client secret are required.")
+        self.endpoint = endpoint
+        self.region = region
+        self.timeout = timeout
+        self.max_throttle_retries = max_throttle_retries
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.max_backoff = max_backoff
+        self.stats = ApiStats()
+        self._sleep = sleep
+        self._jitter = jitter
+        self._throttle = _Throttle(sleep)
+        self._refresh_token = refresh_token
+        self._credentials = {"lwa_app_id": client_id, "lwa_client_secret": client_secret}
+        self._token_cache = token_cache
+        self._token_key = TokenCache.key(endpoint.token_url, client_id, refresh_token)
+        self._token_class = token_client_class(
+            endpoint.token_url, token_cache, on_request=self._count_token
+        )
+        self._clients = {}
+
+    def __repr__(self):  # never show credentials
+        return f"<SpApiAdapter {self.endpoint.api_url}>"
+
+    # --- plumbing -----------------------------------------------------------------
+    def _count_token(self):
+        self.stats.calls["lwaToken"] += 1
+
+    def _client(self, cls):
+        client = self._clients.get(cls)
+        if client is None:
+            checked = type(cls.__name__, (_CheckedResponses, cls), {})
+            client = checked(
+                marketplace=_REGION_MARKETPLACE[self.region],
+                refresh_token=self._refresh_token,
+                credentials=self._credentials,
+                auth_token_client_class=self._token_class,
+                timeout=self.timeout,
+            )
+            client.endpoint = self.endpoint.api_url
+            self._clients[cls] = client
+        return client
+
+    def close(self):
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def _backoff(self, attempt):
+        delay = min(self.backoff_base * 2**attempt, self.max_backoff)
+        return delay * (1 + 0.25 * self._jitter())
+
+    def _call(self, operation, cls, method, *args, **kwargs):
+        """Run one operation with throttling, retries and typed errors."""
+        client = self._client(cls)
+        throttled = failures = 0
+        refreshed = False
+        while True:
+            self._throttle.wait(operation)
+            self.stats.calls[operation] += 1
+            client.operation = operation
+            try:
+                response = getattr(client, method)(*args, **kwargs)
+            except Exception as exc:
+                error, kind, rate = self._classify(operation, exc)
+                if kind == "expired" and not refreshed:
+                    # Amazon says the access token expired: get a new one, once.
+                    refreshed = True
+                    self._token_cache.drop(self._token_key)
+                    continue
+                if kind == "throttled" and throttled < self.max_throttle_retries:
+                    self.stats.throttled[operation] += 1
+                    self._throttle.observe(operation, rate)
+                    self._throttle.exhausted(operation)
+                    # Wait for the bucket to refill one token, longer each time.
+                    rate = self._throttle.rate(operation)
+                    delay = min(2**throttled / rate, self.max_backoff)
+                    delay *= 1 + 0.1 * self._jitter()
+                    throttled += 1
+                elif kind == "transient" and failures < self.max_retries:
+                    delay = self._backoff(failures)
+                    failures += 1
+                else:
+                    if kind == "throttled":
+                        self.stats.throttled[operation] += 1
+                    if error is exc:
+                        raise
+                    raise error from exc
+                self.stats.retries[operation] += 1
+                _logger.info(
+                    "SP-API %s: %s, retrying in %.2fs", operation, type(error).__name__, delay
+                )
+                self._sleep(delay)
+                continue
+            self._throttle.observe(operation, getattr(response, "rate", None))
+            return response
+
+    @staticmethod
+    def _classify(operation, exc):
+        """(typed error, retry kind or None, rate limit) for a failed attempt."""
+        if isinstance(exc, _Retry):
+            kind = "throttled" if isinstance(exc.error, SpApiThrottledError) else "transient"
+            return exc.error, kind, exc.rate
+        if isinstance(exc, SpApiAuthError):
+            expired = "expired" in f"{exc.message} {exc.details}".lower()
+            return exc, "expired" if expired else None, None
+        if isinstance(exc, httpx.TransportError):
+            error = SpApiUnavailableError(
+                f"Amazon could not be reached: {type(exc).__name__}",
+                operation=operation,
+                details=str(exc) or None,
+            )
+            return error, "transient", None
+        if isinstance(exc, AuthorizationError):
+            # Login with Amazon answered an error: 5xx and 429 are worth a retry.
+            info = {"operation": operation, "status": exc.status_code, "code": exc.error_code}
+            if exc.status_code and (exc.status_code >= 500 or exc.status_code == 429):
+                return SpApiUnavailableError("Login with Amazon failed", **info), "transient", None
+            message = f"Login with Amazon refused the credentials: {exc.message or exc.error_code}"
+            return SpApiAuthError(message, **info), None, None
+        if isinstance(exc, json.JSONDecodeError):
+            # Only the token endpoint's answer is parsed outside _CheckedResponses.
+            error = SpApiResponseError(
+                "Login with Amazon answered with malformed JSON", operation=operation
+            )
+            return error, "transient", None
+        return exc, None, None
+
+    # --- Sellers ----------------------------------------------------------------------
+    def get_marketplace_participations(self):
+        """[{"marketplace": {...}, "participation": {...}, "storeName": ...}]"""
+        response = self._call(
+            "getMarketplaceParticipations", Sellers, "get_marketplace_participation"
+        )
+        return response.payload
+
+    # --- Orders -----------------------------------------------------------------------
+    def iter_order_pages(
+        self,
+        *,
+        marketplace_ids,
+        last_updated_after=None,
+        last_updated_before=None,
+        created_after=None,
+        created_before=None,
+        fulfilled_by=None,
+        fulfillment_statuses=None,
+        included_data=ORDER_INCLUDED_DATA,
+        page_size=100,
+        pagination_token=None,
+    ):
+        """Pages of searchOrders (Orders API 2026-01-01), fetched lazily: the
+        next page is requested only when the caller asks for it."""
+        params = {"marketplaceIds": list(marketplace_ids), "maxResultsPerPage": page_size}
+        optional = {
+            "lastUpdatedAfter": last_updated_after,
+            "lastUpdatedBefore": last_updated_before,
+            "createdAfter": created_after,
+            "createdBefore": created_before,
+            "fulfilledBy": fulfilled_by,
+            "fulfillmentStatuses": fulfillment_statuses,
+            "includedData": included_data,
+        }
+        params.update({k: v for k, v in optional.items() if v})
+        token = pagination_token
+        while True:
+            query = (
+                {"paginationToken": token, "marketplaceIds": params["marketplaceIds"]}
+                if token
+                else dict(params)
+            )
+            response = self._call("searchOrders", OrdersV20260101, "search_orders", **query)
+            payload = response.payload or {}
+            # The library moves "pagination" out of the payload into next_token.
+            token = response.next_token
+            yield OrdersPage(
+                orders=payload.get("orders") or [],
+                next_token=token,
+                last_updated_before=payload.get("lastUpdatedBefore"),
+            )
+            if not token:
+                return
+
+    def search_orders(self, **kwargs):
+        """Every order of the search, lazily, across pages."""
+        for page in self.iter_order_pages(**kwargs):
+            yield from page.orders
+
+    def get_order(self, order_id, included_data=ORDER_INCLUDED_DATA):
+        response = self._call(
+            "getOrder",
+            OrdersV20260101,
+            "get_order",
+            order_id,
+            includedData=list(included_data),
+        )
+        return response.payload["order"]
+
+    def confirm_shipment(self, order_id, marketplace_id, package_detail):
+        """Orders v0 confirmShipment; ``package_detail`` as Amazon's PackageDetail
+        (packageReferenceId, carrierCode, carrierName, shippingMethod,
+        trackingNumber, shipDate, orderItems)."""
+        self._call(
+            "confirmShipment",
+            OrdersV0,
+            "confirm_shipment",
+            order_id,
+            marketplaceId=marketplace_id,
+            packageDetail=package_detail,
+        )
+
+    # --- Listings -----------------------------------------------------------------------
+    def get_listings_item(self, seller_id, sku, marketplace_ids, included_data=("summaries",)):
+        response = self._call(
+            "getListingsItem",
+            ListingsItemsV20210801,
+            "get_listings_item",
+            seller_id,
+            sku,
+            marketplaceIds=list(marketplace_ids),
+            includedData=list(included_data),
+        )
+        return response.payload
+
+    def patch_listings_item(self, seller_id, sku, marketplace_ids, product_type, patches):
+        """Returns Amazon's submission response (status ACCEPTED or INVALID, issues)."""
+        response = self._call(
+            "patchListingsItem",
+            ListingsItemsV20210801,
+            "patch_listings_item",
+            seller_id,
+            sku,
+            marketplaceIds=list(marketplace_ids),
+            body={"productType": product_type, "patches": list(patches)},
+        )
+        return response.payload
+
+    # --- Feeds -----------------------------------------------------------------------------
+    def create_feed_document(self, content_type="application/json; charset=UTF-8"):
+        response = self._call(
+            "createFeedDocument", _Feeds, "create_feed_document", None, content_type
+        )
+        return response.payload
+
+    def upload_feed_document(self, url, content, content_type="application/json; charset=UTF-8"):
+        """PUT the document to its pre-signed URL (no SP-API token there)."""
+        self._transfer("uploadFeedDocument", "PUT", url, content, content_type)
+
+    def create_feed(self, feed_type, marketplace_ids, feed_document_id):
+        response = self._call(
+            "createFeed",
+            _Feeds,
+            "create_feed",
+            feed_type,
+            feed_document_id,
+            marketplaceIds=list(marketplace_ids),
+        )
+        return response.payload["feedId"]
+
+    def get_feed(self, feed_id):
+        return self._call("getFeed", _Feeds, "get_feed", feed_id).payload
+
+    def get_feed_document(self, feed_document_id):
+        """The document's content, decompressed, as bytes."""
+        info = self._call("getFeedDocument", _Feeds, "get_document_info", feed_document_id)
+        content = self._transfer("downloadFeedDocument", "GET", info.payload["url"])
+        if info.payload.get("compressionAlgorithm") == "GZIP":
+            content = gzip.decompress(content)
+        return content
+
+    def submit_json_listings_feed(self, seller_id, marketplace_ids, messages):
+        """Upload a JSON_LISTINGS_FEED with ``messages`` and create the feed;
+        returns the feed id."""
+        document = {
+            "header": {"sellerId": seller_id, "version": "2.0", "issueLocale": "en_US"},
+            "messages": list(messages),
+        }
+        info = self.create_feed_document()
+        self.upload_feed_document(info["url"], json.dumps(document).encode())
+        return self.create_feed("JSON_LISTINGS_FEED", marketplace_ids, info["feedDocumentId"])
+
+    def get_feed_report(self, feed_id):
+        """(feed, processing report dict or None while the feed is not DONE)."""
+        feed = self.get_feed(feed_id)
+        if feed.get("processingStatus") != "DONE" or not feed.get("resultFeedDocumentId"):
+            return feed, None
+        return feed, json.loads(self.get_feed_document(feed["resultFeedDocumentId"]))
+
+    def _transfer(self, operation, method, url, content=None, content_type=None):
+        """Document transfers to pre-signed URLs: retried like API calls."""
+        headers = {"Content-Type": content_type} if content_type else {}
+        for attempt in range(self.max_retries + 1):
+            self.stats.calls[operation] += 1
+            try:
+                with httpx.Client(timeout=self.timeout) as http:
+                    response = http.request(method, url, content=content, headers=headers)
+                if response.status_code < 500:
+                    break
+                error = SpApiUnavailableError(
+                    "document storage failed", operation=operation, status=response.status_code
+                )
+            except httpx.TransportError as exc:
+                error = SpApiUnavailableError(
+                    f"document storage could not be reached: {type(exc).__name__}",
+                    operation=operation,
+                )
+            if attempt == self.max_retries:
+                raise error
+            self.stats.retries[operation] += 1
+            self._sleep(self._backoff(attempt))
+        if response.status_code >= 400:
+            raise SpApiRequestError(
+                "document storage refused the transfer",
+                operation=operation,
+                status=response.status_code,
+            )
+        return response.content
+
+
+def exchange_authorization_code(endpoint, client_id, client_secret, code, token_cache=TOKEN_CACHE):
+    """LWA ``authorization_code`` grant of the website authorization flow:
+    returns the seller's refresh token."""
+    credentials = CredentialProvider(
+        credentials={"lwa_app_id": client_id, "lwa_client_secret": client_secret}
+    ).credentials
+    token_client = token_client_class(endpoint.token_url, token_cache)(credentials=credentials)
+    try:
+        data = token_client.authorize_auth_code(code)
+    except AuthorizationError as exc:
+        raise SpApiAuthError(
+            f"Login with Amazon refused the authorization code: {exc.message or exc.error_code}",
+            operation="lwaToken",
+            status=exc.status_code,
+            code=exc.error_code,
+        ) from None
+    except httpx.TransportError as exc:
+        raise SpApiUnavailableError(
+            f"Login with Amazon could not be reached: {type(exc).__name__}",
+            operation="lwaToken",
+        ) from exc
+    except ValueError as exc:
+        raise SpApiResponseError(
+            "Login with Amazon answered with malformed JSON", operation="lwaToken"
+        ) from exc
+    if not data.get("refresh_token"):
+        raise SpApiResponseError(
+            "Login with Amazon returned no refresh token", operation="lwaToken"
+        )
+    return data["refresh_token"]
+
+
+__all__ = [
+    "ORDER_INCLUDED_DATA",
+    "USAGE_PLANS",
+    "ApiStats",
+    "OrdersPage",
+    "SpApiAdapter",
+    "SpApiError",
+    "exchange_authorization_code",
+]
