@@ -50,7 +50,8 @@ SERIE="$(odoo_version)"
 if [ -z "$SERIE" ]; then
   log "Odoo 18.0 is not importable by $PYTHON: running the pure-Python tests only"
   rc=0
-  (cd "$ROOT" && run_pytest -p no:odoo -p no:cacheprovider tests/pure "$@") || rc=$?
+  (cd "$ROOT" && run_pytest -p no:odoo -p no:cacheprovider --rootdir=tests/pure tests/pure "$@") \
+    || rc=$?
   echo "SKIPPED: $(count_odoo_tests) Odoo tests, because 'import odoo' (18.0) fails in $PYTHON;" \
     "install Odoo 18.0 Community into that environment to run them (see README.md)."
   exit "$rc"

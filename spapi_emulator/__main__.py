@@ -36,6 +36,12 @@ def main(argv=None):
         help="multiplies Amazon's rate limits (tests use large values)",
     )
     parser.add_argument("--no-rate-limits", action="store_true")
+    parser.add_argument(
+        "--sandbox-models",
+        metavar="DIR",
+        help="answer like Amazon's static sandbox, from the x-amzn-api-sandbox examples "
+        "of the API models in DIR",
+    )
     args = parser.parse_args(argv)
 
     emulator = Emulator(

@@ -28,6 +28,7 @@ from .render import (
     render_order,
     render_participations,
 )
+from .sandbox import Sandbox
 from .store import ORDER_STATUSES, Store, StoreError, isoformat, utcnow
 
 FULFILLED_BY = ("MERCHANT", "AMAZON")
@@ -94,7 +95,9 @@ class Call:
     body: object
     seller_id: str | None = None
     status: int | None = None
+    response: object = None
     fault: str | None = None
+    sandbox: bool = False
     at: float = field(default_factory=time.time)
 
 
@@ -224,7 +227,10 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status, body=None, headers=None, raw=None):
+    def _send(self, status, body=None, headers=None, raw=None, call=None):
+        if call is not None:
+            call.status = status
+            call.response = body if raw is None else raw
         payload = raw if raw is not None else b""
         if body is not None and raw is None:
             payload = json.dumps(body).encode()
@@ -251,6 +257,11 @@ class Handler(BaseHTTPRequestHandler):
             if found and candidate.method == method:
                 route, match = candidate, found
                 break
+        sandbox_operation = sandbox_params = None
+        if self.emulator.sandbox is not None and (route is None or route.authenticated):
+            sandbox_operation, sandbox_params = self.emulator.sandbox.match(method, path)
+            if sandbox_operation is not None:
+                route = Route(method, None, sandbox_operation.operation, "sandbox")
         if route is None:
             self._send(404, ApiError(404, "NotFound", "Resource not found.", path).body())
             return
@@ -282,30 +293,40 @@ class Handler(BaseHTTPRequestHandler):
                 headers["x-amzn-RateLimit-Limit"] = self.emulator.limiter.limit_header(
                     route.operation
                 )
-            kwargs = {k: unquote(v) for k, v in match.groupdict().items()}
-            result = getattr(self, "op_" + route.handler)(call, params, body, **kwargs)
+            if sandbox_operation is not None:
+                result = self._sandbox_answer(call, sandbox_operation, sandbox_params, params, body)
+            else:
+                kwargs = {k: unquote(v) for k, v in match.groupdict().items()}
+                result = getattr(self, "op_" + route.handler)(call, params, body, **kwargs)
         except ApiError as error:
             if error.status == 429:
                 headers["x-amzn-RateLimit-Limit"] = self.emulator.limiter.limit_header(
                     route.operation
                 )
-            call.status = error.status
-            self._send(error.status, error.body(), headers)
+            self._send(error.status, error.body(), headers, call=call)
             return
         status, response = result[0], result[1]
         extra = result[2] if len(result) > 2 else {}
         headers.update(extra)
-        call.status = status
         if isinstance(response, bytes | str):
             raw = response.encode() if isinstance(response, str) else response
-            self._send(status, raw=raw, headers=headers)
+            self._send(status, raw=raw, headers=headers, call=call)
         else:
-            self._send(status, response, headers)
+            self._send(status, response, headers, call=call)
+
+    def _sandbox_answer(self, call, operation, path_params, params, body):
+        call.sandbox = True
+        example = self.emulator.sandbox.answer(
+            operation, {k: unquote(v) for k, v in path_params.items()}, params, body
+        )
+        if example is None:
+            raise invalid("No sandbox example matches this request.")
+        # A 204 example has an empty body; Amazon sends none.
+        return example.status, None if example.status == 204 else example.response
 
     def _inject(self, fault, call, route):
         """Misbehave as asked; return True when the request is answered."""
         if fault == "throttle":
-            call.status = 429
             self._send(
                 429,
                 ApiError(
@@ -314,9 +335,9 @@ class Handler(BaseHTTPRequestHandler):
                     "You exceeded your quota for the requested resource.",
                 ).body(),
                 {"x-amzn-RateLimit-Limit": self.emulator.limiter.limit_header(route.operation)},
+                call=call,
             )
         elif fault == "server_error":
-            call.status = 500
             self._send(
                 500,
                 ApiError(
@@ -324,16 +345,16 @@ class Handler(BaseHTTPRequestHandler):
                     "InternalFailure",
                     "We encountered an internal error. Please try again.",
                 ).body(),
+                call=call,
             )
         elif fault == "unavailable":
-            call.status = 503
             self._send(
                 503,
                 ApiError(503, "ServiceUnavailable", "Service temporarily unavailable.").body(),
+                call=call,
             )
         elif fault == "malformed":
-            call.status = 200
-            self._send(200, raw=b'{"orders": [{"orderId": "truncated')
+            self._send(200, raw=b'{"orders": [{"orderId": "truncated', call=call)
         elif fault in ("timeout", "drop"):
             if fault == "timeout":
                 time.sleep(self.emulator.faults.timeout_seconds)
@@ -689,7 +710,6 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "NoSuchKey", "The specified key does not exist.")
         content = body
         document.content = content
-        call.body = f"<{len(content)} bytes>"
         return 200, b""
 
     def op_download_document(self, call, params, body, document_id):
@@ -751,8 +771,19 @@ class Handler(BaseHTTPRequestHandler):
 class Emulator:
     """A running emulator: ``with Emulator() as emu: ... emu.url ...``."""
 
-    def __init__(self, host="127.0.0.1", port=0, speed=1.0, store=None, rate_limits=True):
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=0,
+        *,
+        speed=1.0,
+        store=None,
+        rate_limits=True,
+        sandbox_models=None,
+    ):
         self.store = store or Store()
+        # Sandbox mode: SP-API requests are answered from the models' examples.
+        self.sandbox = Sandbox(sandbox_models) if sandbox_models else None
         self.limiter = RateLimiter(speed=speed, enabled=rate_limits)
         self.faults = Faults()
         self.calls = []

@@ -1,10 +1,100 @@
 """Pure-Python tests: they import the addon's Odoo-free packages (the SP-API
-adapter, payload conversion, the emulator) as top-level packages, so they run
-without Odoo."""
+adapter ``spapi`` and the emulator ``spapi_emulator``) as top-level packages,
+so they run without Odoo."""
 
 import pathlib
 import sys
 
+import pytest
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from spapi import Endpoint, SpApiAdapter, TokenCache  # noqa: E402
+from spapi_emulator import Emulator  # noqa: E402
+from spapi_emulator.conformance import ModelValidator, find_models_dir  # noqa: E402
+
+CLIENT_ID = "amzn1.application-oa2-client.tests"
+CLIENT_SECRET = "tests-client-secret-value"
+REFRESH_TOKEN = "Atzr|tests-refresh-token-value"
+SELLER_ID = "A1TESTSELLER"
+US, DE, UK, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A1VC38T7YXB528"
+
+MODELS_DIR = find_models_dir(REPO)
+_validator = None
+
+
+def model_validator():
+    global _validator  # noqa: PLW0603 - one parse of the models per session
+    if _validator is None and MODELS_DIR is not None:
+        _validator = ModelValidator(MODELS_DIR)
+    return _validator
+
+
+@pytest.fixture
+def emulator():
+    """A running emulator with one app and one seller on US and DE. Amazon's
+    usage plans apply, 1000 times faster. After the test, every response it
+    gave is checked against Amazon's models (when they are present)."""
+    emu = Emulator(speed=1000)
+    emu.store.add_app(CLIENT_ID, CLIENT_SECRET, ["https://odoo.example/amazon/consent"])
+    emu.store.add_seller(SELLER_ID, [US, DE], client_id=CLIENT_ID, refresh_token=REFRESH_TOKEN)
+    emu.start()
+    yield emu
+    emu.stop()
+    validator = model_validator()
+    if validator is not None:
+        problems = validator.check(emu.calls)
+        assert not problems, "responses not conforming to Amazon's models:\n" + "\n".join(
+            f"{call.method} {call.path} -> {call.status}: {errors[:3]}" for call, errors in problems
+        )
+
+
+class SleepRecorder:
+    """Really sleeps (the emulator refills in real time) and sums the waits."""
+
+    def __init__(self):
+        self.waits = []
+
+    def __call__(self, seconds):
+        self.waits.append(seconds)
+        import time  # noqa: PLC0415
+
+        time.sleep(seconds)
+
+    @property
+    def total(self):
+        return sum(self.waits)
+
+
+@pytest.fixture
+def sleeps():
+    return SleepRecorder()
+
+
+@pytest.fixture
+def make_adapter(emulator, sleeps):
+    """Build adapters on the emulator with a private token cache and fast backoff."""
+    cache = TokenCache()
+
+    def make(**overrides):
+        options = {
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "refresh_token": REFRESH_TOKEN,
+            "endpoint": Endpoint.custom(emulator.url),
+            "timeout": 2.0,
+            "backoff_base": 0.01,
+            "sleep": sleeps,
+            "token_cache": cache,
+        }
+        options.update(overrides)
+        return SpApiAdapter(**options)
+
+    return make
+
+
+@pytest.fixture
+def adapter(make_adapter):
+    return make_adapter()

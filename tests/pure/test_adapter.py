@@ -1,0 +1,412 @@
+"""The SP-API adapter driven against the emulator over loopback, through the
+real python-amazon-sp-api client."""
+
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, US
+
+from spapi import (
+    Endpoint,
+    SpApiAuthError,
+    SpApiNotFoundError,
+    SpApiRequestError,
+    SpApiResponseError,
+    SpApiThrottledError,
+    SpApiUnavailableError,
+    TokenCache,
+    exchange_authorization_code,
+)
+
+
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hours_ago(hours):
+    return iso(datetime.now(timezone.utc) - timedelta(hours=hours))
+
+
+def seed_orders(emulator, count, marketplace=US, **values):
+    return [
+        emulator.store.add_order(
+            SELLER_ID,
+            marketplace,
+            [{"sku": f"SKU-{n}", "title": f"Item {n}", "quantity": 1, "unit_price": "10.00"}],
+            **values,
+        )
+        for n in range(count)
+    ]
+
+
+# --- Sellers and credentials ---------------------------------------------------------
+
+
+def test_marketplace_participations(adapter):
+    participations = adapter.get_marketplace_participations()
+    assert {p["marketplace"]["id"] for p in participations} == {US, DE}
+    assert {p["marketplace"]["defaultCurrencyCode"] for p in participations} == {"USD", "EUR"}
+
+
+def test_access_token_is_cached_across_calls(adapter, emulator):
+    for _ in range(3):
+        adapter.get_marketplace_participations()
+    assert len(emulator.calls_for("lwaToken")) == 1
+    assert adapter.stats.calls["lwaToken"] == 1
+    assert adapter.stats.calls["getMarketplaceParticipations"] == 3
+
+
+def test_expired_token_is_refreshed_once_and_the_call_retried(adapter, emulator):
+    adapter.get_marketplace_participations()
+    emulator.store.expire_access_tokens()
+    participations = adapter.get_marketplace_participations()
+    assert len(participations) == 2
+    assert len(emulator.calls_for("lwaToken")) == 2
+    statuses = [c.status for c in emulator.calls_for("getMarketplaceParticipations")]
+    assert statuses == [200, 403, 200]
+
+
+def test_bad_client_secret_is_a_clear_auth_error(make_adapter, emulator):
+    adapter = make_adapter(client_secret="wrong")
+    with pytest.raises(SpApiAuthError) as caught:
+        adapter.get_marketplace_participations()
+    assert "invalid_client" in str(caught.value) or "Client authentication" in str(caught.value)
+    assert not emulator.calls_for("getMarketplaceParticipations")
+
+
+def test_revoked_refresh_token_is_an_auth_error(make_adapter, emulator):
+    emulator.store.revoke(REFRESH_TOKEN)
+    with pytest.raises(SpApiAuthError, match="refused the credentials"):
+        make_adapter().get_marketplace_participations()
+
+
+def test_missing_credentials_fail_before_any_call(make_adapter, emulator):
+    with pytest.raises(SpApiAuthError):
+        make_adapter(client_secret="")
+    assert emulator.calls == []
+
+
+def test_authorization_code_exchange(emulator):
+    code = emulator.store.issue_auth_code(CLIENT_ID, SELLER_ID)
+    endpoint = Endpoint.custom(emulator.url)
+    refresh_token = exchange_authorization_code(
+        endpoint, CLIENT_ID, CLIENT_SECRET, code, token_cache=TokenCache()
+    )
+    assert refresh_token.startswith("Atzr|")
+    assert emulator.store.refresh_tokens[refresh_token] == (CLIENT_ID, SELLER_ID)
+    # A code works once: a replay is refused.
+    with pytest.raises(SpApiAuthError, match=r"invalid_grant|authorization code"):
+        exchange_authorization_code(endpoint, CLIENT_ID, CLIENT_SECRET, code)
+
+
+# --- Orders ------------------------------------------------------------------------------
+
+
+def test_search_orders_paginates_lazily(adapter, emulator):
+    seed_orders(emulator, 5)
+    pages = adapter.iter_order_pages(
+        marketplace_ids=[US], last_updated_after=hours_ago(1), page_size=2
+    )
+    first = next(pages)
+    assert len(first.orders) == 2 and first.next_token
+    assert len(emulator.calls_for("searchOrders")) == 1  # nothing fetched ahead
+    rest = list(pages)
+    assert [len(p.orders) for p in rest] == [2, 1]
+    assert rest[-1].next_token is None
+    ids = [o["orderId"] for p in [first, *rest] for o in p.orders]
+    assert len(set(ids)) == 5
+    assert len(emulator.calls_for("searchOrders")) == 3
+    assert first.last_updated_before  # the window Amazon actually searched
+
+
+def test_search_orders_sends_the_filters(adapter, emulator):
+    seed_orders(emulator, 2, fulfilled_by="AMAZON", status="SHIPPED")
+    seed_orders(emulator, 1, fulfilled_by="MERCHANT", status="UNSHIPPED")
+    orders = list(
+        adapter.search_orders(
+            marketplace_ids=[US],
+            last_updated_after=hours_ago(1),
+            fulfilled_by=["AMAZON"],
+            fulfillment_statuses=["SHIPPED", "CANCELLED"],
+        )
+    )
+    assert len(orders) == 2
+    assert {o["fulfillment"]["fulfilledBy"] for o in orders} == {"AMAZON"}
+    params = emulator.calls_for("searchOrders")[0].params
+    assert params["fulfilledBy"] == "AMAZON"
+    assert params["fulfillmentStatuses"] == "SHIPPED,CANCELLED"
+    assert set(params["includedData"].split(",")) >= {"BUYER", "RECIPIENT", "PROCEEDS"}
+
+
+def test_search_orders_rejects_a_too_recent_window(adapter):
+    with pytest.raises(SpApiRequestError) as caught:
+        list(
+            adapter.search_orders(
+                marketplace_ids=[US],
+                last_updated_after=hours_ago(1),
+                last_updated_before=iso(datetime.now(timezone.utc)),
+            )
+        )
+    assert caught.value.status == 400
+    assert caught.value.code == "InvalidInput"
+    assert "two minutes" in caught.value.details
+
+
+def test_get_order_and_not_found(adapter, emulator):
+    (order,) = seed_orders(emulator, 1, marketplace=DE)
+    data = adapter.get_order(order.order_id)
+    assert data["orderId"] == order.order_id
+    assert data["salesChannel"]["marketplaceId"] == DE
+    assert data["proceeds"]["grandTotal"] == {"amount": "10.00", "currencyCode": "EUR"}
+    with pytest.raises(SpApiNotFoundError):
+        adapter.get_order("999-0000000-0000000")
+
+
+def test_confirm_shipment_records_the_package(adapter, emulator):
+    order = emulator.store.add_order(
+        SELLER_ID,
+        US,
+        [
+            {"sku": "A", "title": "A", "quantity": 2, "unit_price": "5.00"},
+            {"sku": "B", "title": "B", "quantity": 1, "unit_price": "7.00"},
+        ],
+    )
+    first, second = order.items
+    package = {
+        "packageReferenceId": "1",
+        "carrierCode": "UPS",
+        "carrierName": "UPS",
+        "shippingMethod": "Ground",
+        "trackingNumber": "1Z999",
+        "shipDate": iso(datetime.now(timezone.utc)),
+        "orderItems": [{"orderItemId": first.order_item_id, "quantity": 1}],
+    }
+    adapter.confirm_shipment(order.order_id, US, package)
+    assert order.status == "PARTIALLY_SHIPPED"
+    # Re-sending the same package reference edits it rather than adding one.
+    package["trackingNumber"] = "1Z999-fixed"
+    adapter.confirm_shipment(order.order_id, US, package)
+    assert [p.tracking_number for p in order.packages] == ["1Z999-fixed"]
+    package = {
+        **package,
+        "packageReferenceId": "2",
+        "orderItems": [
+            {"orderItemId": first.order_item_id, "quantity": 1},
+            {"orderItemId": second.order_item_id, "quantity": 1},
+        ],
+    }
+    adapter.confirm_shipment(order.order_id, US, package)
+    assert order.status == "SHIPPED"
+    call = emulator.calls_for("confirmShipment")[-1]
+    assert call.body["packageDetail"]["orderItems"] == package["orderItems"]
+    assert call.status == 204
+    with pytest.raises(SpApiRequestError, match="exceeds"):
+        adapter.confirm_shipment(order.order_id, US, {**package, "packageReferenceId": "3"})
+
+
+def test_confirm_shipment_refuses_fba_orders(adapter, emulator):
+    (order,) = seed_orders(emulator, 1, fulfilled_by="AMAZON", status="UNSHIPPED")
+    with pytest.raises(SpApiRequestError, match="fulfilled by Amazon"):
+        adapter.confirm_shipment(
+            order.order_id,
+            US,
+            {
+                "packageReferenceId": "1",
+                "carrierCode": "UPS",
+                "trackingNumber": "1Z",
+                "shipDate": iso(datetime.now(timezone.utc)),
+                "orderItems": [{"orderItemId": order.items[0].order_item_id, "quantity": 1}],
+            },
+        )
+    assert order.packages == []
+
+
+# --- Listings and feeds ------------------------------------------------------------------
+
+
+def test_listings_get_and_patch_keep_other_attributes(adapter, emulator):
+    emulator.store.add_listing(SELLER_ID, "MUG 01/blue", [US], quantity=4, handling_time=5)
+    item = adapter.get_listings_item(
+        SELLER_ID, "MUG 01/blue", [US], included_data=["summaries", "fulfillmentAvailability"]
+    )
+    assert item["fulfillmentAvailability"] == [{"fulfillmentChannelCode": "DEFAULT", "quantity": 4}]
+    result = adapter.patch_listings_item(
+        SELLER_ID,
+        "MUG 01/blue",
+        [US],
+        "PRODUCT",
+        [
+            {
+                "op": "merge",
+                "path": "/attributes/fulfillment_availability",
+                "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 9}],
+            }
+        ],
+    )
+    assert result["status"] == "ACCEPTED"
+    listing = emulator.store.get_listing(SELLER_ID, "MUG 01/blue")
+    assert (listing.quantity, listing.handling_time) == (9, 5)
+    with pytest.raises(SpApiNotFoundError):
+        adapter.get_listings_item(SELLER_ID, "NOPE", [US])
+
+
+def test_patch_with_a_bad_quantity_is_invalid_and_changes_nothing(adapter, emulator):
+    emulator.store.add_listing(SELLER_ID, "SKU-1", [US], quantity=4)
+    result = adapter.patch_listings_item(
+        SELLER_ID,
+        "SKU-1",
+        [US],
+        "PRODUCT",
+        [
+            {
+                "op": "merge",
+                "path": "/attributes/fulfillment_availability",
+                "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": -3}],
+            }
+        ],
+    )
+    assert result["status"] == "INVALID"
+    assert result["issues"][0]["severity"] == "ERROR"
+    assert emulator.store.get_listing(SELLER_ID, "SKU-1").quantity == 4
+
+
+def test_json_listings_feed_round_trip(adapter, emulator):
+    for sku in ("A", "B"):
+        emulator.store.add_listing(SELLER_ID, sku, [US], quantity=1)
+
+    def message(message_id, sku, quantity):
+        return {
+            "messageId": message_id,
+            "sku": sku,
+            "operationType": "PATCH",
+            "productType": "PRODUCT",
+            "patches": [
+                {
+                    "op": "merge",
+                    "path": "/attributes/fulfillment_availability",
+                    "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}],
+                }
+            ],
+        }
+
+    feed_id = adapter.submit_json_listings_feed(
+        SELLER_ID, [US], [message(1, "A", 7), message(2, "B", 3), message(3, "GHOST", 1)]
+    )
+    feed, report = adapter.get_feed_report(feed_id)
+    assert feed["processingStatus"] == "DONE"
+    assert report["summary"]["messagesAccepted"] == 2
+    assert [(i["messageId"], i["sku"]) for i in report["issues"]] == [(3, "GHOST")]
+    assert emulator.store.get_listing(SELLER_ID, "A").quantity == 7
+    assert emulator.store.get_listing(SELLER_ID, "B").quantity == 3
+    uploaded = json.loads(emulator.calls_for("uploadFeedDocument")[0].body)
+    assert uploaded["header"] == {"sellerId": SELLER_ID, "version": "2.0", "issueLocale": "en_US"}
+
+
+def test_feed_report_is_none_until_processed(adapter, emulator):
+    emulator.store.add_listing(SELLER_ID, "A", [US], quantity=1)
+    emulator.store.feed_processing_delay = 3600
+    feed_id = adapter.submit_json_listings_feed(
+        SELLER_ID,
+        [US],
+        [{"messageId": 1, "sku": "A", "operationType": "DELETE"}],
+    )
+    feed, report = adapter.get_feed_report(feed_id)
+    assert feed["processingStatus"] == "IN_QUEUE"
+    assert report is None
+
+
+# --- Throttling, faults and logs ------------------------------------------------------
+
+
+def test_a_burst_beyond_the_bucket_is_absorbed_with_the_right_delay(adapter, emulator, sleeps):
+    (order,) = seed_orders(emulator, 1)
+    # 5 requests per second, burst 2, at real speed: 6 calls need 4 refills.
+    emulator.limiter.speed = 1
+    emulator.limiter.set_plan("getOrder", 5.0, 2)
+    for _ in range(6):
+        assert adapter.get_order(order.order_id)["orderId"] == order.order_id
+    statuses = [c.status for c in emulator.calls_for("getOrder")]
+    assert statuses.count(200) == 6
+    assert 429 in statuses  # Amazon's bucket was smaller than the default plan
+    assert adapter.stats.throttled["getOrder"] == statuses.count(429)
+    # Four missing tokens at 5/s: about 0.8 s of waiting in all (less the
+    # time the requests themselves took), and no more.
+    assert 0.6 <= sleeps.total <= 1.5
+
+
+def test_throttled_beyond_the_retries_raises_a_typed_error(make_adapter, emulator):
+    adapter = make_adapter(max_throttle_retries=2)
+    emulator.faults.add("getMarketplaceParticipations", "throttle", count=5)
+    with pytest.raises(SpApiThrottledError) as caught:
+        adapter.get_marketplace_participations()
+    assert caught.value.status == 429
+    assert caught.value.retryable
+    assert adapter.stats.throttled["getMarketplaceParticipations"] == 3
+    assert len(emulator.calls_for("getMarketplaceParticipations")) == 3
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("throttle", SpApiThrottledError),
+        ("server_error", SpApiUnavailableError),
+        ("unavailable", SpApiUnavailableError),
+        ("timeout", SpApiUnavailableError),
+        ("drop", SpApiUnavailableError),
+        ("malformed", SpApiResponseError),
+    ],
+)
+def test_each_fault_is_retried_then_typed(make_adapter, emulator, fault, error):
+    emulator.faults.timeout_seconds = 1.0
+    adapter = make_adapter(timeout=0.5, max_retries=2, max_throttle_retries=2)
+    # A transient fault is absorbed by the retries...
+    emulator.faults.add("getMarketplaceParticipations", fault, count=2)
+    assert len(adapter.get_marketplace_participations()) == 2
+    # ...a persistent one ends in a typed error.
+    emulator.faults.add("getMarketplaceParticipations", fault, count=3)
+    with pytest.raises(error) as caught:
+        adapter.get_marketplace_participations()
+    assert caught.value.operation == "getMarketplaceParticipations"
+    assert caught.value.retryable
+
+
+def test_a_failed_confirmation_writes_nothing(make_adapter, emulator):
+    (order,) = seed_orders(emulator, 1)
+    adapter = make_adapter(max_retries=1)
+    emulator.faults.add("confirmShipment", "drop", count=2)
+    with pytest.raises(SpApiUnavailableError):
+        adapter.confirm_shipment(
+            order.order_id,
+            US,
+            {
+                "packageReferenceId": "1",
+                "carrierCode": "UPS",
+                "trackingNumber": "1Z",
+                "shipDate": iso(datetime.now(timezone.utc)),
+                "orderItems": [{"orderItemId": order.items[0].order_item_id, "quantity": 1}],
+            },
+        )
+    assert order.packages == [] and order.status == "UNSHIPPED"
+
+
+def test_emulator_down_is_unavailable(make_adapter, emulator):
+    emulator.stop()
+    adapter = make_adapter(max_retries=1)
+    with pytest.raises(SpApiUnavailableError, match="could not be reached"):
+        adapter.get_marketplace_participations()
+    emulator.calls.clear()
+
+
+def test_no_secret_or_token_reaches_the_logs(adapter, emulator, caplog):
+    emulator.faults.add("getMarketplaceParticipations", "throttle")
+    with caplog.at_level(logging.DEBUG):
+        adapter.get_marketplace_participations()
+        emulator.store.expire_access_tokens()
+        adapter.get_marketplace_participations()
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    secrets = [CLIENT_SECRET, REFRESH_TOKEN, *emulator.store.access_tokens]
+    assert "retrying" in text  # the throttle was logged...
+    assert not [s for s in secrets if s in text]  # ...without any secret
+    assert CLIENT_SECRET not in repr(adapter)

@@ -1,0 +1,305 @@
+"""The emulator's own behaviour: validation, state, rate limits, seeding, CLI."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import httpx
+import pytest
+from conftest import CLIENT_ID, CLIENT_SECRET, DE, JP, REFRESH_TOKEN, REPO, SELLER_ID, US
+
+from spapi_emulator import MARKETPLACES, Emulator, StoreError
+from spapi_emulator.render import order_total
+from spapi_emulator.seed import DEMO_MARKETPLACES, seed_demo
+
+
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ago(**delta):
+    return iso(datetime.now(timezone.utc) - timedelta(**delta))
+
+
+@pytest.fixture
+def http(emulator):
+    token = httpx.post(
+        f"{emulator.url}/auth/o2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": REFRESH_TOKEN,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+    ).json()["access_token"]
+    client = httpx.Client(base_url=emulator.url, headers={"x-amz-access-token": token})
+    yield client
+    client.close()
+
+
+def error_of(response):
+    return response.json()["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"marketplaceIds": US}, "Exactly one of createdAfter and lastUpdatedAfter"),
+        (
+            {"marketplaceIds": US, "createdAfter": ago(hours=2), "lastUpdatedAfter": ago(hours=2)},
+            "Exactly one",
+        ),
+        ({"marketplaceIds": US, "lastUpdatedAfter": "yesterday"}, "ISO 8601"),
+        (
+            {"marketplaceIds": US, "lastUpdatedAfter": ago(hours=2), "lastUpdatedBefore": ago()},
+            "two minutes",
+        ),
+        (
+            {
+                "marketplaceIds": US,
+                "lastUpdatedAfter": ago(hours=2),
+                "lastUpdatedBefore": ago(hours=3),
+            },
+            "equal to or after",
+        ),
+        ({"lastUpdatedAfter": ago(hours=2)}, "marketplaceIds is required"),
+        ({"marketplaceIds": "NOPE", "lastUpdatedAfter": ago(hours=2)}, "Invalid marketplace"),
+        (
+            {"marketplaceIds": US, "lastUpdatedAfter": ago(hours=2), "fulfilledBy": "ROBOTS"},
+            "fulfilledBy",
+        ),
+        (
+            {"marketplaceIds": US, "lastUpdatedAfter": ago(hours=2), "maxResultsPerPage": "500"},
+            "maxResultsPerPage",
+        ),
+        ({"marketplaceIds": US, "paginationToken": "garbage"}, "paginationToken"),
+    ],
+)
+def test_search_orders_validation(http, params, detail):
+    response = http.get("/orders/2026-01-01/orders", params=params)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "InvalidInput"
+    assert detail in error_of(response)["details"]
+
+
+def test_a_marketplace_the_seller_lacks_is_forbidden(http):
+    response = http.get(
+        "/orders/2026-01-01/orders", params={"marketplaceIds": JP, "lastUpdatedAfter": ago(hours=2)}
+    )
+    assert response.status_code == 403
+    assert JP in error_of(response)["details"]
+
+
+def test_requests_need_a_valid_token(emulator):
+    response = httpx.get(f"{emulator.url}/sellers/v1/marketplaceParticipations")
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "Unauthorized"
+    response = httpx.get(
+        f"{emulator.url}/sellers/v1/marketplaceParticipations",
+        headers={"x-amz-access-token": "Atza|forged"},
+    )
+    assert response.status_code == 403
+
+
+def test_status_changes_move_last_updated_time(http, emulator):
+    order = emulator.store.add_order(
+        SELLER_ID,
+        DE,
+        [{"sku": "A", "title": "A", "quantity": 1, "unit_price": "9.99"}],
+        status="PENDING",
+        created_time=datetime.now(timezone.utc) - timedelta(hours=3),
+    )
+    window = {"marketplaceIds": DE, "lastUpdatedAfter": ago(hours=4)}
+    assert [
+        o["orderId"] for o in http.get("/orders/2026-01-01/orders", params=window).json()["orders"]
+    ] == [order.order_id]
+    emulator.store.set_status(order.order_id, "UNSHIPPED")
+    # The change is too fresh for a search (two minutes at least)...
+    assert http.get("/orders/2026-01-01/orders", params=window).json()["orders"] == []
+    # ...until time passes.
+    emulator.store.travel(minutes=5)
+    orders = http.get(
+        "/orders/2026-01-01/orders", params={**window, "includedData": "FULFILLMENT"}
+    ).json()["orders"]
+    assert orders[0]["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
+
+
+def test_order_rendering_has_amazons_amounts(http, emulator):
+    order = emulator.store.add_order(
+        SELLER_ID,
+        DE,
+        [
+            {
+                "sku": "MUG",
+                "title": "Mug",
+                "quantity": 2,
+                "unit_price": "10.00",
+                "shipping_price": "4.99",
+                "shipping_discount": "1.00",
+                "gift_wrap_price": "2.50",
+                "gift_wrap_level": "Classic",
+                "gift_message": "Happy birthday",
+                "promotion_discount": "3.00",
+                "promotion_ids": ["PROMO1"],
+            }
+        ],
+        business=True,
+        vat_number="DE123456789",
+        buyer_company="Muster GmbH",
+        purchase_order_number="PO-7",
+    )
+    assert order_total(order) == Decimal("23.49")
+    data = http.get(
+        f"/orders/2026-01-01/orders/{order.order_id}",
+        params={"includedData": "BUYER,PROCEEDS,PROMOTION,FULFILLMENT,TAX"},
+    ).json()["order"]
+    assert data["proceeds"]["grandTotal"] == {"amount": "23.49", "currencyCode": "EUR"}
+    item = data["orderItems"][0]
+    kinds = {b["type"]: b["subtotal"]["amount"] for b in item["proceeds"]["breakdowns"]}
+    assert kinds == {"ITEM": "20.00", "SHIPPING": "4.99", "GIFT_WRAP": "2.50", "DISCOUNT": "-4.00"}
+    assert item["fulfillment"]["packing"]["giftOption"]["giftMessage"] == "Happy birthday"
+    assert data["buyer"]["buyerPurchaseOrderNumber"] == "PO-7"
+    assert data["tax"]["taxRegistrations"][0]["taxRegistrationNumber"] == "DE123456789"
+    assert data["programs"] == ["AMAZON_BUSINESS"]
+    # Only the requested datasets come back.
+    bare = http.get(f"/orders/2026-01-01/orders/{order.order_id}").json()["order"]
+    assert "buyer" not in bare and "proceeds" not in bare
+
+
+def test_rate_limit_answers_429_with_the_limit_header(http, emulator):
+    emulator.limiter.speed = 1
+    emulator.limiter.set_plan("getMarketplaceParticipations", 0.016, 2)
+    statuses = [http.get("/sellers/v1/marketplaceParticipations").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = http.get("/sellers/v1/marketplaceParticipations")
+    assert response.headers["x-amzn-RateLimit-Limit"] == "0.016"
+    assert error_of(response)["code"] == "QuotaExceeded"
+
+
+def test_seeding_refuses_nonsense(emulator):
+    with pytest.raises(StoreError):
+        emulator.store.add_order("NOBODY", US, [])
+    with pytest.raises(StoreError):
+        emulator.store.add_order(SELLER_ID, "XX", [])
+    with pytest.raises(StoreError):
+        emulator.store.add_order(SELLER_ID, US, [], status="LOST")
+
+
+def test_demo_seed_covers_three_marketplaces_and_both_channels():
+    emu = Emulator()
+    seed_demo(emu.store, order_count=300)
+    orders = list(emu.store.orders.values())
+    assert len(orders) == 300
+    assert {o.marketplace_id for o in orders} == set(DEMO_MARKETPLACES)
+    assert {o.fulfilled_by for o in orders} == {"AMAZON", "MERCHANT"}
+    assert {o.status for o in orders} >= {"SHIPPED", "UNSHIPPED", "CANCELLED", "PENDING"}
+    assert {o.currency for o in orders} == {"USD", "EUR", "GBP"}
+    assert any(not o.buyer_name for o in orders if o.fulfilled_by == "AMAZON")
+
+
+def test_marketplace_catalogue_matches_the_library():
+    from sp_api.base import Marketplaces  # noqa: PLC0415
+
+    library = {m.marketplace_id for m in Marketplaces}
+    assert set(MARKETPLACES) <= library | {"AE08WJ6YKNBMC"}
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url, process):
+    for _ in range(100):
+        try:
+            return httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            assert process.poll() is None, process.stdout.read()
+            time.sleep(0.1)
+    raise AssertionError("the emulator did not start")
+
+
+def test_cli_runs_standalone_with_the_demo_seed():
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "spapi_emulator", "--port", str(port), "--seed", "demo"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/_emulator/health", process).json() == {
+            "status": "ok"
+        }
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert f"listening on http://127.0.0.1:{port}" in output
+    assert "300 order(s)" in output
+
+
+def test_cli_loads_a_json_seed_file(tmp_path):
+    seed = {
+        "apps": [{"client_id": "app", "client_secret": "secret"}],
+        "sellers": [
+            {"seller_id": "S1", "marketplace_ids": [US], "client_id": "app", "refresh_token": "rt"}
+        ],
+        "orders": [
+            {
+                "seller_id": "S1",
+                "marketplace_id": US,
+                "fulfilled_by": "AMAZON",
+                "status": "SHIPPED",
+                "items": [{"sku": "X", "title": "X", "quantity": 1, "unit_price": "1.00"}],
+            }
+        ],
+        "listings": [{"seller_id": "S1", "sku": "X", "marketplace_ids": [US], "quantity": 3}],
+    }
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed))
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "spapi_emulator", "--port", str(port), "--seed", str(path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/_emulator/health", process)
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/auth/o2/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": "rt",
+                "client_id": "app",
+                "client_secret": "secret",
+            },
+        ).json()["access_token"]
+        orders = httpx.get(
+            f"http://127.0.0.1:{port}/orders/2026-01-01/orders",
+            params={"marketplaceIds": US, "lastUpdatedAfter": ago(hours=1)},
+            headers={"x-amz-access-token": token},
+        ).json()["orders"]
+        assert len(orders) == 1
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_consent_page_redirects_with_a_code(emulator):
+    response = httpx.get(
+        f"{emulator.url}/apps/authorize/consent",
+        params={"application_id": CLIENT_ID, "state": "abc", "version": "beta"},
+    )
+    assert response.status_code == 302
+    location = httpx.URL(response.headers["Location"])
+    assert location.params["state"] == "abc"
+    assert location.params["selling_partner_id"] == SELLER_ID
+    assert location.params["spapi_oauth_code"] in emulator.store.auth_codes
