@@ -19,9 +19,14 @@
     "data": [
         "security/amazon_security.xml",
         "security/ir.model.access.csv",
+        "data/amazon_marketplace_data.xml",
+        "data/amazon_data.xml",
+        "data/ir_cron_data.xml",
         "views/amazon_marketplace_views.xml",
         "views/amazon_account_views.xml",
         "views/amazon_offer_views.xml",
         "views/amazon_menus.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/amazon_token_wizard_views.xml",
     ],
 }

@@ -1,4 +1,30 @@
-from odoo import fields, models
+import logging
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import hash_sign
+
+from ..spapi import (
+    Endpoint,
+    SpApiAdapter,
+    SpApiAuthError,
+    SpApiError,
+    SpApiUnavailableError,
+    exchange_authorization_code,
+)
+
+_logger = logging.getLogger(__name__)
+
+# Amazon's authorizations last 365 days; warn the responsible a month before.
+AUTHORIZATION_DAYS = 365
+REMINDER_DAYS = 30
+CONSENT_STATE_SCOPE = "sale_amazon_connector.consent"
+CONSENT_STATE_HOURS = 1
+CONSENT_CALLBACK_ROUTE = "/amazon/consent/callback"
+SECRET_GROUP = "base.group_system"
 
 
 class AmazonAccount(models.Model):
@@ -6,18 +32,471 @@ class AmazonAccount(models.Model):
 
     _name = "amazon.account"
     _description = "Amazon Seller Account"
-    _inherit = ["mail.thread"]
-    _order = "name"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name"
 
+    # --- identity -----------------------------------------------------------------
     name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
-        "res.company",
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    signup_marketplace_id = fields.Many2one(
+        "amazon.marketplace",
+        string="Sign-up Marketplace",
         required=True,
-        default=lambda self: self.env.company,
-        index=True,
+        tracking=True,
+        help="The marketplace the seller signed up on; its region decides the endpoint.",
+    )
+    region = fields.Selection(related="signup_marketplace_id.region", store=True)
+    seller_ref = fields.Char(
+        string="Seller ID",
+        tracking=True,
+        help="Amazon's merchant token (selling_partner_id), set when the account is linked.",
+    )
+    responsible_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Receives the activities: failed orders, re-authorization reminders.",
+    )
+
+    # --- where to talk to --------------------------------------------------------------
+    environment = fields.Selection(
+        [
+            ("production", "Production"),
+            ("sandbox", "Amazon Sandbox"),
+            ("custom", "Custom URL (emulator)"),
+        ],
+        required=True,
+        default="production",
+        tracking=True,
+    )
+    custom_api_url = fields.Char(
+        string="Custom SP-API URL",
+        groups=SECRET_GROUP,
+        help="Base URL of an SP-API compatible server, such as the local emulator.",
+    )
+    custom_token_url = fields.Char(
+        string="Custom LWA Token URL",
+        groups=SECRET_GROUP,
+        help="Defaults to <custom SP-API URL>/auth/o2/token.",
+    )
+
+    # --- credentials (system administrators only) -------------------------------------
+    app_ref = fields.Char(
+        string="SP-API App ID",
+        groups=SECRET_GROUP,
+        help="The application id (amzn1.sp.solution...) used by the consent flow. "
+        "Empty: the company's default from the settings.",
+    )
+    lwa_client_id = fields.Char(
+        string="LWA Client ID",
+        groups=SECRET_GROUP,
+        help="Empty: the company's default from the settings.",
+    )
+    lwa_client_secret = fields.Char(
+        string="LWA Client Secret",
+        groups=SECRET_GROUP,
+        help="Empty: the company's default from the settings.",
+    )
+    refresh_token = fields.Char(groups=SECRET_GROUP, copy=False)
+    consent_nonce = fields.Char(groups=SECRET_GROUP, copy=False)
+    link_date = fields.Datetime(readonly=True, copy=False, tracking=True)
+    reauthorization_date = fields.Date(compute="_compute_link_state", string="Re-authorize Before")
+    link_state = fields.Selection(
+        [
+            ("not_linked", "Not linked"),
+            ("linked", "Linked"),
+            ("expiring", "Re-authorization due"),
+            ("expired", "Authorization expired"),
+        ],
+        compute="_compute_link_state",
+    )
+    days_to_reauthorization = fields.Integer(compute="_compute_link_state")
+    reminder_sent_for = fields.Datetime(
+        copy=False, help="The link date whose re-authorization reminder was sent."
+    )
+
+    # --- marketplaces ----------------------------------------------------------------------
+    available_marketplace_ids = fields.Many2many(
+        "amazon.marketplace",
+        "amazon_account_available_marketplace_rel",
+        "account_id",
+        "marketplace_id",
+        string="Available Marketplaces",
+        readonly=True,
+        help="The marketplaces the seller participates in, as Amazon last reported them.",
     )
     marketplace_ids = fields.Many2many(
         "amazon.marketplace",
+        "amazon_account_marketplace_rel",
+        "account_id",
+        "marketplace_id",
         string="Synchronized Marketplaces",
+        domain="[('id', 'in', available_marketplace_ids)]",
+        tracking=True,
+        help="The available marketplaces whose orders and stock are synchronized.",
     )
+
+    # --- synchronization settings -----------------------------------------------------------
+    last_orders_sync = fields.Datetime(
+        string="Last Order Sync",
+        copy=False,
+        help="Orders updated on Amazon after this moment are fetched by the next sync. "
+        "Move it back to synchronize again.",
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        default=lambda self: self.env.ref(
+            "sale_amazon_connector.crm_team_amazon", raise_if_not_found=False
+        ),
+        check_company=True,
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson", domain="[('share', '=', False)]")
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Warehouse (FBM)",
+        check_company=True,
+        default=lambda self: self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        ),
+        help="Ships the orders fulfilled by the merchant.",
+    )
+    location_id = fields.Many2one(
+        "stock.location",
+        string="FBA Stock Location",
+        check_company=True,
+        domain="[('usage', '=', 'internal')]",
+        help="Where the stock held by Amazon (FBA) lives in Odoo. Default: the "
+        "company's 'Amazon' location.",
+    )
+    fbm_stock_sync = fields.Boolean(
+        string="Synchronize FBM Stock",
+        help="Send the available quantities of merchant-fulfilled offers to Amazon.",
+    )
+    offer_ids = fields.One2many("amazon.offer", "account_id", string="Offers")
+
+    _sql_constraints = [
+        (
+            "seller_company_uniq",
+            "UNIQUE(seller_ref, environment, company_id)",
+            "This Amazon seller is already linked to another account of this company.",
+        ),
+    ]
+
+    # --- computes and constraints ------------------------------------------------------
+    @api.depends("link_date")
+    def _compute_link_state(self):
+        today = fields.Date.context_today(self)
+        for account in self:
+            if not account.link_date:
+                account.link_state = "not_linked"
+                account.reauthorization_date = False
+                account.days_to_reauthorization = 0
+                continue
+            due = (account.link_date + timedelta(days=AUTHORIZATION_DAYS)).date()
+            days = (due - today).days
+            account.reauthorization_date = due
+            account.days_to_reauthorization = days
+            if days < 0:
+                account.link_state = "expired"
+            elif days <= REMINDER_DAYS:
+                account.link_state = "expiring"
+            else:
+                account.link_state = "linked"
+
+    @api.constrains("marketplace_ids", "available_marketplace_ids")
+    def _check_marketplaces_available(self):
+        for account in self:
+            missing = account.marketplace_ids - account.available_marketplace_ids
+            if missing:
+                raise ValidationError(
+                    _(
+                        "These marketplaces are not available to %(account)s: %(names)s. "
+                        "Update the available marketplaces first.",
+                        account=account.name,
+                        names=", ".join(missing.mapped("name")),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        accounts = super().create(vals_list)
+        for account in accounts.filtered(lambda a: not a.location_id):
+            account.location_id = account.company_id._amazon_get_fba_location()
+        return accounts
+
+    def write(self, vals):
+        if "refresh_token" in vals and not self.env.context.get("amazon_linking"):
+            # A token typed by hand: the account is (re)linked now.
+            vals.setdefault("link_date", fields.Datetime.now() if vals["refresh_token"] else False)
+        return super().write(vals)
+
+    # --- credentials and adapter -------------------------------------------------------------
+    def _get_credentials(self):
+        """(app id, client id, client secret) of the account, else the company's."""
+        self.ensure_one()
+        account = self.sudo()
+        company = account.company_id
+        return (
+            account.app_ref or company.amazon_app_ref,
+            account.lwa_client_id or company.amazon_lwa_client_id,
+            account.lwa_client_secret or company.amazon_lwa_client_secret,
+        )
+
+    def _get_endpoint(self):
+        self.ensure_one()
+        account = self.sudo()
+        if account.environment == "custom":
+            if not account.custom_api_url:
+                raise UserError(
+                    _("Set the custom SP-API URL of %(account)s first.", account=account.name)
+                )
+            try:
+                return Endpoint.custom(account.custom_api_url, account.custom_token_url or None)
+            except ValueError as error:
+                raise UserError(
+                    _("The custom SP-API URL is not valid: %(error)s", error=error)
+                ) from None
+        if account.environment == "sandbox":
+            return Endpoint.sandbox(account.region)
+        return Endpoint.production(account.region)
+
+    def _get_adapter(self, **options):
+        """An SP-API adapter with this account's credentials (see spapi/)."""
+        self.ensure_one()
+        _app, client_id, client_secret = self._get_credentials()
+        refresh_token = self.sudo().refresh_token
+        if not (client_id and client_secret):
+            raise UserError(
+                _(
+                    "The LWA client id and secret of %(account)s are missing: set them on "
+                    "the account or in Settings > Sales > Amazon Connector.",
+                    account=self.name,
+                )
+            )
+        if not refresh_token:
+            raise UserError(_("%(account)s is not linked with Amazon yet.", account=self.name))
+        return SpApiAdapter(
+            client_id=client_id,
+            client_secret=client_secret,
+            refresh_token=refresh_token,
+            endpoint=self._get_endpoint(),
+            region=self.region,
+            **options,
+        )
+
+    # --- linking: the website authorization (consent) flow ------------------------------------
+    def _get_consent_redirect_uri(self):
+        base_url = self.get_base_url()
+        return f"{base_url}{CONSENT_CALLBACK_ROUTE}"
+
+    def action_link_with_amazon(self):
+        """Start Amazon's website authorization flow: Seller Central asks the seller
+        to consent, then sends them back to our callback with a code."""
+        self.ensure_one()
+        app_ref, client_id, client_secret = self._get_credentials()
+        if not (app_ref and client_id and client_secret):
+            raise UserError(
+                _(
+                    "Linking needs the SP-API app id, LWA client id and secret: set them on "
+                    "the account or in Settings > Sales > Amazon Connector."
+                )
+            )
+        nonce = secrets.token_urlsafe(16)
+        self.sudo().consent_nonce = nonce
+        # Signed with the database secret, bound to account, user and nonce.
+        state = hash_sign(
+            self.sudo().env,
+            CONSENT_STATE_SCOPE,
+            {"account": self.id, "user": self.env.uid, "nonce": nonce},
+            expiration_hours=CONSENT_STATE_HOURS,
+        )
+        endpoint = self._get_endpoint()
+        if self.environment == "custom":
+            consent_url = endpoint.consent_url
+        else:
+            consent_url = (
+                f"{self.signup_marketplace_id._get_seller_central_url()}/apps/authorize/consent"
+            )
+        query = {
+            "application_id": app_ref,
+            "state": state,
+            "redirect_uri": self._get_consent_redirect_uri(),
+        }
+        if self.environment != "production":
+            query["version"] = "beta"  # draft apps authorize with version=beta
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"{consent_url}?{urlencode(query)}",
+            "target": "self",
+        }
+
+    def _link_with_authorization_code(self, code, selling_partner_id):
+        """Exchange the consent flow's code for a refresh token and store it."""
+        self.ensure_one()
+        _app, client_id, client_secret = self._get_credentials()
+        refresh_token = exchange_authorization_code(
+            self._get_endpoint(), client_id, client_secret, code
+        )
+        self._set_link(refresh_token, selling_partner_id)
+
+    def _set_link(self, refresh_token, seller_ref=None):
+        values = {"refresh_token": refresh_token, "link_date": fields.Datetime.now()}
+        if seller_ref:
+            twin = self.search(
+                [
+                    ("id", "!=", self.id),
+                    ("seller_ref", "=", seller_ref),
+                    ("environment", "=", self.environment),
+                    ("company_id", "=", self.company_id.id),
+                ],
+                limit=1,
+            )
+            if twin:
+                raise UserError(
+                    _(
+                        "Amazon seller %(seller)s is already linked to the account "
+                        "%(account)s: link that one again instead.",
+                        seller=seller_ref,
+                        account=twin.name,
+                    )
+                )
+            values["seller_ref"] = seller_ref
+        self.sudo().with_context(amazon_linking=True).write(values)
+        self.message_post(body=_("Linked with Amazon."))
+
+    def action_unlink_from_amazon(self):
+        for account in self:
+            account.sudo().with_context(amazon_linking=True).write(
+                {"refresh_token": False, "link_date": False, "consent_nonce": False}
+            )
+            account.message_post(body=_("Unlinked from Amazon."))
+
+    def action_open_token_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Paste a Refresh Token"),
+            "res_model": "amazon.token.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_account_id": self.id},
+        }
+
+    # --- checks and marketplaces ---------------------------------------------------------------
+    @staticmethod
+    def _explain(error):
+        """A sentence for an admin, from a typed SP-API error (no secret in it)."""
+        if isinstance(error, SpApiAuthError):
+            return _(
+                "Amazon refused the credentials (%(detail)s). Check the LWA client id and "
+                "secret, and link the account again if the authorization was revoked.",
+                detail=error,
+            )
+        if isinstance(error, SpApiUnavailableError):
+            return _(
+                "Amazon could not be reached (%(detail)s). Check the network and try again.",
+                detail=error,
+            )
+        return _("Amazon answered with an error: %(detail)s", detail=error)
+
+    def _notify(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+            },
+        }
+
+    def _fetch_participations(self):
+        adapter = self._get_adapter(max_retries=1, max_throttle_retries=1, timeout=15)
+        try:
+            return adapter.get_marketplace_participations()
+        finally:
+            adapter.close()
+
+    def action_check_connection(self):
+        """Call Amazon and say whether it works, or exactly why not."""
+        self.ensure_one()
+        title = _("Connection to Amazon")
+        try:
+            participations = self._fetch_participations()
+        except SpApiError as error:
+            return self._notify(title, self._explain(error), "danger")
+        participating = {
+            p["marketplace"]["id"]
+            for p in participations
+            if p.get("participation", {}).get("isParticipating")
+        }
+        missing = self.marketplace_ids.filtered(lambda m: m.api_ref not in participating)
+        if missing:
+            return self._notify(
+                title,
+                _(
+                    "Connected, but the seller has no access to: %(names)s. Remove them from "
+                    "the synchronized marketplaces or enable them in Seller Central.",
+                    names=", ".join(missing.mapped("name")),
+                ),
+                "warning",
+            )
+        return self._notify(
+            title,
+            _(
+                "Connected to Amazon: %(count)s marketplace(s) available.",
+                count=len(participating),
+            ),
+            "success",
+        )
+
+    def action_update_marketplaces(self):
+        """Refresh the available marketplaces from getMarketplaceParticipations; a
+        marketplace no longer available stops being synchronized."""
+        for account in self:
+            try:
+                participations = account._fetch_participations()
+            except SpApiError as error:
+                raise UserError(account._explain(error)) from None
+            marketplaces = self.env["amazon.marketplace"]
+            for participation in participations:
+                if participation.get("participation", {}).get("isParticipating"):
+                    marketplaces |= marketplaces._find_or_create_from_participation(
+                        participation["marketplace"], account.region
+                    )
+            account.write(
+                {
+                    "available_marketplace_ids": [(6, 0, marketplaces.ids)],
+                    "marketplace_ids": [(6, 0, (account.marketplace_ids & marketplaces).ids)],
+                }
+            )
+        return True
+
+    # --- re-authorization reminder -------------------------------------------------------------
+    @api.model
+    def _cron_remind_reauthorization(self):
+        """A month before the 365-day authorization ends, one activity for the
+        responsible of each account (once per link)."""
+        limit = fields.Datetime.now() - timedelta(days=AUTHORIZATION_DAYS - REMINDER_DAYS)
+        accounts = self.search([("link_date", "!=", False), ("link_date", "<=", limit)])
+        for account in accounts.filtered(lambda a: a.reminder_sent_for != a.link_date):
+            account.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=account.reauthorization_date,
+                summary=_("Re-authorize the Amazon account"),
+                note=_(
+                    "Amazon's authorization of %(account)s ends on %(date)s. Use 'Link with "
+                    "Amazon' on the account before then, or the synchronization stops.",
+                    account=account.name,
+                    date=account.reauthorization_date,
+                ),
+                user_id=(account.responsible_id or self.env.user).id,
+            )
+            account.reminder_sent_for = account.link_date

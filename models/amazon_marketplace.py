@@ -1,9 +1,16 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+# Seller Central host of each region, for marketplaces without one of their own.
+REGION_SELLER_CENTRAL = {
+    "na": "https://sellercentral.amazon.com",
+    "eu": "https://sellercentral-europe.amazon.com",
+    "fe": "https://sellercentral.amazon.co.jp",
+}
 
 
 class AmazonMarketplace(models.Model):
     """An Amazon marketplace (amazon.de, amazon.com, ...) identified by its
-    MarketplaceId. Shipped as data; admins may add new ones."""
+    MarketplaceId. Shipped as data; admins may add one Amazon has just opened."""
 
     _name = "amazon.marketplace"
     _description = "Amazon Marketplace"
@@ -13,14 +20,25 @@ class AmazonMarketplace(models.Model):
     api_ref = fields.Char(
         string="API Identifier",
         required=True,
+        index=True,
         help="Amazon's MarketplaceId, e.g. A1PA6795UKMFR9 for amazon.de.",
     )
     region = fields.Selection(
         [("na", "North America"), ("eu", "Europe"), ("fe", "Far East")],
         required=True,
-        help="The SP-API region serving this marketplace.",
+        help="The SP-API region serving this marketplace: it decides the endpoint.",
     )
     domain = fields.Char(help="The storefront domain, e.g. amazon.de")
+    seller_central_url = fields.Char(
+        string="Seller Central URL",
+        help="Where sellers of this marketplace log in and authorize apps.",
+    )
+    country_id = fields.Many2one("res.country")
+    currency_id = fields.Many2one("res.currency", required=True)
+    tax_included = fields.Boolean(
+        string="Prices Include Taxes",
+        help="Amazon shows and charges this marketplace's prices with VAT/GST included.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -30,3 +48,41 @@ class AmazonMarketplace(models.Model):
             "A marketplace with this API identifier already exists.",
         ),
     ]
+
+    @api.depends("name", "domain")
+    def _compute_display_name(self):
+        for marketplace in self:
+            marketplace.display_name = marketplace.name
+
+    def _get_seller_central_url(self):
+        self.ensure_one()
+        return (self.seller_central_url or REGION_SELLER_CENTRAL[self.region]).rstrip("/")
+
+    @api.model
+    def _find_or_create_from_participation(self, marketplace, region):
+        """The marketplace of a getMarketplaceParticipations entry; one Amazon
+        opened after this addon's data was written is created on the fly."""
+        record = self.with_context(active_test=False).search(
+            [("api_ref", "=", marketplace["id"])], limit=1
+        )
+        if record:
+            return record
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", marketplace.get("defaultCurrencyCode"))], limit=1)
+        )
+        country = self.env["res.country"].search(
+            [("code", "=", marketplace.get("countryCode"))], limit=1
+        )
+        domain = (marketplace.get("domainName") or "").removeprefix("www.")
+        return self.create(
+            {
+                "name": marketplace.get("name") or domain or marketplace["id"],
+                "api_ref": marketplace["id"],
+                "region": region,
+                "domain": domain,
+                "country_id": country.id,
+                "currency_id": (currency or self.env.company.currency_id).id,
+            }
+        )

@@ -83,5 +83,5 @@ export SAC_TEST_DB="$DB" SAC_LIFECYCLE_DB="${DB}_lifecycle" SAC_ADDONS_PATH="$AD
 log "running the tests (Odoo $SERIE, database $DB)"
 cd "$ADDONS_DIR"
 run_pytest -p no:cacheprovider --rootdir="$ADDONS_DIR" --odoo-database="$DB" --odoo-addons-path="$ADDONS_DIR" \
-  --odoo-log-level=warn $(odoo_db_args | sed 's/^--/--odoo-extra=/') \
+  --odoo-log-level=warn --odoo-http $(odoo_db_args | sed 's/^--/--odoo-extra=/') \
   "$ADDON_LINK/tests" "$@"

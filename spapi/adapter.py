@@ -246,7 +246,9 @@ class SpApiAdapter:
         self._refresh_token = refresh_token
         self._credentials = {"lwa_app_id": client_id, "lwa_client_secret": client_secret}
         self._token_cache = token_cache
-        self._token_key = TokenCache.key(endpoint.token_url, client_id, refresh_token)
+        self._token_key = TokenCache.key(
+            endpoint.token_url, client_id, client_secret, refresh_token
+        )
         self._token_class = token_client_class(
             endpoint.token_url, token_cache, on_request=self._count_token
         )
@@ -297,7 +299,7 @@ class SpApiAdapter:
             except Exception as exc:
                 error, kind, rate = self._classify(operation, exc)
                 if kind == "expired" and not refreshed:
-                    # Amazon says the access token expired: get a new one, once.
+                    # Amazon refuses the access token: get a new one, once.
                     refreshed = True
                     self._token_cache.drop(self._token_key)
                     continue
@@ -335,8 +337,9 @@ class SpApiAdapter:
             kind = "throttled" if isinstance(exc.error, SpApiThrottledError) else "transient"
             return exc.error, kind, exc.rate
         if isinstance(exc, SpApiAuthError):
-            expired = "expired" in f"{exc.message} {exc.details}".lower()
-            return exc, "expired" if expired else None, None
+            # The access token expired or was revoked: worth one new token.
+            stale = "token" in f"{exc.message} {exc.details}".lower()
+            return exc, "expired" if stale else None, None
         if isinstance(exc, httpx.TransportError):
             error = SpApiUnavailableError(
                 f"Amazon could not be reached: {type(exc).__name__}",

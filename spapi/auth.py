@@ -25,9 +25,11 @@ class TokenCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(token_url, client_id, refresh_token):
-        digest = hashlib.sha256((refresh_token or "").encode()).hexdigest()
-        return (token_url, client_id, digest)
+    def key(token_url, client_id, client_secret, refresh_token):
+        # The secret is part of the key: a changed secret must be tried on LWA,
+        # not hidden behind a token obtained with the old one.
+        material = f"{client_secret}\0{refresh_token or ''}"
+        return (token_url, client_id, hashlib.sha256(material.encode()).hexdigest())
 
     def get(self, key):
         with self._lock:
@@ -66,7 +68,9 @@ def token_client_class(token_url, cache=TOKEN_CACHE, on_request=None):
 
         @property
         def cache_key(self):
-            return TokenCache.key(token_url, self.cred.client_id, self.cred.refresh_token)
+            return TokenCache.key(
+                token_url, self.cred.client_id, self.cred.client_secret, self.cred.refresh_token
+            )
 
         def get_auth(self):
             token = cache.get(self.cache_key)

@@ -74,7 +74,7 @@ def seed_demo(store, order_count=300, seed=42):
     """A seller on amazon.com, amazon.de and amazon.co.uk with listings and
     ``order_count`` orders over both channels and the usual statuses."""
     rng = random.Random(seed)
-    store.add_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    store.add_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, app_id=DEMO_APP_ID)
     store.add_seller(
         DEMO_SELLER_ID,
         list(DEMO_MARKETPLACES),
@@ -156,7 +156,12 @@ def load_seed_file(store, path):
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
     for app in data.get("apps", []):
-        store.add_app(app["client_id"], app["client_secret"], app.get("redirect_uris", []))
+        store.add_app(
+            app["client_id"],
+            app["client_secret"],
+            app.get("redirect_uris", []),
+            app.get("app_id", ""),
+        )
     for seller in data.get("sellers", []):
         store.add_seller(
             seller["seller_id"],

@@ -459,7 +459,7 @@ class Handler(BaseHTTPRequestHandler):
                     "error": "unsupported_grant_type",
                     "error_description": f"Unsupported grant type {grant!r}",
                 }
-            access_token = store.issue_access_token(seller_id)
+            access_token = store.issue_access_token(seller_id, refresh_token)
         call.seller_id = seller_id
         return 200, {
             "access_token": access_token,
@@ -470,13 +470,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def op_consent(self, call, params, body):
         """Seller Central's consent page, approved at once by the emulated seller
-        ``selling_partner_id`` (default: the first seller)."""
+        ``store.consenting_seller_id`` (default: the first seller)."""
         store = self.emulator.store
-        app = store.apps.get(params.get("application_id"))
+        app = store.app_by_application_id(params.get("application_id"))
         redirect_uri = params.get("redirect_uri") or (app.redirect_uris[:1] or [""])[0]
         if app is None or not redirect_uri:
             raise invalid("Unknown application_id or no redirect_uri.")
-        seller_id = params.get("selling_partner_id") or next(iter(store.sellers), None)
+        seller_id = store.consenting_seller_id or next(iter(store.sellers), None)
         if seller_id not in store.sellers:
             raise invalid("No such seller.")
         code = store.issue_auth_code(app.client_id, seller_id)

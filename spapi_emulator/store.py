@@ -37,9 +37,10 @@ def money(amount):
 
 @dataclass
 class App:
-    client_id: str
+    client_id: str  # LWA client id
     client_secret: str
     redirect_uris: list = field(default_factory=list)
+    app_id: str = ""  # the SP-API application id (amzn1.sp.solution...) of the consent URL
 
 
 @dataclass
@@ -172,19 +173,26 @@ class Store:
         self.sellers = {}
         self.refresh_tokens = {}  # refresh token -> (client_id, seller_id)
         self.access_tokens = {}  # access token -> (seller_id, expires at epoch)
+        self.token_origin = {}  # access token -> the refresh token it came from
         self.auth_codes = {}  # code -> (client_id, seller_id, expires at epoch)
         self.orders = {}
         self.listings = {}  # (seller_id, sku) -> Listing
         self.documents = {}
         self.feeds = {}
         self.feed_processing_delay = 0.0  # seconds before a feed is processed
+        self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
 
     # --- apps, sellers and credentials -----------------------------------------
-    def add_app(self, client_id, client_secret, redirect_uris=()):
+    def add_app(self, client_id, client_secret, redirect_uris=(), app_id=""):
         with self.lock:
-            self.apps[client_id] = App(client_id, client_secret, list(redirect_uris))
+            self.apps[client_id] = App(client_id, client_secret, list(redirect_uris), app_id)
             return self.apps[client_id]
+
+    def app_by_application_id(self, application_id):
+        return next(
+            (a for a in self.apps.values() if application_id in (a.app_id, a.client_id)), None
+        )
 
     def add_seller(
         self,
@@ -217,9 +225,14 @@ class Store:
             return refresh_token
 
     def revoke(self, refresh_token):
-        """The seller removes the app's authorization: the token stops working."""
+        """The seller removes the app's authorization: the refresh token and the
+        access tokens it gave stop working."""
         with self.lock:
             self.refresh_tokens.pop(refresh_token, None)
+            for token, origin in list(self.token_origin.items()):
+                if origin == refresh_token:
+                    self.access_tokens.pop(token, None)
+                    del self.token_origin[token]
 
     def issue_auth_code(self, client_id, seller_id, lifetime=300):
         """What Seller Central hands the app after the seller consents."""
@@ -228,10 +241,11 @@ class Store:
             self.auth_codes[code] = (client_id, seller_id, time.time() + lifetime)
             return code
 
-    def issue_access_token(self, seller_id):
+    def issue_access_token(self, seller_id, refresh_token=None):
         with self.lock:
             token = "Atza|" + secrets.token_urlsafe(24)
             self.access_tokens[token] = (seller_id, time.time() + ACCESS_TOKEN_LIFETIME)
+            self.token_origin[token] = refresh_token
             return token
 
     def expire_access_tokens(self):

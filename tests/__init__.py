@@ -1,1 +1,3 @@
 from . import test_skeleton
+from . import test_accounts
+from . import test_consent

@@ -21,6 +21,11 @@ class TestSkeleton(TransactionCase):
                 "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id])],
             }
         )
-        account = self.env["amazon.account"].create({"name": "EU account"})
+        account = self.env["amazon.account"].create(
+            {
+                "name": "EU account",
+                "signup_marketplace_id": self.env.ref("sale_amazon_connector.marketplace_de").id,
+            }
+        )
         self.assertEqual(account.with_user(salesman).read(["name"])[0]["name"], "EU account")
         self.assertFalse(self.env["amazon.account"].with_user(salesman).has_access("write"))

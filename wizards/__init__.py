@@ -1,1 +1,1 @@
-
+from . import amazon_token_wizard

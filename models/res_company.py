@@ -1,0 +1,56 @@
+from odoo import _, fields, models
+
+SECRET_GROUP = "base.group_system"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # Company-wide defaults of the SP-API app (one app usually serves every account).
+    amazon_app_ref = fields.Char(string="Amazon SP-API App ID", groups=SECRET_GROUP)
+    amazon_lwa_client_id = fields.Char(string="Amazon LWA Client ID", groups=SECRET_GROUP)
+    amazon_lwa_client_secret = fields.Char(string="Amazon LWA Client Secret", groups=SECRET_GROUP)
+    amazon_fba_location_id = fields.Many2one(
+        "stock.location", string="Amazon FBA Location", check_company=True
+    )
+    amazon_sale_product_id = fields.Many2one(
+        "product.product",
+        string="Amazon Sale Product",
+        help="Sells the items whose SKU matches no offer nor internal reference.",
+    )
+    amazon_shipping_product_id = fields.Many2one(
+        "product.product",
+        string="Amazon Shipping Product",
+        help="Shipping lines whose service level matches no product.",
+    )
+    amazon_giftwrap_product_id = fields.Many2one(
+        "product.product",
+        string="Amazon Gift Wrapping Product",
+        help="Gift-wrap lines whose gift-wrap level matches no product.",
+    )
+
+    def _amazon_get_fba_location(self):
+        """The company's 'Amazon' location (stock held by Amazon), made on first use."""
+        self.ensure_one()
+        if not self.amazon_fba_location_id:
+            parent = self.env.ref("stock.stock_location_locations", raise_if_not_found=False)
+            self.sudo().amazon_fba_location_id = (
+                self.env["stock.location"]
+                .sudo()
+                .create(
+                    {
+                        "name": _("Amazon"),
+                        "usage": "internal",
+                        "location_id": parent.id if parent else False,
+                        "company_id": self.id,
+                    }
+                )
+            )
+        return self.amazon_fba_location_id
+
+    def _amazon_get_default_product(self, kind):
+        """The company's default product of ``kind`` (sale, shipping, giftwrap),
+        else the one shipped as data."""
+        self.ensure_one()
+        product = self[f"amazon_{kind}_product_id"]
+        return product or self.env.ref(f"sale_amazon_connector.product_amazon_{kind}")

@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+SECRET_GROUP = "base.group_system"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    amazon_app_ref = fields.Char(
+        related="company_id.amazon_app_ref", readonly=False, groups=SECRET_GROUP
+    )
+    amazon_lwa_client_id = fields.Char(
+        related="company_id.amazon_lwa_client_id", readonly=False, groups=SECRET_GROUP
+    )
+    amazon_lwa_client_secret = fields.Char(
+        related="company_id.amazon_lwa_client_secret", readonly=False, groups=SECRET_GROUP
+    )
+    amazon_sale_product_id = fields.Many2one(
+        related="company_id.amazon_sale_product_id", readonly=False
+    )
+    amazon_shipping_product_id = fields.Many2one(
+        related="company_id.amazon_shipping_product_id", readonly=False
+    )
+    amazon_giftwrap_product_id = fields.Many2one(
+        related="company_id.amazon_giftwrap_product_id", readonly=False
+    )

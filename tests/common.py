@@ -1,0 +1,105 @@
+"""Shared set-up of the Odoo tests: a running SP-API emulator and an account
+pointing at it. Every response the emulator gave is checked against Amazon's
+models at the end of the class (when the models are present)."""
+
+import pathlib
+
+from odoo.tests import HttpCase, TransactionCase, new_test_user
+
+from ..spapi_emulator import Emulator
+from ..spapi_emulator.conformance import ModelValidator, find_models_dir
+
+CLIENT_ID = "amzn1.application-oa2-client.odoo-tests"
+CLIENT_SECRET = "odoo-tests-client-secret"
+APP_ID = "amzn1.sp.solution.odoo-tests"
+REFRESH_TOKEN = "Atzr|odoo-tests-refresh-token"
+SELLER_ID = "A2ODOOTESTSELLER"
+US, DE, UK, JP = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A1VC38T7YXB528"
+
+MODELS_DIR = find_models_dir(pathlib.Path(__file__).resolve().parent)
+_VALIDATOR = []
+
+
+def _validator():
+    if MODELS_DIR is not None and not _VALIDATOR:
+        _VALIDATOR.append(ModelValidator(MODELS_DIR))
+    return _VALIDATOR[0] if _VALIDATOR else None
+
+
+class AmazonEmulatorMixin:
+    """Starts an emulator with one seller on US, DE and UK, and an account
+    ``cls.account`` linked to it (environment "custom")."""
+
+    seller_marketplaces = (US, DE, UK)
+
+    @classmethod
+    def _setup_amazon(cls):
+        cls.emulator = Emulator(speed=1000).start()
+        cls.addClassCleanup(cls._check_conformance)
+        cls.addClassCleanup(cls.emulator.stop)
+        store = cls.emulator.store
+        store.add_app(CLIENT_ID, CLIENT_SECRET, app_id=APP_ID)
+        store.add_seller(
+            SELLER_ID,
+            list(cls.seller_marketplaces),
+            client_id=CLIENT_ID,
+            refresh_token=REFRESH_TOKEN,
+        )
+        cls.env.company.write(
+            {
+                "amazon_app_ref": APP_ID,
+                "amazon_lwa_client_id": CLIENT_ID,
+                "amazon_lwa_client_secret": CLIENT_SECRET,
+            }
+        )
+        cls.marketplace = {
+            ref: cls.env["amazon.marketplace"].search([("api_ref", "=", ref)])
+            for ref in (US, DE, UK, JP)
+        }
+        cls.account = cls.env["amazon.account"].create(
+            {
+                "name": "Emulated seller",
+                "signup_marketplace_id": cls.marketplace[US].id,
+                "environment": "custom",
+                "custom_api_url": cls.emulator.url,
+                "seller_ref": SELLER_ID,
+                "refresh_token": REFRESH_TOKEN,
+            }
+        )
+
+    @classmethod
+    def _check_conformance(cls):
+        validator = _validator()
+        if validator is None:
+            return
+        problems = validator.check(cls.emulator.calls)
+        if problems:
+            raise AssertionError(
+                "emulator responses not conforming to Amazon's models: "
+                + "; ".join(f"{c.method} {c.path}: {e[:2]}" for c, e in problems)
+            )
+
+    @classmethod
+    def _make_users(cls):
+        cls.salesman = new_test_user(
+            cls.env, login="amazon_salesman", groups="sales_team.group_sale_salesman"
+        )
+        cls.sales_manager = new_test_user(
+            cls.env, login="amazon_sales_manager", groups="sales_team.group_sale_manager"
+        )
+
+
+class AmazonTestCase(AmazonEmulatorMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_amazon()
+        cls._make_users()
+
+
+class AmazonHttpCase(AmazonEmulatorMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_amazon()
+        cls._make_users()
