@@ -25,8 +25,11 @@
         "views/amazon_marketplace_views.xml",
         "views/amazon_account_views.xml",
         "views/amazon_offer_views.xml",
+        "views/amazon_order_failure_views.xml",
+        "views/sale_order_views.xml",
         "views/amazon_menus.xml",
         "views/res_config_settings_views.xml",
         "wizards/amazon_token_wizard_views.xml",
+        "wizards/amazon_recover_order_wizard_views.xml",
     ],
 }

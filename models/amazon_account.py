@@ -15,6 +15,7 @@ from ..spapi import (
     SpApiUnavailableError,
     exchange_authorization_code,
 )
+from .order_importer import OrderImporter
 
 _logger = logging.getLogger(__name__)
 
@@ -148,6 +149,16 @@ class AmazonAccount(models.Model):
         help="Orders updated on Amazon after this moment are fetched by the next sync. "
         "Move it back to synchronize again.",
     )
+    # The window of orders being synchronized, and the position reached in it:
+    # a sync that stops halfway resumes there.
+    orders_window_start = fields.Datetime(copy=False, readonly=True)
+    orders_window_end = fields.Datetime(copy=False, readonly=True)
+    orders_page_token = fields.Char(copy=False, readonly=True)
+    order_failure_ids = fields.One2many(
+        "amazon.order.failure", "account_id", string="Failed Orders"
+    )
+    order_failure_count = fields.Integer(compute="_compute_order_counts")
+    order_count = fields.Integer(compute="_compute_order_counts")
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
@@ -189,6 +200,21 @@ class AmazonAccount(models.Model):
     ]
 
     # --- computes and constraints ------------------------------------------------------
+    def _compute_order_counts(self):
+        failures = dict(
+            self.env["amazon.order.failure"]._read_group(
+                [("account_id", "in", self.ids)], ["account_id"], ["__count"]
+            )
+        )
+        orders = dict(
+            self.env["sale.order"]._read_group(
+                [("amazon_account_id", "in", self.ids)], ["amazon_account_id"], ["__count"]
+            )
+        )
+        for account in self:
+            account.order_failure_count = failures.get(account, 0)
+            account.order_count = orders.get(account, 0)
+
     @api.depends("link_date")
     def _compute_link_state(self):
         today = fields.Date.context_today(self)
@@ -478,6 +504,97 @@ class AmazonAccount(models.Model):
                 }
             )
         return True
+
+    # --- order synchronization ------------------------------------------------------------------
+    def _sync_orders(self, max_pages=None, **adapter_options):
+        """Import the account's new and changed orders (see order_importer)."""
+        self.ensure_one()
+        adapter = self._get_adapter(**adapter_options)
+        try:
+            return OrderImporter(self, adapter).run(max_pages=max_pages)
+        finally:
+            adapter.close()
+
+    def action_sync_orders(self):
+        self.ensure_one()
+        try:
+            result = self._sync_orders()
+        except SpApiError as error:
+            return self._notify(_("Order synchronization"), self._explain(error), "danger")
+        if result.locked:
+            message = _("Another synchronization of this account is running: try again later.")
+            return self._notify(_("Order synchronization"), message, "warning")
+        return self._notify(
+            _("Order synchronization"),
+            _(
+                "%(fetched)s fetched, %(created)s created, %(updated)s updated, "
+                "%(skipped)s skipped, %(failed)s failed.",
+                **result.as_dict(),
+            ),
+            "warning" if result.failed else "success",
+        )
+
+    @api.model
+    def _cron_sync_orders(self, pages_per_account=10):
+        """All active linked accounts, a bounded number of pages each: when an
+        account has more, the cron reports the work left and runs again soon."""
+        accounts = self.search([("link_date", "!=", False), ("marketplace_ids", "!=", False)])
+        cron = self.env["ir.cron"]
+        done = remaining = 0
+        for account in accounts:
+            try:
+                result = account._sync_orders(max_pages=pages_per_account)
+            except SpApiError as error:
+                # Throttled or unreachable: the window stays where it was, the next
+                # run resumes it. Other accounts go on.
+                _logger.warning("Amazon order sync of account %s stopped: %s", account.id, error)
+                continue
+            done += 1
+            if not result.done:
+                remaining += 1
+        cron._notify_progress(done=done, remaining=remaining)
+        return True
+
+    def _recover_orders(self, order_refs):
+        """Fetch these orders now and import or refresh them, whatever their age."""
+        self.ensure_one()
+        adapter = self._get_adapter()
+        importer = OrderImporter(self, adapter)
+        if not importer._try_lock():
+            raise UserError(_("A synchronization of this account is running: try again soon."))
+        try:
+            payloads = [adapter.get_order(ref.strip()) for ref in order_refs if ref.strip()]
+            importer.process_page(payloads)
+        finally:
+            importer._unlock()
+            adapter.close()
+        return importer.result
+
+    def action_open_recover_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Recover an Amazon Order"),
+            "res_model": "amazon.recover.order.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_account_id": self.id},
+        }
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("amazon_account_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_failures(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_order_failure_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        return action
 
     # --- re-authorization reminder -------------------------------------------------------------
     @api.model

@@ -29,6 +29,12 @@ class ResCompany(models.Model):
         help="Gift-wrap lines whose gift-wrap level matches no product.",
     )
 
+    amazon_promotion_product_id = fields.Many2one(
+        "product.product",
+        string="Amazon Promotion Product",
+        help="Lines of the promotion discounts Amazon granted.",
+    )
+
     def _amazon_get_fba_location(self):
         """The company's 'Amazon' location (stock held by Amazon), made on first use."""
         self.ensure_one()

@@ -24,3 +24,6 @@ class ResConfigSettings(models.TransientModel):
     amazon_giftwrap_product_id = fields.Many2one(
         related="company_id.amazon_giftwrap_product_id", readonly=False
     )
+    amazon_promotion_product_id = fields.Many2one(
+        related="company_id.amazon_promotion_product_id", readonly=False
+    )

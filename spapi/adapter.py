@@ -43,7 +43,16 @@ _logger = logging.getLogger(__name__)
 # httpx logs every request at INFO, which Odoo's default log level would print.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-ORDER_INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "PROMOTION", "FULFILLMENT", "PACKAGES")
+# TAX brings the VAT id of business buyers.
+ORDER_INCLUDED_DATA = (
+    "BUYER",
+    "RECIPIENT",
+    "PROCEEDS",
+    "PROMOTION",
+    "FULFILLMENT",
+    "PACKAGES",
+    "TAX",
+)
 
 # Default usage plans (requests per second, burst) from Amazon's API models; the
 # rate is replaced by x-amzn-RateLimit-Limit when Amazon sends it.

@@ -1,1 +1,2 @@
 from . import amazon_token_wizard
+from . import amazon_recover_order_wizard

@@ -152,7 +152,7 @@ def _replayable(template, operation, status, example, seen):
 
 
 @pytest.mark.parametrize(("method", "template", "operation", "status", "example"), sandbox_cases())
-def test_sandbox_examples_replay(sandbox, method, template, operation, status, example):  # noqa: PLR0917
+def test_sandbox_examples_replay(sandbox, method, template, operation, status, example):
     emu, token = sandbox
     if not _replayable(template, operation, status, example, _SEEN):
         pytest.skip("Amazon's model gives this same request another answer first")

@@ -1,0 +1,686 @@
+"""Amazon orders into sale orders, for one account.
+
+The pipeline, per page of searchOrders (up to 100 orders): parse (pure, in
+``mapping``), skip what Odoo already has at that version, prefetch everything
+the page needs in a few queries (orders, offers, products, partners,
+pricelists), then create or update each order in its own savepoint so one bad
+order never blocks the others: it is recorded as a failure with its payload
+and retried by the next runs.
+
+Progress is durable per page: the page's orders and the position in the
+window (the pagination token) are committed together, so a crash loses at most
+the page in progress and the next run resumes after the last committed page.
+The account's ``last_orders_sync`` moves only when the whole window is done.
+"""
+
+import json
+import logging
+import threading
+import zlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import _, fields
+from odoo.exceptions import UserError
+from odoo.tools import float_round
+
+from ..mapping import SEARCHED_STATUSES, PayloadError, is_importable, parse_order
+from ..spapi import SpApiRequestError
+
+_logger = logging.getLogger(__name__)
+
+# Orders updated just before the last sync are fetched again: Amazon's clocks
+# and ours may disagree by a little, and a re-fetched order costs nothing.
+WINDOW_OVERLAP = timedelta(minutes=5)
+# Amazon refuses windows ending less than two minutes ago.
+WINDOW_LAG = timedelta(minutes=2)
+# First sync of an account: how far back to look.
+FIRST_SYNC_LOOKBACK = timedelta(days=3)
+LOCK_NAMESPACE = zlib.crc32(b"sale_amazon_connector.orders") & 0x7FFFFFFF
+
+
+class OrderImportError(Exception):
+    """An order that cannot be imported as it is (recorded as a failure)."""
+
+
+@dataclass
+class SyncResult:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    pages: int = 0
+    done: bool = True  # False when the window has more pages left for a next run
+    locked: bool = False  # True when another run held the account
+    failed_refs: list = field(default_factory=list)
+
+    def as_dict(self):
+        return {
+            "fetched": self.fetched,
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "failed": self.failed,
+        }
+
+
+def _testing():
+    return getattr(threading.current_thread(), "testing", False)
+
+
+class OrderImporter:
+    page_size = 100  # searchOrders' maximum
+
+    def __init__(self, account, adapter):
+        company = account.company_id
+        self.account = (
+            account.sudo()
+            .with_company(company)
+            .with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
+        )
+        self.env = self.account.env
+        self.company = company
+        self.adapter = adapter
+        self.result = SyncResult()
+        self._partners = {}  # cache of the run: key -> partner
+        self._pricelists = {}
+        marketplaces = self.env["amazon.marketplace"].with_context(active_test=False).search([])
+        self._marketplaces = {m.api_ref: m for m in marketplaces}
+        self._countries = {c.code: c for c in self.env["res.country"].search([])}
+
+    # --- locking and committing ---------------------------------------------------------
+    def _try_lock(self):
+        """A session-level advisory lock: it survives our per-page commits and
+        dies with the connection if the worker does."""
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, self.account.id)
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _unlock(self):
+        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, self.account.id))
+
+    def _commit(self):
+        # Tests run in one transaction; the per-page savepoints give them the
+        # same all-or-nothing pages as the commits give production.
+        if not _testing():
+            self.env.cr.commit()
+
+    # --- the window -------------------------------------------------------------------------
+    def _window(self):
+        """(start, end, pagination token): the window in progress, else a new one."""
+        account = self.account
+        if account.orders_window_end:
+            return account.orders_window_start, account.orders_window_end, account.orders_page_token
+        now = fields.Datetime.now()
+        start = (
+            account.last_orders_sync - WINDOW_OVERLAP
+            if account.last_orders_sync
+            else now - FIRST_SYNC_LOOKBACK
+        )
+        end = now - WINDOW_LAG
+        start = min(start, end)
+        account.write(
+            {"orders_window_start": start, "orders_window_end": end, "orders_page_token": False}
+        )
+        return start, end, False
+
+    @staticmethod
+    def _iso(moment):
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def run(self, max_pages=None):
+        """Synchronize the account's window of orders; at most ``max_pages`` pages
+        (the rest is left for the next run, which resumes there)."""
+        if not self._try_lock():
+            _logger.info("Amazon account %s: another sync is running, skipped", self.account.id)
+            self.result.locked = True
+            return self.result
+        try:
+            self._retry_failures()
+            start, end, token = self._window()
+            marketplace_refs = self.account.marketplace_ids.mapped("api_ref")
+            if not marketplace_refs:
+                self._close_window(end)
+                return self.result
+            try:
+                self._run_pages(start, end, token, marketplace_refs, max_pages)
+            except SpApiRequestError:
+                if not token:
+                    raise
+                # Amazon no longer knows the saved token: redo the window, which
+                # costs API calls but neither duplicates nor gaps.
+                _logger.info(
+                    "Amazon account %s: pagination token refused, restarting window",
+                    self.account.id,
+                )
+                self.account.orders_page_token = False
+                self._run_pages(start, end, False, marketplace_refs, max_pages)
+        finally:
+            self._unlock()
+        return self.result
+
+    def _run_pages(self, start, end, token, marketplace_refs, max_pages):
+        pages = self.adapter.iter_order_pages(
+            marketplace_ids=marketplace_refs,
+            last_updated_after=self._iso(start),
+            last_updated_before=self._iso(end),
+            fulfillment_statuses=list(SEARCHED_STATUSES),
+            pagination_token=token or None,
+            page_size=self.page_size,
+        )
+        for page in pages:
+            with self.env.cr.savepoint():
+                self.process_page(page.orders)
+                self.account.orders_page_token = page.next_token or False
+            self._commit()
+            self.result.pages += 1
+            if page.next_token and max_pages and self.result.pages >= max_pages:
+                self.result.done = False
+                return
+        self._close_window(end)
+
+    def _close_window(self, end):
+        self.account.write(
+            {
+                "last_orders_sync": end,
+                "orders_window_start": False,
+                "orders_window_end": False,
+                "orders_page_token": False,
+            }
+        )
+        self._commit()
+
+    def _retry_failures(self):
+        """Orders that failed before are tried again from their payload."""
+        failures = self.env["amazon.order.failure"].search(
+            [("account_id", "=", self.account.id)], limit=100
+        )
+        payloads = []
+        for failure in failures:
+            try:
+                payloads.append(json.loads(failure.payload or "null"))
+            except ValueError:
+                continue
+        payloads = [p for p in payloads if isinstance(p, dict)]
+        if payloads:
+            with self.env.cr.savepoint():
+                self.process_page(payloads, retry=True)
+            self._commit()
+
+    # --- one page -------------------------------------------------------------------------------
+    def _currency_of(self, marketplace_ref):
+        marketplace = self._marketplaces.get(marketplace_ref)
+        return marketplace.currency_id.name if marketplace else None
+
+    def process_page(self, payloads, retry=False):
+        """Create or update the orders of ``payloads`` (Amazon order dicts)."""
+        if not retry:
+            self.result.fetched += len(payloads)
+        parsed = []
+        for payload in payloads:
+            try:
+                parsed.append((parse_order(payload, self._currency_of), payload))
+            except PayloadError as error:
+                self._record_failure(payload.get("orderId") or "?", str(error), payload)
+        refs = [order.ref for order, _payload in parsed]
+        existing = {
+            order.amazon_order_ref: order
+            for order in self.env["sale.order"].search(
+                [("amazon_account_id", "=", self.account.id), ("amazon_order_ref", "in", refs)]
+            )
+        }
+        to_create = []
+        for order, payload in parsed:
+            record = existing.get(order.ref)
+            if record:
+                if record.amazon_last_updated and order.last_updated <= record.amazon_last_updated:
+                    self.result.skipped += 1  # nothing new since the last import
+                    self._forget_failure(order.ref)
+                    continue
+                self._in_savepoint(order, payload, self._update_order, record, order)
+            elif is_importable(order):
+                to_create.append((order, payload))
+            else:
+                self.result.skipped += 1  # pending, or shipped/cancelled before import
+                self._forget_failure(order.ref)
+        if to_create:
+            self._prefetch([order for order, _payload in to_create])
+            for order, payload in to_create:
+                self._in_savepoint(order, payload, self._create_order, order)
+
+    def _in_savepoint(self, order, payload, method, *args):
+        try:
+            with self.env.cr.savepoint():
+                method(*args)
+        except (OrderImportError, PayloadError, UserError) as error:
+            self._record_failure(order.ref, str(error), payload)
+        else:
+            self._forget_failure(order.ref)
+
+    def _record_failure(self, ref, reason, payload):
+        self.result.failed += 1
+        self.result.failed_refs.append(ref)
+        _logger.info("Amazon order %s of account %s not imported: %s", ref, self.account.id, reason)
+        failure = self.env["amazon.order.failure"].search(
+            [("account_id", "=", self.account.id), ("amazon_order_ref", "=", ref)]
+        )
+        values = {
+            "reason": reason,
+            "payload": json.dumps(payload, indent=1, sort_keys=True),
+            "last_failure": fields.Datetime.now(),
+        }
+        if failure:
+            failure.write({**values, "attempts": failure.attempts + 1})
+        else:
+            self.env["amazon.order.failure"].create(
+                {**values, "account_id": self.account.id, "amazon_order_ref": ref}
+            )
+
+    def _forget_failure(self, ref):
+        if self._failure_refs is None:
+            self._failure_refs = set(
+                self.env["amazon.order.failure"]
+                .search([("account_id", "=", self.account.id)])
+                .mapped("amazon_order_ref")
+            )
+        if ref in self._failure_refs:
+            self.env["amazon.order.failure"].search(
+                [("account_id", "=", self.account.id), ("amazon_order_ref", "=", ref)]
+            ).unlink()
+            self._failure_refs.discard(ref)
+
+    _failure_refs = None
+
+    # --- prefetching ----------------------------------------------------------------------------
+    def _prefetch(self, orders):
+        """Everything the page's new orders need, in a handful of queries."""
+        skus = {item.sku for order in orders for item in order.items if item.sku}
+        offers = self.env["amazon.offer"].search(
+            [("account_id", "=", self.account.id), ("sku", "in", list(skus))]
+        )
+        self._offers = {offer.sku: offer for offer in offers}
+        codes = (skus - set(self._offers)) | {
+            code for order in orders for code in (order.service_level, order.giftwrap_level) if code
+        }
+        products = self.env["product.product"].search(
+            [
+                ("default_code", "in", list(codes)),
+                ("company_id", "in", [self.company.id, False]),
+            ]
+        )
+        self._products_by_code = {}
+        for product in products:
+            self._products_by_code.setdefault(product.default_code, product)
+        emails = {order.buyer_email for order in orders if order.buyer_email}
+        contacts = (
+            self.env["res.partner"].search(
+                [("email", "in", list(emails)), ("parent_id", "=", False), ("type", "=", "contact")]
+            )
+            if emails
+            else self.env["res.partner"]
+        )
+        for contact in contacts:
+            self._partners.setdefault(("contact", contact.email), contact)
+        if contacts:
+            for delivery in self.env["res.partner"].search(
+                [("parent_id", "in", contacts.ids), ("type", "=", "delivery")]
+            ):
+                key = ("delivery", delivery.parent_id.id, self._partner_address_key(delivery))
+                self._partners.setdefault(key, delivery)
+
+    # --- customers --------------------------------------------------------------------------------
+    @staticmethod
+    def _partner_address_key(partner):
+        return tuple(
+            (value or "").strip().lower()
+            for value in (
+                partner.name,
+                partner.street,
+                partner.street2,
+                partner.city,
+                partner.zip,
+                partner.country_id.code,
+            )
+        )
+
+    def _address_values(self, address):
+        country = self._countries.get(address.country_code)
+        values = {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "city": address.city or False,
+            "zip": address.zip or False,
+            "country_id": country.id if country else False,
+            "phone": address.phone or False,
+        }
+        if country and address.state_code:
+            state = self.env["res.country.state"].search(
+                [
+                    ("country_id", "=", country.id),
+                    "|",
+                    ("code", "=ilike", address.state_code),
+                    ("name", "=ilike", address.state_code),
+                ],
+                limit=1,
+            )
+            values["state_id"] = state.id or False
+        return values
+
+    def _anonymous_customer(self):
+        key = ("anonymous",)
+        if key not in self._partners:
+            partner = self.env["res.partner"].search(
+                [("ref", "=", "AMAZON-CUSTOMER"), ("company_id", "in", [self.company.id, False])],
+                limit=1,
+            ) or self.env["res.partner"].create(
+                {
+                    "name": _("Amazon Customer"),
+                    "ref": "AMAZON-CUSTOMER",
+                    "company_id": self.company.id,
+                }
+            )
+            self._partners[key] = partner
+        return self._partners[key]
+
+    def _customer(self, order):
+        """(contact, delivery address) of the order, found again or created."""
+        address = order.address
+        if order.buyer_email:
+            key = ("contact", order.buyer_email)
+            contact = self._partners.get(key)
+            if contact is None:
+                name = order.buyer_company or order.buyer_name or (address and address.name)
+                values = {
+                    "name": name or order.buyer_email,
+                    "email": order.buyer_email,
+                    "is_company": bool(order.buyer_company),
+                    "company_id": self.company.id,
+                    "lang": False,
+                }
+                if address:
+                    values.update(self._address_values(address))
+                contact = self.env["res.partner"].create(values)
+                self._partners[key] = contact
+            if order.vat and not contact.vat:
+                contact.vat = order.vat
+        else:
+            contact = self._anonymous_customer()
+        if not address:
+            return contact, contact
+        delivery_name = address.name or (
+            contact.name if order.buyer_email else _("Amazon Customer")
+        )
+        probe = (
+            delivery_name,
+            address.street,
+            address.street2,
+            address.city,
+            address.zip,
+            address.country_code,
+        )
+        key = ("delivery", contact.id, tuple((v or "").strip().lower() for v in probe))
+        delivery = self._partners.get(key)
+        if delivery is None and not order.buyer_email:
+            # The anonymous customer's addresses are not prefetched (too many):
+            # look this one up.
+            delivery = (
+                self.env["res.partner"].search(
+                    [
+                        ("parent_id", "=", contact.id),
+                        ("type", "=", "delivery"),
+                        ("zip", "=", address.zip or False),
+                        ("city", "=", address.city or False),
+                        ("country_id.code", "=", address.country_code or False),
+                        ("street", "=", address.street or False),
+                    ],
+                    limit=1,
+                )
+                or None
+            )
+        if delivery is None:
+            delivery = self.env["res.partner"].create(
+                {
+                    "name": delivery_name,
+                    "parent_id": contact.id,
+                    "type": "delivery",
+                    "company_id": self.company.id,
+                    **self._address_values(address),
+                }
+            )
+        self._partners[key] = delivery
+        return contact, delivery
+
+    # --- products -------------------------------------------------------------------------------
+    def _product_for(self, item, order):
+        """(product, offer): the offer's product, else the product whose internal
+        reference is the SKU (remembered as an offer), else the default product
+        (an offer flagged for review)."""
+        offer = self._offers.get(item.sku)
+        if offer:
+            return offer.product_id, offer
+        product = self._products_by_code.get(item.sku)
+        needs_review = not product
+        if not product:
+            product = self.company._amazon_get_default_product("sale")
+        offer = self.env["amazon.offer"].create(
+            {
+                "account_id": self.account.id,
+                "sku": item.sku,
+                "product_id": product.id,
+                "marketplace_id": self._marketplaces[order.marketplace_ref].id,
+                "needs_review": needs_review,
+                "channel": "fba" if order.channel == "FBA" else "fbm",
+            }
+        )
+        self._offers[item.sku] = offer
+        return product, offer
+
+    def _pricelist(self, currency_name, marketplace):
+        if currency_name not in self._pricelists:
+            self._pricelists[currency_name] = self.env["product.pricelist"].search(
+                [
+                    ("currency_id.name", "=", currency_name),
+                    ("company_id", "in", [self.company.id, False]),
+                ],
+                limit=1,
+            )
+        pricelist = self._pricelists[currency_name]
+        if not pricelist:
+            raise OrderImportError(
+                _(
+                    "No pricelist in %(currency)s for the orders of %(marketplace)s: create "
+                    "one (Sales > Products > Pricelists), the order is retried at the next "
+                    "sync.",
+                    currency=currency_name,
+                    marketplace=marketplace.name,
+                )
+            )
+        return pricelist
+
+    # --- creating ------------------------------------------------------------------------------
+    def _unit_price(self, gross, quantity, taxes, tax_included_site, currency):
+        """The line's unit price. On tax-included marketplaces Amazon's prices
+        contain the VAT: kept as they are for price-included taxes, converted to
+        net for price-excluded ones. On tax-excluded sites the price is net."""
+        unit = Decimal(gross) / quantity
+        if tax_included_site and taxes and not all(taxes.mapped("price_include")):
+            total = taxes.compute_all(100.0, currency=currency, quantity=1.0)
+            unit = unit * Decimal(100) / Decimal(str(total["total_included"]))
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        return float_round(float(unit), precision_digits=max(digits, 2))
+
+    def _taxes(self, product, fiscal_position):
+        taxes = product.taxes_id.filtered(lambda t: t.company_id in self.company.parent_ids)
+        return fiscal_position.map_tax(taxes)
+
+    def _create_order(self, order):
+        account = self.account
+        marketplace = self._marketplaces[order.marketplace_ref]
+        pricelist = self._pricelist(order.currency, marketplace)
+        contact, delivery = self._customer(order)
+        fiscal_position = self.env["account.fiscal.position"]._get_fiscal_position(
+            contact, delivery
+        )
+        currency = pricelist.currency_id
+        tax_included = marketplace.tax_included
+        lines = []
+        for item in order.items:
+            product, offer = self._product_for(item, order)
+            taxes = self._taxes(product, fiscal_position)
+            name = item.title if offer.needs_review else None
+            line = {
+                "product_id": product.id,
+                "product_uom_qty": item.quantity,
+                "price_unit": self._unit_price(
+                    item.item_total, item.quantity, taxes, tax_included, currency
+                ),
+                "tax_id": [(6, 0, taxes.ids)],
+                "amazon_item_ref": item.item_ref,
+                "amazon_offer_id": offer.id,
+            }
+            if name:
+                line["name"] = f"[{item.sku}] {name}"
+            lines.append(line)
+            if item.promotion_discount:
+                lines.append(
+                    self._service_line(
+                        self.company._amazon_get_default_product("promotion"),
+                        -item.promotion_discount,
+                        fiscal_position,
+                        tax_included,
+                        currency,
+                        name=_(
+                            "Promotion %(ids)s on %(sku)s",
+                            ids=", ".join(item.promotion_ids),
+                            sku=item.sku,
+                        ),
+                        taxes=taxes,
+                    )
+                )
+        if order.shipping_total or order.service_level:
+            product = self._products_by_code.get(order.service_level) or (
+                self.company._amazon_get_default_product("shipping")
+            )
+            lines.append(
+                self._service_line(
+                    product,
+                    order.shipping_total,
+                    fiscal_position,
+                    tax_included,
+                    currency,
+                    name=_("Shipping (%(level)s)", level=order.service_level or _("standard")),
+                )
+            )
+        if order.giftwrap_total:
+            product = self._products_by_code.get(order.giftwrap_level) or (
+                self.company._amazon_get_default_product("giftwrap")
+            )
+            lines.append(
+                self._service_line(
+                    product,
+                    order.giftwrap_total,
+                    fiscal_position,
+                    tax_included,
+                    currency,
+                    name=_("Gift wrapping (%(level)s)", level=order.giftwrap_level or "-"),
+                )
+            )
+        for message in order.gift_messages:
+            lines.append(
+                {"display_type": "line_note", "name": _("Gift message: %(msg)s", msg=message)}
+            )
+        values = {
+            "partner_id": contact.id,
+            "partner_invoice_id": contact.id,
+            "partner_shipping_id": delivery.id,
+            "company_id": self.company.id,
+            "pricelist_id": pricelist.id,
+            "fiscal_position_id": fiscal_position.id,
+            "team_id": account.team_id.id,
+            "user_id": account.user_id.id,
+            "date_order": order.purchase_date,
+            "origin": order.ref,
+            "client_order_ref": order.purchase_order_number or order.ref,
+            "amazon_account_id": account.id,
+            "amazon_order_ref": order.ref,
+            "amazon_marketplace_id": marketplace.id,
+            "amazon_channel": order.channel.lower(),
+            "amazon_status": order.status,
+            "amazon_last_updated": order.last_updated,
+            "amazon_total": float(order.total) if order.total is not None else 0.0,
+            "order_line": [(0, 0, line) for line in lines],
+        }
+        if order.channel == "FBM" and account.warehouse_id:
+            values["warehouse_id"] = account.warehouse_id.id
+        sale = self.env["sale.order"].create(values)
+        self._confirm(sale, order)
+        self.result.created += 1
+        return sale
+
+    def _service_line(
+        self, product, amount, fiscal_position, tax_included, currency, name, taxes=None
+    ):
+        if taxes is None:
+            taxes = self._taxes(product, fiscal_position)
+        return {
+            "product_id": product.id,
+            "name": name,
+            "product_uom_qty": 1,
+            "price_unit": self._unit_price(amount, 1, taxes, tax_included, currency),
+            "tax_id": [(6, 0, taxes.ids)],
+        }
+
+    def _confirm(self, sale, order):
+        sale.action_confirm()
+        # Confirming stamps the order with today's date: Amazon's purchase date it is.
+        sale.date_order = order.purchase_date
+        if order.channel == "FBA":
+            self._record_fba_moves(sale)
+        elif order.gift_messages:
+            note = "<br/>".join(_("Gift message: %(msg)s", msg=m) for m in order.gift_messages)
+            sale.picking_ids.write({"note": note})
+
+    def _record_fba_moves(self, sale):
+        """Amazon shipped from its stock: one done move per item, from the
+        account's Amazon location to the customer."""
+        account = self.account
+        source = account.location_id or self.company._amazon_get_fba_location()
+        destination = sale.partner_shipping_id.property_stock_customer
+        lines = sale.order_line.filtered(
+            lambda line: line.product_id.type == "consu" and line.product_uom_qty > 0
+        )
+        if not lines:
+            return
+        moves = self.env["stock.move"].create(
+            [
+                {
+                    "name": f"{sale.name}: {line.product_id.display_name}",
+                    "product_id": line.product_id.id,
+                    "product_uom": line.product_uom.id,
+                    "product_uom_qty": line.product_uom_qty,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "partner_id": sale.partner_shipping_id.id,
+                    "sale_line_id": line.id,
+                    "company_id": self.company.id,
+                    "origin": sale.name,
+                }
+                for line in lines
+            ]
+        )
+        moves._action_confirm()
+        for move in moves:
+            move.quantity = move.product_uom_qty
+        moves.picked = True
+        moves._action_done()
+
+    # --- updating -------------------------------------------------------------------------------
+    def _update_order(self, sale, order):
+        values = {"amazon_status": order.status, "amazon_last_updated": order.last_updated}
+        if order.status == "CANCELLED" and sale.amazon_status != "CANCELLED":
+            sale._amazon_cancel()
+        sale.write(values)
+        self.result.updated += 1

@@ -1,0 +1,130 @@
+"""Amazon order payloads into plain values, without Odoo."""
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from conftest import DE, SELLER_ID, US
+
+from mapping import PayloadError, is_importable, parse_order
+from spapi_emulator import Address, Emulator
+from spapi_emulator.render import INCLUDED_DATA, render_order
+
+CURRENCIES = {US: "USD", DE: "EUR"}
+
+
+def payload(**values):
+    emu = Emulator()
+    emu.store.add_seller(SELLER_ID, [US, DE])
+    items = values.pop(
+        "items", [{"sku": "MUG", "title": "Mug", "quantity": 2, "unit_price": "10.00"}]
+    )
+    order = emu.store.add_order(SELLER_ID, values.pop("marketplace", DE), items, **values)
+    emu._server.server_close()
+    return render_order(order, INCLUDED_DATA)
+
+
+def test_amounts_discounts_and_gift_options():
+    data = payload(
+        items=[
+            {
+                "sku": "MUG",
+                "title": "Mug",
+                "quantity": 2,
+                "unit_price": "10.00",
+                "shipping_price": "4.99",
+                "shipping_discount": "1.00",
+                "gift_wrap_price": "2.50",
+                "gift_wrap_level": "Classic",
+                "gift_message": "Hi",
+                "promotion_discount": "3.00",
+                "promotion_ids": ["P1"],
+            },
+            {"sku": "TEE", "title": "Tee", "quantity": 1, "unit_price": "5.00"},
+        ]
+    )
+    order = parse_order(data, CURRENCIES.get)
+    mug = order.items[0]
+    assert (mug.item_total, mug.shipping, mug.shipping_discount) == (
+        Decimal("20.00"),
+        Decimal("4.99"),
+        Decimal("1.00"),
+    )
+    assert (mug.promotion_discount, mug.promotion_ids) == (Decimal("3.00"), ["P1"])
+    assert (order.shipping_total, order.giftwrap_total) == (Decimal("3.99"), Decimal("2.50"))
+    assert order.gift_messages == ["Hi"] and order.giftwrap_level == "Classic"
+    assert order.total == Decimal("28.49")
+    assert order.currency == "EUR" and order.channel == "FBM"
+    assert order.purchase_date.tzinfo is None  # naive UTC, as Odoo stores it
+
+
+def test_personal_data_and_business_buyer():
+    data = payload(
+        buyer_name="Jo",
+        buyer_email="JO@Example.com ",
+        business=True,
+        vat_number="DE1",
+        buyer_company="ACME",
+        purchase_order_number="PO1",
+        address=Address(name="Jo", address_line1="Street 1", city="Berlin", country_code="de"),
+    )
+    order = parse_order(data, CURRENCIES.get)
+    assert order.buyer_email == "jo@example.com"
+    assert (order.vat, order.business, order.purchase_order_number) == ("DE1", True, "PO1")
+    assert order.address.country_code == "DE"
+    assert order.has_personal_data
+    anonymous = parse_order(
+        payload(marketplace=US, address=Address(city="Austin", country_code="US")),
+        CURRENCIES.get,
+    )
+    assert not anonymous.has_personal_data
+
+
+@pytest.mark.parametrize(
+    ("channel", "status", "importable"),
+    [
+        ("AMAZON", "SHIPPED", True),
+        ("AMAZON", "UNSHIPPED", False),
+        ("AMAZON", "CANCELLED", False),
+        ("MERCHANT", "UNSHIPPED", True),
+        ("MERCHANT", "PARTIALLY_SHIPPED", True),
+        ("MERCHANT", "SHIPPED", False),
+        ("MERCHANT", "PENDING", False),
+    ],
+)
+def test_what_is_imported(channel, status, importable):
+    order = parse_order(payload(fulfilled_by=channel, status=status), CURRENCIES.get)
+    assert is_importable(order) is importable
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("orderId"), "no orderId"),
+        (lambda d: d["salesChannel"].update(marketplaceId="XX"), "unknown to Odoo"),
+        (lambda d: d.update(orderItems=[]), "no items"),
+        (lambda d: d["orderItems"][0].update(quantityOrdered=0), "quantity 0"),
+        (lambda d: d.update(createdTime="yesterday"), "ISO 8601"),
+        (
+            lambda d: d["orderItems"][0]["product"]["price"]["unitPrice"].update(amount="ten"),
+            "not a valid amount",
+        ),
+        (lambda d: d["proceeds"]["grandTotal"].update(currencyCode="USD"), "order total in USD"),
+        (lambda d: d["fulfillment"].update(fulfilledBy="DRONES"), "fulfillment channel"),
+    ],
+)
+def test_bad_payloads_are_explained(change, message):
+    data = payload()
+    change(data)
+    with pytest.raises(PayloadError, match=message):
+        parse_order(data, CURRENCIES.get)
+
+
+def test_dates_are_utc():
+    created = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    order = parse_order(
+        payload(created_time=created, last_updated_time=created + timedelta(hours=1)),
+        CURRENCIES.get,
+    )
+    assert order.purchase_date == datetime(2026, 3, 1, 12, 0)
+    assert order.last_updated == datetime(2026, 3, 1, 13, 0)
