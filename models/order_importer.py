@@ -640,7 +640,11 @@ class OrderImporter:
         if order.channel == "FBA":
             self._record_fba_moves(sale)
         elif order.gift_messages:
-            note = "<br/>".join(_("Gift message: %(msg)s", msg=m) for m in order.gift_messages)
+            # (a loop, not a generator: _() finds the language in the caller's frame)
+            notes = []
+            for message in order.gift_messages:
+                notes.append(_("Gift message: %(msg)s", msg=message))
+            note = "<br/>".join(notes)
             sale.picking_ids.write({"note": note})
 
     def _record_fba_moves(self, sale):

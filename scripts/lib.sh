@@ -124,3 +124,10 @@ odoo_cmd() {
   mapfile -t db_args < <(odoo_db_args)
   "$PYTHON" -m odoo --addons-path="$ADDONS_DIR" "${db_args[@]}" "$@"
 }
+
+# The same for `odoo shell` (the subcommand comes first), script on stdin.
+odoo_shell() {
+  local db_args=()
+  mapfile -t db_args < <(odoo_db_args)
+  "$PYTHON" -m odoo shell --addons-path="$ADDONS_DIR" "${db_args[@]}" "$@"
+}

@@ -1,0 +1,80 @@
+"""Prepare the demo database (run by scripts/run.sh inside `odoo shell`).
+
+Idempotent: a second run finds what the first made and only synchronizes
+again. Reads SAC_EMULATOR_URL; ``env`` is given by `odoo shell`.
+"""
+# ruff: noqa: F821 - `env` is injected by `odoo shell`
+
+import os
+from datetime import timedelta
+
+from odoo import fields
+from odoo.addons.sale_amazon_connector.spapi_emulator.seed import (
+    DEMO_APP_ID,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_PRODUCTS,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SELLER_ID,
+)
+
+EMULATOR_URL = os.environ["SAC_EMULATOR_URL"]
+ACCOUNT_NAME = "Demo Amazon account (emulator)"
+
+company = env.company
+for code in ("USD", "EUR", "GBP"):
+    currency = env.ref(f"base.{code}")
+    currency.active = True
+    if not env["product.pricelist"].search([("currency_id", "=", currency.id)], limit=1):
+        env["product.pricelist"].create({"name": f"Amazon {code}", "currency_id": currency.id})
+
+company.write(
+    {
+        "amazon_app_ref": DEMO_APP_ID,
+        "amazon_lwa_client_id": DEMO_CLIENT_ID,
+        "amazon_lwa_client_secret": DEMO_CLIENT_SECRET,
+    }
+)
+
+warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+for sku, title, price in DEMO_PRODUCTS:
+    if sku == "DEMO-UNKNOWN-SKU":
+        continue  # left unknown: its orders show the default product and an offer to review
+    product = env["product.product"].search([("default_code", "=", sku)], limit=1)
+    if not product:
+        product = env["product.product"].create(
+            {"name": title, "default_code": sku, "is_storable": True, "list_price": price}
+        )
+        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 100)
+
+account = env["amazon.account"].search([("name", "=", ACCOUNT_NAME)], limit=1)
+if not account:
+    account = env["amazon.account"].create(
+        {
+            "name": ACCOUNT_NAME,
+            "signup_marketplace_id": env.ref("sale_amazon_connector.marketplace_us").id,
+            "environment": "custom",
+            "custom_api_url": EMULATOR_URL,
+            "seller_ref": DEMO_SELLER_ID,
+            # The demo orders reach back a week.
+            "last_orders_sync": fields.Datetime.now() - timedelta(days=8),
+        }
+    )
+account.write({"custom_api_url": EMULATOR_URL, "refresh_token": DEMO_REFRESH_TOKEN})
+account.action_update_marketplaces()
+account.marketplace_ids = account.available_marketplace_ids
+env.cr.commit()
+
+total = {"fetched": 0, "created": 0, "updated": 0, "skipped": 0, "failed": 0}
+while True:
+    result = account._sync_orders(max_pages=5)
+    for key, value in result.as_dict().items():
+        total[key] += value
+    env.cr.commit()
+    if result.done:
+        break
+orders = env["sale.order"].search_count([("amazon_account_id", "=", account.id)])
+print(
+    f"Demo account synchronized: {total['created']} orders created, {total['updated']} updated, "
+    f"{total['skipped']} skipped, {total['failed']} failed; {orders} Amazon orders in Odoo."
+)
