@@ -27,6 +27,7 @@
         "views/amazon_offer_views.xml",
         "views/amazon_order_failure_views.xml",
         "views/sale_order_views.xml",
+        "views/stock_picking_views.xml",
         "views/amazon_menus.xml",
         "views/res_config_settings_views.xml",
         "wizards/amazon_token_wizard_views.xml",

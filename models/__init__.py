@@ -5,3 +5,5 @@ from . import amazon_account
 from . import amazon_offer
 from . import amazon_order_failure
 from . import sale_order
+from . import delivery_carrier
+from . import stock_picking

@@ -3,6 +3,8 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import hash_sign
@@ -595,6 +597,53 @@ class AmazonAccount(models.Model):
         )
         action["domain"] = [("account_id", "=", self.id)]
         return action
+
+    # --- shipment confirmations ------------------------------------------------------------
+    def action_sync_pickings(self):
+        """Send the account's pending shipment confirmations now."""
+        self.ensure_one()
+        pickings = self.env["stock.picking"].search(
+            [("amazon_sync_state", "=", "to_send"), ("sale_id.amazon_account_id", "=", self.id)]
+        )
+        failed = pickings._amazon_send()
+        waiting = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
+        return self._notify(
+            _("Shipment confirmations"),
+            _(
+                "%(sent)s sent, %(failed)s refused by Amazon, %(waiting)s waiting.",
+                sent=len(pickings) - len(failed) - len(waiting),
+                failed=len(failed),
+                waiting=len(waiting),
+            ),
+            "warning" if failed or waiting else "success",
+        )
+
+    def _amazon_report_shipment_failures(self, pickings):
+        """Once per batch: an activity and a message to the responsible listing
+        the deliveries Amazon refused and why."""
+        self.ensure_one()
+        # Markup's % escapes the values: Amazon's messages are not HTML.
+        items = Markup("").join(
+            Markup("<li>%s (%s): %s</li>")
+            % (picking.name, picking.sale_id.amazon_order_ref, picking.amazon_sync_error)
+            for picking in pickings
+        )
+        body = Markup("%s<ul>%s</ul>") % (
+            _("Amazon refused these shipment confirmations:"),
+            items,
+        )
+        responsible = self.responsible_id or self.env.user
+        self.activity_schedule(
+            "mail.mail_activity_data_warning",
+            summary=_("%(count)s shipment confirmation(s) refused by Amazon", count=len(pickings)),
+            note=body,
+            user_id=responsible.id,
+        )
+        self.message_post(
+            body=body,
+            partner_ids=responsible.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
 
     # --- re-authorization reminder -------------------------------------------------------------
     @api.model

@@ -15,7 +15,6 @@ The account's ``last_orders_sync`` moves only when the whole window is done.
 
 import json
 import logging
-import threading
 import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +26,7 @@ from odoo.tools import float_round
 
 from ..mapping import SEARCHED_STATUSES, PayloadError, is_importable, parse_order
 from ..spapi import SpApiRequestError
+from .utils import commit
 
 _logger = logging.getLogger(__name__)
 
@@ -66,10 +66,6 @@ class SyncResult:
         }
 
 
-def _testing():
-    return getattr(threading.current_thread(), "testing", False)
-
-
 class OrderImporter:
     page_size = 100  # searchOrders' maximum
 
@@ -105,8 +101,7 @@ class OrderImporter:
     def _commit(self):
         # Tests run in one transaction; the per-page savepoints give them the
         # same all-or-nothing pages as the commits give production.
-        if not _testing():
-            self.env.cr.commit()
+        commit(self.env.cr)
 
     # --- the window -------------------------------------------------------------------------
     def _window(self):

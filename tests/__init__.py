@@ -2,3 +2,4 @@ from . import test_skeleton
 from . import test_accounts
 from . import test_consent
 from . import test_orders
+from . import test_shipments

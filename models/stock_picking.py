@@ -1,0 +1,215 @@
+import logging
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..spapi import SpApiError, SpApiRequestError
+from .utils import commit
+
+_logger = logging.getLogger(__name__)
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    amazon_sync_state = fields.Selection(
+        [("to_send", "To Send"), ("sent", "Sent"), ("failed", "Failed")],
+        string="Amazon Status",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The shipment confirmation of this delivery to Amazon.",
+    )
+    amazon_sync_error = fields.Text(string="Amazon Error", copy=False, readonly=True)
+    amazon_sync_date = fields.Datetime(string="Confirmed to Amazon", copy=False, readonly=True)
+    amazon_account_id = fields.Many2one(
+        related="sale_id.amazon_account_id", string="Amazon Account"
+    )
+
+    # --- which deliveries Amazon hears of ------------------------------------------------
+    def _amazon_needs_confirmation(self):
+        """Outgoing deliveries of merchant-fulfilled Amazon orders (never returns,
+        never FBA orders, which have no delivery)."""
+        self.ensure_one()
+        return (
+            self.picking_type_code == "outgoing"
+            and self.sale_id.amazon_channel == "fbm"
+            and bool(self.sale_id.amazon_order_ref)
+        )
+
+    def _amazon_check_tracking(self):
+        for picking in self:
+            if not picking._amazon_needs_confirmation() or picking.carrier_tracking_ref:
+                continue
+            carrier = picking.carrier_id
+            if carrier and (
+                carrier._amazon_provides_tracking()
+                or carrier.amazon_carrier_code == "Self Delivery"
+            ):
+                continue
+            raise UserError(
+                _(
+                    "Amazon needs a tracking number to confirm the shipment of order "
+                    "%(order)s: fill in the Tracking Reference of %(picking)s (Additional "
+                    "Info tab) before validating it, or choose a carrier that provides one.",
+                    order=picking.sale_id.amazon_order_ref,
+                    picking=picking.name,
+                )
+            )
+
+    def _action_done(self):
+        self._amazon_check_tracking()
+        result = super()._action_done()
+        to_send = self.filtered(lambda p: p.state == "done" and p._amazon_needs_confirmation())
+        if to_send:
+            to_send.write({"amazon_sync_state": "to_send", "amazon_sync_error": False})
+            # Sent by the cron, after this transaction commits: a network error
+            # never blocks or rolls back the warehouse's work.
+            cron = self.env.ref(
+                "sale_amazon_connector.ir_cron_amazon_send_shipments", raise_if_not_found=False
+            )
+            if cron:
+                cron._trigger()
+        return result
+
+    # --- what Amazon receives ---------------------------------------------------------------
+    def _amazon_packages(self):
+        """[(package reference, tracking number, [{orderItemId, quantity}])] of
+        this delivery: one package, or one per destination package when the
+        delivery was packed in several. The reference is numeric and derived
+        from the delivery, so a re-send edits the same package on Amazon."""
+        self.ensure_one()
+        groups = defaultdict(lambda: defaultdict(float))
+        for line in self.move_line_ids:
+            item_ref = line.move_id.sale_line_id.amazon_item_ref
+            if item_ref and line.quantity:
+                quantity = line.product_uom_id._compute_quantity(
+                    line.quantity, line.move_id.sale_line_id.product_uom
+                )
+                groups[line.result_package_id][item_ref] += quantity
+        packages = sorted(groups, key=lambda package: package.id or 0)
+        trackings = [t.strip() for t in (self.carrier_tracking_ref or "").split(",") if t.strip()]
+        result = []
+        for index, package in enumerate(packages):
+            if len(trackings) == len(packages):
+                tracking = trackings[index]
+            else:
+                tracking = self.carrier_tracking_ref or self.name
+            items = [
+                {"orderItemId": ref, "quantity": round(quantity)}
+                for ref, quantity in sorted(groups[package].items())
+                if round(quantity)
+            ]
+            result.append((str(self.id * 100 + index + 1), tracking, items))
+        return result
+
+    def _amazon_package_detail(self, reference, tracking, items):
+        if self.carrier_id:
+            carrier_code, carrier_name = self.carrier_id._amazon_carrier()
+        else:
+            carrier_code, carrier_name = "Other", _("Self Delivery")
+        return {
+            "packageReferenceId": reference,
+            "carrierCode": carrier_code,
+            "carrierName": carrier_name,
+            "shippingMethod": self.carrier_id.name or carrier_name,
+            "trackingNumber": tracking,
+            "shipDate": (self.date_done or fields.Datetime.now()).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "orderItems": items,
+        }
+
+    # --- sending ------------------------------------------------------------------------------
+    def _amazon_send(self, commit_each=False):
+        """Confirm these deliveries to Amazon, account by account. Amazon's
+        refusals mark a delivery failed; throttling and network errors leave it
+        to send, for the next run."""
+        failed = self.browse()
+        for account in self.sale_id.amazon_account_id:
+            pickings = self.filtered(lambda p, a=account: p.sale_id.amazon_account_id == a)
+            try:
+                adapter = account._get_adapter()
+            except UserError as error:
+                pickings._amazon_mark_failed(str(error))
+                failed |= pickings
+                continue
+            try:
+                for picking in pickings:
+                    failed |= picking._amazon_send_one(adapter)
+                    if commit_each:
+                        # Amazon has it: never send it twice for a later rollback.
+                        commit(self.env.cr)
+            finally:
+                adapter.close()
+            account_failed = failed.filtered(lambda p, a=account: p.sale_id.amazon_account_id == a)
+            if account_failed:
+                account._amazon_report_shipment_failures(account_failed)
+        return failed
+
+    def _amazon_send_one(self, adapter):
+        """Send this delivery's packages; return it when Amazon refused it."""
+        self.ensure_one()
+        order = self.sale_id
+        try:
+            for reference, tracking, items in self._amazon_packages():
+                if not items:
+                    continue
+                adapter.confirm_shipment(
+                    order.amazon_order_ref,
+                    order.amazon_marketplace_id.api_ref,
+                    self._amazon_package_detail(reference, tracking, items),
+                )
+        except SpApiRequestError as error:
+            self._amazon_mark_failed(str(error))
+            return self
+        except SpApiError as error:
+            # Throttled, unreachable, an expired authorization: retried later.
+            _logger.info("Shipment confirmation of %s postponed: %s", self.name, error)
+            self.amazon_sync_error = _("Not sent yet: %(error)s", error=error)
+            return self.browse()
+        self.write(
+            {
+                "amazon_sync_state": "sent",
+                "amazon_sync_error": False,
+                "amazon_sync_date": fields.Datetime.now(),
+            }
+        )
+        self.message_post(body=_("Shipment confirmed to Amazon."))
+        return self.browse()
+
+    def _amazon_mark_failed(self, reason):
+        self.write({"amazon_sync_state": "failed", "amazon_sync_error": reason})
+        for picking in self:
+            picking.message_post(
+                body=_("Amazon refused the shipment confirmation: %(reason)s", reason=reason)
+            )
+
+    def action_amazon_retry(self):
+        """Send these deliveries' confirmations again now."""
+        pickings = self.filtered(lambda p: p.state == "done" and p._amazon_needs_confirmation())
+        pickings.write({"amazon_sync_state": "to_send"})
+        failed = pickings._amazon_send()
+        # A notification, not an error: the failure must be kept, not rolled back.
+        if failed:
+            message, kind = failed[0].amazon_sync_error, "danger"
+        elif pickings.filtered(lambda p: p.amazon_sync_state == "to_send"):
+            message, kind = pickings[0].amazon_sync_error, "warning"
+        else:
+            message, kind = _("Shipment confirmed to Amazon."), "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Amazon"),
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _cron_send_shipments(self, limit=200):
+        pickings = self.search([("amazon_sync_state", "=", "to_send")], limit=limit)
+        pickings._amazon_send(commit_each=True)
+        return True

@@ -1,0 +1,247 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import DE
+from .test_orders import OrderSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestShipmentConfirmation(OrderSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ups = cls.env["delivery.carrier"].create(
+            {
+                "name": "UPS Ground",
+                "product_id": cls.env.ref("sale_amazon_connector.product_amazon_shipping").id,
+                "amazon_carrier_code": "UPS",
+            }
+        )
+        cls.local_courier = cls.env["delivery.carrier"].create(
+            {
+                "name": "Kurier Schmidt",
+                "product_id": cls.env.ref("sale_amazon_connector.product_amazon_shipping").id,
+            }
+        )
+
+    def import_fbm_order(self, mug=2, tee=1):
+        items = [{"sku": "MUG-01", "title": "Mug", "quantity": mug, "unit_price": "11.90"}]
+        if tee:
+            items.append({"sku": "TEE-M", "title": "Tee", "quantity": tee, "unit_price": "19.99"})
+        amazon = self.add_order(DE, items)
+        self.sync()
+        sale = self.sale_of(amazon)
+        return amazon, sale, sale.picking_ids
+
+    def validate(
+        self, picking, quantities=None, tracking="1Z999AA1", carrier=None, backorder=False
+    ):
+        picking.carrier_id = carrier or self.ups
+        picking.carrier_tracking_ref = tracking
+        for move in picking.move_ids:
+            move.quantity = (quantities or {}).get(move.product_id, move.product_uom_qty)
+            move.picked = True
+        context = (
+            {}
+            if backorder
+            else {"skip_backorder": True, "picking_ids_not_to_backorder": picking.ids}
+        )
+        result = picking.with_context(**context).button_validate()
+        if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
+            wizard = (
+                self.env["stock.backorder.confirmation"].with_context(result["context"]).create({})
+            )
+            wizard.process()
+        return picking
+
+    def send(self):
+        self.env["stock.picking"]._cron_send_shipments()
+
+    def item_ref(self, amazon, sku):
+        return next(i.order_item_id for i in amazon.items if i.sku == sku)
+
+    # --- tests -----------------------------------------------------------------------------
+    def test_full_shipment(self):
+        amazon, sale, picking = self.import_fbm_order()
+        self.validate(picking)
+        self.assertEqual(picking.amazon_sync_state, "to_send")
+        self.assertFalse(self.emulator.calls_for("confirmShipment"))  # not inside validation
+        self.send()
+        self.assertEqual(picking.amazon_sync_state, "sent")
+        self.assertTrue(picking.amazon_sync_date)
+        (call,) = self.emulator.calls_for("confirmShipment")
+        self.assertEqual(call.path, f"/orders/v0/orders/{amazon.order_id}/shipmentConfirmation")
+        detail = call.body["packageDetail"]
+        self.assertEqual(call.body["marketplaceId"], DE)
+        self.assertEqual((detail["carrierCode"], detail["carrierName"]), ("UPS", "UPS Ground"))
+        self.assertEqual(detail["trackingNumber"], "1Z999AA1")
+        self.assertTrue(detail["packageReferenceId"].isdigit())
+        # What Amazon recorded is what was shipped, line by line.
+        self.assertEqual(
+            sorted((i["orderItemId"], i["quantity"]) for i in detail["orderItems"]),
+            sorted([(self.item_ref(amazon, "MUG-01"), 2), (self.item_ref(amazon, "TEE-M"), 1)]),
+        )
+        self.assertEqual(amazon.status, "SHIPPED")
+        self.assertEqual([i.quantity_shipped for i in amazon.items], [2, 1])
+        # The next order sync brings Amazon's status back.
+        self.emulator.store.travel(minutes=5)
+        self.sync()
+        self.assertEqual(sale.amazon_status, "SHIPPED")
+
+    def test_two_partial_shipments_via_backorder(self):
+        amazon, sale, picking = self.import_fbm_order(mug=2, tee=1)
+        self.validate(picking, {self.mug: 1, self.tee: 0}, tracking="TRACK-1", backorder=True)
+        backorder = sale.picking_ids - picking
+        self.assertEqual(len(backorder), 1)
+        self.send()
+        self.assertEqual(amazon.status, "PARTIALLY_SHIPPED")
+        self.validate(backorder, tracking="TRACK-2")
+        self.send()
+        self.assertEqual(amazon.status, "SHIPPED")
+        first, second = self.emulator.calls_for("confirmShipment")
+        self.assertNotEqual(
+            first.body["packageDetail"]["packageReferenceId"],
+            second.body["packageDetail"]["packageReferenceId"],
+        )
+        self.assertEqual(
+            first.body["packageDetail"]["orderItems"],
+            [{"orderItemId": self.item_ref(amazon, "MUG-01"), "quantity": 1}],
+        )
+        self.assertEqual(
+            sorted(
+                (i["orderItemId"], i["quantity"])
+                for i in second.body["packageDetail"]["orderItems"]
+            ),
+            sorted([(self.item_ref(amazon, "MUG-01"), 1), (self.item_ref(amazon, "TEE-M"), 1)]),
+        )
+        self.assertEqual(len(amazon.packages), 2)
+        self.assertEqual(set(sale.picking_ids.mapped("amazon_sync_state")), {"sent"})
+
+    def test_order_in_two_packages(self):
+        amazon, _sale, picking = self.import_fbm_order(mug=2, tee=1)
+        picking.carrier_id = self.ups
+        picking.carrier_tracking_ref = "PKG-A,PKG-B"
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        mug_lines = picking.move_line_ids.filtered(lambda line: line.product_id == self.mug)
+        tee_lines = picking.move_line_ids - mug_lines
+        package_a = self.env["stock.quant.package"].create({"name": "A"})
+        package_b = self.env["stock.quant.package"].create({"name": "B"})
+        mug_lines.result_package_id = package_a
+        tee_lines.result_package_id = package_b
+        picking.with_context(skip_backorder=True).button_validate()
+        self.send()
+        calls = self.emulator.calls_for("confirmShipment")
+        self.assertEqual(len(calls), 2)
+        details = sorted(
+            (c.body["packageDetail"] for c in calls), key=lambda d: d["trackingNumber"]
+        )
+        self.assertEqual([d["trackingNumber"] for d in details], ["PKG-A", "PKG-B"])
+        self.assertEqual(
+            details[0]["orderItems"][0]["orderItemId"], self.item_ref(amazon, "MUG-01")
+        )
+        self.assertEqual(len({d["packageReferenceId"] for d in details}), 2)
+        self.assertEqual(amazon.status, "SHIPPED")
+
+    def test_resending_a_package_edits_it(self):
+        amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.validate(picking, tracking="WRONG-1")
+        self.send()
+        picking.carrier_tracking_ref = "RIGHT-1"
+        picking.action_amazon_retry()
+        self.assertEqual(len(self.emulator.calls_for("confirmShipment")), 2)
+        self.assertEqual([p.tracking_number for p in amazon.packages], ["RIGHT-1"])
+
+    def test_missing_tracking_number_stops_validation(self):
+        _amazon, _sale, picking = self.import_fbm_order(tee=0)
+        with self.assertRaisesRegex(UserError, "Amazon needs a tracking number"):
+            self.validate(picking, tracking=False)
+        self.assertNotEqual(picking.state, "done")
+        self.assertFalse(picking.amazon_sync_state)
+        self.send()
+        self.assertFalse(self.emulator.calls_for("confirmShipment"))
+
+    def test_carrier_without_code_is_other_with_its_name(self):
+        _amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.validate(picking, carrier=self.local_courier)
+        self.send()
+        detail = self.emulator.calls_for("confirmShipment")[0].body["packageDetail"]
+        self.assertEqual(
+            (detail["carrierCode"], detail["carrierName"]), ("Other", "Kurier Schmidt")
+        )
+
+    def test_self_delivery_needs_no_tracking(self):
+        self.local_courier.amazon_carrier_code = "Self Delivery"
+        _amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.validate(picking, carrier=self.local_courier, tracking=False)
+        self.send()
+        detail = self.emulator.calls_for("confirmShipment")[0].body["packageDetail"]
+        self.assertEqual(detail["carrierCode"], "Other")
+        self.assertEqual(detail["trackingNumber"], picking.name)
+        self.assertEqual(picking.amazon_sync_state, "sent")
+
+    def test_amazon_refusal_then_retry_after_the_fix(self):
+        amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.emulator.store.set_status(amazon.order_id, "CANCELLED")  # Amazon will refuse
+        self.validate(picking)
+        self.send()
+        self.assertEqual(picking.amazon_sync_state, "failed")
+        self.assertIn("CANCELLED", picking.amazon_sync_error)
+        activity = self.account.activity_ids.filtered(
+            lambda a: "refused by Amazon" in (a.summary or "")
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertIn(picking.name, str(activity.note))
+        message = self.account.message_ids[0]
+        self.assertIn(self.account.responsible_id.partner_id, message.partner_ids)
+        # The cron does not hammer Amazon with a refused confirmation.
+        self.send()
+        self.assertEqual(len(self.emulator.calls_for("confirmShipment")), 1)
+        # Fixed on Amazon's side: Retry sends it.
+        self.emulator.store.set_status(amazon.order_id, "UNSHIPPED")
+        action = picking.action_amazon_retry()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(picking.amazon_sync_state, "sent")
+        self.assertFalse(picking.amazon_sync_error)
+
+    def test_emulator_throttling_or_down_postpones(self):
+        amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.validate(picking)
+        self.emulator.faults.add("confirmShipment", "throttle", count=20)
+        self.send()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.amazon_sync_state, "to_send")
+        self.assertIn("Not sent yet", picking.amazon_sync_error)
+        url = self.account.custom_api_url
+        self.account.custom_api_url = "http://127.0.0.1:9"
+        self.send()
+        self.assertEqual(picking.amazon_sync_state, "to_send")
+        self.account.custom_api_url = url
+        self.emulator.faults.clear()
+        self.account.action_sync_pickings()
+        self.assertEqual(picking.amazon_sync_state, "sent")
+        self.assertEqual(amazon.status, "SHIPPED")
+
+    def test_returns_and_fba_orders_never_confirm(self):
+        _amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.validate(picking)
+        self.send()
+        calls = len(self.emulator.calls_for("confirmShipment"))
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({})
+        )
+        wizard.product_return_moves.quantity = 1
+        action = wizard.action_create_returns()
+        returned = self.env["stock.picking"].browse(action["res_id"])
+        returned.move_ids.quantity = 1
+        returned.move_ids.picked = True
+        returned.button_validate()
+        self.assertFalse(returned.amazon_sync_state)
+        fba = self.add_order(DE, fulfilled_by="AMAZON", status="SHIPPED")
+        self.sync()
+        self.assertFalse(self.sale_of(fba).picking_ids)
+        self.send()
+        self.assertEqual(len(self.emulator.calls_for("confirmShipment")), calls)
