@@ -337,6 +337,7 @@ class TestOrderChanges(OrderSyncCase):
         self.sync()
         sale = self.sale_of(amazon)
         picking = sale.picking_ids
+        picking.carrier_tracking_ref = "1Z-TRACK"
         picking.move_ids.quantity = picking.move_ids.product_uom_qty
         picking.move_ids.picked = True
         picking.with_context(skip_backorder=True)._action_done()
