@@ -18,6 +18,7 @@ from ..spapi import (
     exchange_authorization_code,
 )
 from .order_importer import OrderImporter
+from .stock_pusher import StockPusher
 
 _logger = logging.getLogger(__name__)
 
@@ -596,6 +597,52 @@ class AmazonAccount(models.Model):
             "sale_amazon_connector.amazon_order_failure_action"
         )
         action["domain"] = [("account_id", "=", self.id)]
+        return action
+
+    # --- FBM stock --------------------------------------------------------------------------
+    def _push_stock(self):
+        """Send Amazon the changed FBM quantities of the account (see stock_pusher)."""
+        self.ensure_one()
+        adapter = self._get_adapter()
+        try:
+            return StockPusher(self, adapter).run()
+        finally:
+            adapter.close()
+
+    def action_push_stock(self):
+        self.ensure_one()
+        title = _("FBM stock synchronization")
+        try:
+            stats = self._push_stock()
+        except SpApiError as error:
+            return self._notify(title, self._explain(error), "danger")
+        return self._notify(
+            title,
+            _(
+                "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
+                "%(refused)s refused, %(unchanged)s unchanged.",
+                **stats,
+            ),
+            "warning" if stats["refused"] else "success",
+        )
+
+    @api.model
+    def _cron_push_stock(self):
+        for account in self.search([("fbm_stock_sync", "=", True), ("link_date", "!=", False)]):
+            try:
+                account._push_stock()
+            except SpApiError as error:
+                # Throttled or unreachable: what was not sent is still "changed".
+                _logger.warning("Amazon stock push of account %s stopped: %s", account.id, error)
+        return True
+
+    def action_view_offers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_offer_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        action["context"] = {"default_account_id": self.id}
         return action
 
     # --- shipment confirmations ------------------------------------------------------------

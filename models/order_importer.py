@@ -455,6 +455,9 @@ class OrderImporter:
         (an offer flagged for review)."""
         offer = self._offers.get(item.sku)
         if offer:
+            if order.channel == "FBA" and offer.channel == "fbm":
+                # Amazon ships this SKU from its stock now: stop pushing it as FBM.
+                offer.channel = "fba"
             return offer.product_id, offer
         product = self._products_by_code.get(item.sku)
         needs_review = not product

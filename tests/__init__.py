@@ -3,3 +3,4 @@ from . import test_accounts
 from . import test_consent
 from . import test_orders
 from . import test_shipments
+from . import test_stock

@@ -1,0 +1,219 @@
+"""FBM quantities, Odoo to Amazon, for one account.
+
+Only changed quantities are sent. A few go through Listings Items
+``patchListingsItem`` (merge on ``fulfillment_availability``, so the handling
+time and other attributes stay); many go in one ``JSON_LISTINGS_FEED`` whose
+processing report is applied per offer when Amazon has processed it.
+"""
+
+import logging
+
+from odoo import _, fields
+
+from ..spapi import SpApiRequestError, SpApiThrottledError, SpApiUnavailableError
+from .utils import commit
+
+_logger = logging.getLogger(__name__)
+
+PATCH_LIMIT = 20  # more changed offers than this: one feed instead of patches
+FEED_MESSAGE_LIMIT = 10_000  # messages per JSON_LISTINGS_FEED
+PRODUCT_TYPE = "PRODUCT"  # the generic type Amazon accepts for offer-only changes
+
+
+def availability_patch(quantity):
+    return {
+        "op": "merge",
+        "path": "/attributes/fulfillment_availability",
+        "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}],
+    }
+
+
+class StockPusher:
+    def __init__(self, account, adapter):
+        self.account = account.sudo().with_company(account.company_id)
+        self.env = self.account.env
+        self.adapter = adapter
+        self.stats = {"sent": 0, "accepted": 0, "refused": 0, "unchanged": 0, "feeds": 0}
+
+    def _marketplace_ref(self, offer):
+        return (offer.marketplace_id or self.account.signup_marketplace_id).api_ref
+
+    def available_quantities(self, offers):
+        """{offer: quantity to offer}: free stock of the account's warehouse (on
+        hand minus reserved), never negative, never above the offer's cap; zero
+        for offers that moved to FBA."""
+        products = offers.product_id.with_context(warehouse_id=self.account.warehouse_id.id)
+        free = {product.id: product.free_qty for product in products}
+        quantities = {}
+        for offer in offers:
+            if offer.fba_zero_pending or offer.channel == "fba":
+                quantities[offer] = 0
+                continue
+            quantity = max(int(free.get(offer.product_id.id, 0)), 0)
+            if offer.quantity_cap:
+                quantity = min(quantity, offer.quantity_cap)
+            quantities[offer] = quantity
+        return quantities
+
+    def run(self):
+        self.apply_feed_reports()
+        offers = self.env["amazon.offer"].search(
+            [
+                *self.env["amazon.offer"]._stock_domain(self.account),
+                ("stock_sync_state", "!=", "pending"),
+            ]
+        )
+        changed = {}
+        for offer, quantity in self.available_quantities(offers).items():
+            unchanged = (
+                offer.stock_sync_state == "synced" and quantity == offer.last_quantity_sent
+            ) or (offer.stock_sync_state == "error" and quantity == offer.attempted_quantity)
+            if unchanged:
+                self.stats["unchanged"] += 1
+            else:
+                changed[offer] = quantity
+        if not changed:
+            return self.stats
+        if len(changed) <= PATCH_LIMIT:
+            self._patch(changed)
+        else:
+            self._send_feeds(changed)
+            self.apply_feed_reports()
+        return self.stats
+
+    # --- small changes: one patch per SKU -----------------------------------------------
+    def _patch(self, changed):
+        seller = self.account.seller_ref
+        for offer, quantity in changed.items():
+            try:
+                result = self.adapter.patch_listings_item(
+                    seller,
+                    offer.sku,
+                    [self._marketplace_ref(offer)],
+                    PRODUCT_TYPE,
+                    [availability_patch(quantity)],
+                )
+            except SpApiRequestError as error:
+                self._refused(offer, quantity, str(error))
+            else:
+                self.stats["sent"] += 1
+                if result.get("status") in ("ACCEPTED", "VALID"):
+                    self._accepted(offer, quantity)
+                else:
+                    issues = "; ".join(
+                        f"{i.get('code')}: {i.get('message')}" for i in result.get("issues") or []
+                    )
+                    self._refused(offer, quantity, issues or _("Amazon refused the quantity."))
+            # Throttling and network errors end the run here: what was sent is
+            # kept, the rest is still "changed" for the next run.
+            commit(self.env.cr)
+
+    # --- large changes: feeds -------------------------------------------------------------------
+    def _send_feeds(self, changed):
+        items = list(changed.items())
+        seller = self.account.seller_ref
+        marketplaces = sorted({self._marketplace_ref(offer) for offer, _q in items})
+        for start in range(0, len(items), FEED_MESSAGE_LIMIT):
+            chunk = items[start : start + FEED_MESSAGE_LIMIT]
+            messages = [
+                {
+                    "messageId": index,
+                    "sku": offer.sku,
+                    "operationType": "PATCH",
+                    "productType": PRODUCT_TYPE,
+                    "patches": [availability_patch(quantity)],
+                }
+                for index, (offer, quantity) in enumerate(chunk, start=1)
+            ]
+            feed_ref = self.adapter.submit_json_listings_feed(seller, marketplaces, messages)
+            self.stats["feeds"] += 1
+            self.stats["sent"] += len(chunk)
+            # One UPDATE per quantity value, not per offer.
+            by_quantity = {}
+            for index, (offer, quantity) in enumerate(chunk, start=1):
+                by_quantity.setdefault(quantity, []).append((offer.id, index))
+            for quantity, pairs in by_quantity.items():
+                self.env.cr.execute(
+                    """
+                    UPDATE amazon_offer o
+                       SET stock_sync_state = 'pending', attempted_quantity = %s,
+                           feed_ref = %s, feed_message_ref = v.message
+                      FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS message) v
+                     WHERE o.id = v.id
+                    """,
+                    (quantity, feed_ref, [p[0] for p in pairs], [p[1] for p in pairs]),
+                )
+            self.env["amazon.offer"].invalidate_model(
+                ["stock_sync_state", "attempted_quantity", "feed_ref", "feed_message_ref"]
+            )
+            commit(self.env.cr)
+
+    def apply_feed_reports(self):
+        """Apply the processing reports of the account's feeds Amazon finished."""
+        pending = self.env["amazon.offer"].search(
+            [("account_id", "=", self.account.id), ("stock_sync_state", "=", "pending")]
+        )
+        for feed_ref in set(pending.mapped("feed_ref")):
+            try:
+                _feed, report = self.adapter.get_feed_report(feed_ref)
+            except (SpApiThrottledError, SpApiUnavailableError) as error:
+                _logger.info("Feed %s report not fetched yet: %s", feed_ref, error)
+                return
+            if report is None:
+                continue  # Amazon is still processing it
+            offers = pending.filtered(lambda o, f=feed_ref: o.feed_ref == f)
+            problems = {}
+            for issue in report.get("issues") or []:
+                if issue.get("severity") == "ERROR":
+                    problems.setdefault(issue.get("messageId"), []).append(
+                        f"{issue.get('code')}: {issue.get('message')}"
+                    )
+            refused = offers.filtered(lambda o, p=problems: o.feed_message_ref in p)
+            accepted = offers - refused
+            now = fields.Datetime.now()
+            self.env.cr.execute(
+                """
+                UPDATE amazon_offer
+                   SET stock_sync_state = 'synced', last_quantity_sent = attempted_quantity,
+                       last_quantity_date = %s, stock_sync_error = NULL, feed_ref = NULL,
+                       fba_zero_pending = FALSE
+                 WHERE id = ANY(%s)
+                """,
+                (now, accepted.ids),
+            )
+            for offer in refused:
+                offer.write(
+                    {
+                        "stock_sync_state": "error",
+                        "stock_sync_error": "\n".join(problems[offer.feed_message_ref]),
+                        "feed_ref": False,
+                    }
+                )
+            self.env["amazon.offer"].invalidate_model()
+            self.stats["accepted"] += len(accepted)
+            self.stats["refused"] += len(refused)
+            commit(self.env.cr)
+
+    # --- outcomes -----------------------------------------------------------------------------
+    def _accepted(self, offer, quantity):
+        self.stats["accepted"] += 1
+        offer.write(
+            {
+                "stock_sync_state": "synced",
+                "last_quantity_sent": quantity,
+                "attempted_quantity": quantity,
+                "last_quantity_date": fields.Datetime.now(),
+                "stock_sync_error": False,
+                "fba_zero_pending": False,
+            }
+        )
+
+    def _refused(self, offer, quantity, reason):
+        self.stats["refused"] += 1
+        offer.write(
+            {
+                "stock_sync_state": "error",
+                "attempted_quantity": quantity,
+                "stock_sync_error": reason,
+            }
+        )

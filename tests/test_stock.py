@@ -1,0 +1,302 @@
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from ..models import stock_pusher
+from ..spapi_emulator import Address
+from .common import DE, SELLER_ID, US, AmazonTestCase
+
+
+@tagged("post_install", "-at_install")
+class TestStockPush(AmazonTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        markets = cls.marketplace[US] | cls.marketplace[DE]
+        cls.account.write(
+            {
+                "available_marketplace_ids": [(6, 0, markets.ids)],
+                "marketplace_ids": [(6, 0, markets.ids)],
+                "fbm_stock_sync": True,
+            }
+        )
+        cls.stock = cls.account.warehouse_id.lot_stock_id
+        cls.products = {}
+        for sku, quantity in (("SKU-A", 7), ("SKU-B", 3), ("SKU-C", 0)):
+            product = cls.env["product.product"].create(
+                {"name": sku, "default_code": sku, "is_storable": True}
+            )
+            if quantity:
+                cls.env["stock.quant"]._update_available_quantity(product, cls.stock, quantity)
+            cls.products[sku] = product
+        cls.service = cls.env["product.product"].create({"name": "Engraving", "type": "service"})
+        cls.consumable = cls.env["product.product"].create({"name": "Sticker", "type": "consu"})
+        cls.offers = cls.env["amazon.offer"].create(
+            [
+                {
+                    "account_id": cls.account.id,
+                    "sku": sku,
+                    "product_id": product.id,
+                    "marketplace_id": cls.marketplace[US].id,
+                }
+                for sku, product in cls.products.items()
+            ]
+            + [
+                {"account_id": cls.account.id, "sku": "SKU-SERVICE", "product_id": cls.service.id},
+                {
+                    "account_id": cls.account.id,
+                    "sku": "SKU-STICKER",
+                    "product_id": cls.consumable.id,
+                },
+            ]
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.emulator.store.listings.clear()
+        for sku in ("SKU-A", "SKU-B", "SKU-C", "SKU-SERVICE", "SKU-STICKER"):
+            self.emulator.store.add_listing(SELLER_ID, sku, [US], quantity=99, handling_time=3)
+
+    def offer(self, sku):
+        return self.offers.filtered(lambda o: o.sku == sku)
+
+    def listing(self, sku):
+        return self.emulator.store.get_listing(SELLER_ID, sku)
+
+    def push(self, **adapter_options):
+        adapter = self.account._get_adapter(**adapter_options)
+        return stock_pusher.StockPusher(self.account, adapter).run()
+
+    def assert_amazon_equals_odoo(self):
+        for sku, product in self.products.items():
+            self.assertEqual(
+                self.listing(sku).quantity,
+                int(product.with_context(warehouse_id=self.account.warehouse_id.id).free_qty),
+                sku,
+            )
+
+    def test_first_full_push(self):
+        stats = self.push()
+        self.assertEqual(stats["sent"], 3)
+        patches = self.emulator.calls_for("patchListingsItem")
+        self.assertEqual(
+            sorted(c.path.rsplit("/", 1)[1] for c in patches), ["SKU-A", "SKU-B", "SKU-C"]
+        )
+        body = patches[0].body
+        self.assertEqual(body["patches"][0]["op"], "merge")
+        self.assertEqual(body["patches"][0]["path"], "/attributes/fulfillment_availability")
+        self.assert_amazon_equals_odoo()
+        # merge keeps the handling time Amazon had.
+        self.assertEqual(self.listing("SKU-A").handling_time, 3)
+        offer = self.offer("SKU-A")
+        self.assertEqual((offer.stock_sync_state, offer.last_quantity_sent), ("synced", 7))
+        self.assertTrue(offer.last_quantity_date)
+        # Services and non-storable goods are never sent.
+        self.assertEqual(self.listing("SKU-SERVICE").quantity, 99)
+        self.assertEqual(self.listing("SKU-STICKER").quantity, 99)
+        self.assertEqual(self.offer("SKU-STICKER").stock_sync_state, "never")
+
+    def test_no_change_no_call(self):
+        self.push()
+        self.emulator.reset_calls()
+        stats = self.push()
+        self.assertEqual(stats["sent"], 0)
+        self.assertEqual(self.emulator.calls, [])  # not even a token
+
+    def test_a_delivery_sends_only_its_sku(self):
+        self.push()
+        self.emulator.reset_calls()
+        customer = self.env["res.partner"].create({"name": "Buyer"})
+        picking = self.env["stock.picking"].create(
+            {
+                "partner_id": customer.id,
+                "picking_type_id": self.account.warehouse_id.out_type_id.id,
+                "location_id": self.stock.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "A",
+                            "product_id": self.products["SKU-A"].id,
+                            "product_uom_qty": 2,
+                            "location_id": self.stock.id,
+                            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                        },
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        # Reserved stock is no longer available: Amazon hears of it before delivery.
+        self.push()
+        (call,) = self.emulator.calls_for("patchListingsItem")
+        self.assertTrue(call.path.endswith("/SKU-A"))
+        self.assertEqual(self.listing("SKU-A").quantity, 5)
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.emulator.reset_calls()
+        self.push()
+        self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])  # 5 either way
+        self.assert_amazon_equals_odoo()
+
+    def test_cap_and_never_negative(self):
+        self.offer("SKU-A").quantity_cap = 4
+        self.env["stock.quant"]._update_available_quantity(self.products["SKU-C"], self.stock, -2)
+        self.push()
+        self.assertEqual(self.listing("SKU-A").quantity, 4)
+        self.assertEqual(self.listing("SKU-C").quantity, 0)
+
+    def test_throttled_push_resumes(self):
+        self.emulator.limiter.speed = 1
+        self.emulator.limiter.set_plan("patchListingsItem", 0.001, 2)
+        self.addCleanup(self.emulator.limiter.overrides.clear)
+        self.addCleanup(setattr, self.emulator.limiter, "speed", 1000)
+        try:
+            self.push(max_throttle_retries=0)
+        except Exception as error:
+            self.assertEqual(type(error).__name__, "SpApiThrottledError")
+        states = self.offers.filtered(lambda o: o.product_id.is_storable).mapped("stock_sync_state")
+        self.assertEqual(sorted(states), ["never", "synced", "synced"])
+        self.emulator.limiter.overrides.clear()
+        self.emulator.limiter.reset()
+        self.push()
+        self.assert_amazon_equals_odoo()
+        self.assertEqual(
+            len([c for c in self.emulator.calls_for("patchListingsItem") if c.status == 200]), 3
+        )
+
+    def test_fba_switch_withdraws_the_fbm_quantity_once(self):
+        self.push()
+        self.assertEqual(self.listing("SKU-B").quantity, 3)
+        # An FBA order arrives for SKU-B: Amazon ships it now.
+        for code in ("EUR", "USD"):
+            self.env.ref(f"base.{code}").active = True
+        self.env["product.pricelist"].create(
+            {"name": "USD", "currency_id": self.env.ref("base.USD").id}
+        )
+        self.emulator.store.add_order(
+            SELLER_ID,
+            US,
+            [{"sku": "SKU-B", "title": "B", "quantity": 1, "unit_price": "5.00"}],
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+            address=Address(city="Austin", postal_code="73301", country_code="US"),
+        )
+        self.account._sync_orders()
+        self.assertEqual(self.offer("SKU-B").channel, "fba")
+        self.emulator.reset_calls()
+        self.push()
+        (call,) = self.emulator.calls_for("patchListingsItem")
+        self.assertTrue(call.path.endswith("/SKU-B"))
+        self.assertEqual(self.listing("SKU-B").quantity, 0)
+        self.emulator.reset_calls()
+        self.push()
+        self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
+
+    def test_refused_quantity_is_shown_and_not_resent(self):
+        del self.emulator.store.listings[(SELLER_ID, "SKU-B")]
+        self.push()
+        offer = self.offer("SKU-B")
+        self.assertEqual(offer.stock_sync_state, "error")
+        self.assertIn("does not match any listing", offer.stock_sync_error)
+        self.emulator.reset_calls()
+        self.push()
+        self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
+
+
+@tagged("post_install", "-at_install")
+class TestStockFeed(AmazonTestCase):
+    """A large catalog goes in one JSON_LISTINGS_FEED."""
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.emulator.store.listings.clear()
+
+    def test_large_catalog_in_one_feed(self):
+        account = self.account
+        account.write(
+            {
+                "available_marketplace_ids": [(6, 0, self.marketplace[US].ids)],
+                "marketplace_ids": [(6, 0, self.marketplace[US].ids)],
+                "fbm_stock_sync": True,
+            }
+        )
+        count = 3000
+        products = self.env["product.product"].create(
+            [{"name": f"Item {n}", "is_storable": True} for n in range(count)]
+        )
+        stock = account.warehouse_id.lot_stock_id
+        for product in products[:5]:
+            self.env["stock.quant"]._update_available_quantity(product, stock, 12)
+        offers = self.env["amazon.offer"].create(
+            [
+                {
+                    "account_id": account.id,
+                    "sku": f"BULK-{n:05d}",
+                    "product_id": product.id,
+                    "marketplace_id": self.marketplace[US].id,
+                }
+                for n, product in enumerate(products)
+            ]
+        )
+        invalid = {"BULK-00007", "BULK-01234", "BULK-02999"}
+        for offer in offers:
+            if offer.sku not in invalid:
+                self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=1)
+        adapter = account._get_adapter()
+        stats = stock_pusher.StockPusher(account, adapter).run()
+        self.assertEqual(stats["feeds"], 1)
+        self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)
+        self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
+        self.assertEqual((stats["accepted"], stats["refused"]), (count - 3, 3))
+        errors = offers.filtered(lambda o: o.stock_sync_state == "error")
+        self.assertEqual(set(errors.mapped("sku")), invalid)
+        self.assertTrue(all("does not match any listing" in e.stock_sync_error for e in errors))
+        synced = offers - errors
+        self.assertEqual(set(synced.mapped("stock_sync_state")), {"synced"})
+        # What Amazon has is what Odoo has.
+        for offer in synced[:10] | synced[-5:]:
+            listing = self.emulator.store.get_listing(SELLER_ID, offer.sku)
+            self.assertEqual(listing.quantity, offer.last_quantity_sent)
+        self.assertEqual(self.emulator.store.get_listing(SELLER_ID, "BULK-00000").quantity, 12)
+        # The errors are listed for the admin.
+        action = account.action_view_offers()
+        in_error = self.env["amazon.offer"].search(
+            action["domain"] + [("stock_sync_state", "=", "error")]
+        )
+        self.assertEqual(set(in_error.mapped("sku")), invalid)
+
+    def test_feed_report_applied_when_amazon_has_processed_it(self):
+        account = self.account
+        account.write(
+            {
+                "available_marketplace_ids": [(6, 0, self.marketplace[US].ids)],
+                "marketplace_ids": [(6, 0, self.marketplace[US].ids)],
+            }
+        )
+        products = self.env["product.product"].create(
+            [{"name": f"P{n}", "is_storable": True} for n in range(30)]
+        )
+        offers = self.env["amazon.offer"].create(
+            [
+                {"account_id": account.id, "sku": f"F-{n}", "product_id": p.id}
+                for n, p in enumerate(products)
+            ]
+        )
+        for offer in offers:
+            self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=4)
+        self.emulator.store.feed_processing_delay = 3600
+        self.addCleanup(setattr, self.emulator.store, "feed_processing_delay", 0)
+        stock_pusher.StockPusher(account, account._get_adapter()).run()
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})
+        self.emulator.store.feed_processing_delay = 0
+        with patch.object(stock_pusher, "PATCH_LIMIT", 20):
+            stats = stock_pusher.StockPusher(account, account._get_adapter()).run()
+        self.assertEqual(stats["accepted"], 30)
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
+        self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)  # not sent twice
