@@ -4,6 +4,7 @@ from . import amazon_marketplace
 from . import amazon_account
 from . import amazon_offer
 from . import amazon_order_failure
+from . import amazon_sync_log
 from . import sale_order
 from . import delivery_carrier
 from . import stock_picking

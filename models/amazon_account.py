@@ -1,5 +1,6 @@
 import logging
 import secrets
+from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -161,6 +162,17 @@ class AmazonAccount(models.Model):
         "amazon.order.failure", "account_id", string="Failed Orders"
     )
     order_failure_count = fields.Integer(compute="_compute_order_counts")
+    sync_log_ids = fields.One2many("amazon.sync.log", "account_id", string="Sync Logs")
+
+    # --- dashboard -----------------------------------------------------------------------------
+    last_orders_success = fields.Datetime(compute="_compute_dashboard")
+    last_shipments_success = fields.Datetime(compute="_compute_dashboard")
+    last_stock_success = fields.Datetime(compute="_compute_dashboard")
+    orders_today = fields.Integer(compute="_compute_dashboard")
+    orders_week = fields.Integer(compute="_compute_dashboard")
+    pickings_waiting = fields.Integer(compute="_compute_dashboard")
+    pickings_failed = fields.Integer(compute="_compute_dashboard")
+    offers_in_error = fields.Integer(compute="_compute_dashboard")
     order_count = fields.Integer(compute="_compute_order_counts")
     team_id = fields.Many2one(
         "crm.team",
@@ -203,6 +215,53 @@ class AmazonAccount(models.Model):
     ]
 
     # --- computes and constraints ------------------------------------------------------
+    def _compute_dashboard(self):
+        """Every figure of the dashboard in a few grouped queries."""
+        last = {
+            (account.id, kind): end
+            for account, kind, end in self.env["amazon.sync.log"]._read_group(
+                [("account_id", "in", self.ids), ("state", "=", "done")],
+                ["account_id", "kind"],
+                ["end:max"],
+            )
+        }
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        counts = {}
+        for label, start in (("today", today), ("week", today - timedelta(days=7))):
+            counts[label] = dict(
+                self.env["sale.order"]._read_group(
+                    [("amazon_account_id", "in", self.ids), ("create_date", ">=", start)],
+                    ["amazon_account_id"],
+                    ["__count"],
+                )
+            )
+        pickings = defaultdict(int)
+        for order, state, count in self.env["stock.picking"]._read_group(
+            [
+                ("sale_id.amazon_account_id", "in", self.ids),
+                ("amazon_sync_state", "in", ("to_send", "failed")),
+            ],
+            ["sale_id", "amazon_sync_state"],
+            ["__count"],
+        ):
+            pickings[order.amazon_account_id.id, state] += count
+        offers = dict(
+            self.env["amazon.offer"]._read_group(
+                [("account_id", "in", self.ids), ("stock_sync_state", "=", "error")],
+                ["account_id"],
+                ["__count"],
+            )
+        )
+        for account in self:
+            account.last_orders_success = last.get((account.id, "orders"))
+            account.last_shipments_success = last.get((account.id, "shipments"))
+            account.last_stock_success = last.get((account.id, "stock"))
+            account.orders_today = counts["today"].get(account, 0)
+            account.orders_week = counts["week"].get(account, 0)
+            account.pickings_waiting = pickings[account.id, "to_send"]
+            account.pickings_failed = pickings[account.id, "failed"]
+            account.offers_in_error = offers.get(account, 0)
+
     def _compute_order_counts(self):
         failures = dict(
             self.env["amazon.order.failure"]._read_group(
@@ -509,14 +568,34 @@ class AmazonAccount(models.Model):
         return True
 
     # --- order synchronization ------------------------------------------------------------------
-    def _sync_orders(self, max_pages=None, **adapter_options):
-        """Import the account's new and changed orders (see order_importer)."""
+    def _run_logged(self, kind, work, **adapter_options):
+        """Run ``work(adapter) -> (result, counts)`` with a fresh adapter and
+        record it in the sync log, with its API calls, also when it fails."""
         self.ensure_one()
         adapter = self._get_adapter(**adapter_options)
+        log = self.env["amazon.sync.log"].sudo().create({"account_id": self.id, "kind": kind})
         try:
-            return OrderImporter(self, adapter).run(max_pages=max_pages)
+            result, counts = work(adapter)
+        except SpApiError as error:
+            log._finish({}, adapter.stats, error=str(error))
+            raise
+        except Exception as error:
+            log._finish({}, adapter.stats, error=f"{type(error).__name__}: {error}")
+            raise
+        else:
+            log._finish(counts, adapter.stats)
+            return result
         finally:
             adapter.close()
+
+    def _sync_orders(self, max_pages=None, **adapter_options):
+        """Import the account's new and changed orders (see order_importer)."""
+
+        def work(adapter):
+            result = OrderImporter(self, adapter).run(max_pages=max_pages)
+            return result, result.as_dict()
+
+        return self._run_logged("orders", work, **adapter_options)
 
     def action_sync_orders(self):
         self.ensure_one()
@@ -591,6 +670,25 @@ class AmazonAccount(models.Model):
         action["context"] = {"create": False}
         return action
 
+    def action_view_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_sync_log_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        return action
+
+    def action_view_pickings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+        state = self.env.context.get("amazon_sync_state") or "to_send"
+        action["domain"] = [
+            ("sale_id.amazon_account_id", "=", self.id),
+            ("amazon_sync_state", "=", state),
+        ]
+        action["context"] = {"create": False}
+        return action
+
     def action_view_failures(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -600,14 +698,20 @@ class AmazonAccount(models.Model):
         return action
 
     # --- FBM stock --------------------------------------------------------------------------
-    def _push_stock(self):
+    def _push_stock(self, **adapter_options):
         """Send Amazon the changed FBM quantities of the account (see stock_pusher)."""
-        self.ensure_one()
-        adapter = self._get_adapter()
-        try:
-            return StockPusher(self, adapter).run()
-        finally:
-            adapter.close()
+
+        def work(adapter):
+            stats = StockPusher(self, adapter).run()
+            counts = {
+                "fetched": stats["sent"] + stats["unchanged"],
+                "updated": stats["accepted"],
+                "skipped": stats["unchanged"],
+                "failed": stats["refused"],
+            }
+            return stats, counts
+
+        return self._run_logged("stock", work, **adapter_options)
 
     def action_push_stock(self):
         self.ensure_one()

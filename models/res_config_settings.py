@@ -27,3 +27,18 @@ class ResConfigSettings(models.TransientModel):
     amazon_promotion_product_id = fields.Many2one(
         related="company_id.amazon_promotion_product_id", readonly=False
     )
+    amazon_log_retention_days = fields.Integer(
+        string="Keep Amazon Sync Logs (days)",
+        config_parameter="sale_amazon_connector.log_retention_days",
+        default=30,
+    )
+    amazon_anonymize = fields.Boolean(
+        string="Anonymize Amazon Buyers",
+        config_parameter="sale_amazon_connector.anonymize",
+        default=True,
+    )
+    amazon_anonymize_days = fields.Integer(
+        string="Anonymize After (days)",
+        config_parameter="sale_amazon_connector.anonymize_days",
+        default=30,
+    )

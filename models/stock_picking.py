@@ -127,21 +127,29 @@ class StockPicking(models.Model):
         failed = self.browse()
         for account in self.sale_id.amazon_account_id:
             pickings = self.filtered(lambda p, a=account: p.sale_id.amazon_account_id == a)
-            try:
-                adapter = account._get_adapter()
-            except UserError as error:
-                pickings._amazon_mark_failed(str(error))
-                failed |= pickings
-                continue
-            try:
+
+            def work(adapter, pickings=pickings):
+                refused = self.browse()
                 for picking in pickings:
-                    failed |= picking._amazon_send_one(adapter)
+                    refused |= picking._amazon_send_one(adapter)
                     if commit_each:
                         # Amazon has it: never send it twice for a later rollback.
                         commit(self.env.cr)
-            finally:
-                adapter.close()
-            account_failed = failed.filtered(lambda p, a=account: p.sale_id.amazon_account_id == a)
+                waiting = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
+                counts = {
+                    "fetched": len(pickings),
+                    "updated": len(pickings) - len(refused) - len(waiting),
+                    "skipped": len(waiting),
+                    "failed": len(refused),
+                }
+                return refused, counts
+
+            try:
+                account_failed = account._run_logged("shipments", work)
+            except UserError as error:  # not linked, no credentials
+                pickings._amazon_mark_failed(str(error))
+                account_failed = pickings
+            failed |= account_failed
             if account_failed:
                 account._amazon_report_shipment_failures(account_failed)
         return failed

@@ -31,6 +31,13 @@ def isoformat(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def aware(moment):
+    """Naive datetimes given to the store are taken as UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
 def money(amount):
     return Decimal(str(amount)).quantize(Decimal("0.01"))
 
@@ -288,7 +295,8 @@ class Store:
             raise StoreError("fulfilled_by is AMAZON or MERCHANT")
         with self.lock:
             order_id = order_id or self.next_order_id(marketplace_id)
-            created = created_time or utcnow() - timedelta(minutes=10)
+            created = aware(created_time) or utcnow() - timedelta(minutes=10)
+            last_updated_time = aware(last_updated_time)
             order_items = []
             for index, item in enumerate(items, start=1):
                 values = dict(item)
@@ -339,7 +347,7 @@ class Store:
             if status == "SHIPPED":
                 for item in order.items:
                     item.quantity_shipped = item.quantity
-            order.last_updated_time = at or utcnow()
+            order.last_updated_time = aware(at) or utcnow()
             return order
 
     def travel(self, minutes):

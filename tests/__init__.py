@@ -4,3 +4,4 @@ from . import test_consent
 from . import test_orders
 from . import test_shipments
 from . import test_stock
+from . import test_visibility

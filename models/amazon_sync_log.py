@@ -1,0 +1,76 @@
+import json
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+RETENTION_PARAM = "sale_amazon_connector.log_retention_days"
+DEFAULT_RETENTION_DAYS = 30
+
+
+class AmazonSyncLog(models.Model):
+    """One run of one kind of synchronization for one account: what it did,
+    what it cost in API calls, and why it stopped when it failed."""
+
+    _name = "amazon.sync.log"
+    _description = "Amazon Synchronization Log"
+    _order = "start desc, id desc"
+    _rec_name = "kind"
+
+    account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    kind = fields.Selection(
+        [("orders", "Orders"), ("shipments", "Shipments"), ("stock", "Stock")],
+        required=True,
+        index=True,
+    )
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="running",
+        required=True,
+        index=True,
+    )
+    start = fields.Datetime(default=fields.Datetime.now, required=True)
+    end = fields.Datetime()
+    duration = fields.Float(compute="_compute_duration", string="Duration (s)")
+    fetched = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    skipped = fields.Integer()
+    failed = fields.Integer()
+    api_call_count = fields.Integer(string="API Calls")
+    throttled_count = fields.Integer(string="Throttled Calls")
+    api_calls = fields.Text(string="API Calls by Operation", help="JSON: operation -> calls")
+    error = fields.Text()
+
+    @api.depends("start", "end")
+    def _compute_duration(self):
+        for log in self:
+            log.duration = (log.end - log.start).total_seconds() if log.end else 0.0
+
+    def _finish(self, counts, stats, error=None):
+        calls = dict(stats.calls) if stats else {}
+        self.write(
+            {
+                **{
+                    key: counts.get(key, 0)
+                    for key in ("fetched", "created", "updated", "skipped", "failed")
+                },
+                "state": "failed" if error else "done",
+                "end": fields.Datetime.now(),
+                "api_calls": json.dumps(calls, sort_keys=True),
+                "api_call_count": sum(calls.values()),
+                "throttled_count": sum(stats.throttled.values()) if stats else 0,
+                "error": error or False,
+            }
+        )
+
+    @api.autovacuum
+    def _gc_old_logs(self):
+        """Keep the logs the configured number of days (Settings)."""
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(RETENTION_PARAM, DEFAULT_RETENTION_DAYS)
+        )
+        limit = fields.Datetime.now() - timedelta(days=days)
+        self.sudo().search([("start", "<", limit), ("state", "!=", "running")]).unlink()
