@@ -36,4 +36,9 @@
         "wizards/amazon_token_wizard_views.xml",
         "wizards/amazon_recover_order_wizard_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "sale_amazon_connector/static/tests/tours/*.js",
+        ],
+    },
 }

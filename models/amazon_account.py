@@ -313,6 +313,9 @@ class AmazonAccount(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("refresh_token"):
+                vals.setdefault("link_date", fields.Datetime.now())
         accounts = super().create(vals_list)
         for account in accounts.filtered(lambda a: not a.location_id):
             account.location_id = account.company_id._amazon_get_fba_location()

@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
 
 from ..spapi import SpApiError, SpApiRequestError
 from .utils import commit
@@ -64,14 +65,32 @@ class StockPicking(models.Model):
         to_send = self.filtered(lambda p: p.state == "done" and p._amazon_needs_confirmation())
         if to_send:
             to_send.write({"amazon_sync_state": "to_send", "amazon_sync_error": False})
-            # Sent by the cron, after this transaction commits: a network error
-            # never blocks or rolls back the warehouse's work.
+            # Sent after this transaction commits, never inside it: a network
+            # error never blocks or rolls back the warehouse's work. One quick
+            # attempt right after the commit; the cron takes whatever is left.
+            to_send._amazon_send_after_commit()
             cron = self.env.ref(
                 "sale_amazon_connector.ir_cron_amazon_send_shipments", raise_if_not_found=False
             )
             if cron:
                 cron._trigger()
         return result
+
+    def _amazon_send_after_commit(self):
+        dbname, uid, context, ids = self.env.cr.dbname, self.env.uid, self.env.context, self.ids
+
+        @self.env.cr.postcommit.add
+        def send():
+            with Registry(dbname).cursor() as cr:
+                pickings = api.Environment(cr, uid, context)["stock.picking"].browse(ids)
+                pickings = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
+                try:
+                    # No waiting on retries here: the user is waiting on the page.
+                    pickings._amazon_send(
+                        commit_each=True, max_retries=0, max_throttle_retries=0, timeout=10
+                    )
+                except Exception:
+                    _logger.exception("Immediate shipment confirmation failed; the cron retries")
 
     # --- what Amazon receives ---------------------------------------------------------------
     def _amazon_packages(self):
@@ -120,7 +139,7 @@ class StockPicking(models.Model):
         }
 
     # --- sending ------------------------------------------------------------------------------
-    def _amazon_send(self, commit_each=False):
+    def _amazon_send(self, commit_each=False, **adapter_options):
         """Confirm these deliveries to Amazon, account by account. Amazon's
         refusals mark a delivery failed; throttling and network errors leave it
         to send, for the next run."""
@@ -145,7 +164,7 @@ class StockPicking(models.Model):
                 return refused, counts
 
             try:
-                account_failed = account._run_logged("shipments", work)
+                account_failed = account._run_logged("shipments", work, **adapter_options)
             except UserError as error:  # not linked, no credentials
                 pickings._amazon_mark_failed(str(error))
                 account_failed = pickings
@@ -193,7 +212,7 @@ class StockPicking(models.Model):
             )
 
     def action_amazon_retry(self):
-        """Send these deliveries' confirmations again now."""
+        """Send these deliveries' confirmations (again) now."""
         pickings = self.filtered(lambda p: p.state == "done" and p._amazon_needs_confirmation())
         pickings.write({"amazon_sync_state": "to_send"})
         failed = pickings._amazon_send()
@@ -212,7 +231,7 @@ class StockPicking(models.Model):
                 "message": message,
                 "type": kind,
                 "sticky": kind != "success",
-                "next": {"type": "ir.actions.act_window_close"},
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 

@@ -5,3 +5,4 @@ from . import test_orders
 from . import test_shipments
 from . import test_stock
 from . import test_visibility
+from . import test_tour

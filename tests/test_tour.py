@@ -1,0 +1,111 @@
+import base64
+import os
+import pathlib
+import unittest
+from unittest.mock import patch
+
+from odoo.tests import tagged
+from odoo.tests.common import ChromeBrowser, _find_executable
+
+from ..spapi_emulator import Address
+from .common import DE, SELLER_ID, AmazonHttpCase
+
+ARTIFACTS = pathlib.Path(os.environ.get("SAC_TEST_ARTIFACTS", "/tmp"))
+
+
+def _browser_missing():
+    try:
+        _find_executable()
+    except Exception:
+        return True
+    return False
+
+
+@tagged("post_install", "-at_install")
+@unittest.skipIf(
+    _browser_missing(),
+    "no Chromium here: install Debian's 'chromium' package to run the browser tour",
+)
+class TestAmazonTour(AmazonHttpCase):
+    """The product as a user sees it, in a real headless Chromium."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env.ref("base.EUR").active = True
+        env["product.pricelist"].create(
+            {"name": "Amazon EUR", "currency_id": env.ref("base.EUR").id}
+        )
+        mug = env["product.product"].create(
+            {"name": "Mug", "default_code": "MUG-01", "is_storable": True}
+        )
+        env["stock.quant"]._update_available_quantity(
+            mug, cls.account.warehouse_id.lot_stock_id, 10
+        )
+        cls.account.write(
+            {
+                "name": "Tour seller",
+                "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+                "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+            }
+        )
+        cls.amazon_order = cls.emulator.store.add_order(
+            SELLER_ID,
+            DE,
+            [{"sku": "MUG-01", "title": "Mug", "quantity": 2, "unit_price": "11.90"}],
+            buyer_name="Erika Mustermann",
+            buyer_email="erika@marketplace.amazon.example",
+            address=Address(
+                name="Erika Mustermann",
+                address_line1="Hauptstr. 1",
+                city="Berlin",
+                postal_code="10115",
+                country_code="DE",
+            ),
+        )
+
+    def _screenshot(self, url, name, ready):
+        """Open ``url`` as admin and save what the browser shows."""
+        original_stop = ChromeBrowser.stop
+
+        def stop_after_screenshot(browser):
+            try:
+                data = browser._websocket_request("Page.captureScreenshot", params={})["data"]
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                (ARTIFACTS / name).write_bytes(base64.b64decode(data))
+            finally:
+                original_stop(browser)
+
+        with patch.object(ChromeBrowser, "stop", stop_after_screenshot):
+            self.browser_js(
+                url,
+                "setTimeout(() => console.log('test successful'), 1500)",
+                ready=ready,
+                login="admin",
+            )
+
+    def test_dashboard_to_shipment(self):
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
+            "sale_amazon_connector_tour",
+            login="admin",
+        )
+        sale = self.env["sale.order"].search(
+            [("amazon_order_ref", "=", self.amazon_order.order_id)]
+        )
+        self.assertEqual(sale.picking_ids.amazon_sync_state, "sent")
+        self.assertEqual(self.amazon_order.status, "SHIPPED")
+        self.assertEqual(self.amazon_order.packages[0].tracking_number, "1ZTOUR0001")
+        self._screenshot(
+            "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
+            "dashboard.png",
+            "!!document.querySelector('.o_kanban_record')",
+        )
+        self._screenshot(
+            f"/odoo/action-sale.action_orders/{sale.id}",
+            "amazon_order.png",
+            "!!document.querySelector('.o_form_view .o_field_widget[name=order_line]')",
+        )
+        self.assertGreater((ARTIFACTS / "dashboard.png").stat().st_size, 1000)
+        self.assertGreater((ARTIFACTS / "amazon_order.png").stat().st_size, 1000)
