@@ -1,0 +1,249 @@
+"""Performance and scale benchmark (run by scripts/benchmark.sh inside `odoo shell`).
+
+Drives the real importer and stock pusher against an in-process emulator on a
+fresh database, and prints one table. Sizes come from the environment:
+SAC_BENCH_ORDERS (e.g. "1000,10000"), SAC_BENCH_FLAT (e.g. "0,10000,100000"),
+SAC_BENCH_OFFERS (e.g. 10000). Results also go to SAC_BENCH_OUT (JSON).
+"""
+# ruff: noqa: F821 - `env` is injected by `odoo shell`; printing is the point
+
+import json
+import os
+import random
+import resource
+import time
+from datetime import datetime, timedelta, timezone
+
+from odoo.addons.sale_amazon_connector.models import stock_pusher
+from odoo.addons.sale_amazon_connector.models.order_importer import OrderImporter
+from odoo.addons.sale_amazon_connector.spapi_emulator import Address, Emulator
+
+ORDER_SIZES = [int(n) for n in os.environ.get("SAC_BENCH_ORDERS", "1000").split(",")]
+FLAT_SIZES = [int(n) for n in os.environ.get("SAC_BENCH_FLAT", "0,10000").split(",")]
+OFFERS = int(os.environ.get("SAC_BENCH_OFFERS", "10000"))
+OUT = os.environ.get("SAC_BENCH_OUT", "benchmark-results.json")
+SELLER, CLIENT, SECRET, TOKEN = "A1BENCH", "bench-client", "bench-secret", "Atzr|bench"
+US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+SKUS = [f"BENCH-{n:04d}" for n in range(200)]
+results = {}
+rng = random.Random(7)
+
+
+def now():
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+emulator = Emulator(rate_limits=False).start()
+store = emulator.store
+store.add_app(CLIENT, SECRET)
+store.add_seller(SELLER, [US, DE], client_id=CLIENT, refresh_token=TOKEN)
+
+for code in ("EUR", "USD"):
+    env.ref(f"base.{code}").active = True
+    env["product.pricelist"].create(
+        {"name": f"Bench {code}", "currency_id": env.ref(f"base.{code}").id}
+    )
+products = env["product.product"].create(
+    [{"name": sku, "default_code": sku, "is_storable": True} for sku in SKUS]
+)
+warehouse = env["stock.warehouse"].search([], limit=1)
+for product in products:
+    env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 10_000)
+marketplaces = env["amazon.marketplace"].search([("api_ref", "in", [US, DE])])
+account = env["amazon.account"].create(
+    {
+        "name": "Benchmark",
+        "signup_marketplace_id": marketplaces.filtered(lambda m: m.api_ref == US).id,
+        "environment": "custom",
+        "custom_api_url": emulator.url,
+        "lwa_client_id": CLIENT,
+        "lwa_client_secret": SECRET,
+        "refresh_token": TOKEN,
+        "seller_ref": SELLER,
+        "available_marketplace_ids": [(6, 0, marketplaces.ids)],
+        "marketplace_ids": [(6, 0, marketplaces.ids)],
+    }
+)
+env.cr.commit()
+
+
+def seed_orders(count, start):
+    """``count`` orders, mixed FBA/FBM, 1 to 5 lines, over two marketplaces."""
+    orders = []
+    for n in range(count):
+        marketplace = US if n % 2 else DE
+        fba = n % 3 == 0
+        items = [
+            {"sku": sku, "title": sku, "quantity": rng.randint(1, 3), "unit_price": "12.50"}
+            for sku in rng.sample(SKUS, rng.randint(1, 5))
+        ]
+        items[0]["shipping_price"] = "4.99"
+        orders.append(
+            store.add_order(
+                SELLER,
+                marketplace,
+                items,
+                fulfilled_by="AMAZON" if fba else "MERCHANT",
+                status="SHIPPED" if fba else "UNSHIPPED",
+                created_time=start + timedelta(seconds=n),
+                buyer_name=f"Buyer {n}",
+                buyer_email=f"b{start.timestamp():.0f}-{n}@example.com",
+                address=Address(
+                    name=f"Buyer {n}",
+                    address_line1=f"{n} Main St",
+                    city="Town",
+                    postal_code="12345",
+                    country_code="US" if marketplace == US else "DE",
+                ),
+            )
+        )
+    return orders
+
+
+def import_window(count):
+    """Import ``count`` fresh orders; (seconds, queries, api stats, peak rss MB)."""
+    store.orders.clear()
+    start = now() - timedelta(hours=3)
+    seed_orders(count, start)
+    account.last_orders_sync = start - timedelta(minutes=10)
+    env.cr.commit()
+    queries = env.cr.sql_log_count
+    began = time.perf_counter()
+    adapter = account._get_adapter()
+    result = OrderImporter(account, adapter).run()
+    elapsed = time.perf_counter() - began
+    assert result.created == count, result
+    return elapsed, env.cr.sql_log_count - queries, adapter.stats.as_dict()
+
+
+def floor(count):
+    """The same orders created and confirmed straight through the ORM."""
+    partner = env["res.partner"].create({"name": "Floor buyer"})
+    pricelist = env["product.pricelist"].search([("currency_id.name", "=", "USD")], limit=1)
+    began = time.perf_counter()
+    for page in range(0, count, 100):
+        orders = env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "pricelist_id": pricelist.id,
+                    "order_line": [
+                        (0, 0, {"product_id": product.id, "product_uom_qty": 1, "price_unit": 12.5})
+                        for product in rng.sample(products, rng.randint(1, 5))
+                    ],
+                }
+                for _n in range(min(100, count - page))
+            ]
+        )
+        orders.action_confirm()
+        env.cr.commit()
+    return time.perf_counter() - began
+
+
+# 1. API efficiency ---------------------------------------------------------------------
+elapsed, queries, stats = import_window(1000)
+calls = stats["calls"]
+results["api"] = {
+    "orders": 1000,
+    "calls": calls,
+    "calls_per_100_orders": round(sum(v for k, v in calls.items() if k != "lwaToken") / 10, 2),
+    "v0_pattern_per_100_orders": round((1000 / 100 + 1000) / 10, 2),
+}
+print("API efficiency:", results["api"])
+
+# 2. Throughput -------------------------------------------------------------------------
+results["throughput"] = []
+for size in ORDER_SIZES:
+    elapsed, queries, _stats = import_window(size)
+    floor_elapsed = floor(size)
+    row = {
+        "orders": size,
+        "connector_orders_per_s": round(size / elapsed, 1),
+        "floor_orders_per_s": round(size / floor_elapsed, 1),
+        "ratio": round(elapsed / floor_elapsed, 2),
+        "queries_per_order": round(queries / size, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    results["throughput"].append(row)
+    print("Throughput:", row)
+
+# 3. Flatness ---------------------------------------------------------------------------
+results["flatness"] = []
+filled = env["sale.order"].search_count([])
+for target in FLAT_SIZES:
+    while filled < target:  # grow the database with plain orders, partners, products
+        batch = min(1000, target - filled)
+        partners = env["res.partner"].create(
+            [{"name": f"Filler {filled + n}"} for n in range(batch)]
+        )
+        fillers = env["product.product"].create(
+            [
+                {"name": f"Filler {filled + n}", "default_code": f"FILL-{filled + n}"}
+                for n in range(batch)
+            ]
+        )
+        env["sale.order"].create(
+            [
+                {"partner_id": p.id, "order_line": [(0, 0, {"product_id": f.id})]}
+                for p, f in zip(partners, fillers, strict=True)
+            ]
+        )
+        env.cr.commit()
+        filled += batch
+    elapsed, queries, _stats = import_window(200)
+    row = {
+        "existing_orders": target,
+        "queries_per_order": round(queries / 200, 1),
+        "ms_per_order": round(elapsed / 200 * 1000, 1),
+    }
+    results["flatness"].append(row)
+    print("Flatness:", row)
+
+# 4. Stock push -------------------------------------------------------------------------
+account.fbm_stock_sync = True
+store.listings.clear()
+items = env["product.product"].create(
+    [{"name": f"Stock {n}", "is_storable": True} for n in range(OFFERS)]
+)
+offers = env["amazon.offer"].create(
+    [
+        {"account_id": account.id, "sku": f"STOCK-{n:05d}", "product_id": p.id}
+        for n, p in enumerate(items)
+    ]
+)
+for offer in offers:
+    store.add_listing(SELLER, offer.sku, [US], quantity=5)
+env.cr.commit()
+results["stock"] = {}
+for label, change in (("all_changed", None), ("ten_changed", 10), ("nothing_changed", 0)):
+    if change:
+        for product in items[:change]:
+            env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 3)
+    adapter = account._get_adapter()
+    began = time.perf_counter()
+    pushed = stock_pusher.StockPusher(account, adapter).run()
+    results["stock"][label] = {
+        "seconds": round(time.perf_counter() - began, 2),
+        "calls": adapter.stats.as_dict()["calls"],
+        "sent": pushed["sent"],
+    }
+    env.cr.commit()
+    print("Stock push", label, results["stock"][label])
+
+# 5. Quiet sync -------------------------------------------------------------------------
+store.orders.clear()
+account.last_orders_sync = now() - timedelta(minutes=20)
+adapter = account._get_adapter()
+began = time.perf_counter()
+OrderImporter(account, adapter).run()
+results["quiet"] = {
+    "seconds": round(time.perf_counter() - began, 3),
+    "calls": adapter.stats.as_dict()["calls"],
+}
+print("Quiet sync:", results["quiet"])
+
+results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+with open(OUT, "w", encoding="utf-8") as handle:
+    json.dump(results, handle, indent=2)
+print(json.dumps(results, indent=2))
+emulator.stop()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Performance and scale benchmark: a fresh database, the emulator in process,
+# the real importer and stock pusher. Prints a table and writes
+# .build/benchmark-results.json. Not a test: numbers, not assertions.
+#
+#   SAC_BENCH_ORDERS=1000,10000 SAC_BENCH_FLAT=0,10000,100000 bash scripts/benchmark.sh
+source "$(dirname "$0")/lib.sh"
+
+install_requirements
+[ -n "$(odoo_version)" ] || { log "Odoo 18.0 is not importable by $PYTHON"; exit 1; }
+link_addon
+ensure_postgres
+DB="sac_bench_$$"
+trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; stop_local_postgres' EXIT
+log "creating benchmark database $DB"
+odoo_cmd -d "$DB" -i sale_amazon_connector --without-demo=all --stop-after-init --log-level=warn
+log "running the benchmark (orders: ${SAC_BENCH_ORDERS:-1000}, database sizes: ${SAC_BENCH_FLAT:-0,10000})"
+SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
+  <"$ROOT/scripts/benchmark.py"
