@@ -75,11 +75,36 @@ class StockPusher:
         if not changed:
             return self.stats
         if len(changed) <= PATCH_LIMIT:
+            changed = self._skip_amazon_fulfilled(changed)
             self._patch(changed)
         else:
             self._send_feeds(changed)
             self.apply_feed_reports()
         return self.stats
+
+    def _skip_amazon_fulfilled(self, changed):
+        """Before an offer's first push, ask Amazon how the listing is fulfilled:
+        an AFN (FBA) listing is Amazon's stock, never pushed as FBM. (Large
+        first pushes go by feed; their FBA SKUs are found by their orders.)"""
+        first = [offer for offer in changed if offer.stock_sync_state == "never"]
+        for offer in first:
+            try:
+                item = self.adapter.get_listings_item(
+                    self.account.seller_ref,
+                    offer.sku,
+                    [self._marketplace_ref(offer)],
+                    included_data=["fulfillmentAvailability"],
+                )
+            except SpApiRequestError:
+                continue  # no such listing: the patch says so on the offer
+            channels = {
+                a.get("fulfillmentChannelCode") for a in item.get("fulfillmentAvailability") or []
+            }
+            if channels and "DEFAULT" not in channels:
+                offer.channel = "fba"
+                offer.fba_zero_pending = False  # Amazon never had an FBM quantity
+                del changed[offer]
+        return changed
 
     # --- small changes: one patch per SKU -----------------------------------------------
     def _patch(self, changed):

@@ -197,6 +197,18 @@ class TestStockPush(AmazonTestCase):
         self.push()
         self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
 
+    def test_afn_listing_is_never_pushed_as_fbm(self):
+        self.listing("SKU-A").fulfillment_channel = "AMAZON_NA"
+        self.push()
+        offer = self.offer("SKU-A")
+        self.assertEqual(offer.channel, "fba")
+        self.assertEqual(self.listing("SKU-A").quantity, 99)  # untouched
+        patched = [c.path.rsplit("/", 1)[1] for c in self.emulator.calls_for("patchListingsItem")]
+        self.assertEqual(sorted(patched), ["SKU-B", "SKU-C"])
+        self.emulator.reset_calls()
+        self.push()
+        self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
+
     def test_refused_quantity_is_shown_and_not_resent(self):
         del self.emulator.store.listings[(SELLER_ID, "SKU-B")]
         self.push()
