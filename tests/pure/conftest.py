@@ -51,6 +51,23 @@ def emulator():
         )
 
 
+def access_token(
+    base_url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, refresh_token=REFRESH_TOKEN
+):
+    """An LWA access token from the emulator at ``base_url`` (raw HTTP tests)."""
+    import httpx  # noqa: PLC0415
+
+    return httpx.post(
+        f"{base_url}/auth/o2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    ).json()["access_token"]
+
+
 class SleepRecorder:
     """Really sleeps (the emulator refills in real time) and sums the waits."""
 

@@ -9,7 +9,14 @@ import re
 
 import httpx
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, MODELS_DIR, REFRESH_TOKEN, model_validator
+from conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    MODELS_DIR,
+    REFRESH_TOKEN,
+    access_token,
+    model_validator,
+)
 
 from spapi import USAGE_PLANS as ADAPTER_PLANS
 from spapi_emulator import USAGE_PLANS as EMULATOR_PLANS
@@ -113,15 +120,7 @@ def sandbox():
         "A1SANDBOX", ["ATVPDKIKX0DER"], client_id=CLIENT_ID, refresh_token=REFRESH_TOKEN
     )
     emu.start()
-    token = httpx.post(
-        f"{emu.url}/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": REFRESH_TOKEN,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-    ).json()["access_token"]
+    token = access_token(emu.url)
     yield emu, token
     emu.stop()
 

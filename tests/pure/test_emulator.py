@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DE, JP, REFRESH_TOKEN, REPO, SELLER_ID, US
+from conftest import CLIENT_ID, DE, JP, REPO, SELLER_ID, US, access_token
 
 from spapi_emulator import MARKETPLACES, Emulator, StoreError
 from spapi_emulator.render import order_total
@@ -27,15 +27,7 @@ def ago(**delta):
 
 @pytest.fixture
 def http(emulator):
-    token = httpx.post(
-        f"{emulator.url}/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": REFRESH_TOKEN,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-    ).json()["access_token"]
+    token = access_token(emulator.url)
     client = httpx.Client(base_url=emulator.url, headers={"x-amz-access-token": token})
     yield client
     client.close()
@@ -273,15 +265,7 @@ def test_cli_loads_a_json_seed_file(tmp_path):
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/_emulator/health", process)
-        token = httpx.post(
-            f"http://127.0.0.1:{port}/auth/o2/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": "rt",
-                "client_id": "app",
-                "client_secret": "secret",
-            },
-        ).json()["access_token"]
+        token = access_token(f"http://127.0.0.1:{port}", "app", "secret", "rt")
         orders = httpx.get(
             f"http://127.0.0.1:{port}/orders/2026-01-01/orders",
             params={"marketplaceIds": US, "lastUpdatedAfter": ago(hours=1)},
