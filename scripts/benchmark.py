@@ -105,7 +105,7 @@ def import_window(count):
     store.orders.clear()
     start = now() - timedelta(hours=3)
     seed_orders(count, start)
-    account.last_orders_sync = start - timedelta(minutes=10)
+    account.last_orders_sync = (start - timedelta(minutes=10)).replace(tzinfo=None)
     env.cr.commit()
     queries = env.cr.sql_log_count
     began = time.perf_counter()
@@ -232,7 +232,7 @@ for label, change in (("all_changed", None), ("ten_changed", 10), ("nothing_chan
 
 # 5. Quiet sync -------------------------------------------------------------------------
 store.orders.clear()
-account.last_orders_sync = now() - timedelta(minutes=20)
+account.last_orders_sync = (now() - timedelta(minutes=20)).replace(tzinfo=None)
 adapter = account._get_adapter()
 began = time.perf_counter()
 OrderImporter(account, adapter).run()
