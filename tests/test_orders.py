@@ -3,6 +3,7 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..models.order_importer import LOCK_NAMESPACE, OrderImporter
@@ -495,6 +496,29 @@ class TestOrderSyncRobustness(OrderSyncCase):
         )
         self.sync()
         self.assertTrue(self.sale_of(bad))
+        self.assertFalse(failure.exists())
+
+    def test_an_order_odoo_cannot_confirm_is_recorded_and_the_page_goes_on(self):
+        good = self.add_order(DE, created_time=ago(minutes=50))
+        bad = self.add_order(DE, created_time=ago(minutes=45))
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder.action_confirm
+
+        def confirm(orders):
+            if bad.order_id in orders.mapped("amazon_order_ref"):
+                raise UserError("This order cannot be confirmed")
+            return original(orders)
+
+        with patch.object(SaleOrder, "action_confirm", confirm):
+            result = self.sync()
+        self.assertEqual((result.created, result.failed), (1, 1))
+        self.assertEqual(self.sale_of(good).state, "sale")
+        self.assertFalse(self.sale_of(bad))
+        failure = self.env["amazon.order.failure"].search([("amazon_order_ref", "=", bad.order_id)])
+        self.assertIn("cannot be confirmed", failure.reason)
+        # The next run retries it; it goes through once Odoo can confirm it.
+        self.sync()
+        self.assertEqual(self.sale_of(bad).state, "sale")
         self.assertFalse(failure.exists())
 
     def test_unknown_marketplace_is_a_recorded_failure(self):
