@@ -82,6 +82,7 @@ class OrderImporter:
         self.result = SyncResult()
         self._partners = {}  # cache of the run: key -> partner
         self._pricelists = {}
+        self._states = {}  # (country id, code) -> res.country.state
         marketplaces = self.env["amazon.marketplace"].with_context(active_test=False).search([])
         self._marketplaces = {m.api_ref: m for m in marketplaces}
         self._countries = {c.code: c for c in self.env["res.country"].search([])}
@@ -377,17 +378,24 @@ class OrderImporter:
             "phone": address.phone or False,
         }
         if country and address.state_code:
-            state = self.env["res.country.state"].search(
+            values["state_id"] = self._state(country, address.state_code).id or False
+        return values
+
+    def _state(self, country, code):
+        """The state of ``code`` (Amazon sends a code or a name), looked up once
+        per run: buyers of one region share a handful of states."""
+        key = (country.id, code.strip().lower())
+        if key not in self._states:
+            self._states[key] = self.env["res.country.state"].search(
                 [
                     ("country_id", "=", country.id),
                     "|",
-                    ("code", "=ilike", address.state_code),
-                    ("name", "=ilike", address.state_code),
+                    ("code", "=ilike", code.strip()),
+                    ("name", "=ilike", code.strip()),
                 ],
                 limit=1,
             )
-            values["state_id"] = state.id or False
-        return values
+        return self._states[key]
 
     def _anonymous_customer(self):
         key = ("anonymous",)

@@ -101,6 +101,17 @@ def test_authorization_code_exchange(emulator):
         exchange_authorization_code(endpoint, CLIENT_ID, CLIENT_SECRET, code)
 
 
+def one_item_package(order):
+    """A package shipping one unit of the order's first item."""
+    return {
+        "packageReferenceId": "1",
+        "carrierCode": "UPS",
+        "trackingNumber": "1Z",
+        "shipDate": iso(datetime.now(timezone.utc)),
+        "orderItems": [{"orderItemId": order.items[0].order_item_id, "quantity": 1}],
+    }
+
+
 # --- Orders ------------------------------------------------------------------------------
 
 
@@ -212,13 +223,7 @@ def test_confirm_shipment_refuses_fba_orders(adapter, emulator):
         adapter.confirm_shipment(
             order.order_id,
             US,
-            {
-                "packageReferenceId": "1",
-                "carrierCode": "UPS",
-                "trackingNumber": "1Z",
-                "shipDate": iso(datetime.now(timezone.utc)),
-                "orderItems": [{"orderItemId": order.items[0].order_item_id, "quantity": 1}],
-            },
+            one_item_package(order),
         )
     assert order.packages == []
 
@@ -380,13 +385,7 @@ def test_a_failed_confirmation_writes_nothing(make_adapter, emulator):
         adapter.confirm_shipment(
             order.order_id,
             US,
-            {
-                "packageReferenceId": "1",
-                "carrierCode": "UPS",
-                "trackingNumber": "1Z",
-                "shipDate": iso(datetime.now(timezone.utc)),
-                "orderItems": [{"orderItemId": order.items[0].order_item_id, "quantity": 1}],
-            },
+            one_item_package(order),
         )
     assert order.packages == [] and order.status == "UNSHIPPED"
 
