@@ -83,6 +83,8 @@ class OrderImporter:
         self._partners = {}  # cache of the run: key -> partner
         self._pricelists = {}
         self._states = {}  # (country id, code) -> res.country.state
+        self._offers = {}  # of the page: sku -> amazon.offer (see _prefetch)
+        self._products_by_code = {}
         marketplaces = self.env["amazon.marketplace"].with_context(active_test=False).search([])
         self._marketplaces = {m.api_ref: m for m in marketplaces}
         self._countries = {c.code: c for c in self.env["res.country"].search([])}
@@ -244,12 +246,37 @@ class OrderImporter:
                 self._forget_failure(order.ref)
         if to_create:
             self._prefetch([order for order, _payload in to_create])
-            created = []
+            prepared = []
             for order, payload in to_create:
-                sale = self._in_savepoint(order, payload, self._create_order, order)
+                values = self._in_savepoint(order, payload, self._order_values, order, forget=False)
+                if values:
+                    prepared.append((values, order, payload))
+            self._confirm_page(self._create_page(prepared))
+
+    def _create_page(self, prepared):
+        """Create the page's new orders in one ``create`` (batched computes and
+        inserts); should the batch fail, each order is created alone so that only
+        the bad ones are recorded as failures. Returns [(sale, order, payload)]."""
+        if not prepared:
+            return []
+        SaleOrder = self.env["sale.order"]
+        try:
+            with self.env.cr.savepoint():
+                sales = SaleOrder.create([values for values, _order, _payload in prepared])
+            created = [
+                (sale, order, payload)
+                for sale, (_values, order, payload) in zip(sales, prepared, strict=True)
+            ]
+        except (OrderImportError, PayloadError, UserError):
+            created = []
+            for values, order, payload in prepared:
+                sale = self._in_savepoint(order, payload, SaleOrder.create, values, forget=False)
                 if sale:
                     created.append((sale, order, payload))
-            self._confirm_page(created)
+        for _sale, order, _payload in created:
+            self._forget_failure(order.ref)
+        self.result.created += len(created)
+        return created
 
     def _confirm_page(self, created):
         """Confirm the page's new orders in one go (Odoo's confirmation is most of
@@ -271,14 +298,23 @@ class OrderImporter:
                     self.result.created -= 1
                     self._record_failure(order.ref, str(error), payload)
 
-    def _in_savepoint(self, order, payload, method, *args):
+    def _in_savepoint(self, order, payload, method, *args, forget=True):
+        """``method(*args)`` in a savepoint; an error is recorded as the order's
+        failure. ``forget``: a success also clears the order's earlier failure."""
+        # Partners and offers created in a savepoint that is rolled back must
+        # leave the run's caches too, or the next order would point at them.
+        cached = (set(self._partners), set(self._offers))
         try:
             with self.env.cr.savepoint():
                 result = method(*args)
         except (OrderImportError, PayloadError, UserError) as error:
+            for cache, keys in ((self._partners, cached[0]), (self._offers, cached[1])):
+                for key in set(cache) - keys:
+                    del cache[key]
             self._record_failure(order.ref, str(error), payload)
             return None
-        self._forget_failure(order.ref)
+        if forget:
+            self._forget_failure(order.ref)
         return result
 
     def _record_failure(self, ref, reason, payload):
@@ -547,7 +583,9 @@ class OrderImporter:
         taxes = product.taxes_id.filtered(lambda t: t.company_id in self.company.parent_ids)
         return fiscal_position.map_tax(taxes)
 
-    def _create_order(self, order):
+    def _order_values(self, order):
+        """The values of the sale order of ``order``; finds or creates its
+        customer and the offers of its SKUs on the way."""
         account = self.account
         marketplace = self._marketplaces[order.marketplace_ref]
         pricelist = self._pricelist(order.currency, marketplace)
@@ -646,9 +684,7 @@ class OrderImporter:
         }
         if order.channel == "FBM" and account.warehouse_id:
             values["warehouse_id"] = account.warehouse_id.id
-        sale = self.env["sale.order"].create(values)
-        self.result.created += 1
-        return sale
+        return values
 
     def _service_line(
         self, product, amount, fiscal_position, tax_included, currency, name, taxes=None

@@ -452,7 +452,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
     def test_crash_mid_batch_resumes_without_gap_or_duplicate(self):
         orders = [self.add_order(DE, created_time=ago(minutes=40 - n)) for n in range(5)]
         crash_on = orders[3].order_id
-        original = OrderImporter._create_order
+        original = OrderImporter._order_values
 
         def crashing(importer, order):
             if order.ref == crash_on:
@@ -461,7 +461,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
 
         with (
             patch.object(OrderImporter, "page_size", 2),
-            patch.object(OrderImporter, "_create_order", crashing),
+            patch.object(OrderImporter, "_order_values", crashing),
         ):
             self.sync_expecting(RuntimeError)
         # Page 1 (orders 0-1) is kept; page 2 (2-3) rolled back whole.
@@ -520,6 +520,58 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.sync()
         self.assertEqual(self.sale_of(bad).state, "sale")
         self.assertFalse(failure.exists())
+
+    def test_an_order_odoo_cannot_create_is_recorded_and_the_page_goes_on(self):
+        good = self.add_order(DE, created_time=ago(minutes=50))
+        bad = self.add_order(DE, created_time=ago(minutes=45))
+        also_good = self.add_order(DE, created_time=ago(minutes=40))
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder.create
+        batches = []
+
+        def create(orders, vals_list):
+            vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
+            refs = [vals.get("amazon_order_ref") for vals in vals_list]
+            batches.append(len(refs))
+            if bad.order_id in refs:
+                raise UserError("This order cannot be created")
+            return original(orders, vals_list)
+
+        with patch.object(SaleOrder, "create", create):
+            result = self.sync()
+        # One batch of three, refused; then one by one.
+        self.assertEqual(batches, [3, 1, 1, 1])
+        self.assertEqual((result.created, result.failed), (2, 1))
+        self.assertEqual(self.sale_of(good).state, "sale")
+        self.assertEqual(self.sale_of(also_good).state, "sale")
+        self.assertFalse(self.sale_of(bad))
+        failure = self.env["amazon.order.failure"].search([("amazon_order_ref", "=", bad.order_id)])
+        self.assertIn("cannot be created", failure.reason)
+        self.sync()
+        self.assertEqual(self.sale_of(bad).state, "sale")
+        self.assertFalse(failure.exists())
+
+    def test_customer_of_a_failed_order_is_not_reused_after_its_rollback(self):
+        # Same new buyer twice: the first order fails after its contact was
+        # created; that creation is rolled back and the second order must create
+        # the contact again rather than point at the vanished one.
+        first = self.add_order(DE, created_time=ago(minutes=50), buyer_email="new@example.com")
+        second = self.add_order(DE, created_time=ago(minutes=45), buyer_email="new@example.com")
+        original = OrderImporter._product_for
+
+        def product_for(importer, item, order):
+            if order.ref == first.order_id:
+                raise UserError("No product for this one")
+            return original(importer, item, order)
+
+        with patch.object(OrderImporter, "_product_for", product_for):
+            result = self.sync()
+        self.assertEqual((result.created, result.failed), (1, 1))
+        contact = self.sale_of(second).partner_id
+        self.assertEqual(contact.email, "new@example.com")
+        self.assertEqual(
+            self.env["res.partner"].search_count([("email", "=", "new@example.com")]), 1
+        )
 
     def test_unknown_marketplace_is_a_recorded_failure(self):
         netherlands = "A1805IZSGTT6HS"
