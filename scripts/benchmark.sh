@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Performance and scale benchmark: a fresh database, the emulator in process,
 # the real importer and stock pusher. Prints a table and writes
-# .build/benchmark-results.json. Not a test: numbers, not assertions.
+# .build/benchmark-results.json (the table: scripts/benchmark_table.py). Not a
+# test: numbers, not assertions.
 #
 #   SAC_BENCH_ORDERS=1000,10000 SAC_BENCH_FLAT=0,10000,100000 bash scripts/benchmark.sh
 source "$(dirname "$0")/lib.sh"
@@ -17,3 +18,5 @@ odoo_cmd -d "$DB" -i sale_amazon_connector --without-demo=all --stop-after-init 
 log "running the benchmark (orders: ${SAC_BENCH_ORDERS:-1000}, database sizes: ${SAC_BENCH_FLAT:-0,10000})"
 SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
   <"$ROOT/scripts/benchmark.py"
+log "results against the targets (also in $BUILD/benchmark-results.json):"
+"$PYTHON" "$ROOT/scripts/benchmark_table.py" "$BUILD/benchmark-results.json"

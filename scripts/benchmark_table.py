@@ -1,0 +1,132 @@
+"""Render benchmark results (the JSON written by scripts/benchmark.py) as the
+Markdown table kept in BENCHMARKS.md, with each measure set against the target
+of the benchmark issue.
+
+    python3 scripts/benchmark_table.py .build/benchmark-results.json
+"""
+
+import json
+import sys
+
+RATIO_TARGET = 1.5  # connector time / floor time
+FLAT_TIME_TARGET = 0.20  # time per order may grow by 20% from the empty database
+
+
+def _status(ok):
+    return "met" if ok else "**not met**"
+
+
+def _calls(calls):
+    return ", ".join(f"{count} `{name}`" for name, count in sorted(calls.items())) or "0 calls"
+
+
+def rows(results):
+    """[(measure, result, target, status)] for the results present."""
+    out = []
+    api = results.get("api")
+    if api:
+        per_100 = api["calls_per_100_orders"]
+        out.append(
+            (
+                f"1. API calls per 100 orders (window of {api['orders']:,})",
+                f"**{per_100:g}** ({_calls(api['calls'])}; +1 LWA token for the run)",
+                "≤ 2 + token",
+                _status(per_100 <= 2),
+            )
+        )
+        out.append(
+            (
+                "1. the same with the v0 pattern (list per 100 + item call per order)",
+                f"{api['v0_pattern_per_100_orders']:g}",
+                "comparison",
+                "—",
+            )
+        )
+    for row in results.get("throughput", []):
+        out.append(
+            (
+                f"2. import throughput, {row['orders']:,} orders: connector / floor",
+                f"{row['connector_orders_per_s']:g} / {row['floor_orders_per_s']:g} orders/s,"
+                f" **ratio {row['ratio']:g}** ({row['queries_per_order']:g} queries/order,"
+                f" {row['search_calls']} `searchOrders`)",
+                f"≤ {RATIO_TARGET:g}",
+                _status(row["ratio"] <= RATIO_TARGET),
+            )
+        )
+    flat = results.get("flatness", [])
+    if flat:
+        base = flat[0]
+        sizes = " / ".join(f"{row['existing_orders']:,}" for row in flat)
+        queries = [row["queries_per_order"] for row in flat]
+        times = [row["ms_per_order"] for row in flat]
+        growth = max(times) / times[0] - 1
+        out.append(
+            (
+                f"3. SQL queries per order with {sizes} orders already there",
+                "**" + " / ".join(f"{q:g}" for q in queries) + "**",
+                "identical",
+                _status(len(set(queries)) == 1),
+            )
+        )
+        out.append(
+            (
+                f"3. time per order with {sizes} orders already there",
+                " / ".join(f"{t:g}" for t in times)
+                + f" ms (**{growth:+.0%}** at most from {base['existing_orders']:,})",
+                f"within {FLAT_TIME_TARGET:.0%}",
+                _status(growth <= FLAT_TIME_TARGET),
+            )
+        )
+    stock = results.get("stock", {})
+    expected = {
+        "all_changed": ("all offers changed", "one feed", lambda c: c.get("createFeed") == 1),
+        "ten_changed": (
+            "10 offers changed",
+            "patches",
+            lambda c: c.get("patchListingsItem") == 10 and not c.get("createFeed"),
+        ),
+        "nothing_changed": ("nothing changed", "zero calls", lambda c: not c),
+    }
+    for key, (label, target, check) in expected.items():
+        if key in stock:
+            run = stock[key]
+            out.append(
+                (
+                    f"4. stock push, {label} ({run['sent']:,} sent)",
+                    f"**{_calls(run['calls'])}**, {run['seconds']:g} s",
+                    target,
+                    _status(check(run["calls"])),
+                )
+            )
+    quiet = results.get("quiet")
+    if quiet:
+        calls = sum(n for name, n in quiet["calls"].items() if name != "lwaToken")
+        out.append(
+            (
+                "5. quiet sync (no new order)",
+                f"**{_calls(quiet['calls'])}**, {quiet['seconds']:g} s",
+                "1 call",
+                _status(calls == 1),
+            )
+        )
+    for row in results.get("throughput", []):
+        out.append(
+            (
+                f"6. peak memory, import of {row['orders']:,} orders",
+                f"{row['peak_rss_mb']} MB RSS (Odoo and the in-process emulator)",
+                "reported",
+                "—",
+            )
+        )
+    return out
+
+
+def render(results):
+    lines = ["| measure | result | target | status |", "| --- | --- | --- | --- |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows(results)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        print(render(json.load(handle)))
