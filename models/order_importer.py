@@ -387,6 +387,24 @@ class OrderImporter:
             ):
                 key = ("delivery", delivery.parent_id.id, self._partner_address_key(delivery))
                 self._partners.setdefault(key, delivery)
+        # Buyers without personal data (FBA) all share one customer whose delivery
+        # addresses pile up: fetch only those in the page's postal codes.
+        anonymous_zips = {
+            order.address.zip or False
+            for order in orders
+            if not order.buyer_email and order.address
+        }
+        if anonymous_zips:
+            anonymous = self._anonymous_customer()
+            for delivery in self.env["res.partner"].search(
+                [
+                    ("parent_id", "=", anonymous.id),
+                    ("type", "=", "delivery"),
+                    ("zip", "in", list(anonymous_zips)),
+                ]
+            ):
+                key = ("delivery", anonymous.id, self._partner_address_key(delivery))
+                self._partners.setdefault(key, delivery)
 
     # --- customers --------------------------------------------------------------------------------
     @staticmethod
@@ -487,23 +505,6 @@ class OrderImporter:
         )
         key = ("delivery", contact.id, tuple((v or "").strip().lower() for v in probe))
         delivery = self._partners.get(key)
-        if delivery is None and not order.buyer_email:
-            # The anonymous customer's addresses are not prefetched (too many):
-            # look this one up.
-            delivery = (
-                self.env["res.partner"].search(
-                    [
-                        ("parent_id", "=", contact.id),
-                        ("type", "=", "delivery"),
-                        ("zip", "=", address.zip or False),
-                        ("city", "=", address.city or False),
-                        ("country_id.code", "=", address.country_code or False),
-                        ("street", "=", address.street or False),
-                    ],
-                    limit=1,
-                )
-                or None
-            )
         if delivery is None:
             delivery = self.env["res.partner"].create(
                 {

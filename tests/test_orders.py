@@ -239,9 +239,35 @@ class TestOrderImport(OrderSyncCase):
             buyer_name="",
             buyer_email="",
         )
+        # In the same page, two anonymous buyers of another town: one new address.
+        portland = [
+            self.add_order(
+                US,
+                fulfilled_by="AMAZON",
+                status="SHIPPED",
+                address=Address(
+                    city="Portland", state_or_region="OR", postal_code="97201", country_code="US"
+                ),
+                buyer_name="",
+                buyer_email="",
+            )
+            for _n in range(2)
+        ]
         self.account.last_orders_sync = False
         self.sync()
         self.assertEqual(self.sale_of(other).partner_shipping_id, delivery)
+        elsewhere = self.sale_of(portland[0]).partner_shipping_id
+        self.assertEqual(self.sale_of(portland[1]).partner_shipping_id, elsewhere)
+        self.assertEqual(
+            (elsewhere.parent_id, elsewhere.city, elsewhere.state_id.code),
+            (sale.partner_id, "Portland", "OR"),
+        )
+        self.assertEqual(
+            self.env["res.partner"].search_count(
+                [("parent_id", "=", sale.partner_id.id), ("type", "=", "delivery")]
+            ),
+            2,
+        )
 
     def test_sku_by_offer_internal_reference_or_neither(self):
         amazon = self.add_order(
