@@ -29,3 +29,26 @@ class TestSkeleton(TransactionCase):
         )
         self.assertEqual(account.with_user(salesman).read(["name"])[0]["name"], "EU account")
         self.assertFalse(self.env["amazon.account"].with_user(salesman).has_access("write"))
+
+    def test_the_keys_the_sync_searches_by_are_indexed(self):
+        """Each page of an import searches by these columns (BENCHMARKS.md): an
+        index on each keeps the import's cost flat as the tables grow."""
+        self.env.cr.execute(
+            "SELECT tablename, indexdef FROM pg_indexes"
+            " WHERE tablename IN ('res_partner', 'sale_order', 'amazon_offer', 'product_product')"
+        )
+        indexes = self.env.cr.fetchall()
+
+        def indexed(table, columns):
+            return any(
+                name == table and f"({columns})" in definition for name, definition in indexes
+            )
+
+        for table, columns in (
+            ("res_partner", "email"),
+            ("res_partner", "parent_id"),
+            ("sale_order", "amazon_account_id, amazon_order_ref"),
+            ("amazon_offer", "account_id, sku"),
+            ("product_product", "default_code"),
+        ):
+            self.assertTrue(indexed(table, columns), f"{table}({columns}) has no index")
