@@ -59,7 +59,8 @@ def rows(results):
         sizes = " / ".join(f"{row['existing_orders']:,}" for row in flat)
         queries = [row["queries_per_order"] for row in flat]
         times = [row["ms_per_order"] for row in flat]
-        growth = max(times) / times[0] - 1
+        changes = [t / times[0] - 1 for t in times[1:]]
+        growth = max(changes, default=0.0)
         out.append(
             (
                 f"3. SQL queries per order with {sizes} orders already there",
@@ -72,7 +73,9 @@ def rows(results):
             (
                 f"3. time per order with {sizes} orders already there",
                 " / ".join(f"{t:g}" for t in times)
-                + f" ms (**{growth:+.0%}** at most from {base['existing_orders']:,})",
+                + " ms ("
+                + " / ".join(f"**{change:+.0%}**" for change in changes)
+                + f" from {base['existing_orders']:,})",
                 f"within {FLAT_TIME_TARGET:.0%}",
                 _status(growth <= FLAT_TIME_TARGET),
             )
