@@ -186,9 +186,25 @@ class TestOrderImport(OrderSyncCase):
         self.assertAlmostEqual(sale.amount_total, 48.90, places=2)
         self.assertEqual(sale.amazon_total_difference, 0.0)
 
-    def test_us_fba_order_without_personal_data(self):
-        amazon = self.add_order(
+    def add_anonymous_fba_order(self, city, state, postal_code, items=None):
+        """A US FBA order whose buyer Amazon does not disclose."""
+        return self.add_order(
             US,
+            items,
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+            address=Address(
+                city=city, state_or_region=state, postal_code=postal_code, country_code="US"
+            ),
+            buyer_name="",
+            buyer_email="",
+        )
+
+    def test_us_fba_order_without_personal_data(self):
+        amazon = self.add_anonymous_fba_order(
+            "Seattle",
+            "WA",
+            "98109",
             [
                 {
                     "sku": "MUG-01",
@@ -198,13 +214,6 @@ class TestOrderImport(OrderSyncCase):
                     "tax": "2.40",
                 }
             ],
-            fulfilled_by="AMAZON",
-            status="SHIPPED",
-            address=Address(
-                city="Seattle", state_or_region="WA", postal_code="98109", country_code="US"
-            ),
-            buyer_name="",
-            buyer_email="",
         )
         self.sync()
         sale = self.sale_of(amazon)
@@ -229,30 +238,9 @@ class TestOrderImport(OrderSyncCase):
         self.assertEqual(sale.amazon_total, 32.40)
         self.assertAlmostEqual(sale.amount_total, 32.40, places=2)
         # A second order of another anonymous buyer in the same place: same partners.
-        other = self.add_order(
-            US,
-            fulfilled_by="AMAZON",
-            status="SHIPPED",
-            address=Address(
-                city="Seattle", state_or_region="WA", postal_code="98109", country_code="US"
-            ),
-            buyer_name="",
-            buyer_email="",
-        )
+        other = self.add_anonymous_fba_order("Seattle", "WA", "98109")
         # In the same page, two anonymous buyers of another town: one new address.
-        portland = [
-            self.add_order(
-                US,
-                fulfilled_by="AMAZON",
-                status="SHIPPED",
-                address=Address(
-                    city="Portland", state_or_region="OR", postal_code="97201", country_code="US"
-                ),
-                buyer_name="",
-                buyer_email="",
-            )
-            for _n in range(2)
-        ]
+        portland = [self.add_anonymous_fba_order("Portland", "OR", "97201") for _n in range(2)]
         self.account.last_orders_sync = False
         self.sync()
         self.assertEqual(self.sale_of(other).partner_shipping_id, delivery)
