@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from odoo import _, fields
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import float_round
 
 from ..mapping import SEARCHED_STATUSES, PayloadError, is_importable, parse_order
@@ -381,44 +382,45 @@ class OrderImporter:
         )
         for contact in contacts:
             self._partners.setdefault(("contact", contact.email), contact)
-        if contacts:
-            for delivery in self.env["res.partner"].search(
-                [("parent_id", "in", contacts.ids), ("type", "=", "delivery")]
-            ):
-                key = ("delivery", delivery.parent_id.id, self._partner_address_key(delivery))
-                self._partners.setdefault(key, delivery)
-        # Buyers without personal data (FBA) all share one customer whose delivery
-        # addresses pile up: fetch only those in the page's postal codes.
+        # The delivery addresses the page may reuse, in one query: all those of the
+        # buyers found, and, since buyers without personal data (FBA) all share one
+        # customer whose addresses pile up, only those of it in the page's postal codes.
         anonymous_zips = {
             order.address.zip or False
             for order in orders
             if not order.buyer_email and order.address
         }
+        parents = [("parent_id", "in", contacts.ids)]
         if anonymous_zips:
-            anonymous = self._anonymous_customer()
+            anonymous = [
+                ("parent_id", "=", self._anonymous_customer().id),
+                ("zip", "in", list(anonymous_zips)),
+            ]
+            parents = expression.OR([parents, anonymous])
+        if contacts or anonymous_zips:
             for delivery in self.env["res.partner"].search(
-                [
-                    ("parent_id", "=", anonymous.id),
-                    ("type", "=", "delivery"),
-                    ("zip", "in", list(anonymous_zips)),
-                ]
+                expression.AND([[("type", "=", "delivery")], parents])
             ):
-                key = ("delivery", anonymous.id, self._partner_address_key(delivery))
+                key = ("delivery", delivery.parent_id.id, self._partner_address_key(delivery))
                 self._partners.setdefault(key, delivery)
 
     # --- customers --------------------------------------------------------------------------------
     @staticmethod
-    def _partner_address_key(partner):
+    def _address_key(name, street, street2, city, zip_code, country_code):
+        """What makes two delivery addresses of a customer the same one."""
         return tuple(
             (value or "").strip().lower()
-            for value in (
-                partner.name,
-                partner.street,
-                partner.street2,
-                partner.city,
-                partner.zip,
-                partner.country_id.code,
-            )
+            for value in (name, street, street2, city, zip_code, country_code)
+        )
+
+    def _partner_address_key(self, partner):
+        return self._address_key(
+            partner.name,
+            partner.street,
+            partner.street2,
+            partner.city,
+            partner.zip,
+            partner.country_id.code,
         )
 
     def _address_values(self, address):
@@ -495,15 +497,18 @@ class OrderImporter:
         delivery_name = address.name or (
             contact.name if order.buyer_email else _("Amazon Customer")
         )
-        probe = (
-            delivery_name,
-            address.street,
-            address.street2,
-            address.city,
-            address.zip,
-            address.country_code,
+        key = (
+            "delivery",
+            contact.id,
+            self._address_key(
+                delivery_name,
+                address.street,
+                address.street2,
+                address.city,
+                address.zip,
+                address.country_code,
+            ),
         )
-        key = ("delivery", contact.id, tuple((v or "").strip().lower() for v in probe))
         delivery = self._partners.get(key)
         if delivery is None:
             delivery = self.env["res.partner"].create(

@@ -108,6 +108,20 @@ class OrderSyncCase(AmazonTestCase):
         items = items or [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}]
         return self.emulator.store.add_order(SELLER_ID, marketplace, items, **values)
 
+    def add_anonymous_fba_order(self, city, state, postal_code, items=None):
+        """A US FBA order whose buyer Amazon does not disclose."""
+        return self.add_order(
+            US,
+            items,
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+            address=Address(
+                city=city, state_or_region=state, postal_code=postal_code, country_code="US"
+            ),
+            buyer_name="",
+            buyer_email="",
+        )
+
     def sync(self, **options):
         return self.account._sync_orders(**options)
 
@@ -185,20 +199,6 @@ class TestOrderImport(OrderSyncCase):
         self.assertEqual(Decimal(str(sale.amazon_total)), Decimal("48.90"))
         self.assertAlmostEqual(sale.amount_total, 48.90, places=2)
         self.assertEqual(sale.amazon_total_difference, 0.0)
-
-    def add_anonymous_fba_order(self, city, state, postal_code, items=None):
-        """A US FBA order whose buyer Amazon does not disclose."""
-        return self.add_order(
-            US,
-            items,
-            fulfilled_by="AMAZON",
-            status="SHIPPED",
-            address=Address(
-                city=city, state_or_region=state, postal_code=postal_code, country_code="US"
-            ),
-            buyer_name="",
-            buyer_email="",
-        )
 
     def test_us_fba_order_without_personal_data(self):
         amazon = self.add_anonymous_fba_order(
