@@ -409,11 +409,11 @@ class SpApiAdapter:
         params.update({k: v for k, v in optional.items() if v})
         token = pagination_token
         while True:
-            query = (
-                {"paginationToken": token, "marketplaceIds": params["marketplaceIds"]}
-                if token
-                else dict(params)
-            )
+            # Amazon binds a token to its query: "All other parameters must be
+            # provided with the same values that were provided with the request that
+            # generated this token" (Orders 2026-01-01, Pagination). So every page
+            # repeats the whole query, and a resumed run must pass the same window.
+            query = {**params, "paginationToken": token} if token else dict(params)
             response = self._call("searchOrders", OrdersV20260101, "search_orders", **query)
             payload = response.payload or {}
             # The library moves "pagination" out of the payload into next_token.

@@ -5,16 +5,15 @@ shapes, rate-limit headers), so python-amazon-sp-api talks to it unchanged but
 for its base URLs.
 """
 
-import base64
-import binascii
 import contextlib
 import gzip
 import json
 import re
+import secrets
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -29,7 +28,7 @@ from .render import (
     render_participations,
 )
 from .sandbox import Sandbox
-from .store import ORDER_STATUSES, Store, StoreError, isoformat, utcnow
+from .store import ORDER_STATUSES, OrderPages, Store, StoreError, isoformat, utcnow
 
 FULFILLED_BY = ("MERCHANT", "AMAZON")
 LISTING_INCLUDED_DATA = (
@@ -43,6 +42,7 @@ LISTING_INCLUDED_DATA = (
     "productTypes",
 )
 FEED_TYPES = ("JSON_LISTINGS_FEED",)
+PAGINATION_TOKEN_LIFETIME = timedelta(hours=24)
 FAULT_KINDS = (
     "throttle",
     "server_error",
@@ -500,34 +500,94 @@ class Handler(BaseHTTPRequestHandler):
     # --- Orders 2026-01-01 ----------------------------------------------------------
     def op_search_orders(self, call, params, body):
         token = params.get("paginationToken")
+        store = self.emulator.store
         if token:
-            try:
-                state = json.loads(base64.urlsafe_b64decode(token.encode()))
-                query, offset = state["query"], int(state["offset"])
-            except (ValueError, KeyError, TypeError, binascii.Error):
-                raise invalid("Invalid paginationToken.") from None
-            if query.get("seller") != call.seller_id:
-                raise invalid("Invalid paginationToken.")
+            pages = self._order_pages(call, params, token)
+            query = pages.query
         else:
-            query, offset = self._order_query(call, params), 0
-        page_size = query["pageSize"]
-        matches = self._matching_orders(query)
-        page = matches[offset : offset + page_size]
-        response = {"orders": [render_order(order, query["includedData"]) for order in page]}
-        if offset + page_size < len(matches):
-            next_state = {"query": query, "offset": offset + page_size}
-            response["pagination"] = {
-                "nextToken": base64.urlsafe_b64encode(json.dumps(next_state).encode()).decode()
-            }
-        if query.get("updatedAfter"):
+            query = self._order_query(call, params)
+            pages = OrderPages(
+                seller_id=call.seller_id,
+                bound_params=self._bound_params(params),
+                query=query,
+                order_ids=[order.order_id for order in self._matching_orders(query)],
+            )
+        # "...with the exception of `maxResultsPerPage` and `includedData`, which can
+        # be modified between calls" (Pagination): both are read from this request.
+        page_size = self._page_size(params)
+        included = self._enum_list(params, "includedData", INCLUDED_DATA)
+        with store.lock:
+            # A token stays valid until it expires (a client may resend it after a
+            # lost answer); expired ones are dropped here.
+            for stale in [
+                key
+                for key, value in store.order_pages.items()
+                if utcnow() - value.issued > PAGINATION_TOKEN_LIFETIME
+            ]:
+                del store.order_pages[stale]
+            served, rest = pages.order_ids[:page_size], pages.order_ids[page_size:]
+            orders = [store.orders[order_id] for order_id in served]
+            response = {"orders": [render_order(order, included) for order in orders]}
+            if rest:
+                next_token = secrets.token_urlsafe(24)
+                store.order_pages[next_token] = replace(pages, order_ids=rest)
+                response["pagination"] = {"nextToken": next_token}
+        if "updatedAfter" in query:
             response["lastUpdatedBefore"] = query["updatedBefore"]
         else:
             response["createdBefore"] = query["createdBefore"]
         return 200, response
 
+    @staticmethod
+    def _bound_params(params):
+        """The parameters a paginationToken binds: all but the token itself and the
+        two that "can be modified between calls"."""
+        return {
+            name: value
+            for name, value in params.items()
+            if name not in ("paginationToken", "maxResultsPerPage", "includedData")
+        }
+
+    def _order_pages(self, call, params, token):
+        """The pages a token stands for, if this request may continue them."""
+        store = self.emulator.store
+        with store.lock:
+            pages = store.order_pages.get(token)
+        if pages is None or pages.seller_id != call.seller_id:
+            raise invalid("paginationToken is invalid.")
+        # Pagination: "The token will expire after 24 hours."
+        if utcnow() - pages.issued > PAGINATION_TOKEN_LIFETIME:
+            raise invalid("paginationToken has expired (a token is valid for 24 hours).")
+        # Pagination: "All other parameters must be provided with the same values that
+        # were provided with the request that generated this token, with the exception
+        # of `maxResultsPerPage` and `includedData`, which can be modified between calls."
+        sent = self._bound_params(params)
+        for name in sorted(set(sent) | set(pages.bound_params)):
+            if sent.get(name) != pages.bound_params.get(name):
+                expected = pages.bound_params.get(name)
+                raise invalid(
+                    f"{name} must have the value of the request that generated the "
+                    f"paginationToken ({'absent' if expected is None else repr(expected)}), "
+                    f"got {'nothing' if name not in sent else repr(sent[name])}."
+                )
+        return pages
+
+    @staticmethod
+    def _page_size(params):
+        # maxResultsPerPage: "The value must be between 1 and 100. **Default:** 100."
+        page_size = params.get("maxResultsPerPage") or "100"
+        if not page_size.isdigit() or not 1 <= int(page_size) <= 100:
+            raise invalid("maxResultsPerPage must be between 1 and 100.")
+        return int(page_size)
+
     def _order_query(self, call, params):
         created_after = params.get("createdAfter")
         updated_after = params.get("lastUpdatedAfter")
+        # createdAfter: "You must provide exactly one of `createdAfter` and
+        # `lastUpdatedAfter` in your request. If `createdAfter` is provided, neither
+        # `lastUpdatedAfter` nor `lastUpdatedBefore` may be provided." lastUpdatedAfter:
+        # "If `lastUpdatedAfter` is provided, neither `createdAfter` nor `createdBefore`
+        # may be provided."
         if bool(created_after) == bool(updated_after):
             raise invalid("Exactly one of createdAfter and lastUpdatedAfter is required.")
         if created_after and params.get("lastUpdatedBefore"):
@@ -539,6 +599,8 @@ class Handler(BaseHTTPRequestHandler):
         before_name = "createdBefore" if created_after else "lastUpdatedBefore"
         after = parse_iso8601(after_name, created_after or updated_after)
         before = latest
+        # createdBefore / lastUpdatedBefore: "...if provided must be equal to or after
+        # the `createdAfter` date and at least two minutes before the time of the request."
         if params.get(before_name):
             before = parse_iso8601(before_name, params[before_name])
             if before > latest:
@@ -547,10 +609,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise invalid(f"{before_name} must be equal to or after {after_name}.")
         if after > latest:
             raise invalid(f"{after_name} must be at least two minutes before now.")
-        page_size = params.get("maxResultsPerPage") or "100"
-        if not page_size.isdigit() or not 1 <= int(page_size) <= 100:
-            raise invalid("maxResultsPerPage must be between 1 and 100.")
-        included = self._enum_list(params, "includedData", INCLUDED_DATA)
+        self._page_size(params)
+        self._enum_list(params, "includedData", INCLUDED_DATA)
         return {
             "seller": call.seller_id,
             "marketplaceIds": self._marketplace_ids(call, params),
@@ -560,8 +620,6 @@ class Handler(BaseHTTPRequestHandler):
                 (*ORDER_STATUSES, "PENDING_AVAILABILITY", "UNFULFILLABLE"),
             ),
             "fulfilledBy": self._enum_list(params, "fulfilledBy", FULFILLED_BY),
-            "includedData": included,
-            "pageSize": int(page_size),
             "createdAfter" if created_after else "updatedAfter": isoformat(after),
             "createdBefore" if created_after else "updatedBefore": isoformat(before),
         }

@@ -43,6 +43,21 @@ def money(amount):
 
 
 @dataclass
+class OrderPages:
+    """What a searchOrders ``paginationToken`` stands for, kept on the server
+    side as Amazon does: the seller, the parameters of the request that made it
+    (those that must come back unchanged), the query they define, and the orders
+    still to serve (a snapshot, so that an order updated between two pages is
+    neither served twice nor skipped)."""
+
+    seller_id: str
+    bound_params: dict
+    query: dict
+    order_ids: list
+    issued: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+@dataclass
 class App:
     client_id: str  # LWA client id
     client_secret: str
@@ -186,6 +201,7 @@ class Store:
         self.listings = {}  # (seller_id, sku) -> Listing
         self.documents = {}
         self.feeds = {}
+        self.order_pages = {}  # searchOrders paginationToken -> OrderPages
         self.feed_processing_delay = 0.0  # seconds before a feed is processed
         self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
@@ -363,6 +379,8 @@ class Store:
                     package.created_time -= delta
             for listing in self.listings.values():
                 listing.last_updated_time -= delta
+            for pages in self.order_pages.values():
+                pages.issued -= delta
 
     def confirm_shipment(self, order, package_detail):
         """Record a package (a re-sent reference replaces the earlier one) and

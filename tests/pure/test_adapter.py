@@ -9,6 +9,7 @@ import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, US
 
 from spapi import (
+    ORDER_INCLUDED_DATA,
     Endpoint,
     SpApiAuthError,
     SpApiNotFoundError,
@@ -130,6 +131,14 @@ def test_search_orders_paginates_lazily(adapter, emulator):
     assert len(set(ids)) == 5
     assert len(emulator.calls_for("searchOrders")) == 3
     assert first.last_updated_before  # the window Amazon actually searched
+    # Every page carries the whole query, as Amazon binds its tokens to it, and
+    # every order keeps the datasets the import needs.
+    calls = emulator.calls_for("searchOrders")
+    assert [c.status for c in calls] == [200, 200, 200]
+    queries = [{k: v for k, v in c.params.items() if k != "paginationToken"} for c in calls]
+    assert queries[0] == queries[1] == queries[2]
+    assert set(queries[0]["includedData"].split(",")) == set(ORDER_INCLUDED_DATA)
+    assert all(o["fulfillment"] for p in [first, *rest] for o in p.orders)
 
 
 def test_search_orders_sends_the_filters(adapter, emulator):

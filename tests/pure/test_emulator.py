@@ -287,3 +287,102 @@ def test_consent_page_redirects_with_a_code(emulator):
     assert location.params["state"] == "abc"
     assert location.params["selling_partner_id"] == SELLER_ID
     assert location.params["spapi_oauth_code"] in emulator.store.auth_codes
+
+
+# --- searchOrders pagination: a token is bound to the query that made it ---------------
+def _seed_orders(emulator, count):
+    for n in range(count):
+        emulator.store.add_order(
+            SELLER_ID,
+            DE,
+            [{"sku": f"SKU-{n}", "title": "A", "quantity": 1, "unit_price": "9.99"}],
+            status="UNSHIPPED",
+            created_time=datetime.now(timezone.utc) - timedelta(minutes=60 - n),
+        )
+
+
+@pytest.fixture
+def paged(http, emulator):
+    """Seven orders and the first page (3) of a search for them."""
+    _seed_orders(emulator, 7)
+    query = {
+        "marketplaceIds": DE,
+        "lastUpdatedAfter": ago(hours=2),
+        "lastUpdatedBefore": ago(minutes=5),
+        "fulfillmentStatuses": "UNSHIPPED,SHIPPED",
+        "includedData": "FULFILLMENT,PROCEEDS",
+        "maxResultsPerPage": "3",
+    }
+    first = http.get("/orders/2026-01-01/orders", params=query).json()
+    return query, first
+
+
+def test_later_pages_take_the_same_query_and_may_change_included_data(http, paged):
+    query, first = paged
+    assert len(first["orders"]) == 3
+    assert all("fulfillment" in o and "proceeds" in o for o in first["orders"])
+    # includedData and maxResultsPerPage "can be modified between calls".
+    second = http.get(
+        "/orders/2026-01-01/orders",
+        params={
+            **query,
+            "includedData": "BUYER",
+            "maxResultsPerPage": "2",
+            "paginationToken": first["pagination"]["nextToken"],
+        },
+    ).json()
+    assert len(second["orders"]) == 2
+    # Datasets not asked for are not returned.
+    assert all("fulfillment" not in o and "proceeds" not in o for o in second["orders"])
+    third = http.get(
+        "/orders/2026-01-01/orders",
+        params={**query, "paginationToken": second["pagination"]["nextToken"]},
+    ).json()
+    assert "pagination" not in third
+    ids = [o["orderId"] for page in (first, second, third) for o in page["orders"]]
+    assert len(ids) == len(set(ids)) == 7
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"lastUpdatedAfter": None}, "lastUpdatedAfter"),  # the bug of issue #14
+        ({"lastUpdatedBefore": None}, "lastUpdatedBefore"),
+        ({"fulfillmentStatuses": "UNSHIPPED"}, "fulfillmentStatuses"),
+        ({"marketplaceIds": f"{DE},{US}"}, "marketplaceIds"),
+        ({"fulfilledBy": "MERCHANT"}, "fulfilledBy"),
+    ],
+)
+def test_a_token_with_other_parameters_is_refused(http, paged, change, named):
+    query, first = paged
+    params = {**query, **change, "paginationToken": first["pagination"]["nextToken"]}
+    params = {k: v for k, v in params.items() if v is not None}
+    response = http.get("/orders/2026-01-01/orders", params=params)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "InvalidInput"
+    assert error_of(response)["details"].startswith(named)
+
+
+def test_a_token_expires_after_24_hours(http, emulator, paged):
+    query, first = paged
+    token = first["pagination"]["nextToken"]
+    # The same token may be sent again (a retry after a lost answer)...
+    for _attempt in range(2):
+        response = http.get("/orders/2026-01-01/orders", params={**query, "paginationToken": token})
+        assert response.status_code == 200
+    # ...until it is a day old.
+    emulator.store.order_pages[token].issued -= timedelta(hours=24, seconds=1)
+    response = http.get("/orders/2026-01-01/orders", params={**query, "paginationToken": token})
+    assert response.status_code == 400
+    assert "expired" in error_of(response)["details"]
+
+
+def test_a_token_is_bound_to_its_seller(http, emulator, paged):
+    query, first = paged
+    emulator.store.order_pages[first["pagination"]["nextToken"]].seller_id = "AOTHERSELLER"
+    response = http.get(
+        "/orders/2026-01-01/orders",
+        params={**query, "paginationToken": first["pagination"]["nextToken"]},
+    )
+    assert response.status_code == 400
+    assert "paginationToken" in error_of(response)["details"]
