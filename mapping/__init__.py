@@ -2,22 +2,26 @@
 
 from .orders import (
     IMPORTED_STATUSES,
+    REQUIRED_DATASETS,
     SEARCHED_STATUSES,
     Address,
     Item,
     Order,
     PayloadError,
     is_importable,
+    missing_datasets,
     parse_order,
 )
 
 __all__ = [
     "IMPORTED_STATUSES",
+    "REQUIRED_DATASETS",
     "SEARCHED_STATUSES",
     "Address",
     "Item",
     "Order",
     "PayloadError",
     "is_importable",
+    "missing_datasets",
     "parse_order",
 ]

@@ -268,6 +268,22 @@ def parse_order(payload, currency_of_marketplace):
     )
 
 
+# The datasets (searchOrders/getOrder ``includedData``) without which an order
+# cannot be imported, and the field that is always there when the dataset was
+# sent: OrderFulfillment requires ``fulfillmentStatus``, so every order asked with
+# FULFILLMENT carries ``fulfillment``. Without it, the order's channel and status
+# are unknown.
+REQUIRED_DATASETS = {"FULFILLMENT": "fulfillment"}
+
+
+def missing_datasets(payload):
+    """The required datasets an order payload lacks (Amazon did not send them,
+    e.g. because the request did not ask for them)."""
+    if not isinstance(payload, dict):
+        return sorted(REQUIRED_DATASETS)
+    return sorted(name for name, key in REQUIRED_DATASETS.items() if key not in payload)
+
+
 def is_importable(order):
     """A new order worth creating in Odoo (others only update existing ones)."""
     return order.status in IMPORTED_STATUSES[order.channel]

@@ -166,6 +166,14 @@ class AmazonAccount(models.Model):
 
     # --- dashboard -----------------------------------------------------------------------------
     last_orders_success = fields.Datetime(compute="_compute_dashboard")
+    last_orders_state = fields.Selection(
+        [("done", "Done"), ("partial", "Done with Failures"), ("failed", "Failed")],
+        string="Outcome of the Last Order Sync",
+        compute="_compute_dashboard",
+    )
+    last_orders_failed = fields.Integer(
+        string="Orders Failed in the Last Sync", compute="_compute_dashboard"
+    )
     last_shipments_success = fields.Datetime(compute="_compute_dashboard")
     last_stock_success = fields.Datetime(compute="_compute_dashboard")
     orders_today = fields.Integer(compute="_compute_dashboard")
@@ -220,10 +228,27 @@ class AmazonAccount(models.Model):
         last = {
             (account.id, kind): end
             for account, kind, end in self.env["amazon.sync.log"]._read_group(
-                [("account_id", "in", self.ids), ("state", "=", "done")],
+                [("account_id", "in", self.ids), ("state", "in", ("done", "partial"))],
                 ["account_id", "kind"],
                 ["end:max"],
             )
+        }
+        # The outcome of each account's latest finished order run (logs are
+        # created in order, so the highest id is the latest).
+        latest_ids = [
+            log_id
+            for _account, log_id in self.env["amazon.sync.log"]._read_group(
+                [
+                    ("account_id", "in", self.ids),
+                    ("kind", "=", "orders"),
+                    ("state", "!=", "running"),
+                ],
+                ["account_id"],
+                ["id:max"],
+            )
+        ]
+        last_order_logs = {
+            log.account_id.id: log for log in self.env["amazon.sync.log"].browse(latest_ids)
         }
         today = fields.Datetime.to_datetime(fields.Date.context_today(self))
         counts = {}
@@ -254,6 +279,9 @@ class AmazonAccount(models.Model):
         )
         for account in self:
             account.last_orders_success = last.get((account.id, "orders"))
+            last_log = last_order_logs.get(account.id)
+            account.last_orders_state = last_log.state if last_log else False
+            account.last_orders_failed = last_log.failed if last_log else 0
             account.last_shipments_success = last.get((account.id, "shipments"))
             account.last_stock_success = last.get((account.id, "stock"))
             account.orders_today = counts["today"].get(account, 0)

@@ -24,7 +24,14 @@ class AmazonSyncLog(models.Model):
         index=True,
     )
     state = fields.Selection(
-        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        [
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Done with Failures"),
+            ("failed", "Failed"),
+        ],
+        help="Done with Failures: the run went through, but some records (orders, "
+        "offers...) could not be processed; they are listed with their reason.",
         default="running",
         required=True,
         index=True,
@@ -55,7 +62,7 @@ class AmazonSyncLog(models.Model):
                     key: counts.get(key, 0)
                     for key in ("fetched", "created", "updated", "skipped", "failed")
                 },
-                "state": "failed" if error else "done",
+                "state": "failed" if error else ("partial" if counts.get("failed") else "done"),
                 "end": fields.Datetime.now(),
                 "api_calls": json.dumps(calls, sort_keys=True),
                 "api_call_count": sum(calls.values()),

@@ -25,8 +25,14 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import float_round
 
-from ..mapping import SEARCHED_STATUSES, PayloadError, is_importable, parse_order
-from ..spapi import SpApiRequestError
+from ..mapping import (
+    SEARCHED_STATUSES,
+    PayloadError,
+    is_importable,
+    missing_datasets,
+    parse_order,
+)
+from ..spapi import ORDER_INCLUDED_DATA, SpApiRequestError, SpApiResponseError
 from .utils import commit
 
 _logger = logging.getLogger(__name__)
@@ -38,11 +44,20 @@ WINDOW_OVERLAP = timedelta(minutes=5)
 WINDOW_LAG = timedelta(minutes=2)
 # First sync of an account: how far back to look.
 FIRST_SYNC_LOOKBACK = timedelta(days=3)
+# Failures whose payload lacks a dataset, fetched again with getOrder per run.
+REFETCHED_FAILURES = 20
 LOCK_NAMESPACE = zlib.crc32(b"sale_amazon_connector.orders") & 0x7FFFFFFF
 
 
 class OrderImportError(Exception):
     """An order that cannot be imported as it is (recorded as a failure)."""
+
+
+class IncompletePageError(SpApiResponseError):
+    """Amazon's answer lacks datasets every order needs: the request, not the
+    orders, is at fault, so the run stops before the page (nothing of it is
+    written, the position stays at the last committed page) instead of turning
+    the page into failed orders."""
 
 
 @dataclass
@@ -69,6 +84,8 @@ class SyncResult:
 
 class OrderImporter:
     page_size = 100  # searchOrders' maximum
+    # The datasets asked on every page (an addon needing PAYMENT, say, extends it).
+    included_data = ORDER_INCLUDED_DATA
 
     def __init__(self, account, adapter):
         company = account.company_id
@@ -169,6 +186,7 @@ class OrderImporter:
             fulfillment_statuses=list(SEARCHED_STATUSES),
             pagination_token=token or None,
             page_size=self.page_size,
+            included_data=self.included_data,
         )
         for page in pages:
             with self.env.cr.savepoint():
@@ -204,6 +222,15 @@ class OrderImporter:
             except ValueError:
                 continue
         payloads = [p for p in payloads if isinstance(p, dict)]
+        # A payload kept without a needed dataset (an answer to an incomplete
+        # request) is useless to retry: the order is fetched anew, a few per run.
+        stale = [p.get("orderId") for p in payloads if missing_datasets(p) and p.get("orderId")]
+        payloads = [p for p in payloads if not missing_datasets(p)]
+        for ref in stale[:REFETCHED_FAILURES]:
+            try:
+                payloads.append(self.adapter.get_order(ref))
+            except SpApiRequestError as error:  # not found, or refused: stays listed
+                _logger.info("Amazon order %s could not be fetched again: %s", ref, error)
         if payloads:
             with self.env.cr.savepoint():
                 self.process_page(payloads, retry=True)
@@ -216,21 +243,34 @@ class OrderImporter:
 
     def process_page(self, payloads, retry=False):
         """Create or update the orders of ``payloads`` (Amazon order dicts)."""
+        self._check_complete(payloads)
         if not retry:
             self.result.fetched += len(payloads)
-        parsed = []
-        for payload in payloads:
-            try:
-                parsed.append((parse_order(payload, self._currency_of), payload))
-            except PayloadError as error:
-                self._record_failure(payload.get("orderId") or "?", str(error), payload)
-        refs = [order.ref for order, _payload in parsed]
+        # Orders already in Odoo are known before any payload is parsed: a payload
+        # Odoo cannot read never turns an imported order into a "failed" one.
+        refs = [p["orderId"] for p in payloads if isinstance(p, dict) and p.get("orderId")]
         existing = {
             order.amazon_order_ref: order
             for order in self.env["sale.order"].search(
                 [("amazon_account_id", "=", self.account.id), ("amazon_order_ref", "in", refs)]
             )
         }
+        parsed = []
+        for payload in payloads:
+            try:
+                parsed.append((parse_order(payload, self._currency_of), payload))
+            except PayloadError as error:
+                ref = (payload.get("orderId") if isinstance(payload, dict) else None) or "?"
+                if ref in existing:
+                    self.result.skipped += 1
+                    _logger.warning(
+                        "Amazon order %s of account %s: update not applied, %s",
+                        ref,
+                        self.account.id,
+                        error,
+                    )
+                    continue
+                self._record_failure(ref, str(error), payload)
         to_create = []
         for order, payload in parsed:
             record = existing.get(order.ref)
@@ -253,6 +293,24 @@ class OrderImporter:
                 if values:
                     prepared.append((values, order, payload))
             self._confirm_page(self._create_page(prepared))
+
+    @staticmethod
+    def _check_complete(payloads):
+        incomplete = {}
+        for payload in payloads:
+            for dataset in missing_datasets(payload):
+                ref = payload.get("orderId") if isinstance(payload, dict) else None
+                incomplete.setdefault(dataset, []).append(ref or "?")
+        if incomplete:
+            raise IncompletePageError(
+                _(
+                    "Amazon sent orders without the data the import needs (%(datasets)s): "
+                    "%(orders)s. Nothing of them was imported; the next synchronization "
+                    "asks again.",
+                    datasets=", ".join(sorted(incomplete)),
+                    orders=", ".join(sorted({r for refs in incomplete.values() for r in refs})),
+                )
+            )
 
     def _create_page(self, prepared):
         """Create the page's new orders in one ``create`` (batched computes and

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from unittest.mock import patch
@@ -6,8 +7,8 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models.order_importer import LOCK_NAMESPACE, OrderImporter
-from ..spapi import SpApiThrottledError
+from ..models.order_importer import LOCK_NAMESPACE, IncompletePageError, OrderImporter
+from ..spapi import ORDER_INCLUDED_DATA, SpApiThrottledError
 from ..spapi_emulator import Address
 from .common import DE, SELLER_ID, UK, US, AmazonTestCase
 
@@ -133,6 +134,11 @@ class OrderSyncCase(AmazonTestCase):
         except error:
             return
         self.fail(f"the sync did not raise {error.__name__}")
+
+    def logs_of_orders(self):
+        return self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id), ("kind", "=", "orders")]
+        )
 
     def sale_of(self, amazon_order):
         return self.env["sale.order"].search(
@@ -488,6 +494,101 @@ class TestOrderSyncRobustness(OrderSyncCase):
         for order in orders:
             self.assertEqual(len(self.sale_of(order)), 1)
 
+    def test_a_three_page_window_with_every_dataset(self):
+        """Issue #14: every page of a window comes back whole from a server that
+        binds its pagination tokens to the query, as Amazon documents."""
+        cancelled = self.add_order(DE, created_time=ago(hours=1))
+        self.sync()
+        self.assertEqual(self.sale_of(cancelled).state, "sale")
+        self.emulator.reset_calls()
+        # The next window: seven new orders and, fifth in line (page 2 of pages of
+        # three), the cancellation of the order imported above.
+        new = []
+        for n in range(7):
+            if n % 2:
+                new.append(self.add_order(DE, created_time=ago(seconds=70 - 10 * n)))
+            else:
+                new.append(
+                    self.add_anonymous_fba_order("Seattle", "WA", "98101")
+                    if n != 2
+                    else self.add_order(US, created_time=ago(seconds=70 - 10 * n))
+                )
+                new[-1].created_time = new[-1].last_updated_time = ago(seconds=70 - 10 * n)
+        self.emulator.store.set_status(cancelled.order_id, "CANCELLED", at=ago(seconds=35))
+        self.emulator.store.travel(minutes=5)
+        with patch.object(OrderImporter, "page_size", 3):
+            result = self.sync()
+        self.assertEqual((result.pages, result.created, result.updated), (3, 7, 1))
+        self.assertEqual(result.failed, 0)
+        self.assertFalse(self.env["amazon.order.failure"].search([]))
+        for order in new:
+            sale = self.sale_of(order)
+            self.assertEqual(len(sale), 1)
+            self.assertEqual(
+                sale.amazon_channel, "fba" if order.fulfilled_by == "AMAZON" else "fbm"
+            )
+        self.assertEqual(self.sale_of(cancelled).state, "cancel")
+        # What Amazon received: the same query on every page, every dataset asked.
+        calls = self.emulator.calls_for("searchOrders")
+        self.assertEqual([c.status for c in calls], [200, 200, 200])
+        self.assertEqual(["paginationToken" in c.params for c in calls], [False, True, True])
+        queries = [{k: v for k, v in c.params.items() if k != "paginationToken"} for c in calls]
+        self.assertTrue(queries[0] == queries[1] == queries[2])
+        self.assertEqual(set(queries[0]["includedData"].split(",")), set(ORDER_INCLUDED_DATA))
+        self.assertEqual(self.logs_of_orders()[:1].state, "done")
+
+    def test_a_page_without_a_needed_dataset_ends_the_run(self):
+        """Orders lacking FULFILLMENT are Amazon's answer to an incomplete request:
+        the run stops, nothing of the page is written, no order is "failed"."""
+        orders = [self.add_order(DE, created_time=ago(minutes=40 - n)) for n in range(3)]
+        basic = tuple(d for d in ORDER_INCLUDED_DATA if d != "FULFILLMENT")
+        with patch.object(OrderImporter, "included_data", basic):
+            self.sync_expecting(IncompletePageError)
+        self.assertFalse(
+            self.env["sale.order"].search([("amazon_account_id", "=", self.account.id)])
+        )
+        self.assertFalse(self.env["amazon.order.failure"].search([]))
+        self.assertFalse(self.account.last_orders_sync)
+        log = self.logs_of_orders()[:1]
+        self.assertEqual(log.state, "failed")
+        self.assertIn("FULFILLMENT", log.error)
+        # The next, complete run imports them all.
+        self.assertEqual(self.sync().created, 3)
+        for order in orders:
+            self.assertEqual(len(self.sale_of(order)), 1)
+
+    def test_an_imported_order_is_never_failed_because_of_its_payload(self):
+        amazon = self.add_order(DE)
+        self.sync()
+        adapter = self.account._get_adapter()
+        payload = adapter.get_order(amazon.order_id)
+        payload["lastUpdatedTime"] = payload["createdTime"] = "not a date"
+        importer = OrderImporter(self.account, adapter)
+        importer.process_page([payload])
+        self.assertEqual((importer.result.failed, importer.result.skipped), (0, 1))
+        self.assertFalse(self.env["amazon.order.failure"].search([]))
+        self.assertEqual(self.sale_of(amazon).state, "sale")
+
+    def test_a_stored_failure_without_a_dataset_is_fetched_again(self):
+        """Failures recorded from incomplete pages (before issue #14) heal."""
+        amazon = self.add_order(DE)
+        payload = self.account._get_adapter().get_order(amazon.order_id)
+        del payload["fulfillment"]
+        failure = self.env["amazon.order.failure"].create(
+            {
+                "account_id": self.account.id,
+                "amazon_order_ref": amazon.order_id,
+                "reason": "unknown fulfillment channel None",
+                "payload": json.dumps(payload),
+            }
+        )
+        self.account.last_orders_sync = fields.Datetime.now()  # outside the window
+        self.emulator.reset_calls()
+        self.sync()
+        self.assertEqual(len(self.sale_of(amazon)), 1)
+        self.assertFalse(failure.exists())
+        self.assertEqual(len(self.emulator.calls_for("getOrder")), 1)
+
     def test_one_bad_order_among_good_ones(self):
         good = self.add_order(DE, created_time=ago(minutes=50))
         bad = self.add_order(UK, created_time=ago(minutes=45))  # no GBP pricelist
@@ -500,10 +601,23 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.assertIn(bad.order_id, failure.payload)
         self.assertEqual(len(failure.activity_ids), 1)
         self.assertEqual(self.account.order_failure_count, 1)
-        # Retried by the next run: still failing, no second activity.
+        # The run says it left a failure behind, and so does the dashboard.
+        self.assertEqual(self.logs_of_orders()[:1].state, "partial")
+        self.account.invalidate_recordset()
+        self.assertEqual(
+            (self.account.last_orders_state, self.account.last_orders_failed), ("partial", 1)
+        )
+        self.assertTrue(self.account.last_orders_success)
+        # Retried by the next run: still failing, updated, no second activity.
+        first_failure = failure.last_failure
         self.sync()
         self.assertEqual(failure.attempts, 2)
         self.assertEqual(len(failure.activity_ids), 1)
+        self.assertEqual(
+            len(self.env["amazon.order.failure"].search([("amazon_order_ref", "=", bad.order_id)])),
+            1,
+        )
+        self.assertGreaterEqual(failure.last_failure, first_failure)
         # Fixed: the next run imports it and forgets the failure.
         self.env["product.pricelist"].create(
             {"name": "GBP", "currency_id": self.env.ref("base.GBP").id}
