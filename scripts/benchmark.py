@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from odoo.addons.sale_amazon_connector.models import stock_pusher
 from odoo.addons.sale_amazon_connector.models.order_importer import OrderImporter
 from odoo.addons.sale_amazon_connector.spapi_emulator import Address, Emulator
+from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_models_dir
 
 ORDER_SIZES = [int(n) for n in os.environ.get("SAC_BENCH_ORDERS", "1000").split(",")]
 FLAT_SIZES = [int(n) for n in os.environ.get("SAC_BENCH_FLAT", "0,10000").split(",")]
@@ -33,7 +34,8 @@ def now():
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-emulator = Emulator(rate_limits=False).start()
+# Requests checked against Amazon's models, as in the tests (when they are found).
+emulator = Emulator(rate_limits=False, models_dir=find_models_dir(os.getcwd())).start()
 store = emulator.store
 store.add_app(CLIENT, SECRET)
 store.add_seller(SELLER, [US, DE], client_id=CLIENT, refresh_token=TOKEN)

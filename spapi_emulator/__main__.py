@@ -2,10 +2,12 @@
 
 import argparse
 import contextlib
+import pathlib
 import signal
 import sys
 import threading
 
+from .conformance import find_models_dir
 from .seed import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -42,13 +44,26 @@ def main(argv=None):
         help="answer like Amazon's static sandbox, from the x-amzn-api-sandbox examples "
         "of the API models in DIR",
     )
+    parser.add_argument(
+        "--models",
+        metavar="DIR",
+        default="auto",
+        help="check every request against Amazon's API models in DIR (default: "
+        "$SAC_SPAPI_MODELS or shared/spapi-models beside the checkout; 'none': no check)",
+    )
     args = parser.parse_args(argv)
+    models_dir = args.models
+    if models_dir == "auto":
+        models_dir = find_models_dir(pathlib.Path(__file__).resolve().parent)
+    elif models_dir == "none":
+        models_dir = None
 
     emulator = Emulator(
         host=args.host,
         port=args.port,
         speed=args.speed,
         rate_limits=not args.no_rate_limits,
+        models_dir=models_dir,
     )
     if args.seed == "demo":
         seed_demo(emulator.store, order_count=args.orders)
@@ -56,6 +71,12 @@ def main(argv=None):
         load_seed_file(emulator.store, args.seed)
     emulator.start()
     print(f"SP-API emulator listening on {emulator.url}", flush=True)
+    print(
+        f"  requests checked against Amazon's models in {models_dir}"
+        if models_dir
+        else "  Amazon's models not found: requests are not checked against them",
+        flush=True,
+    )
     print(
         f"  {len(emulator.store.sellers)} seller(s), {len(emulator.store.orders)} order(s), "
         f"{len(emulator.store.listings)} listing(s)",

@@ -11,15 +11,9 @@ import os
 import pathlib
 import re
 
+from .contract import MODEL_FILES
 from .sandbox import HTTP_METHODS
 
-MODEL_FILES = (
-    "sellers.json",
-    "orders_2026-01-01.json",
-    "ordersV0.json",
-    "listingsItems_2021-08-01.json",
-    "feeds_2021-06-30.json",
-)
 FEED_SCHEMA = "listings-feed-schema-v2.json"
 REPORT_SCHEMA = "listings-feed-processing-report-schema-v2.json"
 
@@ -103,9 +97,13 @@ class ModelValidator:
             if isinstance(document, dict) and "summary" in document:
                 return self._errors(self.report_schema, document)
             return []
+        errors = [
+            f"query parameter {name!r} is not in the model (Amazon ignores it)"
+            for name in getattr(call, "unknown_params", ())
+        ]
         if call.status is None:
-            return []
-        return self.response_errors(call.method, call.path, call.status, call.response)
+            return errors
+        return errors + self.response_errors(call.method, call.path, call.status, call.response)
 
     def check(self, calls):
         """[(call, [errors])] of every non-conforming call."""

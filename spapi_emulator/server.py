@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from .contract import ContractError, RequestContract
 from .listings import apply_patches, process_listings_feed
 from .marketplaces import MARKETPLACES
 from .ratelimits import RateLimiter
@@ -98,6 +99,7 @@ class Call:
     response: object = None
     fault: str | None = None
     sandbox: bool = False
+    unknown_params: list = field(default_factory=list)  # query parameters not in the model
     at: float = field(default_factory=time.time)
 
 
@@ -247,9 +249,8 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method):
         url = urlsplit(self.path)
         path = url.path
-        params = {
-            key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()
-        }
+        query = parse_qs(url.query, keep_blank_values=True)
+        params = {key: values[-1] for key, values in query.items()}
         raw_body = self._read_body()
         route, match = None, None
         for candidate in ROUTES:
@@ -293,6 +294,8 @@ class Handler(BaseHTTPRequestHandler):
                 headers["x-amzn-RateLimit-Limit"] = self.emulator.limiter.limit_header(
                     route.operation
                 )
+            if route.authenticated and self.emulator.contract is not None:
+                self._check_contract(call, method, path, query, body)
             if sandbox_operation is not None:
                 result = self._sandbox_answer(call, sandbox_operation, sandbox_params, params, body)
             else:
@@ -313,6 +316,16 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, raw=raw, headers=headers, call=call)
         else:
             self._send(status, response, headers, call=call)
+
+    def _check_contract(self, call, method, path, query, body):
+        """The request against its operation in Amazon's model (contract.py)."""
+        single = {key: values[-1] if len(values) == 1 else values for key, values in query.items()}
+        try:
+            _operation, call.unknown_params = self.emulator.contract.check(
+                method, path, single, body, dict(self.headers)
+            )
+        except ContractError as error:
+            raise invalid(f"{error.param}: {error.message}") from None
 
     def _sandbox_answer(self, call, operation, path_params, params, body):
         call.sandbox = True
@@ -838,8 +851,11 @@ class Emulator:
         store=None,
         rate_limits=True,
         sandbox_models=None,
+        models_dir=None,
     ):
         self.store = store or Store()
+        # Strict mode: every request is checked against Amazon's models first.
+        self.contract = RequestContract.load(models_dir) if models_dir else None
         # Sandbox mode: SP-API requests are answered from the models' examples.
         self.sandbox = Sandbox(sandbox_models) if sandbox_models else None
         self.limiter = RateLimiter(speed=speed, enabled=rate_limits)

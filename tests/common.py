@@ -34,7 +34,7 @@ class AmazonEmulatorMixin:
 
     @classmethod
     def _setup_amazon(cls):
-        cls.emulator = Emulator(speed=1000).start()
+        cls.emulator = Emulator(speed=1000, models_dir=MODELS_DIR).start()
         cls.addClassCleanup(cls._check_conformance)
         cls.addClassCleanup(cls.emulator.stop)
         store = cls.emulator.store

@@ -37,7 +37,7 @@ def emulator():
     """A running emulator with one app and one seller on US and DE. Amazon's
     usage plans apply, 1000 times faster. After the test, every response it
     gave is checked against Amazon's models (when they are present)."""
-    emu = Emulator(speed=1000)
+    emu = Emulator(speed=1000, models_dir=MODELS_DIR)
     emu.store.add_app(CLIENT_ID, CLIENT_SECRET, ["https://odoo.example/amazon/consent"])
     emu.store.add_seller(SELLER_ID, [US, DE], client_id=CLIENT_ID, refresh_token=REFRESH_TOKEN)
     emu.start()
@@ -115,3 +115,10 @@ def make_adapter(emulator, sleeps):
 @pytest.fixture
 def adapter(make_adapter):
     return make_adapter()
+
+
+def pytest_configure(config):
+    # bravado-core (the emulator's model checks) uses jsonschema's deprecated
+    # RefResolver; the warnings say nothing about the code under test.
+    for module in ("bravado_core", "swagger_spec_validator"):
+        config.addinivalue_line("filterwarnings", f"ignore::DeprecationWarning:{module}")

@@ -45,7 +45,8 @@ def error_of(response):
             {"marketplaceIds": US, "createdAfter": ago(hours=2), "lastUpdatedAfter": ago(hours=2)},
             "Exactly one",
         ),
-        ({"marketplaceIds": US, "lastUpdatedAfter": "yesterday"}, "ISO 8601"),
+        # Checked against the model (format: date-time), the parameter named.
+        ({"marketplaceIds": US, "lastUpdatedAfter": "yesterday"}, "lastUpdatedAfter: "),
         (
             {"marketplaceIds": US, "lastUpdatedAfter": ago(hours=2), "lastUpdatedBefore": ago()},
             "two minutes",
@@ -386,3 +387,131 @@ def test_a_token_is_bound_to_its_seller(http, emulator, paged):
     )
     assert response.status_code == 400
     assert "paginationToken" in error_of(response)["details"]
+
+
+# --- every request checked against Amazon's models (spapi_emulator/contract.py) ------------
+LISTING = f"/listings/2021-08-01/items/{SELLER_ID}/MUG-01"
+PACKAGE = {
+    "packageReferenceId": "1",
+    "carrierCode": "UPS",
+    "trackingNumber": "1Z999",
+    "shipDate": "2026-01-01T10:00:00Z",
+    "orderItems": [{"orderItemId": "1", "quantity": 1}],
+}
+
+
+def _without(mapping, key):
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "body", "named"),
+    [
+        # searchOrders: types, enums, array limits of the model.
+        (
+            "GET",
+            "/orders/2026-01-01/orders",
+            {"marketplaceIds": ",".join([DE] * 51), "lastUpdatedAfter": ago(hours=2)},
+            None,
+            "marketplaceIds",
+        ),
+        (
+            "GET",
+            "/orders/2026-01-01/orders",
+            {"marketplaceIds": DE, "lastUpdatedAfter": ago(hours=2), "includedData": "ALL"},
+            None,
+            "includedData",
+        ),
+        (
+            "GET",
+            "/orders/2026-01-01/orders",
+            {"marketplaceIds": DE, "createdAfter": ago(hours=2), "maxResultsPerPage": "ten"},
+            None,
+            "maxResultsPerPage",
+        ),
+        (
+            "GET",
+            "/orders/2026-01-01/orders",
+            {"marketplaceIds": DE, "createdAfter": ago(hours=2), "fulfillmentStatuses": "LOST"},
+            None,
+            "fulfillmentStatuses",
+        ),
+        # getOrder: its includedData.
+        ("GET", "/orders/2026-01-01/orders/X", {"includedData": "BUYERS"}, None, "includedData"),
+        # confirmShipment: the body's schema.
+        (
+            "POST",
+            "/orders/v0/orders/X/shipmentConfirmation",
+            {},
+            {"packageDetail": PACKAGE},
+            "marketplaceId",
+        ),
+        (
+            "POST",
+            "/orders/v0/orders/X/shipmentConfirmation",
+            {},
+            {"marketplaceId": DE, "packageDetail": _without(PACKAGE, "trackingNumber")},
+            "trackingNumber",
+        ),
+        (
+            "POST",
+            "/orders/v0/orders/X/shipmentConfirmation",
+            {},
+            {"marketplaceId": DE, "packageDetail": {**PACKAGE, "shipDate": "01/01/2026"}},
+            "packageDetail/shipDate",
+        ),
+        (
+            "POST",
+            "/orders/v0/orders/X/shipmentConfirmation",
+            {},
+            {
+                "marketplaceId": DE,
+                "packageDetail": {**PACKAGE, "orderItems": [{"orderItemId": "1"}]},
+            },
+            "quantity",
+        ),
+        ("POST", "/orders/v0/orders/X/shipmentConfirmation", {}, None, "payload"),
+        # Listings Items: marketplaceIds required, productType and patch operations.
+        ("GET", LISTING, {}, None, "marketplaceIds"),
+        (
+            "PATCH",
+            LISTING,
+            {"marketplaceIds": DE},
+            {"patches": [{"op": "merge", "path": "/attributes/x", "value": [{}]}]},
+            "productType",
+        ),
+        (
+            "PATCH",
+            LISTING,
+            {"marketplaceIds": DE},
+            {"productType": "PRODUCT", "patches": [{"op": "upsert", "path": "/attributes/x"}]},
+            "patches/0/op",
+        ),
+        # Feeds: the bodies' schemas.
+        ("POST", "/feeds/2021-06-30/documents", {}, {}, "contentType"),
+        (
+            "POST",
+            "/feeds/2021-06-30/feeds",
+            {},
+            {"marketplaceIds": [DE], "inputFeedDocumentId": "1"},
+            "feedType",
+        ),
+    ],
+)
+def test_requests_outside_the_model_are_refused(http, method, path, params, body, named):
+    response = http.request(method, path, params=params, json=body)
+    assert response.status_code == 400, response.text
+    error = error_of(response)
+    assert error["code"] == "InvalidInput"
+    assert named in error["details"].split(":")[0]
+
+
+def test_unknown_parameters_are_reported_on_the_call(http, emulator):
+    response = http.get(
+        "/orders/2026-01-01/orders",
+        params={"marketplaceIds": DE, "lastUpdatedAfter": ago(hours=2), "MarketplaceId": DE},
+    )
+    assert response.status_code == 200  # Amazon ignores them...
+    call = emulator.calls_for("searchOrders")[-1]
+    assert call.unknown_params == ["MarketplaceId"]  # ...the conformance check does not
+    call.unknown_params = []

@@ -1,0 +1,165 @@
+"""Requests checked against Amazon's own API models, before any handler runs.
+
+Amazon publishes each API as a Swagger 2.0 model (``shared/spapi-models``).
+Every request the emulator receives for a modelled operation is unmarshalled
+parameter by parameter with bravado-core, a maintained Swagger 2.0 library:
+required parameters, types, enums, formats (date-time...), array limits
+(``maxItems``...), collection formats and the JSON body's schema. A request
+outside the model is refused as Amazon refuses it: 400 ``InvalidInput`` whose
+details name the parameter.
+
+Parameters the model does not know are not refused (Amazon ignores them) but
+reported on the call (``Call.unknown_params``): the conformance check of the
+test suites treats them as a defect of the client, since a misspelled filter
+that Amazon silently ignores gives wrong results.
+
+The rules no schema can express (written in the operations' descriptions) are
+enforced by the handlers in ``server.py``, each citing its sentence.
+"""
+
+import json
+import pathlib
+import re
+import warnings
+from dataclasses import dataclass
+
+# bravado-core still goes through jsonschema's RefResolver, deprecated since
+# jsonschema 4.18 but working: its warnings say nothing about our requests.
+for _module in ("bravado_core", "swagger_spec_validator"):
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=_module)
+
+# The models of the operations the emulator serves.
+MODEL_FILES = (
+    "sellers.json",
+    "orders_2026-01-01.json",
+    "ordersV0.json",
+    "listingsItems_2021-08-01.json",
+    "feeds_2021-06-30.json",
+)
+HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+_CACHE = {}
+
+
+class ContractError(Exception):
+    """A request outside the model: ``param`` names what is wrong."""
+
+    def __init__(self, param, message):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class _Route:
+    method: str
+    pattern: re.Pattern
+    operation: object  # bravado_core.operation.Operation
+
+
+class _Request:
+    """bravado-core's IncomingRequest interface over what the emulator parsed."""
+
+    def __init__(self, path, query, body, headers):
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.form = {}
+        self.files = {}
+        self._body = body
+
+    def json(self):
+        if isinstance(self._body, bytes | str):
+            raise ValueError("the body is not JSON")
+        return self._body
+
+
+def _first_line(error):
+    message = getattr(error, "message", None) or str(error)
+    return message.strip().splitlines()[0]
+
+
+def _where(param, error):
+    """The parameter, or for a body the path of the field, that is wrong."""
+    if param.location != "body":
+        return param.name
+    parts = [str(p) for p in getattr(error, "absolute_path", ()) or ()]
+    if getattr(error, "validator", None) == "required":
+        # jsonschema reports a missing property on its parent object.
+        missing = re.match(r"'(.+?)' is a required property", getattr(error, "message", ""))
+        if missing:
+            parts.append(missing.group(1))
+    return "/".join(parts) or param.name
+
+
+class RequestContract:
+    """The modelled operations of one directory of models."""
+
+    def __init__(self, models_dir):
+        from bravado_core.spec import Spec  # noqa: PLC0415 - a test/emulator dependency
+
+        self.models_dir = pathlib.Path(models_dir)
+        self.routes = []
+        config = {
+            "validate_requests": True,
+            "validate_responses": False,
+            "use_models": False,
+            "validate_swagger_spec": True,
+        }
+        for name in MODEL_FILES:
+            model = json.loads((self.models_dir / name).read_text(encoding="utf-8"))
+            spec = Spec.from_dict(model, config=config)
+            operations = {
+                op.operation_id: op
+                for resource in spec.resources.values()
+                for op in resource.operations.values()
+            }
+            for template, methods in model["paths"].items():
+                regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+                for method, raw in methods.items():
+                    if method in HTTP_METHODS:
+                        operation = operations[raw["operationId"]]
+                        self.routes.append(
+                            _Route(method.upper(), re.compile(f"^{regex}$"), operation)
+                        )
+
+    @classmethod
+    def load(cls, models_dir):
+        """One parse of the models per process and directory."""
+        key = str(pathlib.Path(models_dir).resolve())
+        if key not in _CACHE:
+            _CACHE[key] = cls(models_dir)
+        return _CACHE[key]
+
+    def _route(self, method, path):
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if route.method == method and found:
+                return route, found.groupdict()
+        return None, None
+
+    def check(self, method, path, query, body, headers=None):
+        """Validate one request. ``query``: name -> value (a list when repeated).
+        Returns (operationId or None when not modelled, [unknown parameters]);
+        raises :class:`ContractError` for a request outside the model."""
+        from bravado_core.exception import SwaggerMappingError  # noqa: PLC0415
+        from bravado_core.param import unmarshal_param  # noqa: PLC0415
+        from jsonschema.exceptions import ValidationError  # noqa: PLC0415
+
+        route, path_params = self._route(method, path)
+        if route is None:
+            return None, []
+        operation = route.operation
+        request = _Request(path_params, query, body, headers or {})
+        for param in operation.params.values():
+            location = param.location
+            if location == "body" and body in (None, b"", ""):
+                if param.required:
+                    raise ContractError(param.name, "the request body is required")
+                continue
+            try:
+                unmarshal_param(param, request)
+            except (ValidationError, SwaggerMappingError, ValueError, TypeError) as error:
+                raise ContractError(_where(param, error), _first_line(error)) from None
+        known = {p.name for p in operation.params.values() if p.location == "query"}
+        unknown = sorted(set(query) - known)
+        return operation.operation_id, unknown
