@@ -10,7 +10,12 @@ import logging
 
 from odoo import _, fields
 
-from ..spapi import SpApiRequestError, SpApiThrottledError, SpApiUnavailableError
+from ..spapi import (
+    FEED_FINAL_STATUSES,
+    SpApiRequestError,
+    SpApiThrottledError,
+    SpApiUnavailableError,
+)
 from .utils import commit
 
 _logger = logging.getLogger(__name__)
@@ -180,13 +185,17 @@ class StockPusher:
         )
         for feed_ref in set(pending.mapped("feed_ref")):
             try:
-                _feed, report = self.adapter.get_feed_report(feed_ref)
+                feed, report = self.adapter.get_feed_report(feed_ref)
             except (SpApiThrottledError, SpApiUnavailableError) as error:
                 _logger.info("Feed %s report not fetched yet: %s", feed_ref, error)
                 return
-            if report is None:
+            status = feed.get("processingStatus")
+            if status not in FEED_FINAL_STATUSES:
                 continue  # Amazon is still processing it
             offers = pending.filtered(lambda o, f=feed_ref: o.feed_ref == f)
+            if status != "DONE" or report is None:
+                self._feed_not_applied(offers, feed_ref, status, report)
+                continue
             problems = {}
             for issue in report.get("issues") or []:
                 if issue.get("severity") == "ERROR":
@@ -218,6 +227,36 @@ class StockPusher:
             self.stats["accepted"] += len(accepted)
             self.stats["refused"] += len(refused)
             commit(self.env.cr)
+
+    def _feed_not_applied(self, offers, feed_ref, status, report):
+        """A feed Amazon aborted (FATAL: some, none or all of it may have been
+        applied) or cancelled: its offers are in error with Amazon's reason, and
+        the next push sends their quantity again (setting a quantity twice is
+        harmless)."""
+        reasons = [
+            f"{issue.get('code')}: {issue.get('message')}"
+            for issue in (report or {}).get("issues") or []
+            if issue.get("severity") == "ERROR"
+        ]
+        error = _(
+            "Amazon did not apply stock feed %(feed)s (status %(status)s).",
+            feed=feed_ref,
+            status=status,
+        )
+        if reasons:
+            error = "\n".join([error, *reasons])
+        # attempted_quantity -1: Amazon refused no quantity, so the next push sends
+        # the offer's quantity whatever it is (see run()).
+        offers.write(
+            {
+                "stock_sync_state": "error",
+                "stock_sync_error": error,
+                "feed_ref": False,
+                "attempted_quantity": -1,
+            }
+        )
+        self.stats["refused"] += len(offers)
+        commit(self.env.cr)
 
     # --- outcomes -----------------------------------------------------------------------------
     def _accepted(self, offer, quantity):

@@ -5,6 +5,7 @@ own against the emulator; the Odoo models build one adapter per account.
 """
 
 from .adapter import (
+    FEED_FINAL_STATUSES,
     ORDER_INCLUDED_DATA,
     USAGE_PLANS,
     ApiStats,
@@ -25,6 +26,7 @@ from .errors import (
 )
 
 __all__ = [
+    "FEED_FINAL_STATUSES",
     "LWA_TOKEN_URL",
     "ORDER_INCLUDED_DATA",
     "TOKEN_CACHE",

@@ -68,6 +68,11 @@ USAGE_PLANS = {
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
 }
+# Feed.processingStatus values after which a feed never changes: DONE ("Examine
+# the contents of the result document"), FATAL ("aborted due to a fatal error.
+# Some, none, or all of the operations within the feed may have completed") and
+# CANCELLED ("cancelled before it started processing").
+FEED_FINAL_STATUSES = ("DONE", "FATAL", "CANCELLED")
 _REGION_MARKETPLACE = {"na": Marketplaces.US, "eu": Marketplaces.DE, "fe": Marketplaces.JP}
 
 
@@ -525,9 +530,13 @@ class SpApiAdapter:
         return self.create_feed("JSON_LISTINGS_FEED", marketplace_ids, info["feedDocumentId"])
 
     def get_feed_report(self, feed_id):
-        """(feed, processing report dict or None while the feed is not DONE)."""
+        """(feed, processing report dict or None). The report comes once the feed
+        reached a final status (``FEED_FINAL_STATUSES``) with a result document:
+        DONE, and FATAL when Amazon wrote why; CANCELLED feeds have none."""
         feed = self.get_feed(feed_id)
-        if feed.get("processingStatus") != "DONE" or not feed.get("resultFeedDocumentId"):
+        if feed.get("processingStatus") not in FEED_FINAL_STATUSES or not feed.get(
+            "resultFeedDocumentId"
+        ):
             return feed, None
         return feed, json.loads(self.get_feed_document(feed["resultFeedDocumentId"]))
 
@@ -595,6 +604,7 @@ def exchange_authorization_code(endpoint, client_id, client_secret, code, token_
 
 
 __all__ = [
+    "FEED_FINAL_STATUSES",
     "ORDER_INCLUDED_DATA",
     "USAGE_PLANS",
     "ApiStats",

@@ -101,9 +101,10 @@ def apply_patches(listing, patches):
 
 
 def process_listings_feed(store, feed, content):
-    """Process a JSON_LISTINGS_FEED document; return the processing report."""
-    report_issues = []
-    accepted = invalid = processed = 0
+    """Process a JSON_LISTINGS_FEED document: (processing report, final status).
+    A document that is not a listings feed aborts it: FATAL ("The feed was
+    aborted due to a fatal error", Feed.processingStatus), with a report that
+    says why."""
     try:
         document = json.loads(content)
         messages = document["messages"]
@@ -111,28 +112,38 @@ def process_listings_feed(store, feed, content):
         if header.get("sellerId") != feed.seller_id or header.get("version") != "2.0":
             raise ValueError("header")
     except (ValueError, KeyError, TypeError):
-        return {
-            "header": {
-                "sellerId": feed.seller_id,
-                "version": "2.0",
-                "feedId": feed.feed_id,
-            },
-            "issues": [
-                {
-                    "code": "100001",
-                    "severity": "ERROR",
-                    "message": "The feed document is not a valid JSON_LISTINGS_FEED "
-                    "(version 2.0 header and messages are required).",
-                }
-            ],
-            "summary": {
-                "errors": 1,
-                "warnings": 0,
-                "messagesProcessed": 0,
-                "messagesAccepted": 0,
-                "messagesInvalid": 0,
-            },
-        }
+        return _fatal_report(feed), "FATAL"
+    return _report(store, feed, messages), "DONE"
+
+
+def _fatal_report(feed):
+    return {
+        "header": {
+            "sellerId": feed.seller_id,
+            "version": "2.0",
+            "feedId": feed.feed_id,
+        },
+        "issues": [
+            {
+                "code": "100001",
+                "severity": "ERROR",
+                "message": "The feed document is not a valid JSON_LISTINGS_FEED "
+                "(version 2.0 header and messages are required).",
+            }
+        ],
+        "summary": {
+            "errors": 1,
+            "warnings": 0,
+            "messagesProcessed": 0,
+            "messagesAccepted": 0,
+            "messagesInvalid": 0,
+        },
+    }
+
+
+def _report(store, feed, messages):
+    report_issues = []
+    accepted = invalid = processed = 0
     for message in messages:
         processed += 1
         message_id = message.get("messageId")

@@ -44,6 +44,7 @@ LISTING_INCLUDED_DATA = (
 )
 FEED_TYPES = ("JSON_LISTINGS_FEED",)
 PAGINATION_TOKEN_LIFETIME = timedelta(hours=24)
+DOCUMENT_URL_LIFETIME = timedelta(minutes=5)
 FAULT_KINDS = (
     "throttle",
     "server_error",
@@ -670,6 +671,8 @@ class Handler(BaseHTTPRequestHandler):
         order = store.orders.get(order_id)
         if order is None or order.seller_id != call.seller_id:
             raise ApiError(404, "NotFound", f"Order {order_id} not found.")
+        # The order is confirmed in its own marketplace (ConfirmShipmentRequest
+        # .marketplaceId), one the seller sells in.
         if body.get("marketplaceId") != order.marketplace_id:
             raise invalid("marketplaceId is missing or is not the order's marketplace.")
         package = body.get("packageDetail")
@@ -688,9 +691,17 @@ class Handler(BaseHTTPRequestHandler):
         ]
         if missing:
             raise invalid(f"Missing required field(s): {', '.join(missing)}.")
+        # PackageReferenceId: "A seller-supplied identifier that uniquely identifies a
+        # package within the scope of an order. Only positive numeric values are
+        # supported."
         reference = str(package["packageReferenceId"])
         if not reference.isdigit() or int(reference) <= 0:
             raise invalid("packageReferenceId must be a positive number.")
+        # PackageDetail.carrierName: "Carrier name that will deliver the package.
+        # Required when `carrierCode` is "Other""
+        if package.get("carrierCode") == "Other" and not package.get("carrierName"):
+            raise invalid('packageDetail/carrierName is required when carrierCode is "Other".')
+        # PackageDetail.shipDate: "Must be in ISO 8601 date/time format."
         parse_iso8601("shipDate", package["shipDate"])
         if order.fulfilled_by != "MERCHANT":
             raise invalid("Shipments of orders fulfilled by Amazon cannot be confirmed.")
@@ -713,6 +724,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise invalid(f"Unknown orderItemId {line.get('orderItemId')!r}.")
             if not isinstance(quantity, int) or quantity <= 0:
                 raise invalid("Each order item needs a positive quantity.")
+            # A package ships what is left of the item: the quantities of the order's
+            # other packages (a re-sent reference replaces its own) plus this one
+            # never exceed the quantity ordered.
             if already.get(item.order_item_id, 0) + quantity > item.quantity:
                 raise invalid(
                     f"Quantity {quantity} of order item {item.order_item_id} exceeds the "
@@ -779,8 +793,20 @@ class Handler(BaseHTTPRequestHandler):
         document = self.emulator.store.documents.get(document_id)
         if document is None:
             raise ApiError(404, "NoSuchKey", "The specified key does not exist.")
-        content = body
-        document.content = content
+        # CreateFeedDocumentResponse.url: "The presigned URL for uploading the feed
+        # contents. This URL expires after 5 minutes."
+        if utcnow() - document.created_time > DOCUMENT_URL_LIFETIME:
+            raise ApiError(403, "AccessDenied", "Request has expired")
+        # The URL is signed for the contentType given to createFeedDocument: the
+        # upload must send that same Content-Type (Feeds API use case guide, step 2).
+        if (self.headers.get("Content-Type") or "") != document.content_type:
+            raise ApiError(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+                f"Content-Type must be {document.content_type!r}.",
+            )
+        document.content = body
         return 200, b""
 
     def op_download_document(self, call, params, body, document_id):
@@ -920,11 +946,12 @@ class Emulator:
             content = store.documents[feed.input_document_id].content or b""
             if content[:2] == b"\x1f\x8b":
                 content = gzip.decompress(content)
-            report = process_listings_feed(store, feed, content)
+            report, status = process_listings_feed(store, feed, content)
             result = store.create_document("application/json", json.dumps(report).encode())
             feed.result_document_id = result.document_id
             feed.processing_end = utcnow()
-            feed.status = "DONE"
+            # DONE, FATAL and CANCELLED are final: a feed never leaves them.
+            feed.status = status
 
 
 __all__ = ["ApiError", "Call", "Emulator", "StoreError"]

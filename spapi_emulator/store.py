@@ -172,6 +172,7 @@ class Document:
     document_id: str
     content_type: str
     content: bytes | None = None
+    created_time: datetime = field(default_factory=utcnow)
 
 
 @dataclass
@@ -433,6 +434,16 @@ class Store:
             document = Document(str(uuid.uuid4()), content_type, content)
             self.documents[document.document_id] = document
             return document
+
+    def cancel_feed(self, feed_id):
+        """As the seller may (cancelFeed): "Only feeds with `processingStatus=IN_QUEUE`
+        can be cancelled." """
+        with self.lock:
+            feed = self.feeds[feed_id]
+            if feed.status != "IN_QUEUE":
+                raise StoreError(f"feed {feed_id} is {feed.status}: only IN_QUEUE can be cancelled")
+            feed.status = "CANCELLED"
+            return feed
 
     def create_feed(self, seller_id, feed_type, marketplace_ids, document_id):
         with self.lock:

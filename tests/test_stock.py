@@ -312,3 +312,42 @@ class TestStockFeed(AmazonTestCase):
         self.assertEqual(stats["accepted"], 30)
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
         self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)  # not sent twice
+
+    def test_a_feed_amazon_does_not_apply_is_an_error_and_sent_again(self):
+        """A CANCELLED (or FATAL) feed is final: its offers leave 'pending' with
+        Amazon's reason, and the next push sends their quantities again."""
+        account = self.account
+        account.write(
+            {
+                "available_marketplace_ids": [(6, 0, self.marketplace[US].ids)],
+                "marketplace_ids": [(6, 0, self.marketplace[US].ids)],
+            }
+        )
+        products = self.env["product.product"].create(
+            [{"name": f"C{n}", "is_storable": True} for n in range(25)]
+        )
+        offers = self.env["amazon.offer"].create(
+            [
+                {"account_id": account.id, "sku": f"C-{n}", "product_id": p.id}
+                for n, p in enumerate(products)
+            ]
+        )
+        for offer in offers:
+            self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=4)
+        self.emulator.store.feed_processing_delay = 3600
+        self.addCleanup(setattr, self.emulator.store, "feed_processing_delay", 0)
+        stock_pusher.StockPusher(account, account._get_adapter()).run()
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})
+        feed_id = self.emulator.calls_for("createFeed")[0].response["feedId"]
+        self.emulator.store.cancel_feed(feed_id)
+        self.emulator.store.feed_processing_delay = 0
+        pusher = stock_pusher.StockPusher(account, account._get_adapter())
+        pusher.apply_feed_reports()
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
+        self.assertIn("CANCELLED", offers[0].stock_sync_error)
+        # The next push sends them again, and Amazon ends with Odoo's figures.
+        stats = stock_pusher.StockPusher(account, account._get_adapter()).run()
+        self.assertEqual(stats["accepted"], 25)
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
+        self.assertEqual(len(self.emulator.calls_for("createFeed")), 2)
+        self.assertEqual(self.emulator.store.get_listing(SELLER_ID, "C-0").quantity, 0)

@@ -9,6 +9,7 @@ import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, US
 
 from spapi import (
+    FEED_FINAL_STATUSES,
     ORDER_INCLUDED_DATA,
     Endpoint,
     SpApiAuthError,
@@ -418,3 +419,39 @@ def test_no_secret_or_token_reaches_the_logs(adapter, emulator, caplog):
     assert "retrying" in text  # the throttle was logged...
     assert not [s for s in secrets if s in text]  # ...without any secret
     assert CLIENT_SECRET not in repr(adapter)
+
+
+def test_a_cancelled_feed_is_final_without_a_report(adapter, emulator):
+    emulator.store.add_listing(SELLER_ID, "A", [US], quantity=1)
+    emulator.store.feed_processing_delay = 3600
+    feed_id = adapter.submit_json_listings_feed(
+        SELLER_ID, [US], [{"messageId": 1, "sku": "A", "operationType": "DELETE"}]
+    )
+    emulator.store.cancel_feed(feed_id)
+    emulator.store.feed_processing_delay = 0
+    feed, report = adapter.get_feed_report(feed_id)
+    assert (feed["processingStatus"], report) == ("CANCELLED", None)
+    assert feed["processingStatus"] in FEED_FINAL_STATUSES
+    assert emulator.store.get_listing(SELLER_ID, "A") is not None  # nothing applied
+
+
+@pytest.mark.parametrize(
+    ("change", "marketplace", "match"),
+    [
+        ({"carrierCode": "Other", "carrierName": None}, US, "carrierName"),
+        ({"packageReferenceId": "0"}, US, "positive"),
+        ({"packageReferenceId": "PKG-1"}, US, "positive"),
+        ({}, DE, "marketplace"),  # the order is on amazon.com
+    ],
+)
+def test_confirm_shipment_rules_of_the_model(adapter, emulator, change, marketplace, match):
+    (order,) = seed_orders(emulator, 1)
+    package = {**one_item_package(order), **change}
+    package = {k: v for k, v in package.items() if v is not None}
+    with pytest.raises(SpApiRequestError, match=match):
+        adapter.confirm_shipment(order.order_id, marketplace, package)
+    assert order.packages == []
+    # "Other" with the carrier's name is accepted.
+    package = {**one_item_package(order), "carrierCode": "Other", "carrierName": "Hermes"}
+    adapter.confirm_shipment(order.order_id, US, package)
+    assert [p.carrier_name for p in order.packages] == ["Hermes"]
