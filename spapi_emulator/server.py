@@ -627,7 +627,11 @@ class Handler(BaseHTTPRequestHandler):
         self._enum_list(params, "includedData", INCLUDED_DATA)
         return {
             "seller": call.seller_id,
-            "marketplaceIds": self._marketplace_ids(call, params),
+            # marketplaceIds is optional in the 2026-01-01 model ("The response
+            # includes orders that were placed in marketplaces you include in this
+            # list"): without it, the seller's marketplaces.
+            "marketplaceIds": self._marketplace_ids(call, params, required=False)
+            or list(self._seller(call).marketplace_ids),
             "statuses": self._enum_list(
                 params,
                 "fulfillmentStatuses",
@@ -745,6 +749,11 @@ class Handler(BaseHTTPRequestHandler):
                 "sellerId does not match the token's seller.",
             )
         self._marketplace_ids(call, params)
+        # issueLocale: "A locale for localization of issues. ... Examples: `en_US`,
+        # `fr_CA`, `fr_FR`." A language and a country, as in the examples.
+        locale = params.get("issueLocale")
+        if locale is not None and not re.fullmatch(r"[a-z]{2}_[A-Z]{2}", locale):
+            raise invalid(f"issueLocale: {locale!r} is not a locale such as en_US.")
         return self.emulator.store.get_listing(seller_id, sku)
 
     def op_get_listing(self, call, params, body, seller_id, sku):

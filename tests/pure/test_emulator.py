@@ -10,7 +10,17 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from conftest import CLIENT_ID, DE, JP, REPO, SELLER_ID, US, access_token
+from conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DE,
+    JP,
+    REFRESH_TOKEN,
+    REPO,
+    SELLER_ID,
+    US,
+    access_token,
+)
 
 from spapi_emulator import MARKETPLACES, Emulator, StoreError
 from spapi_emulator.render import order_total
@@ -59,7 +69,6 @@ def error_of(response):
             },
             "equal to or after",
         ),
-        ({"lastUpdatedAfter": ago(hours=2)}, "marketplaceIds is required"),
         ({"marketplaceIds": "NOPE", "lastUpdatedAfter": ago(hours=2)}, "Invalid marketplace"),
         (
             {"marketplaceIds": US, "lastUpdatedAfter": ago(hours=2), "fulfilledBy": "ROBOTS"},
@@ -77,6 +86,14 @@ def test_search_orders_validation(http, params, detail):
     assert response.status_code == 400
     assert error_of(response)["code"] == "InvalidInput"
     assert detail in error_of(response)["details"]
+
+
+def test_marketplace_ids_are_optional_in_searchorders(http, emulator):
+    """Not required by the 2026-01-01 model: the seller's marketplaces then."""
+    _seed_orders(emulator, 1)
+    response = http.get("/orders/2026-01-01/orders", params={"lastUpdatedAfter": ago(hours=2)})
+    assert response.status_code == 200
+    assert len(response.json()["orders"]) == 1
 
 
 def test_a_marketplace_the_seller_lacks_is_forbidden(http):
@@ -561,3 +578,74 @@ def test_a_document_that_is_not_a_listings_feed_ends_fatal_for_good(http, emulat
     with pytest.raises(StoreError):
         emulator.store.cancel_feed(feed_id)  # only IN_QUEUE feeds can be cancelled
     emulator.reset_calls()  # a deliberately invalid document
+
+
+# --- Login with Amazon: grant types, client authentication, tokens bound ------------------------
+def _token(emulator, **form):
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": REFRESH_TOKEN,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        **form,
+    }
+    return httpx.post(f"{emulator.url}/auth/o2/token", data={k: v for k, v in data.items() if v})
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "error"),
+    [
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({"grant_type": None}, 400, "unsupported_grant_type"),
+        ({"client_secret": "guessed"}, 401, "invalid_client"),
+        ({"client_id": "amzn1.application-oa2-client.unknown"}, 401, "invalid_client"),
+        ({"refresh_token": "Atzr|forged"}, 400, "invalid_grant"),
+        ({"grant_type": "authorization_code", "code": "never-issued"}, 400, "invalid_grant"),
+    ],
+)
+def test_lwa_refuses_what_it_should(emulator, form, status, error):
+    response = _token(emulator, **form)
+    assert response.status_code == status
+    assert response.json()["error"] == error
+
+
+def test_a_refresh_token_is_bound_to_its_app_and_seller(emulator):
+    store = emulator.store
+    store.add_app("amzn1.application-oa2-client.other", "other-secret")
+    # The seller's token, presented by another app, is refused.
+    response = _token(
+        emulator, client_id="amzn1.application-oa2-client.other", client_secret="other-secret"
+    )
+    assert response.json()["error"] == "invalid_grant"
+    # Another seller's token opens that seller's data only.
+    store.add_seller("AOTHERSELLER", [DE], client_id=CLIENT_ID, refresh_token="Atzr|other-seller")
+    order = store.add_order(
+        SELLER_ID, DE, [{"sku": "A", "title": "A", "quantity": 1, "unit_price": "1.00"}]
+    )
+    other = access_token(emulator.url, refresh_token="Atzr|other-seller")
+    headers = {"x-amz-access-token": other}
+    found = httpx.get(f"{emulator.url}/orders/2026-01-01/orders/{order.order_id}", headers=headers)
+    assert found.status_code == 404
+    listed = httpx.get(
+        f"{emulator.url}/orders/2026-01-01/orders",
+        params={"marketplaceIds": DE, "createdAfter": ago(hours=3)},
+        headers=headers,
+    ).json()
+    assert listed["orders"] == []
+
+
+def test_listings_take_an_issue_locale_of_the_documented_form(http, emulator):
+    emulator.store.add_listing(SELLER_ID, "MUG-01", [DE], quantity=1)
+    ok = http.get(LISTING, params={"marketplaceIds": DE, "issueLocale": "fr_FR"})
+    assert ok.status_code == 200
+    patch = {
+        "productType": "PRODUCT",
+        "patches": [{"op": "merge", "path": "/attributes/item_name", "value": [{"value": "M"}]}],
+    }
+    for method, body in (("GET", None), ("PATCH", patch)):
+        bad = http.request(
+            method, LISTING, params={"marketplaceIds": DE, "issueLocale": "french"}, json=body
+        )
+        assert bad.status_code == 400
+        assert error_of(bad)["details"].startswith("issueLocale")
+    assert emulator.store.get_listing(SELLER_ID, "MUG-01").attributes.get("item_name") is None
