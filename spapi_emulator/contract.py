@@ -43,10 +43,11 @@ _CACHE = {}
 class ContractError(Exception):
     """A request outside the model: ``param`` names what is wrong."""
 
-    def __init__(self, param, message):
+    def __init__(self, param, message, status=400):
         super().__init__(f"{param}: {message}")
         self.param = param
         self.message = message
+        self.status = status
 
 
 @dataclass
@@ -149,7 +150,19 @@ class RequestContract:
         if route is None:
             return None, []
         operation = route.operation
-        request = _Request(path_params, query, body, headers or {})
+        headers = {key.lower(): value for key, value in (headers or {}).items()}
+        request = _Request(path_params, query, body, headers)
+        has_body = any(p.location == "body" for p in operation.params.values())
+        # Where the operation documents a 415 ("The request's Content-Type header is
+        # invalid"), a JSON body sent as anything else is refused so.
+        if (
+            has_body
+            and "415" in operation.op_spec.get("responses", {})
+            and "json" not in headers.get("content-type", "")
+        ):
+            raise ContractError(
+                "Content-Type", "The request's Content-Type header is invalid.", status=415
+            )
         for param in operation.params.values():
             location = param.location
             if location == "body" and body in (None, b"", ""):

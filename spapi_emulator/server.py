@@ -326,6 +326,8 @@ class Handler(BaseHTTPRequestHandler):
                 method, path, single, body, dict(self.headers)
             )
         except ContractError as error:
+            if error.status == 415:
+                raise ApiError(415, "UnsupportedMediaType", error.message, error.param) from None
             raise invalid(f"{error.param}: {error.message}") from None
 
     def _sandbox_answer(self, call, operation, path_params, params, body):

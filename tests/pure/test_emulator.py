@@ -504,7 +504,14 @@ def _without(mapping, key):
             {"productType": "PRODUCT", "patches": [{"op": "upsert", "path": "/attributes/x"}]},
             "patches/0/op",
         ),
-        # Feeds: the bodies' schemas.
+        # Feeds: the bodies' schemas, and the feed types the emulator processes.
+        (
+            "POST",
+            "/feeds/2021-06-30/feeds",
+            {},
+            {"feedType": "POST_PRODUCT_DATA", "marketplaceIds": [DE], "inputFeedDocumentId": "1"},
+            "feedType",
+        ),
         ("POST", "/feeds/2021-06-30/documents", {}, {}, "contentType"),
         (
             "POST",
@@ -521,6 +528,16 @@ def test_requests_outside_the_model_are_refused(http, method, path, params, body
     error = error_of(response)
     assert error["code"] == "InvalidInput"
     assert named in error["details"].split(":")[0]
+
+
+def test_a_body_that_is_not_json_is_an_unsupported_media_type(http):
+    response = http.post(
+        "/feeds/2021-06-30/documents",
+        content=b"contentType=text/xml",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert error_of(response)["code"] == "UnsupportedMediaType"
 
 
 def test_unknown_parameters_are_reported_on_the_call(http, emulator):
