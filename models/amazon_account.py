@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -20,6 +21,7 @@ from ..spapi import (
 )
 from .order_importer import OrderImporter
 from .stock_pusher import StockPusher
+from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
 
@@ -385,6 +387,13 @@ class AmazonAccount(models.Model):
             return Endpoint.sandbox(account.region)
         return Endpoint.production(account.region)
 
+    def _check_can_operate(self):
+        """Checked inside every action that talks to Amazon or changes the link,
+        not only by the view: they run as the system, so the caller must be one
+        who may change these accounts (sales managers, per the access rights, of
+        the accounts' companies, per the record rules)."""
+        self.check_access("write")
+
     def _get_adapter(self, **options):
         """An SP-API adapter with this account's credentials (see spapi/)."""
         self.ensure_one()
@@ -417,6 +426,7 @@ class AmazonAccount(models.Model):
     def action_link_with_amazon(self):
         """Start Amazon's website authorization flow: Seller Central asks the seller
         to consent, then sends them back to our callback with a code."""
+        self._check_can_operate()
         self.ensure_one()
         app_ref, client_id, client_secret = self._get_credentials()
         if not (app_ref and client_id and client_secret):
@@ -490,6 +500,7 @@ class AmazonAccount(models.Model):
         self.message_post(body=_("Linked with Amazon."))
 
     def action_unlink_from_amazon(self):
+        self._check_can_operate()
         for account in self:
             account.sudo().with_context(amazon_linking=True).write(
                 {"refresh_token": False, "link_date": False, "consent_nonce": False}
@@ -545,6 +556,7 @@ class AmazonAccount(models.Model):
 
     def action_check_connection(self):
         """Call Amazon and say whether it works, or exactly why not."""
+        self._check_can_operate()
         self.ensure_one()
         title = _("Connection to Amazon")
         try:
@@ -579,6 +591,7 @@ class AmazonAccount(models.Model):
     def action_update_marketplaces(self):
         """Refresh the available marketplaces from getMarketplaceParticipations; a
         marketplace no longer available stops being synchronized."""
+        self._check_can_operate()
         for account in self:
             try:
                 participations = account._fetch_participations()
@@ -603,21 +616,46 @@ class AmazonAccount(models.Model):
         """Run ``work(adapter) -> (result, counts)`` with a fresh adapter and
         record it in the sync log, with its API calls, also when it fails."""
         self.ensure_one()
-        adapter = self._get_adapter(**adapter_options)
         log = self.env["amazon.sync.log"].sudo().create({"account_id": self.id, "kind": kind})
+        # Committed at once: the run is visible while it goes, and its log survives
+        # the rollback of a failure.
+        commit(self.env.cr)
+        adapter = None
         try:
+            # Inside: a missing credential is this run's logged error too.
+            adapter = self._get_adapter(**adapter_options)
             result, counts = work(adapter)
-        except SpApiError as error:
-            log._finish({}, adapter.stats, error=str(error))
-            raise
         except Exception as error:
-            log._finish({}, adapter.stats, error=f"{type(error).__name__}: {error}")
+            if isinstance(error, psycopg2.Error):
+                # The transaction is broken: back to the last committed page.
+                rollback(self.env.cr)
+            message = (
+                str(error)
+                if isinstance(error, SpApiError | UserError)
+                else f"{type(error).__name__}: {error}"
+            )
+            log._finish({}, adapter and adapter.stats, error=message)
+            commit(self.env.cr)
             raise
         else:
             log._finish(counts, adapter.stats)
             return result
         finally:
-            adapter.close()
+            if adapter is not None:
+                adapter.close()
+
+    def _cron_boundary(self, kind, call):
+        """Run ``call()`` for this account in the cron: its failure, whatever it is,
+        is this account's (on its sync log, by _run_logged) and never stops the
+        cron or the other accounts. Returns the result, or None on failure."""
+        try:
+            return call()
+        except SpApiError as error:
+            # Throttled, unreachable, refused: the next run resumes where this stopped.
+            _logger.warning("Amazon %s of account %s stopped: %s", kind, self.id, error)
+        except Exception:
+            _logger.exception("Amazon %s of account %s failed", kind, self.id)
+        return None
 
     def _sync_orders(self, max_pages=None, **adapter_options):
         """Import the account's new and changed orders (see order_importer)."""
@@ -629,6 +667,7 @@ class AmazonAccount(models.Model):
         return self._run_logged("orders", work, **adapter_options)
 
     def action_sync_orders(self):
+        self._check_can_operate()
         self.ensure_one()
         try:
             result = self._sync_orders()
@@ -655,12 +694,10 @@ class AmazonAccount(models.Model):
         cron = self.env["ir.cron"]
         done = remaining = 0
         for account in accounts:
-            try:
-                result = account._sync_orders(max_pages=pages_per_account)
-            except SpApiError as error:
-                # Throttled or unreachable: the window stays where it was, the next
-                # run resumes it. Other accounts go on.
-                _logger.warning("Amazon order sync of account %s stopped: %s", account.id, error)
+            result = account._cron_boundary(
+                "order sync", lambda a=account: a._sync_orders(max_pages=pages_per_account)
+            )
+            if result is None:
                 continue
             done += 1
             if not result.done:
@@ -684,6 +721,7 @@ class AmazonAccount(models.Model):
         return importer.result
 
     def action_open_recover_wizard(self):
+        self._check_can_operate()
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -745,6 +783,7 @@ class AmazonAccount(models.Model):
         return self._run_logged("stock", work, **adapter_options)
 
     def action_push_stock(self):
+        self._check_can_operate()
         self.ensure_one()
         title = _("FBM stock synchronization")
         try:
@@ -764,11 +803,8 @@ class AmazonAccount(models.Model):
     @api.model
     def _cron_push_stock(self):
         for account in self.search([("fbm_stock_sync", "=", True), ("link_date", "!=", False)]):
-            try:
-                account._push_stock()
-            except SpApiError as error:
-                # Throttled or unreachable: what was not sent is still "changed".
-                _logger.warning("Amazon stock push of account %s stopped: %s", account.id, error)
+            # What was not sent is still "changed": the next run sends it.
+            account._cron_boundary("stock push", account._push_stock)
         return True
 
     def action_view_offers(self):
@@ -783,6 +819,7 @@ class AmazonAccount(models.Model):
     # --- shipment confirmations ------------------------------------------------------------
     def action_sync_pickings(self):
         """Send the account's pending shipment confirmations now."""
+        self._check_can_operate()
         self.ensure_one()
         pickings = self.env["stock.picking"].search(
             [("amazon_sync_state", "=", "to_send"), ("sale_id.amazon_account_id", "=", self.id)]

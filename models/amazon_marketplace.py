@@ -76,7 +76,9 @@ class AmazonMarketplace(models.Model):
             [("code", "=", marketplace.get("countryCode"))], limit=1
         )
         domain = (marketplace.get("domainName") or "").removeprefix("www.")
-        return self.create(
+        # Marketplaces are shared by every company and edited by administrators
+        # only; one Amazon reports is Amazon's data, recorded as the system.
+        return self.sudo().create(
             {
                 "name": marketplace.get("name") or domain or marketplace["id"],
                 "api_ref": marketplace["id"],

@@ -59,6 +59,9 @@ class AmazonOffer(models.Model):
         string="Feed", readonly=True, copy=False, help="The feed carrying the pending quantity."
     )
     feed_message_ref = fields.Integer(readonly=True, copy=False)
+    feed_date = fields.Datetime(
+        readonly=True, copy=False, help="When the feed carrying the pending quantity was sent."
+    )
     fba_zero_pending = fields.Boolean(
         readonly=True,
         copy=False,

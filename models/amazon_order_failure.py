@@ -43,6 +43,7 @@ class AmazonOrderFailure(models.Model):
 
     def action_retry(self):
         """Import these orders again now (fetched anew from Amazon)."""
+        self.check_access("write")  # the import runs as the system
         for account in self.account_id:
             failures = self.filtered(lambda f, a=account: f.account_id == a)
             account._recover_orders(failures.mapped("amazon_order_ref"))

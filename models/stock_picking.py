@@ -1,8 +1,8 @@
 import logging
 from collections import defaultdict
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
 
 from ..spapi import SpApiError, SpApiRequestError
@@ -33,11 +33,12 @@ class StockPicking(models.Model):
         """Outgoing deliveries of merchant-fulfilled Amazon orders (never returns,
         never FBA orders, which have no delivery)."""
         self.ensure_one()
-        return (
-            self.picking_type_code == "outgoing"
-            and self.sale_id.amazon_channel == "fbm"
-            and bool(self.sale_id.amazon_order_ref)
-        )
+        if self.picking_type_code != "outgoing":
+            return False
+        # Read as the system: a stock user who may not read the sale order still
+        # validates deliveries, Amazon's or not.
+        sale = self.sudo().sale_id
+        return sale.amazon_channel == "fbm" and bool(sale.amazon_order_ref)
 
     def _amazon_check_tracking(self):
         for picking in self:
@@ -54,7 +55,7 @@ class StockPicking(models.Model):
                     "Amazon needs a tracking number to confirm the shipment of order "
                     "%(order)s: fill in the Tracking Reference of %(picking)s (Additional "
                     "Info tab) before validating it, or choose a carrier that provides one.",
-                    order=picking.sale_id.amazon_order_ref,
+                    order=picking.sudo().sale_id.amazon_order_ref,
                     picking=picking.name,
                 )
             )
@@ -77,12 +78,15 @@ class StockPicking(models.Model):
         return result
 
     def _amazon_send_after_commit(self):
-        dbname, uid, context, ids = self.env.cr.dbname, self.env.uid, self.env.context, self.ids
+        dbname, context, ids = self.env.cr.dbname, self.env.context, self.ids
 
         @self.env.cr.postcommit.add
         def send():
             with Registry(dbname).cursor() as cr:
-                pickings = api.Environment(cr, uid, context)["stock.picking"].browse(ids)
+                # System work the validation triggered: done as the system, whoever
+                # validated (the user may not read the account or the order).
+                env = api.Environment(cr, SUPERUSER_ID, context)
+                pickings = env["stock.picking"].browse(ids)
                 pickings = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
                 try:
                     # No waiting on retries here: the user is waiting on the page.
@@ -150,7 +154,14 @@ class StockPicking(models.Model):
             def work(adapter, pickings=pickings):
                 refused = self.browse()
                 for picking in pickings:
-                    refused |= picking._amazon_send_one(adapter)
+                    try:
+                        with self.env.cr.savepoint():
+                            refused |= picking._amazon_send_one(adapter)
+                    except Exception as error:  # one delivery's error boundary
+                        # Not Amazon's answer: the delivery stays to send, with the
+                        # reason, and the next run tries again.
+                        _logger.exception("Shipment confirmation of %s failed", picking.name)
+                        picking.amazon_sync_error = _("Not sent yet: %(error)s", error=error)
                     if commit_each:
                         # Amazon has it: never send it twice for a later rollback.
                         commit(self.env.cr)
@@ -165,9 +176,13 @@ class StockPicking(models.Model):
 
             try:
                 account_failed = account._run_logged("shipments", work, **adapter_options)
-            except UserError as error:  # not linked, no credentials
-                pickings._amazon_mark_failed(str(error))
-                account_failed = pickings
+            except Exception as error:  # not linked, no credentials...
+                # Only Amazon's refusal fails a delivery: this is ours to fix, and
+                # the deliveries wait for it, to send.
+                pickings.filtered(lambda p: p.amazon_sync_state == "to_send").write(
+                    {"amazon_sync_error": _("Not sent yet: %(error)s", error=error)}
+                )
+                account_failed = self.browse()
             failed |= account_failed
             if account_failed:
                 account._amazon_report_shipment_failures(account_failed)
@@ -194,6 +209,7 @@ class StockPicking(models.Model):
             _logger.info("Shipment confirmation of %s postponed: %s", self.name, error)
             self.amazon_sync_error = _("Not sent yet: %(error)s", error=error)
             return self.browse()
+        # Amazon accepted: the delivery is sent, whatever happens next.
         self.write(
             {
                 "amazon_sync_state": "sent",
@@ -201,19 +217,42 @@ class StockPicking(models.Model):
                 "amazon_sync_date": fields.Datetime.now(),
             }
         )
-        self.message_post(body=_("Shipment confirmed to Amazon."))
+        self._amazon_note(_("Shipment confirmed to Amazon."))
         return self.browse()
 
     def _amazon_mark_failed(self, reason):
         self.write({"amazon_sync_state": "failed", "amazon_sync_error": reason})
-        for picking in self:
-            picking.message_post(
-                body=_("Amazon refused the shipment confirmation: %(reason)s", reason=reason)
-            )
+        self._amazon_note(_("Amazon refused the shipment confirmation: %(reason)s", reason=reason))
+
+    def _amazon_note(self, body):
+        """A note in the chatter from OdooBot: it must never fail for the user
+        who triggered it (a warehouse login without an email address cannot be
+        a message's author), and never undo what Amazon was told."""
+        odoobot = self.env.ref("base.partner_root")
+        for picking in self.sudo():
+            try:
+                with self.env.cr.savepoint():
+                    picking.message_post(
+                        body=body,
+                        author_id=odoobot.id,
+                        email_from=odoobot.email_formatted or False,
+                        subtype_xmlid="mail.mt_note",
+                    )
+            except Exception:  # a note is never worth the state
+                _logger.exception("Amazon note on %s not posted", picking.name)
 
     def action_amazon_retry(self):
-        """Send these deliveries' confirmations (again) now."""
-        pickings = self.filtered(lambda p: p.state == "done" and p._amazon_needs_confirmation())
+        """Send these deliveries' confirmations (again) now. For the warehouse
+        (stock users) and sales managers; the sending itself is system work."""
+        if not (
+            self.env.user.has_group("stock.group_stock_user")
+            or self.env.user.has_group("sales_team.group_sale_manager")
+        ):
+            raise AccessError(_("Only inventory users can send shipments to Amazon."))
+        self.check_access("write")
+        pickings = self.filtered(
+            lambda p: p.state == "done" and p._amazon_needs_confirmation()
+        ).sudo()
         pickings.write({"amazon_sync_state": "to_send"})
         failed = pickings._amazon_send()
         # A notification, not an error: the failure must be kept, not rolled back.

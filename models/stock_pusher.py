@@ -7,11 +7,13 @@ processing report is applied per offer when Amazon has processed it.
 """
 
 import logging
+from datetime import timedelta
 
 from odoo import _, fields
 
 from ..spapi import (
     FEED_FINAL_STATUSES,
+    SpApiNotFoundError,
     SpApiRequestError,
     SpApiThrottledError,
     SpApiUnavailableError,
@@ -22,6 +24,9 @@ _logger = logging.getLogger(__name__)
 
 PATCH_LIMIT = 20  # more changed offers than this: one feed instead of patches
 FEED_MESSAGE_LIMIT = 10_000  # messages per JSON_LISTINGS_FEED
+# A feed Amazon has not finished after this long is given up: its offers are
+# released and sent again (a quantity set twice is harmless).
+FEED_TIMEOUT = timedelta(hours=24)
 PRODUCT_TYPE = "PRODUCT"  # the generic type Amazon accepts for offer-only changes
 
 
@@ -167,14 +172,21 @@ class StockPusher:
                     """
                     UPDATE amazon_offer o
                        SET stock_sync_state = 'pending', attempted_quantity = %s,
-                           feed_ref = %s, feed_message_ref = v.message
+                           feed_ref = %s, feed_message_ref = v.message,
+                           feed_date = now() at time zone 'UTC'
                       FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS message) v
                      WHERE o.id = v.id
                     """,
                     (quantity, feed_ref, [p[0] for p in pairs], [p[1] for p in pairs]),
                 )
             self.env["amazon.offer"].invalidate_model(
-                ["stock_sync_state", "attempted_quantity", "feed_ref", "feed_message_ref"]
+                [
+                    "stock_sync_state",
+                    "attempted_quantity",
+                    "feed_ref",
+                    "feed_message_ref",
+                    "feed_date",
+                ]
             )
             commit(self.env.cr)
 
@@ -184,15 +196,22 @@ class StockPusher:
             [("account_id", "=", self.account.id), ("stock_sync_state", "=", "pending")]
         )
         for feed_ref in set(pending.mapped("feed_ref")):
+            offers = pending.filtered(lambda o, f=feed_ref: o.feed_ref == f)
             try:
                 feed, report = self.adapter.get_feed_report(feed_ref)
             except (SpApiThrottledError, SpApiUnavailableError) as error:
                 _logger.info("Feed %s report not fetched yet: %s", feed_ref, error)
                 return
+            except SpApiNotFoundError:
+                self._feed_not_applied(offers, feed_ref, "NOT_FOUND", None)
+                continue
             status = feed.get("processingStatus")
             if status not in FEED_FINAL_STATUSES:
+                sent = [date for date in offers.mapped("feed_date") if date]
+                if sent and fields.Datetime.now() - min(sent) > FEED_TIMEOUT:
+                    # Amazon's queue never got to it: the quantities go out again.
+                    self._feed_not_applied(offers, feed_ref, status, None, timed_out=True)
                 continue  # Amazon is still processing it
-            offers = pending.filtered(lambda o, f=feed_ref: o.feed_ref == f)
             if status != "DONE" or report is None:
                 self._feed_not_applied(offers, feed_ref, status, report)
                 continue
@@ -228,7 +247,7 @@ class StockPusher:
             self.stats["refused"] += len(refused)
             commit(self.env.cr)
 
-    def _feed_not_applied(self, offers, feed_ref, status, report):
+    def _feed_not_applied(self, offers, feed_ref, status, report, timed_out=False):
         """A feed Amazon aborted (FATAL: some, none or all of it may have been
         applied) or cancelled: its offers are in error with Amazon's reason, and
         the next push sends their quantity again (setting a quantity twice is
@@ -238,11 +257,20 @@ class StockPusher:
             for issue in (report or {}).get("issues") or []
             if issue.get("severity") == "ERROR"
         ]
-        error = _(
-            "Amazon did not apply stock feed %(feed)s (status %(status)s).",
-            feed=feed_ref,
-            status=status,
-        )
+        if timed_out:
+            error = _(
+                "Amazon has not processed stock feed %(feed)s within %(hours)s hours "
+                "(status %(status)s): its quantities are sent again.",
+                feed=feed_ref,
+                hours=int(FEED_TIMEOUT.total_seconds() // 3600),
+                status=status,
+            )
+        else:
+            error = _(
+                "Amazon did not apply stock feed %(feed)s (status %(status)s).",
+                feed=feed_ref,
+                status=status,
+            )
         if reasons:
             error = "\n".join([error, *reasons])
         # attempted_quantity -1: Amazon refused no quantity, so the next push sends
@@ -252,6 +280,7 @@ class StockPusher:
                 "stock_sync_state": "error",
                 "stock_sync_error": error,
                 "feed_ref": False,
+                "feed_date": False,
                 "attempted_quantity": -1,
             }
         )

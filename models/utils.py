@@ -13,3 +13,10 @@ def commit(cr):
     knows (or what was already imported). Tests rely on savepoints instead."""
     if not is_testing():
         cr.commit()
+
+
+def rollback(cr):
+    """Undo a broken transaction back to the last commit (tests: nothing, their
+    savepoints do it)."""
+    if not is_testing():
+        cr.rollback()

@@ -206,6 +206,7 @@ class Store:
         self.feed_processing_delay = 0.0  # seconds before a feed is processed
         self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
+        self._feed_seq = 0
 
     # --- apps, sellers and credentials -----------------------------------------
     def add_app(self, client_id, client_secret, redirect_uris=(), app_id=""):
@@ -447,8 +448,9 @@ class Store:
 
     def create_feed(self, seller_id, feed_type, marketplace_ids, document_id):
         with self.lock:
+            self._feed_seq += 1
             feed = Feed(
-                feed_id=str(50000 + len(self.feeds) + 1),
+                feed_id=str(50000 + self._feed_seq),
                 seller_id=seller_id,
                 feed_type=feed_type,
                 marketplace_ids=list(marketplace_ids),

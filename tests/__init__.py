@@ -6,3 +6,4 @@ from . import test_shipments
 from . import test_stock
 from . import test_visibility
 from . import test_tour
+from . import test_security

@@ -589,6 +589,35 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.assertFalse(failure.exists())
         self.assertEqual(len(self.emulator.calls_for("getOrder")), 1)
 
+    def test_one_accounts_error_never_stops_the_cron(self):
+        """Issue #21, finding 6: any error of one account (here a configuration
+        error, not Amazon's) is that account's, logged; the others go on."""
+        broken = self.env["amazon.account"].create(
+            {
+                "name": "0 Broken account",  # first in line
+                "signup_marketplace_id": self.marketplace[US].id,
+                "environment": "custom",
+                "custom_api_url": "ftp://nowhere",
+                "seller_ref": "A2BROKENSELLER",
+                "refresh_token": "Atzr|broken",
+                "available_marketplace_ids": [(6, 0, self.marketplace[DE].ids)],
+                "marketplace_ids": [(6, 0, self.marketplace[DE].ids)],
+            }
+        )
+        amazon = self.add_order(DE)
+        self.assertTrue(self.env["amazon.account"]._cron_sync_orders())
+        self.assertEqual(len(self.sale_of(amazon)), 1)
+        log = self.env["amazon.sync.log"].search([("account_id", "=", broken.id)])
+        self.assertEqual(log.state, "failed")
+        self.assertIn("not valid", log.error)
+        broken.fbm_stock_sync = self.account.fbm_stock_sync = True
+        self.assertTrue(self.env["amazon.account"]._cron_push_stock())
+        logs = self.env["amazon.sync.log"].search([("kind", "=", "stock")])
+        self.assertEqual(logs.filtered(lambda log: log.account_id == broken).state, "failed")
+        self.assertNotEqual(
+            logs.filtered(lambda log: log.account_id == self.account).state, "failed"
+        )
+
     def test_one_bad_order_among_good_ones(self):
         good = self.add_order(DE, created_time=ago(minutes=50))
         bad = self.add_order(UK, created_time=ago(minutes=45))  # no GBP pricelist

@@ -1,5 +1,5 @@
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from .common import DE
 from .test_orders import OrderSyncCase
@@ -204,6 +204,61 @@ class TestShipmentConfirmation(OrderSyncCase):
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(picking.amazon_sync_state, "sent")
         self.assertFalse(picking.amazon_sync_error)
+
+    def test_a_warehouse_user_without_email_ships_and_retries(self):
+        """Issue #21, findings 1 and 11: a warehouse login (Sales: own documents,
+        Inventory: user, no email address) validates an Amazon delivery it cannot
+        read the order of; Amazon's answer alone decides the delivery's status."""
+        amazon, sale, picking = self.import_fbm_order(tee=0)
+        sale.user_id = self.sales_manager  # someone else's order
+        clerk = new_test_user(
+            self.env,
+            login="amazon_clerk",
+            groups="sales_team.group_sale_salesman,stock.group_stock_user",
+        )
+        clerk.partner_id.email = False
+        self.assertFalse(picking.sale_id.with_user(clerk).has_access("read"))
+        picking = picking.with_user(clerk)
+        self.validate(picking)
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.amazon_sync_state, "to_send")
+        # The send right after the validation's commit, on a cursor of its own
+        # (test mode: that cursor shares this test's transaction).
+        self.env.flush_all()  # as the commit would
+        self.registry.enter_test_mode(self.cr)
+        try:
+            self.env.cr.postcommit.run()
+        finally:
+            self.registry.leave_test_mode()
+        picking.invalidate_recordset()
+        self.assertEqual(picking.amazon_sync_state, "sent")
+        self.assertFalse(picking.amazon_sync_error)
+        self.assertEqual(len(self.emulator.calls_for("confirmShipment")), 1)
+        self.assertEqual(amazon.status, "SHIPPED")
+        note = picking.sudo().message_ids.filtered(lambda m: "confirmed to Amazon" in str(m.body))
+        self.assertEqual(note.author_id, self.env.ref("base.partner_root"))
+        # The warehouse may send it again (Amazon edits the same package)...
+        action = picking.action_amazon_retry()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(picking.amazon_sync_state, "sent")
+        self.assertEqual(len(self.emulator.calls_for("confirmShipment")), 2)
+        self.assertEqual(len(amazon.packages), 1)
+        # ...a salesman may not.
+        with self.assertRaises(AccessError):
+            picking.with_user(self.salesman).action_amazon_retry()
+
+    def test_an_error_that_is_not_amazons_leaves_the_delivery_to_send(self):
+        _amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.validate(picking)
+        refresh_token = self.account.refresh_token
+        self.account.refresh_token = False  # unlinked: Odoo's problem, not a refusal
+        self.send()
+        self.assertEqual(picking.amazon_sync_state, "to_send")
+        self.assertTrue(picking.amazon_sync_error)
+        self.assertFalse(self.emulator.calls_for("confirmShipment"))
+        self.account.refresh_token = refresh_token
+        self.send()
+        self.assertEqual(picking.amazon_sync_state, "sent")
 
     def test_emulator_throttling_or_down_postpones(self):
         amazon, _sale, picking = self.import_fbm_order(tee=0)

@@ -1,5 +1,7 @@
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 
 from ..models import stock_pusher
@@ -313,9 +315,9 @@ class TestStockFeed(AmazonTestCase):
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
         self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)  # not sent twice
 
-    def test_a_feed_amazon_does_not_apply_is_an_error_and_sent_again(self):
-        """A CANCELLED (or FATAL) feed is final: its offers leave 'pending' with
-        Amazon's reason, and the next push sends their quantities again."""
+    def pending_feed(self, prefix, count=25):
+        """``count`` offers whose quantities went in one feed Amazon has not
+        processed yet: (offers, feed id)."""
         account = self.account
         account.write(
             {
@@ -324,11 +326,11 @@ class TestStockFeed(AmazonTestCase):
             }
         )
         products = self.env["product.product"].create(
-            [{"name": f"C{n}", "is_storable": True} for n in range(25)]
+            [{"name": f"{prefix}{n}", "is_storable": True} for n in range(count)]
         )
         offers = self.env["amazon.offer"].create(
             [
-                {"account_id": account.id, "sku": f"C-{n}", "product_id": p.id}
+                {"account_id": account.id, "sku": f"{prefix}-{n}", "product_id": p.id}
                 for n, p in enumerate(products)
             ]
         )
@@ -338,16 +340,49 @@ class TestStockFeed(AmazonTestCase):
         self.addCleanup(setattr, self.emulator.store, "feed_processing_delay", 0)
         stock_pusher.StockPusher(account, account._get_adapter()).run()
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})
-        feed_id = self.emulator.calls_for("createFeed")[0].response["feedId"]
+        return offers, self.emulator.calls_for("createFeed")[-1].response["feedId"]
+
+    def assert_sent_again(self, offers, feeds_before):
+        account = self.account
+        self.emulator.store.feed_processing_delay = 0
+        stats = stock_pusher.StockPusher(account, account._get_adapter()).run()
+        self.assertEqual(stats["accepted"], len(offers))
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
+        self.assertEqual(len(self.emulator.calls_for("createFeed")), feeds_before + 1)
+        self.assertEqual(self.emulator.store.get_listing(SELLER_ID, offers[0].sku).quantity, 0)
+
+    def test_a_feed_amazon_does_not_apply_is_an_error_and_sent_again(self):
+        """A CANCELLED (or FATAL) feed is final: its offers leave 'pending' with
+        Amazon's reason, and the next push sends their quantities again."""
+        offers, feed_id = self.pending_feed("C")
         self.emulator.store.cancel_feed(feed_id)
         self.emulator.store.feed_processing_delay = 0
-        pusher = stock_pusher.StockPusher(account, account._get_adapter())
-        pusher.apply_feed_reports()
+        stock_pusher.StockPusher(self.account, self.account._get_adapter()).apply_feed_reports()
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
         self.assertIn("CANCELLED", offers[0].stock_sync_error)
         # The next push sends them again, and Amazon ends with Odoo's figures.
-        stats = stock_pusher.StockPusher(account, account._get_adapter()).run()
-        self.assertEqual(stats["accepted"], 25)
-        self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
-        self.assertEqual(len(self.emulator.calls_for("createFeed")), 2)
-        self.assertEqual(self.emulator.store.get_listing(SELLER_ID, "C-0").quantity, 0)
+        self.assert_sent_again(offers, feeds_before=1)
+
+    def test_a_feed_amazon_forgets_or_never_finishes_is_released(self):
+        offers, feed_id = self.pending_feed("N", count=21)
+        del self.emulator.store.feeds[feed_id]  # getFeed answers 404
+        stock_pusher.StockPusher(self.account, self.account._get_adapter()).apply_feed_reports()
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
+        self.assertIn("NOT_FOUND", offers[0].stock_sync_error)
+        self.assert_sent_again(offers, feeds_before=1)
+        # A feed still IN_QUEUE after a day is given up, and its quantities resent.
+        for product in offers.product_id:
+            self.env["stock.quant"]._update_available_quantity(
+                product, self.account.warehouse_id.lot_stock_id, 3
+            )
+        self.env.invalidate_all()  # as a new cron transaction would see it
+        self.emulator.store.feed_processing_delay = 10**6
+        stock_pusher.StockPusher(self.account, self.account._get_adapter()).run()
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})
+        pusher = stock_pusher.StockPusher(self.account, self.account._get_adapter())
+        pusher.apply_feed_reports()
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})  # not yet
+        offers.write({"feed_date": fields.Datetime.now() - timedelta(hours=25)})
+        pusher.apply_feed_reports()
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
+        self.assertIn("24 hours", offers[0].stock_sync_error)

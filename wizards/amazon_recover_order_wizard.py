@@ -17,6 +17,7 @@ class AmazonRecoverOrderWizard(models.TransientModel):
 
     def action_recover(self):
         self.ensure_one()
+        self.account_id._check_can_operate()
         ref = self.amazon_order_ref.strip()
         try:
             result = self.account_id._recover_orders([ref])

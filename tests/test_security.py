@@ -1,0 +1,93 @@
+"""Issue #21: who may do what, checked inside the methods (they run as the
+system), not only by the views. Every public action is called over the ORM as
+each role would call it over RPC."""
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import DE, US, AmazonTestCase
+
+ACCOUNT_ACTIONS = (
+    "action_sync_orders",
+    "action_push_stock",
+    "action_sync_pickings",
+    "action_check_connection",
+    "action_update_marketplaces",
+    "action_unlink_from_amazon",
+    "action_link_with_amazon",
+    "action_open_recover_wizard",
+)
+
+
+@tagged("post_install", "-at_install")
+class TestRoleMatrix(AmazonTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        markets = cls.marketplace[US] | cls.marketplace[DE]
+        cls.account.write(
+            {
+                "available_marketplace_ids": [(6, 0, markets.ids)],
+                "marketplace_ids": [(6, 0, markets.ids)],
+            }
+        )
+        env = cls.env
+        cls.other_company = env["res.company"].create({"name": "Other Company"})
+        cls.other_manager = new_test_user(
+            env,
+            login="amazon_other_manager",
+            groups="sales_team.group_sale_manager",
+            company_id=cls.other_company.id,
+            company_ids=[(6, 0, cls.other_company.ids)],
+        )
+        cls.stock_user = new_test_user(env, login="amazon_stock", groups="stock.group_stock_user")
+        cls.portal = new_test_user(env, login="amazon_portal", groups="base.group_portal")
+        cls.failure = env["amazon.order.failure"].create(
+            {"account_id": cls.account.id, "amazon_order_ref": "028-0000000-0000000", "reason": "x"}
+        )
+
+    def denied(self):
+        return {
+            "salesman": self.salesman,
+            "other company's manager": self.other_manager,
+            "stock user": self.stock_user,
+            "portal user": self.portal,
+        }
+
+    def test_only_managers_of_the_company_run_account_actions(self):
+        for role, user in self.denied().items():
+            for action in ACCOUNT_ACTIONS:
+                with self.subTest(role=role, action=action), self.assertRaises(AccessError):
+                    getattr(self.account.with_user(user), action)()
+        # The company's sales manager may (each answers with a notification or an
+        # action; none raises).
+        for action in ("action_sync_orders", "action_push_stock", "action_sync_pickings"):
+            with self.subTest(action=action):
+                self.assertTrue(getattr(self.account.with_user(self.sales_manager), action)())
+
+    def test_only_managers_retry_failed_orders(self):
+        for role, user in self.denied().items():
+            with self.subTest(role=role), self.assertRaises(AccessError):
+                self.failure.with_user(user).action_retry()
+
+    def test_shared_marketplaces_are_for_administrators(self):
+        marketplace = self.marketplace[DE]
+        for user in (self.salesman, self.sales_manager, self.other_manager):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    marketplace.with_user(user).write({"tax_included": False})
+                with self.assertRaises(AccessError):
+                    marketplace.with_user(user).unlink()
+                self.assertTrue(marketplace.with_user(user).read(["name"]))
+        admin = new_test_user(self.env, login="amazon_admin", groups="base.group_system")
+        marketplace.with_user(admin).write({"name": "Amazon.de"})
+        self.assertEqual(marketplace.name, "Amazon.de")
+
+    def test_another_company_sees_no_account_of_this_one(self):
+        Account = self.env["amazon.account"].with_user(self.other_manager)
+        self.assertFalse(Account.search([]))
+        Log = self.env["amazon.sync.log"].with_user(self.other_manager)
+        self.account.action_sync_orders()
+        self.assertFalse(Log.search([]))
+        Failure = self.env["amazon.order.failure"].with_user(self.other_manager)
+        self.assertFalse(Failure.search([]))
