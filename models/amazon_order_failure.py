@@ -15,7 +15,11 @@ class AmazonOrderFailure(models.Model):
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     amazon_order_ref = fields.Char(string="Amazon Order", required=True, index=True)
     reason = fields.Text(required=True)
-    payload = fields.Text(help="The order as Amazon sent it (JSON).")
+    # The buyer's name and address are in it: sales managers only (the import
+    # reads and writes it as the system).
+    payload = fields.Text(
+        help="The order as Amazon sent it (JSON).", groups="sales_team.group_sale_manager"
+    )
     attempts = fields.Integer(default=1)
     first_failure = fields.Datetime(default=fields.Datetime.now, readonly=True)
     last_failure = fields.Datetime(default=fields.Datetime.now, readonly=True)

@@ -1,6 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 SECRET_GROUP = "base.group_system"
+ANONYMIZE_PARAM = "sale_amazon_connector.anonymize"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -32,13 +33,24 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="sale_amazon_connector.log_retention_days",
         default=30,
     )
-    amazon_anonymize = fields.Boolean(
-        string="Anonymize Amazon Buyers",
-        config_parameter="sale_amazon_connector.anonymize",
-        default=True,
-    )
+    # Not a plain config_parameter boolean: Odoo deletes the parameter when it is
+    # unticked, and the default (on) would come back. Stored as "True"/"False".
+    amazon_anonymize = fields.Boolean(string="Anonymize Amazon Buyers")
     amazon_anonymize_days = fields.Integer(
         string="Anonymize After (days)",
         config_parameter="sale_amazon_connector.anonymize_days",
         default=30,
     )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        param = self.env["ir.config_parameter"].sudo().get_param(ANONYMIZE_PARAM, "True")
+        values["amazon_anonymize"] = param == "True"
+        return values
+
+    def set_values(self):
+        super().set_values()
+        self.env["ir.config_parameter"].sudo().set_param(
+            ANONYMIZE_PARAM, "True" if self.amazon_anonymize else "False"
+        )

@@ -91,3 +91,25 @@ class TestRoleMatrix(AmazonTestCase):
         self.assertFalse(Log.search([]))
         Failure = self.env["amazon.order.failure"].with_user(self.other_manager)
         self.assertFalse(Failure.search([]))
+
+    def test_the_responsible_is_a_person(self):
+        """Finding 10: activities reach the user who created the account, or the
+        administrator when the system (a script, the demo) did."""
+        by_manager = (
+            self.env["amazon.account"]
+            .with_user(self.sales_manager)
+            .create({"name": "By a manager", "signup_marketplace_id": self.marketplace[DE].id})
+        )
+        self.assertEqual(by_manager.responsible_id, self.sales_manager)
+        by_system = self.env["amazon.account"].create(
+            {"name": "By a script", "signup_marketplace_id": self.marketplace[DE].id}
+        )
+        self.assertEqual(by_system.responsible_id, self.env.ref("base.user_admin"))
+
+    def test_failed_orders_payloads_are_for_managers(self):
+        """Finding 4: the payload holds the buyer's name and address."""
+        self.failure.payload = '{"buyer": {"buyerName": "Erika"}}'
+        with self.assertRaises(AccessError):
+            self.failure.with_user(self.salesman).read(["payload"])
+        self.assertEqual(self.failure.with_user(self.salesman).read(["reason"])[0]["reason"], "x")
+        self.assertIn("Erika", self.failure.with_user(self.sales_manager).payload)

@@ -2,7 +2,7 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..spapi import SpApiThrottledError
 from .common import DE
@@ -108,10 +108,17 @@ class TestAnonymization(OrderSyncCase):
         self.env["sale.order"]._cron_anonymize_amazon_customers()
         self.assertEqual(sale.partner_id.name, "Erika Mustermann")  # not delivered yet
         self.deliver(sale)
-        self.env["ir.config_parameter"].set_param("sale_amazon_connector.anonymize", "False")
+        # Turned off in Settings, as an admin does it (issue #21, finding 5: unticking
+        # used to delete the parameter, and the default came back on).
+        settings = Form(self.env["res.config.settings"])
+        settings.amazon_anonymize = False
+        settings.save().execute()
+        self.assertFalse(Form(self.env["res.config.settings"]).amazon_anonymize)
         self.env["sale.order"]._cron_anonymize_amazon_customers()
         self.assertEqual(sale.partner_id.name, "Erika Mustermann")
-        self.env["ir.config_parameter"].set_param("sale_amazon_connector.anonymize", "True")
+        settings = Form(self.env["res.config.settings"])
+        settings.amazon_anonymize = True
+        settings.save().execute()
         invoice = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
