@@ -432,8 +432,15 @@ class OrderImporter:
             self._products_by_code.setdefault(product.default_code, product)
         emails = {order.buyer_email for order in orders if order.buyer_email}
         contacts = (
+            # The import runs as the system: only contacts the order's company may
+            # use (its own and shared ones), never another company's customer.
             self.env["res.partner"].search(
-                [("email", "in", list(emails)), ("parent_id", "=", False), ("type", "=", "contact")]
+                [
+                    ("email", "in", list(emails)),
+                    ("parent_id", "=", False),
+                    ("type", "=", "contact"),
+                    ("company_id", "in", [self.company.id, False]),
+                ]
             )
             if emails
             else self.env["res.partner"]

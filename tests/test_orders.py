@@ -297,6 +297,25 @@ class TestOrderImport(OrderSyncCase):
         self.sync()
         self.assertEqual(self.sale_of(again).order_line[0].product_id, self.tee)
 
+    def test_customers_of_another_company_are_never_matched(self):
+        """Issue #21, finding 9."""
+        other = self.env["res.company"].create({"name": "Other Company"})
+        theirs = self.env["res.partner"].create(
+            {
+                "name": "Erika M. (other company)",
+                "email": "erika@marketplace.amazon.example",
+                "company_id": other.id,
+            }
+        )
+        amazon = self.add_order(DE)
+        self.sync()
+        sale = self.sale_of(amazon)
+        self.assertNotEqual(sale.partner_id, theirs)
+        self.assertEqual(sale.partner_id.company_id, self.env.company)
+        self.assertEqual(sale.partner_id.email, theirs.email)
+        self.assertFalse(theirs.child_ids)
+        self.assertEqual(theirs.name, "Erika M. (other company)")
+
     def test_business_order_keeps_vat_and_po(self):
         amazon = self.add_order(
             DE,
