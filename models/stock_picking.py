@@ -1,6 +1,8 @@
 import logging
 from collections import defaultdict
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
@@ -154,6 +156,8 @@ class StockPicking(models.Model):
             def work(adapter, pickings=pickings):
                 refused = self.browse()
                 for picking in pickings:
+                    if not picking._amazon_claim():
+                        continue  # another sender has it, or has sent it
                     try:
                         with self.env.cr.savepoint():
                             refused |= picking._amazon_send_one(adapter)
@@ -187,6 +191,27 @@ class StockPicking(models.Model):
             if account_failed:
                 account._amazon_report_shipment_failures(account_failed)
         return failed
+
+    def _amazon_claim(self):
+        """Take this delivery for sending, or say it is not ours to send. The
+        post-commit send, the cron and Retry may each hold it in a batch read
+        earlier: the database decides. The row lock lasts until this transaction
+        commits (after the send); a delivery another sender holds is skipped, and
+        one changed since this transaction began (already sent) makes PostgreSQL
+        refuse the lock (REPEATABLE READ), which is a skip too."""
+        self.ensure_one()
+        self.flush_recordset(["amazon_sync_state"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT amazon_sync_state FROM stock_picking WHERE id = %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    [self.id],
+                )
+                row = self.env.cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            return False
+        return bool(row) and row[0] == "to_send"
 
     def _amazon_send_one(self, adapter):
         """Send this delivery's packages; return it when Amazon refused it."""

@@ -247,6 +247,18 @@ class TestShipmentConfirmation(OrderSyncCase):
         with self.assertRaises(AccessError):
             picking.with_user(self.salesman).action_amazon_retry()
 
+    def test_two_senders_never_send_the_same_delivery_twice(self):
+        """Issue #21, finding 8: the cron read its batch before the post-commit
+        send confirmed the delivery; it must not send it again."""
+        _amazon, _sale, picking = self.import_fbm_order(tee=0)
+        self.validate(picking)
+        cron_batch = self.env["stock.picking"].search([("amazon_sync_state", "=", "to_send")])
+        self.assertIn(picking, cron_batch)
+        picking._amazon_send()  # the post-commit send gets there first
+        cron_batch._amazon_send(commit_each=True)
+        self.assertEqual(len(self.emulator.calls_for("confirmShipment")), 1)
+        self.assertEqual(picking.amazon_sync_state, "sent")
+
     def test_an_error_that_is_not_amazons_leaves_the_delivery_to_send(self):
         _amazon, _sale, picking = self.import_fbm_order(tee=0)
         self.validate(picking)
