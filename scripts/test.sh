@@ -80,6 +80,29 @@ odoo_cmd -d "$DB" -i "$ADDON" --without-demo=all --stop-after-init \
 createdb -T "$DB" "${DB}_lifecycle"
 export SAC_TEST_DB="$DB" SAC_LIFECYCLE_DB="${DB}_lifecycle" SAC_ADDONS_PATH="$ADDONS_DIR"
 
+# Odoo's own sale_stock and stock_delivery tests (post-install) in the database
+# where this addon is installed: the addon must never break a flow that is not
+# Amazon's. Run by the full command (CI); skipped when pytest arguments select
+# some tests, unless SAC_ODOO_SUITES=1. (sale's own suite is not run yet: two of
+# its classes fail at setUpClass in a database where sale_stock is installed,
+# NOT NULL on res_company.security_lead and sale_order.picking_policy.)
+if [ "${SAC_ODOO_SUITES:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
+  log "running Odoo's own sale_stock and stock_delivery tests with $ADDON installed"
+  suites_rc=0
+  # On an installed database only the post-install tests run.
+  odoo_cmd -d "$DB" --test-tags "/sale_stock,/stock_delivery" \
+    --stop-after-init --log-level=test --http-port="$((20000 + RANDOM % 20000))" \
+    --logfile="$ARTIFACTS/odoo_suites.log" || suites_rc=$?
+  summary="$(grep -o "odoo.tests.result: .*" "$ARTIFACTS/odoo_suites.log" | tail -1)"
+  log "${summary:-no test summary found in $ARTIFACTS/odoo_suites.log}"
+  if [ "$suites_rc" != 0 ] || ! grep -qE "0 failed, 0 error\(s\) of [1-9][0-9]* tests" <<<"$summary"; then
+    log "FAILED: Odoo's own tests failed with $ADDON installed (see $ARTIFACTS/odoo_suites.log)"
+    exit 1
+  fi
+else
+  log "Odoo's own sale_stock/stock_delivery tests skipped (pytest arguments given)"
+fi
+
 log "running the tests (Odoo $SERIE, database $DB)"
 cd "$ADDONS_DIR"
 run_pytest -p no:cacheprovider --rootdir="$ADDONS_DIR" --odoo-database="$DB" --odoo-addons-path="$ADDONS_DIR" \
