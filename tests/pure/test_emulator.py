@@ -15,6 +15,7 @@ from conftest import (
     CLIENT_SECRET,
     DE,
     JP,
+    MODELS_DIR,
     REFRESH_TOKEN,
     REPO,
     SELLER_ID,
@@ -47,6 +48,13 @@ def error_of(response):
     return response.json()["errors"][0]
 
 
+# The checks driven by Amazon's models need them (shared/spapi-models or
+# $SAC_SPAPI_MODELS); without them the emulator serves unchecked requests.
+needs_models = pytest.mark.skipif(
+    MODELS_DIR is None, reason="Amazon's API models not found (set SAC_SPAPI_MODELS)"
+)
+
+
 @pytest.mark.parametrize(
     ("params", "detail"),
     [
@@ -55,8 +63,11 @@ def error_of(response):
             {"marketplaceIds": US, "createdAfter": ago(hours=2), "lastUpdatedAfter": ago(hours=2)},
             "Exactly one",
         ),
-        # Checked against the model (format: date-time), the parameter named.
-        ({"marketplaceIds": US, "lastUpdatedAfter": "yesterday"}, "lastUpdatedAfter: "),
+        # Checked against the model (format: date-time) when present, else by the handler.
+        (
+            {"marketplaceIds": US, "lastUpdatedAfter": "yesterday"},
+            "lastUpdatedAfter" if MODELS_DIR else "ISO 8601",
+        ),
         (
             {"marketplaceIds": US, "lastUpdatedAfter": ago(hours=2), "lastUpdatedBefore": ago()},
             "two minutes",
@@ -421,6 +432,7 @@ def _without(mapping, key):
     return {k: v for k, v in mapping.items() if k != key}
 
 
+@needs_models
 @pytest.mark.parametrize(
     ("method", "path", "params", "body", "named"),
     [
@@ -530,6 +542,7 @@ def test_requests_outside_the_model_are_refused(http, method, path, params, body
     assert named in error["details"].split(":")[0]
 
 
+@needs_models
 def test_a_body_that_is_not_json_is_an_unsupported_media_type(http):
     response = http.post(
         "/feeds/2021-06-30/documents",
@@ -540,6 +553,7 @@ def test_a_body_that_is_not_json_is_an_unsupported_media_type(http):
     assert error_of(response)["code"] == "UnsupportedMediaType"
 
 
+@needs_models
 def test_unknown_parameters_are_reported_on_the_call(http, emulator):
     response = http.get(
         "/orders/2026-01-01/orders",
