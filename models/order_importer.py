@@ -224,9 +224,11 @@ class OrderImporter:
         payloads = [p for p in payloads if isinstance(p, dict)]
         # A payload kept without a needed dataset (an answer to an incomplete
         # request) is useless to retry: the order is fetched anew, a few per run.
-        stale = [p.get("orderId") for p in payloads if missing_datasets(p) and p.get("orderId")]
-        payloads = [p for p in payloads if not missing_datasets(p)]
-        for ref in stale[:REFETCHED_FAILURES]:
+        complete, stale = [], []
+        for payload in payloads:
+            (stale if missing_datasets(payload) else complete).append(payload)
+        payloads = complete
+        for ref in [p["orderId"] for p in stale if p.get("orderId")][:REFETCHED_FAILURES]:
             try:
                 payloads.append(self.adapter.get_order(ref))
             except SpApiRequestError as error:  # not found, or refused: stays listed

@@ -625,8 +625,6 @@ class Handler(BaseHTTPRequestHandler):
                 raise invalid(f"{before_name} must be equal to or after {after_name}.")
         if after > latest:
             raise invalid(f"{after_name} must be at least two minutes before now.")
-        self._page_size(params)
-        self._enum_list(params, "includedData", INCLUDED_DATA)
         return {
             "seller": call.seller_id,
             # marketplaceIds is optional in the 2026-01-01 model ("The response

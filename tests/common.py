@@ -68,6 +68,18 @@ class AmazonEmulatorMixin:
         )
 
     @classmethod
+    def sell_on(cls, *refs, **values):
+        """The account synchronizes these marketplaces (and writes ``values``)."""
+        markets = cls.env["amazon.marketplace"].union(*(cls.marketplace[ref] for ref in refs))
+        cls.account.write(
+            {
+                "available_marketplace_ids": [(6, 0, markets.ids)],
+                "marketplace_ids": [(6, 0, markets.ids)],
+                **values,
+            }
+        )
+
+    @classmethod
     def _check_conformance(cls):
         validator = _validator()
         if validator is None:

@@ -24,13 +24,7 @@ class TestRoleMatrix(AmazonTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        markets = cls.marketplace[US] | cls.marketplace[DE]
-        cls.account.write(
-            {
-                "available_marketplace_ids": [(6, 0, markets.ids)],
-                "marketplace_ids": [(6, 0, markets.ids)],
-            }
-        )
+        cls.sell_on(US, DE)
         env = cls.env
         cls.other_company = env["res.company"].create({"name": "Other Company"})
         cls.other_manager = new_test_user(

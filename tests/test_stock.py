@@ -14,14 +14,7 @@ class TestStockPush(AmazonTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        markets = cls.marketplace[US] | cls.marketplace[DE]
-        cls.account.write(
-            {
-                "available_marketplace_ids": [(6, 0, markets.ids)],
-                "marketplace_ids": [(6, 0, markets.ids)],
-                "fbm_stock_sync": True,
-            }
-        )
+        cls.sell_on(US, DE, fbm_stock_sync=True)
         cls.stock = cls.account.warehouse_id.lot_stock_id
         cls.products = {}
         for sku, quantity in (("SKU-A", 7), ("SKU-B", 3), ("SKU-C", 0)):
@@ -233,13 +226,7 @@ class TestStockFeed(AmazonTestCase):
 
     def test_large_catalog_in_one_feed(self):
         account = self.account
-        account.write(
-            {
-                "available_marketplace_ids": [(6, 0, self.marketplace[US].ids)],
-                "marketplace_ids": [(6, 0, self.marketplace[US].ids)],
-                "fbm_stock_sync": True,
-            }
-        )
+        self.sell_on(US, fbm_stock_sync=True)
         count = 3000
         products = self.env["product.product"].create(
             [{"name": f"Item {n}", "is_storable": True} for n in range(count)]
@@ -287,27 +274,7 @@ class TestStockFeed(AmazonTestCase):
 
     def test_feed_report_applied_when_amazon_has_processed_it(self):
         account = self.account
-        account.write(
-            {
-                "available_marketplace_ids": [(6, 0, self.marketplace[US].ids)],
-                "marketplace_ids": [(6, 0, self.marketplace[US].ids)],
-            }
-        )
-        products = self.env["product.product"].create(
-            [{"name": f"P{n}", "is_storable": True} for n in range(30)]
-        )
-        offers = self.env["amazon.offer"].create(
-            [
-                {"account_id": account.id, "sku": f"F-{n}", "product_id": p.id}
-                for n, p in enumerate(products)
-            ]
-        )
-        for offer in offers:
-            self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=4)
-        self.emulator.store.feed_processing_delay = 3600
-        self.addCleanup(setattr, self.emulator.store, "feed_processing_delay", 0)
-        stock_pusher.StockPusher(account, account._get_adapter()).run()
-        self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})
+        offers, _feed_id = self.pending_feed("F", count=30)
         self.emulator.store.feed_processing_delay = 0
         with patch.object(stock_pusher, "PATCH_LIMIT", 20):
             stats = stock_pusher.StockPusher(account, account._get_adapter()).run()
@@ -319,12 +286,7 @@ class TestStockFeed(AmazonTestCase):
         """``count`` offers whose quantities went in one feed Amazon has not
         processed yet: (offers, feed id)."""
         account = self.account
-        account.write(
-            {
-                "available_marketplace_ids": [(6, 0, self.marketplace[US].ids)],
-                "marketplace_ids": [(6, 0, self.marketplace[US].ids)],
-            }
-        )
+        self.sell_on(US)
         products = self.env["product.product"].create(
             [{"name": f"{prefix}{n}", "is_storable": True} for n in range(count)]
         )
