@@ -33,6 +33,7 @@
         "views/sale_report_views.xml",
         "views/amazon_menus.xml",
         "views/res_config_settings_views.xml",
+        "report/report_deliveryslip.xml",
         "wizards/amazon_token_wizard_views.xml",
         "wizards/amazon_recover_order_wizard_views.xml",
     ],

@@ -45,6 +45,15 @@ class AmazonOrderFailure(models.Model):
             )
         return failures
 
+    @api.model
+    def _erase_old_payloads(self, before):
+        """Buyer data is not kept for orders that keep failing: past the
+        anonymization period the payload goes, and the retry fetches the
+        order from Amazon again."""
+        self.sudo().search(
+            [("payload", "!=", False), ("first_failure", "<", before)]
+        ).payload = False
+
     def action_retry(self):
         """Import these orders again now (fetched anew from Amazon)."""
         self.check_access("write")  # the import runs as the system

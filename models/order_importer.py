@@ -215,20 +215,20 @@ class OrderImporter:
         failures = self.env["amazon.order.failure"].search(
             [("account_id", "=", self.account.id)], limit=100
         )
-        payloads = []
+        # A payload kept without a needed dataset (an answer to an incomplete
+        # request), or erased with the buyer's data, is useless to retry: the order
+        # is fetched anew, a few per run.
+        payloads, stale = [], []
         for failure in failures:
             try:
-                payloads.append(json.loads(failure.payload or "null"))
+                payload = json.loads(failure.payload or "null")
             except ValueError:
-                continue
-        payloads = [p for p in payloads if isinstance(p, dict)]
-        # A payload kept without a needed dataset (an answer to an incomplete
-        # request) is useless to retry: the order is fetched anew, a few per run.
-        complete, stale = [], []
-        for payload in payloads:
-            (stale if missing_datasets(payload) else complete).append(payload)
-        payloads = complete
-        for ref in [p["orderId"] for p in stale if p.get("orderId")][:REFETCHED_FAILURES]:
+                payload = None
+            if isinstance(payload, dict) and not missing_datasets(payload):
+                payloads.append(payload)
+            elif failure.amazon_order_ref != "?":  # "?": Amazon sent no order id
+                stale.append(failure.amazon_order_ref)
+        for ref in stale[:REFETCHED_FAILURES]:
             try:
                 payloads.append(self.adapter.get_order(ref))
             except SpApiRequestError as error:  # not found, or refused: stays listed
@@ -550,6 +550,7 @@ class OrderImporter:
                     "is_company": bool(order.buyer_company),
                     "company_id": self.company.id,
                     "lang": False,
+                    "amazon_buyer": True,
                 }
                 if address:
                     values.update(self._address_values(address))
@@ -584,6 +585,7 @@ class OrderImporter:
                     "parent_id": contact.id,
                     "type": "delivery",
                     "company_id": self.company.id,
+                    "amazon_buyer": True,
                     **self._address_values(address),
                 }
             )
@@ -730,10 +732,6 @@ class OrderImporter:
                     name=_("Gift wrapping (%(level)s)", level=order.giftwrap_level or "-"),
                 )
             )
-        for message in order.gift_messages:
-            lines.append(
-                {"display_type": "line_note", "name": _("Gift message: %(msg)s", msg=message)}
-            )
         values = {
             "partner_id": contact.id,
             "partner_invoice_id": contact.id,
@@ -753,6 +751,9 @@ class OrderImporter:
             "amazon_status": order.status,
             "amazon_last_updated": order.last_updated,
             "amazon_total": float(order.total) if order.total is not None else 0.0,
+            # Personal data: a field readable by sales managers and the warehouse
+            # only, erased with the buyer (not a note line every salesman reads).
+            "amazon_gift_message": "\n\n".join(order.gift_messages) or False,
             "order_line": [(0, 0, line) for line in lines],
         }
         if order.channel == "FBM" and account.warehouse_id:
@@ -781,12 +782,6 @@ class OrderImporter:
             sale.date_order = order.purchase_date
             if order.channel == "FBA":
                 fba |= sale
-            elif order.gift_messages:
-                # (a loop, not a generator: _() finds the language in the caller's frame)
-                notes = []
-                for message in order.gift_messages:
-                    notes.append(_("Gift message: %(msg)s", msg=message))
-                sale.picking_ids.write({"note": "<br/>".join(notes)})
         if fba:
             self._record_fba_moves(fba)
 

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 
+from .res_partner import ANONYMIZE_DAYS_PARAM, ANONYMIZE_PARAM
+
 SECRET_GROUP = "base.group_system"
-ANONYMIZE_PARAM = "sale_amazon_connector.anonymize"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -35,10 +36,16 @@ class ResConfigSettings(models.TransientModel):
     )
     # Not a plain config_parameter boolean: Odoo deletes the parameter when it is
     # unticked, and the default (on) would come back. Stored as "True"/"False".
-    amazon_anonymize = fields.Boolean(string="Anonymize Amazon Buyers")
+    amazon_anonymize = fields.Boolean(
+        string="Anonymize Amazon Buyers",
+        help="Erase the names, streets, phones and emails of the buyers the Amazon "
+        "import created, once all their orders are delivered and invoiced and the "
+        "last delivery is older than the days below. Customers who were in Odoo "
+        "before are never erased.",
+    )
     amazon_anonymize_days = fields.Integer(
         string="Anonymize After (days)",
-        config_parameter="sale_amazon_connector.anonymize_days",
+        config_parameter=ANONYMIZE_DAYS_PARAM,
         default=30,
     )
 

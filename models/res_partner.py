@@ -1,4 +1,9 @@
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+ANONYMIZE_PARAM = "sale_amazon_connector.anonymize"
+ANONYMIZE_DAYS_PARAM = "sale_amazon_connector.anonymize_days"
 
 
 class ResPartner(models.Model):
@@ -9,3 +14,126 @@ class ResPartner(models.Model):
     # a page at 200,000 partners, growing with the table). Most partners of a
     # large database have no email, hence the partial index.
     email = fields.Char(index="btree_not_null")
+    # Only what the import created is ever anonymized: a customer who was in Odoo
+    # before an Amazon order matched them by email is the seller's own.
+    amazon_buyer = fields.Boolean(
+        string="Created by the Amazon Import",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    amazon_anonymized = fields.Boolean(readonly=True, copy=False)
+
+    # --- Amazon's data protection policy ----------------------------------------------------------
+    @api.model
+    def _amazon_anonymize_settings(self):
+        """(enabled, days) from Settings."""
+        params = self.env["ir.config_parameter"].sudo()
+        enabled = params.get_param(ANONYMIZE_PARAM, "True") == "True"
+        return enabled, int(params.get_param(ANONYMIZE_DAYS_PARAM, 30) or 30)
+
+    @api.model
+    def _cron_amazon_anonymize(self, limit=1000):
+        """Buyers' personal data is kept only as long as the orders need it.
+
+        A partner the import created is anonymized once every order that uses
+        it (as customer, invoice or delivery address) is an Amazon order that is
+        done: delivered or cancelled, nothing left to invoice, and its last
+        delivery more than N days ago (Settings). Gift messages of such orders
+        and failed orders' payloads of that age are erased too."""
+        enabled, days = self._amazon_anonymize_settings()
+        if not enabled:
+            return False
+        before = fields.Datetime.now() - timedelta(days=days)
+        partners = self.browse(self._amazon_partners_to_anonymize(before, limit))
+        partners._amazon_anonymize()
+        self._amazon_erase_gift_messages(before, limit)
+        self.env["amazon.order.failure"]._erase_old_payloads(before)
+        return True
+
+    @api.model
+    def _amazon_partners_to_anonymize(self, before, limit):
+        # One query: "no order that still needs this partner" is a NOT EXISTS
+        # over sale orders, which the ORM can't say without loading every order.
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT p.id FROM res_partner p
+             WHERE p.amazon_buyer AND p.amazon_anonymized IS NOT TRUE
+               AND p.create_date < %(before)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM sale_order so
+                    WHERE (so.partner_id = p.id OR so.partner_invoice_id = p.id
+                           OR so.partner_shipping_id = p.id)
+                      AND (so.amazon_order_ref IS NULL      -- the seller's own customer now
+                           OR so.state IN ('draft', 'sent') -- not confirmed yet
+                           OR so.date_order >= %(before)s
+                           OR (so.state = 'sale' AND so.invoice_status = 'to invoice')
+                           OR EXISTS (
+                               SELECT 1 FROM stock_picking sp
+                                WHERE sp.sale_id = so.id
+                                  AND (sp.state NOT IN ('done', 'cancel')
+                                       OR sp.date_done >= %(before)s))))
+             ORDER BY p.id
+             LIMIT %(limit)s
+            """,
+            {"before": before, "limit": limit},
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _amazon_anonymize(self):
+        """Erase names, streets, phones and emails; the city, postal code, state
+        and country stay (taxes, statistics). A partner on a posted customer
+        invoice or credit note keeps the name and address the document shows
+        (invoices are kept for years by law); its phone and email go."""
+        if not self:
+            return
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "posted"),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    "|",
+                    ("partner_id", "in", self.ids),
+                    ("partner_shipping_id", "in", self.ids),
+                ]
+            )
+        )
+        invoiced = moves.partner_id | moves.partner_shipping_id
+        contact = {"phone": False, "mobile": False, "email": False, "amazon_anonymized": True}
+        (self & invoiced).write(contact)
+        erased = self - invoiced
+        erased.write(
+            {
+                **contact,
+                "name": self.env._("Amazon Customer"),
+                "street": False,
+                "street2": False,
+            }
+        )
+        # A person's tax number goes with them; a business's is not personal data.
+        erased.filtered(lambda partner: not partner.is_company and partner.vat).vat = False
+
+    @api.model
+    def _amazon_erase_gift_messages(self, before, limit):
+        """Gift messages of orders delivered (or cancelled) before ``before``."""
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("amazon_gift_message", "!=", False),
+                    ("state", "in", ("sale", "cancel")),
+                    ("date_order", "<", before),
+                    (
+                        "picking_ids",
+                        "not any",
+                        ["|", ("state", "not in", ("done", "cancel")), ("date_done", ">=", before)],
+                    ),
+                ],
+                limit=limit,
+            )
+        )
+        orders.amazon_gift_message = False

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 
 
@@ -51,63 +49,15 @@ class SaleOrder(models.Model):
                 order.amazon_total - order.amount_total if order.amazon_order_ref else 0.0
             )
 
-    amazon_anonymized = fields.Boolean(readonly=True, copy=False)
-
-    @api.model
-    def _cron_anonymize_amazon_customers(self):
-        """Amazon's data protection policy: buyers' personal data is kept only as
-        long as needed to fulfil the order. N days (Settings) after delivery,
-        names, streets, phones and emails of Amazon buyers are erased; the city,
-        postal code, state and country stay (taxes, statistics). Buyers with a
-        posted invoice are left as they are: the invoice needs them by law."""
-        params = self.env["ir.config_parameter"].sudo()
-        if params.get_param("sale_amazon_connector.anonymize", "True") != "True":
-            return False
-        days = int(params.get_param("sale_amazon_connector.anonymize_days", 30))
-        limit = fields.Datetime.now() - timedelta(days=days)
-        orders = self.search(
-            [
-                ("amazon_order_ref", "!=", False),
-                ("amazon_anonymized", "=", False),
-                ("state", "in", ("sale", "cancel")),
-                ("date_order", "<", limit),
-            ],
-            limit=1000,
-        )
-        orders = orders.filtered(
-            lambda o: (
-                o.state == "cancel" or all(p.state in ("done", "cancel") for p in o.picking_ids)
-            )
-        )
-        invoiced = (
-            self.env["account.move"]
-            .search(
-                [
-                    ("state", "=", "posted"),
-                    ("move_type", "in", ("out_invoice", "out_refund")),
-                    ("partner_id", "in", (orders.partner_id | orders.partner_shipping_id).ids),
-                ]
-            )
-            .partner_id
-        )
-        anonymous = self.env._("Amazon Customer")
-        for order in orders:
-            for partner in (order.partner_shipping_id | order.partner_id) - invoiced:
-                if partner.ref == "AMAZON-CUSTOMER":
-                    continue  # already anonymous
-                partner.write(
-                    {
-                        "name": anonymous,
-                        "street": False,
-                        "street2": False,
-                        "phone": False,
-                        "mobile": False,
-                        "email": False,
-                        "vat": partner.vat if partner.is_company else False,
-                    }
-                )
-        orders.amazon_anonymized = True
-        return True
+    # The buyer's words, personal data: sales managers only (the warehouse reads
+    # it on the delivery). Erased once the order is delivered and the buyer's
+    # retention period is over (res.partner._cron_amazon_anonymize).
+    amazon_gift_message = fields.Text(
+        string="Gift Message",
+        readonly=True,
+        copy=False,
+        groups="sales_team.group_sale_manager",
+    )
 
     def _amazon_cancel(self):
         """Amazon cancelled the order: cancel it with its open deliveries, unless

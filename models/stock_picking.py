@@ -26,6 +26,12 @@ class StockPicking(models.Model):
     )
     amazon_sync_error = fields.Text(string="Amazon Error", copy=False, readonly=True)
     amazon_sync_date = fields.Datetime(string="Confirmed to Amazon", copy=False, readonly=True)
+    # Packers need it, salesmen don't: the order's, read as the system.
+    amazon_gift_message = fields.Text(
+        related="sale_id.amazon_gift_message",
+        string="Gift Message",
+        groups="sales_team.group_sale_manager,stock.group_stock_user",
+    )
     amazon_account_id = fields.Many2one(
         related="sale_id.amazon_account_id", string="Amazon Account"
     )

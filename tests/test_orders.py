@@ -192,13 +192,12 @@ class TestOrderImport(OrderSyncCase):
         self.assertEqual(by_product[shipping].price_total, 4.99)
         self.assertEqual(by_product[giftwrap].price_total, 2.50)
         self.assertEqual(by_product[promotion].price_total, -2.38)
-        note = sale.order_line.filtered(lambda line: line.display_type == "line_note")
-        self.assertIn("Alles Gute!", note.name)
+        self.assertEqual(sale.amazon_gift_message, "Alles Gute!")
         # The delivery order, by Odoo's routes, in the account's warehouse.
         picking = sale.picking_ids
         self.assertEqual(len(picking), 1)
         self.assertEqual(picking.picking_type_id.warehouse_id, self.account.warehouse_id)
-        self.assertIn("Alles Gute!", str(picking.note))
+        self.assertEqual(picking.amazon_gift_message, "Alles Gute!")
         self.assertEqual(sorted(picking.move_ids.mapped("product_uom_qty")), [1.0, 2.0])
         # Tax-included marketplace: Odoo's total is Amazon's, to the cent
         # (23.80 + 19.99 + 4.99 shipping + 2.50 gift wrap - 2.38 promotion).

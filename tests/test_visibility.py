@@ -2,9 +2,11 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import Form, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import Form, new_test_user, tagged
 
 from ..spapi import SpApiThrottledError
+from ..spapi_emulator.store import Address
 from .common import DE
 from .test_orders import OrderSyncCase, ago
 
@@ -77,6 +79,43 @@ class TestSyncVisibility(OrderSyncCase):
 
 @tagged("post_install", "-at_install")
 class TestAnonymization(OrderSyncCase):
+    """Issue #21, findings 4 and 5: buyer data is erased per partner, only for
+    the partners the import created, once none of their orders needs them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.stock_user = new_test_user(
+            cls.env, login="amazon_packer", groups="stock.group_stock_user"
+        )
+        cls.salesman_all = new_test_user(
+            cls.env, login="amazon_salesman_all", groups="sales_team.group_sale_salesman_all_leads"
+        )
+
+    GIFT = [
+        {
+            "sku": "MUG-01",
+            "title": "Mug",
+            "quantity": 1,
+            "unit_price": "11.90",
+            "gift_message": "Alles Gute, Oma!",
+        }
+    ]
+
+    def add_buyer_order(self, **values):
+        values.setdefault(
+            "address",
+            Address(
+                name="Erika Mustermann",
+                address_line1="Hauptstr. 1",
+                city="Berlin",
+                postal_code="10115",
+                country_code="DE",
+                phone="+49 30 1234567",
+            ),
+        )
+        return self.add_order(DE, **values)
+
     def deliver(self, sale):
         picking = sale.picking_ids
         picking.carrier_tracking_ref = "1Z"
@@ -84,49 +123,190 @@ class TestAnonymization(OrderSyncCase):
         picking.move_ids.picked = True
         picking.with_context(skip_backorder=True)._action_done()
 
-    def test_buyers_are_anonymized_after_delivery(self):
-        amazon = self.add_order(DE)
+    def invoice(self, sale, post=False):
+        invoice = sale._create_invoices()
+        if post:
+            invoice.action_post()
+        self.assertEqual(sale.invoice_status, "invoiced")
+        return invoice
+
+    def age(self, sale, days=31):
+        past = fields.Datetime.now() - timedelta(days=days)
+        sale.date_order = past
+        sale.picking_ids.filtered("date_done").date_done = past
+        self.env.flush_all()
+        self.set_created(sale.partner_id | sale.partner_shipping_id, past)
+
+    def set_created(self, partners, date):
+        # create_date is the ORM's own: not writable through it.
+        self.env.cr.execute(
+            "UPDATE res_partner SET create_date = %s WHERE id IN %s", (date, tuple(partners.ids))
+        )
+
+    def anonymize(self):
+        self.assertTrue(self.env["res.partner"]._cron_amazon_anonymize())
+
+    def assert_kept(self, partner, name="Erika Mustermann"):
+        partner.invalidate_recordset()
+        self.assertEqual(partner.name, name)
+        self.assertFalse(partner.amazon_anonymized)
+
+    def assert_erased(self, partner):
+        partner.invalidate_recordset()
+        self.assertEqual(partner.name, "Amazon Customer")
+        self.assertFalse(partner.street or partner.email or partner.phone or partner.mobile)
+        self.assertTrue(partner.amazon_anonymized)
+
+    def test_gift_message_is_for_sales_managers_and_the_warehouse(self):
+        self.add_buyer_order(items=self.GIFT)
+        self.sync()
+        sale = self.env["sale.order"].search([("amazon_account_id", "=", self.account.id)])
+        self.assertEqual(sale.amazon_gift_message, "Alles Gute, Oma!")
+        # Not on the order's lines or the delivery's note, which every salesman reads.
+        self.assertNotIn("Oma", " ".join(sale.order_line.mapped("name")))
+        self.assertNotIn("Oma", str(sale.picking_ids.note or ""))
+        picking = sale.picking_ids
+        stock_user = self.stock_user
+        self.assertEqual(picking.with_user(stock_user).amazon_gift_message, "Alles Gute, Oma!")
+        html, _format = (
+            self.env["ir.actions.report"]
+            .with_user(stock_user)
+            ._render_qweb_html("stock.report_deliveryslip", picking.ids)
+        )
+        self.assertIn("Alles Gute, Oma!", html.decode())
+        salesman = self.salesman_all
+        for record in (sale, picking):
+            with self.assertRaises(AccessError):
+                record.with_user(salesman).read(["amazon_gift_message"])
+        # A salesman's delivery slip prints without it (and without an error).
+        picking.sale_id.user_id = salesman
+        html, _format = (
+            self.env["ir.actions.report"]
+            .with_user(salesman)
+            ._render_qweb_html("stock.report_deliveryslip", picking.ids)
+        )
+        self.assertNotIn("Alles Gute", html.decode())
+
+    def test_erased_once_delivered_invoiced_and_old_enough(self):
+        amazon = self.add_buyer_order(items=self.GIFT)
+        self.sync()
+        sale = self.sale_of(amazon)
+        contact, delivery = sale.partner_id, sale.partner_shipping_id
+        self.assertTrue(contact.amazon_buyer and delivery.amazon_buyer)
+        self.assertEqual(delivery.phone, "+49 30 1234567")
+        self.age(sale)
+        self.anonymize()
+        self.assert_kept(contact)  # not delivered yet
+        self.deliver(sale)
+        self.age(sale, days=3)
+        self.anonymize()
+        self.assert_kept(contact)  # delivered 3 days ago
+        self.age(sale)
+        if sale.invoice_status == "to invoice":
+            self.anonymize()
+            self.assert_kept(contact)  # still to invoice: the invoice needs the buyer
+        self.invoice(sale)
+        self.anonymize()
+        for partner in (contact, delivery):
+            self.assert_erased(partner)
+        self.assertEqual(delivery.city, "Berlin")  # kept for taxes and statistics
+        self.assertFalse(sale.amazon_gift_message)
+        self.assertFalse(sale.picking_ids.amazon_gift_message)
+
+    def test_a_posted_invoice_keeps_the_name_and_address_it_shows(self):
+        amazon = self.add_buyer_order()
         self.sync()
         sale = self.sale_of(amazon)
         self.deliver(sale)
-        cron = self.env["sale.order"]._cron_anonymize_amazon_customers
-        cron()
-        self.assertEqual(sale.partner_id.name, "Erika Mustermann")  # too recent
-        sale.date_order = fields.Datetime.now() - timedelta(days=31)
-        cron()
-        for partner in (sale.partner_id, sale.partner_shipping_id):
-            self.assertEqual(partner.name, "Amazon Customer")
-            self.assertFalse(partner.street or partner.email or partner.phone)
-        self.assertEqual(sale.partner_shipping_id.city, "Berlin")  # kept for taxes
-        self.assertTrue(sale.amazon_anonymized)
+        self.invoice(sale, post=True)
+        self.age(sale)
+        self.anonymize()
+        contact = sale.partner_id
+        self.assertEqual((contact.name, contact.street), ("Erika Mustermann", "Hauptstr. 1"))
+        self.assertFalse(contact.email or contact.phone)
+        self.assertTrue(contact.amazon_anonymized)
 
-    def test_undelivered_or_disabled_or_invoiced_are_kept(self):
-        pending = self.add_order(DE)
+    def test_a_repeat_buyer_with_an_open_order_is_kept(self):
+        first = self.add_buyer_order()
+        second = self.add_buyer_order()
         self.sync()
-        sale = self.sale_of(pending)
-        sale.date_order = fields.Datetime.now() - timedelta(days=31)
-        self.env["sale.order"]._cron_anonymize_amazon_customers()
-        self.assertEqual(sale.partner_id.name, "Erika Mustermann")  # not delivered yet
+        first_sale, second_sale = self.sale_of(first), self.sale_of(second)
+        self.deliver(first_sale)
+        self.invoice(first_sale)
+        self.age(first_sale)
+        self.assertEqual(second_sale.partner_id, first_sale.partner_id)  # the same buyer
+        self.anonymize()
+        self.assert_kept(first_sale.partner_id)
+        self.assert_kept(first_sale.partner_shipping_id)  # the same address, still to ship
+        self.deliver(second_sale)
+        self.invoice(second_sale)
+        self.age(second_sale)
+        self.anonymize()
+        self.assert_erased(first_sale.partner_id)
+
+    def test_a_customer_who_was_in_odoo_before_is_never_erased(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Erika Mustermann",
+                "email": "erika@marketplace.amazon.example",
+                "street": "Hauptstr. 1",
+                "phone": "+49 30 7654321",
+                "company_id": self.account.company_id.id,
+            }
+        )
+        amazon = self.add_buyer_order()
+        self.sync()
+        sale = self.sale_of(amazon)
+        self.assertEqual(sale.partner_id, customer)
         self.deliver(sale)
-        # Turned off in Settings, as an admin does it (issue #21, finding 5: unticking
-        # used to delete the parameter, and the default came back on).
+        self.invoice(sale)
+        self.age(sale)
+        self.set_created(customer, fields.Datetime.now() - timedelta(days=400))
+        self.anonymize()
+        self.assertFalse(customer.amazon_buyer)
+        self.assertEqual(
+            (customer.name, customer.email, customer.phone),
+            ("Erika Mustermann", "erika@marketplace.amazon.example", "+49 30 7654321"),
+        )
+        # The delivery address the import added under them is the import's.
+        self.assert_erased(sale.partner_shipping_id)
+
+    def test_an_old_failure_loses_its_payload_and_is_fetched_again(self):
+        amazon = self.add_buyer_order()
+        failure = self.env["amazon.order.failure"].create(
+            {
+                "account_id": self.account.id,
+                "amazon_order_ref": amazon.order_id,
+                "reason": "earlier failure",
+                "payload": json.dumps({"orderId": amazon.order_id, "buyer": "Erika"}),
+            }
+        )
+        failure.first_failure = fields.Datetime.now() - timedelta(days=31)
+        self.anonymize()
+        self.assertFalse(failure.payload)
+        self.sync()
+        fetched = [call.path for call in self.emulator.calls_for("getOrder")]
+        self.assertTrue(any(amazon.order_id in path for path in fetched))
+        self.assertFalse(failure.exists())
+        self.assertTrue(self.sale_of(amazon))
+
+    def test_turned_off_in_settings(self):
+        amazon = self.add_buyer_order()
+        self.sync()
+        sale = self.sale_of(amazon)
+        self.deliver(sale)
+        self.invoice(sale)
+        self.age(sale)
+        # Turned off in Settings, as an admin does it (finding 5: unticking used to
+        # delete the parameter, and the default came back on).
         settings = Form(self.env["res.config.settings"])
         settings.amazon_anonymize = False
         settings.save().execute()
         self.assertFalse(Form(self.env["res.config.settings"]).amazon_anonymize)
-        self.env["sale.order"]._cron_anonymize_amazon_customers()
-        self.assertEqual(sale.partner_id.name, "Erika Mustermann")
+        self.assertFalse(self.env["res.partner"]._cron_amazon_anonymize())
+        self.assert_kept(sale.partner_id)
         settings = Form(self.env["res.config.settings"])
         settings.amazon_anonymize = True
         settings.save().execute()
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": sale.partner_id.id,
-                "invoice_line_ids": [(0, 0, {"name": "Mug", "price_unit": 10.0, "quantity": 1})],
-            }
-        )
-        invoice.action_post()
-        self.env["sale.order"]._cron_anonymize_amazon_customers()
-        self.assertEqual(sale.partner_id.name, "Erika Mustermann")  # the invoice needs it
-        self.assertEqual(sale.partner_shipping_id.name, "Amazon Customer")
+        self.anonymize()
+        self.assert_erased(sale.partner_id)
