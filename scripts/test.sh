@@ -63,6 +63,7 @@ DB="sac_test_$(date +%s)_$$"
 cleanup() {
   dropdb --if-exists "$DB" >/dev/null 2>&1 || true
   dropdb --if-exists "${DB}_lifecycle" >/dev/null 2>&1 || true
+  dropdb --if-exists "${DB}_crash" >/dev/null 2>&1 || true
   stop_local_postgres
 }
 trap cleanup EXIT
@@ -78,19 +79,23 @@ odoo_cmd -d "$DB" -i "$ADDON" --without-demo=all --stop-after-init \
 # A copy for the test that upgrades and uninstalls the addon, made while nothing
 # is connected to the test database.
 createdb -T "$DB" "${DB}_lifecycle"
-export SAC_TEST_DB="$DB" SAC_LIFECYCLE_DB="${DB}_lifecycle" SAC_ADDONS_PATH="$ADDONS_DIR"
+# Another for the crash test, whose syncs run in Odoo processes it kills.
+createdb -T "$DB" "${DB}_crash"
+export SAC_TEST_DB="$DB" SAC_LIFECYCLE_DB="${DB}_lifecycle" SAC_CRASH_DB="${DB}_crash"
+export SAC_ADDONS_PATH="$ADDONS_DIR"
 
-# Odoo's own sale_stock and stock_delivery tests (post-install) in the database
-# where this addon is installed: the addon must never break a flow that is not
+# Odoo's own sale, sale_stock and stock_delivery tests in the database where
+# this addon is installed: the addon must never break a flow that is not
 # Amazon's. Run by the full command (CI); skipped when pytest arguments select
-# some tests, unless SAC_ODOO_SUITES=1. (sale's own suite is not run yet: two of
-# its classes fail at setUpClass in a database where sale_stock is installed,
-# NOT NULL on res_company.security_lead and sale_order.picking_policy.)
+# some tests, unless SAC_ODOO_SUITES=1. Two classes of sale's are left out: they
+# fail at setUpClass in any database where sale_stock is installed, without
+# this addon too (NOT NULL on res_company.security_lead and
+# sale_order.picking_policy: they create records with sale's fields only).
+ODOO_SUITES="/sale,/sale_stock,/stock_delivery,-/sale:TestSaleFlow,-/sale:TestSaleOrderCancel"
 if [ "${SAC_ODOO_SUITES:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
-  log "running Odoo's own sale_stock and stock_delivery tests with $ADDON installed"
+  log "running Odoo's own sale, sale_stock and stock_delivery tests with $ADDON installed"
   suites_rc=0
-  # On an installed database only the post-install tests run.
-  odoo_cmd -d "$DB" --test-tags "/sale_stock,/stock_delivery" \
+  odoo_cmd -d "$DB" --test-tags "$ODOO_SUITES" \
     --stop-after-init --log-level=test --http-port="$((20000 + RANDOM % 20000))" \
     --logfile="$ARTIFACTS/odoo_suites.log" || suites_rc=$?
   summary="$(grep -o "odoo.tests.result: .*" "$ARTIFACTS/odoo_suites.log" | tail -1)"
@@ -100,7 +105,7 @@ if [ "${SAC_ODOO_SUITES:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
     exit 1
   fi
 else
-  log "Odoo's own sale_stock/stock_delivery tests skipped (pytest arguments given)"
+  log "Odoo's own sale, sale_stock and stock_delivery tests skipped (pytest arguments given)"
 fi
 
 log "running the tests (Odoo $SERIE, database $DB)"

@@ -1,0 +1,443 @@
+"""The order sync survives real process kills (issue #21).
+
+Each sync runs in its own Odoo process (``odoo shell``) with real commits, on a
+database the test command prepared (``SAC_CRASH_DB``), against an emulator
+served by this test. The test kills the process with SIGKILL at chosen points:
+a number of ``searchOrders`` pages into the run, plus a delay that lands in
+the middle of the page's work. After each kill it checks what was committed;
+after the last run, that every Amazon order is in Odoo exactly once.
+
+Two processes started at once for the same account are tested the same way.
+The figures (kill points, orders lost, orders duplicated) are written to
+``crash_resume.json`` in the test artifacts; README and BENCHMARKS.md quote them.
+"""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import DE, MODELS_DIR
+
+from spapi_emulator import Emulator
+from spapi_emulator.store import Address
+
+CRASH_DB = os.environ.get("SAC_CRASH_DB")
+ARTIFACTS = pathlib.Path(os.environ.get("SAC_TEST_ARTIFACTS", "."))
+PAGE_SIZE = 20
+LOCK_NAMESPACE = zlib.crc32(b"sale_amazon_connector.orders") & 0x7FFFFFFF  # the importer's
+CLIENT_ID = "amzn1.application-oa2-client.crash"
+CLIENT_SECRET = "crash-client-secret-value"
+APP_ID = "amzn1.sp.solution.crash"
+SELLERS = {
+    "killed": ("A1CRASHKILLED", "Atzr|crash-killed-token"),
+    "concurrent": ("A1CRASHCONCURRENT", "Atzr|crash-concurrent-token"),
+    "shipping": ("A1CRASHSHIPPING", "Atzr|crash-shipping-token"),
+}
+
+pytestmark = pytest.mark.skipif(
+    not CRASH_DB, reason="needs Odoo and the database made by scripts/test.sh"
+)
+# Odoo's own requirements: present wherever the test can run.
+psycopg2 = pytest.importorskip("psycopg2")
+psutil = pytest.importorskip("psutil")
+
+SETUP = """
+import json, os
+from datetime import timedelta
+from odoo import fields
+cfg = json.loads(os.environ["SAC_CRASH_CONFIG"])
+env.company.write({"amazon_app_ref": cfg["app_id"], "amazon_lwa_client_id": cfg["client_id"],
+                   "amazon_lwa_client_secret": cfg["client_secret"]})
+eur = env.ref("base.EUR")
+eur.active = True
+if not env["product.pricelist"].search([("currency_id", "=", eur.id)], limit=1):
+    env["product.pricelist"].create({"name": "Amazon EUR", "currency_id": eur.id})
+for sku in ("MUG-01", "TEE-M"):
+    if not env["product.product"].search([("default_code", "=", sku)]):
+        env["product.product"].create({"name": sku, "default_code": sku, "is_storable": True})
+de = env["amazon.marketplace"].search([("api_ref", "=", cfg["marketplace"])])
+ids = {}
+for name, (seller, token) in cfg["sellers"].items():
+    account = env["amazon.account"].create({
+        "name": "Crash test " + name, "signup_marketplace_id": de.id, "environment": "custom",
+        "custom_api_url": cfg["url"], "seller_ref": seller, "refresh_token": token,
+        "available_marketplace_ids": [(6, 0, de.ids)], "marketplace_ids": [(6, 0, de.ids)],
+        "last_orders_sync": fields.Datetime.now() - timedelta(days=2),
+    })
+    ids[name] = account.id
+env.cr.commit()
+print("ACCOUNTS " + json.dumps(ids))
+"""
+
+# Validates every delivery of the account while Amazon can't be reached (the
+# post-commit send fails and leaves them To Send), then links it back.
+VALIDATE = """
+import os
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+url = account.custom_api_url
+account.custom_api_url = "http://127.0.0.1:9"
+env.cr.commit()
+carrier = env["delivery.carrier"].create({
+    "name": "UPS (crash test)", "amazon_carrier_code": "UPS",
+    "product_id": env.ref("sale_amazon_connector.product_amazon_shipping").id})
+pickings = env["sale.order"].search([("amazon_account_id", "=", account.id)]).picking_ids
+for picking in pickings:
+    picking.write({"carrier_id": carrier.id, "carrier_tracking_ref": "1Z" + str(picking.id)})
+    for move in picking.move_ids:
+        move.quantity = move.product_uom_qty
+        move.picked = True
+    picking.with_context(skip_backorder=True)._action_done()
+    env.cr.commit()
+account.custom_api_url = url
+env.cr.commit()
+print("VALIDATED " + str(len(pickings.filtered(lambda p: p.amazon_sync_state == "to_send"))))
+"""
+
+SEND = """
+env["stock.picking"]._cron_send_shipments()
+env.cr.commit()
+print("SENT {}")
+"""
+
+SYNC = """
+import json, os
+from odoo.addons.sale_amazon_connector.models.order_importer import OrderImporter
+# Small pages (Amazon allows 1 to 100) so that a run has several pages to kill.
+OrderImporter.page_size = int(os.environ["SAC_CRASH_PAGE_SIZE"])
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+result = account._sync_orders()
+env.cr.commit()
+print("RESULT " + json.dumps({**result.as_dict(), "locked": result.locked, "done": result.done}))
+"""
+
+
+def odoo_shell(extra_env):
+    command = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "shell",
+        f"--addons-path={os.environ['SAC_ADDONS_PATH']}",
+        f"--db_host={os.environ.get('PGHOST', '127.0.0.1')}",
+        f"--db_port={os.environ.get('PGPORT', '5432')}",
+        f"--db_user={os.environ.get('PGUSER', 'odoo')}",
+        f"--database={CRASH_DB}",
+        "--no-http",
+        "--log-level=warn",
+    ]
+    return command, {**os.environ, **extra_env}
+
+
+def start(script, **extra_env):
+    command, env = odoo_shell(extra_env)
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    process.stdin.write(script)
+    process.stdin.close()
+    return process
+
+
+def output_line(process, prefix, timeout=600):
+    out = process.stdout.read()
+    process.wait(timeout=timeout)
+    lines = [line for line in out.splitlines() if line.startswith(prefix)]
+    assert process.returncode == 0 and lines, out[-3000:]
+    return json.loads(lines[-1][len(prefix) :])
+
+
+def sql(query, args=()):
+    connection = psycopg2.connect(
+        dbname=CRASH_DB,
+        host=os.environ.get("PGHOST", "127.0.0.1"),
+        port=os.environ.get("PGPORT", "5432"),
+        user=os.environ.get("PGUSER", "odoo"),
+    )
+    try:
+        with connection, connection.cursor() as cursor:  # commits
+            cursor.execute(query, args)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+class Scenario:
+    def __init__(self, emulator, accounts, name):
+        self.emulator = emulator
+        self.seller, _token = SELLERS[name]
+        self.account_id = accounts[name]
+        self.order_ids = []
+
+    def add_orders(self, count):
+        now = datetime.now(timezone.utc)
+        for n in range(count):
+            buyer = f"buyer{len(self.order_ids) % 37}"  # repeat buyers across pages
+            items = [
+                {"sku": "MUG-01", "title": "Mug", "quantity": 1 + n % 3, "unit_price": "11.90"}
+            ]
+            if n % 4 == 0:
+                items.append({"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "19.99"})
+            order = self.emulator.store.add_order(
+                self.seller,
+                DE,
+                items,
+                created_time=now
+                - timedelta(hours=20)
+                + timedelta(seconds=30 * len(self.order_ids)),
+                buyer_name=buyer.title(),
+                buyer_email=f"{buyer}@marketplace.amazon.example",
+                address=Address(
+                    name=buyer.title(),
+                    address_line1="Hauptstr. 1",
+                    city="Berlin",
+                    postal_code="10115",
+                    country_code="DE",
+                ),
+            )
+            self.order_ids.append(order.order_id)
+
+    def pages_requested(self):
+        return sum(
+            1 for call in self.emulator.calls_for("searchOrders") if call.seller_id == self.seller
+        )
+
+    def start_sync(self):
+        return start(
+            SYNC, SAC_CRASH_ACCOUNT=str(self.account_id), SAC_CRASH_PAGE_SIZE=str(PAGE_SIZE)
+        )
+
+    def kill_at(self, process, page, delay):
+        """SIGKILL ``delay`` seconds after the run asked for its ``page``-th page.
+        Returns (killed, mid_page): mid_page when the run had not asked for the
+        next page yet, i.e. it was working on (or committing) that page."""
+        before = self.pages_requested()
+        while self.pages_requested() < before + page:
+            if process.poll() is not None:
+                return False, False
+            time.sleep(0.005)
+        time.sleep(delay)
+        if process.poll() is not None:
+            return False, False
+        process.send_signal(signal.SIGKILL)
+        mid_page = self.pages_requested() == before + page
+        process.wait(timeout=60)
+        process.stdout.read()
+        return True, mid_page
+
+    def lock_holder(self, processes):
+        """The process whose database connection holds the account's sync lock
+        (the advisory lock of models/order_importer.py), found by its socket."""
+        rows = sql(
+            """
+            SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s
+            """,
+            (LOCK_NAMESPACE, self.account_id),
+        )
+        ports = {port for (port,) in rows}
+        for process in processes:
+            if process.poll() is None:
+                connections = psutil.Process(process.pid).connections(kind="tcp")
+                if any(c.laddr and c.laddr.port in ports for c in connections):
+                    return process
+        return None
+
+    def state(self):
+        """What Odoo holds for the account, as committed."""
+        orders = sql(
+            "SELECT amazon_order_ref, count(*) FROM sale_order"
+            " WHERE amazon_account_id = %s GROUP BY 1",
+            (self.account_id,),
+        )
+        refs = dict(orders)
+        not_confirmed = sql(
+            "SELECT count(*) FROM sale_order WHERE amazon_account_id = %s AND state != 'sale'",
+            (self.account_id,),
+        )[0][0]
+        # Every order has exactly one delivery, with one move per product line.
+        bad_deliveries = sql(
+            """
+            SELECT count(*) FROM sale_order so
+             WHERE so.amazon_account_id = %s
+               AND ((SELECT count(*) FROM stock_picking sp WHERE sp.sale_id = so.id) != 1
+                    OR (SELECT count(*) FROM stock_move sm JOIN stock_picking sp
+                          ON sp.id = sm.picking_id WHERE sp.sale_id = so.id)
+                       != (SELECT count(*) FROM sale_order_line sol
+                            WHERE sol.order_id = so.id AND sol.product_id IN
+                                  (SELECT id FROM product_product WHERE default_code
+                                   IN ('MUG-01', 'TEE-M'))))
+            """,
+            (self.account_id,),
+        )[0][0]
+        duplicate_buyers = sql(
+            """
+            SELECT count(*) - count(DISTINCT p.email) FROM res_partner p
+             WHERE p.type = 'contact' AND p.email LIKE %s AND p.id IN
+                   (SELECT partner_id FROM sale_order WHERE amazon_account_id = %s)
+            """,
+            ("%@marketplace.amazon.example", self.account_id),
+        )[0][0]
+        failures = sql(
+            "SELECT count(*) FROM amazon_order_failure WHERE account_id = %s", (self.account_id,)
+        )[0][0]
+        return {
+            "orders": len(refs),
+            "duplicated": sum(count - 1 for count in refs.values()),
+            "lost": len(set(self.order_ids) - set(refs)),
+            "unknown": len(set(refs) - set(self.order_ids)),
+            "not_confirmed": not_confirmed,
+            "bad_deliveries": bad_deliveries,
+            "duplicate_buyers": duplicate_buyers,
+            "failures": failures,
+        }
+
+    def assert_consistent(self, state):
+        for key in ("duplicated", "unknown", "not_confirmed", "bad_deliveries"):
+            assert state[key] == 0, state
+        assert state["duplicate_buyers"] == 0, state
+        assert state["failures"] == 0, state
+
+
+@pytest.fixture(scope="module")
+def crash_world():
+    emulator = Emulator(speed=1000, models_dir=MODELS_DIR).start()
+    store = emulator.store
+    store.add_app(CLIENT_ID, CLIENT_SECRET, app_id=APP_ID)
+    for seller, token in SELLERS.values():
+        store.add_seller(seller, [DE], client_id=CLIENT_ID, refresh_token=token)
+    config = {
+        "app_id": APP_ID,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "marketplace": DE,
+        "url": emulator.url,
+        "sellers": SELLERS,
+    }
+    accounts = output_line(start(SETUP, SAC_CRASH_CONFIG=json.dumps(config)), "ACCOUNTS ")
+    report = {"page_size": PAGE_SIZE}
+    yield emulator, accounts, report
+    emulator.stop()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "crash_resume.json").write_text(json.dumps(report, indent=2))
+
+
+# (page of the run, seconds after it was asked): as a page arrives, in the
+# middle of its work, and later in it (a page of 20 orders takes about half a
+# second here); a run resumes from the page where the last one was killed.
+KILL_POINTS = [(1, 0.1), (2, 0.05), (1, 0.0), (2, 0.3), (1, 0.2)]
+
+
+def test_killed_syncs_resume_without_loss_or_duplicates(crash_world):
+    emulator, accounts, report = crash_world
+    scenario = Scenario(emulator, accounts, "killed")
+    scenario.add_orders(100)  # 5 pages
+    kills = []
+    for page, delay in KILL_POINTS:
+        process = scenario.start_sync()
+        killed, mid_page = scenario.kill_at(process, page, delay)
+        if not killed:
+            output_line(process, "RESULT ")
+        state = scenario.state()
+        scenario.assert_consistent(state)
+        # A page is all or nothing: a kill never leaves part of one.
+        assert state["orders"] % PAGE_SIZE == 0, state
+        kills.append(
+            {"page": page, "delay_s": delay, "killed": killed, "mid_page": mid_page, **state}
+        )
+    assert sum(kill["mid_page"] for kill in kills) >= 3, kills
+    result = output_line(scenario.start_sync(), "RESULT ")
+    final = scenario.state()
+    scenario.assert_consistent(final)
+    assert final["lost"] == 0 and final["orders"] == 100, (final, result)
+    report["kills"] = {"points": kills, "final": final}
+
+
+def test_two_syncs_at_once_then_one_killed(crash_world):
+    emulator, accounts, report = crash_world
+    scenario = Scenario(emulator, accounts, "concurrent")
+    scenario.add_orders(60)
+    first, second = scenario.start_sync(), scenario.start_sync()
+    results = [output_line(first, "RESULT "), output_line(second, "RESULT ")]
+    state = scenario.state()
+    scenario.assert_consistent(state)
+    assert state["lost"] == 0 and state["orders"] == 60, (state, results)
+    # New orders; two runs at once again, and the one holding the account is
+    # killed in the middle of a page: a third run finishes the work.
+    scenario.add_orders(60)
+    # Their times are a day back: the window is moved back too, as a seller
+    # importing again from a date does (the first 60 come again, unchanged).
+    sql(
+        "UPDATE amazon_account SET last_orders_sync = now() at time zone 'UTC' - interval '2 days'"
+        " WHERE id = %s RETURNING id",
+        (scenario.account_id,),
+    )
+    first, second = scenario.start_sync(), scenario.start_sync()
+    before = scenario.pages_requested()
+    while scenario.pages_requested() == before and first.poll() is None:
+        time.sleep(0.01)
+    time.sleep(0.8)  # in the middle of the first page's work
+    holder = scenario.lock_holder((first, second))
+    if holder is not None:
+        holder.send_signal(signal.SIGKILL)
+    killed = holder is not None
+    for process in (first, second):
+        process.wait(timeout=600)
+        process.stdout.read()
+    middle = scenario.state()
+    scenario.assert_consistent(middle)
+    output_line(scenario.start_sync(), "RESULT ")
+    final = scenario.state()
+    scenario.assert_consistent(final)
+    assert final["lost"] == 0 and final["orders"] == 120, final
+    report["concurrent"] = {
+        "first_pair": results,
+        "killed_one_of_second_pair": killed,
+        "after_kill": middle,
+        "final": final,
+    }
+
+
+def test_two_shipment_senders_at_once_send_each_delivery_once(crash_world):
+    """Issue #21, finding 8, with two real processes: the shipment cron runs
+    twice at once over the same deliveries."""
+    emulator, accounts, report = crash_world
+    scenario = Scenario(emulator, accounts, "shipping")
+    scenario.add_orders(40)
+    output_line(scenario.start_sync(), "RESULT ")
+    to_send = output_line(start(VALIDATE, SAC_CRASH_ACCOUNT=str(scenario.account_id)), "VALIDATED ")
+    assert to_send == 40
+    assert not emulator.calls_for("confirmShipment")
+    senders = [start(SEND), start(SEND)]
+    for sender in senders:
+        output_line(sender, "SENT ")
+    sent = {}
+    for call in emulator.calls_for("confirmShipment"):
+        if call.status == 204:
+            order_id = call.path.rstrip("/").split("/")[-2]  # .../orders/{id}/shipmentConfirmation
+            sent[order_id] = sent.get(order_id, 0) + 1
+    states = sql(
+        "SELECT sp.amazon_sync_state, count(*) FROM stock_picking sp"
+        " JOIN sale_order so ON so.id = sp.sale_id WHERE so.amazon_account_id = %s GROUP BY 1",
+        (scenario.account_id,),
+    )
+    report["two_shipment_senders"] = {
+        "deliveries": to_send,
+        "confirmed": len(sent),
+        "sent_twice": sum(1 for count in sent.values() if count > 1),
+        "states": dict(states),
+    }
+    assert sorted(sent) == sorted(scenario.order_ids), report["two_shipment_senders"]
+    assert set(sent.values()) == {1}, report["two_shipment_senders"]
+    assert dict(states) == {"sent": 40}, report["two_shipment_senders"]
