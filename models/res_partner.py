@@ -26,6 +26,30 @@ class ResPartner(models.Model):
 
     # --- Amazon's data protection policy ----------------------------------------------------------
     @api.model
+    def _amazon_flag_imported_buyers(self):
+        """Flag the partners an earlier version's import created (for the
+        upgrade). The import creates a buyer in the transaction that creates
+        the order, and Odoo stamps both with the transaction's time: a partner
+        created at the very time of an Amazon order that uses it is the
+        import's; a customer who existed before was created earlier."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE res_partner p SET amazon_buyer = TRUE
+             WHERE p.amazon_buyer IS NOT TRUE
+               AND p.ref IS DISTINCT FROM 'AMAZON-CUSTOMER'
+               AND EXISTS (
+                   SELECT 1 FROM sale_order so
+                    WHERE so.amazon_order_ref IS NOT NULL
+                      AND so.create_date = p.create_date
+                      AND p.id IN (so.partner_id, so.partner_invoice_id, so.partner_shipping_id))
+            """
+        )
+        flagged = self.env.cr.rowcount
+        self.invalidate_model(["amazon_buyer"])
+        return flagged
+
+    @api.model
     def _amazon_anonymize_settings(self):
         """(enabled, days) from Settings."""
         params = self.env["ir.config_parameter"].sudo()

@@ -271,6 +271,24 @@ class TestAnonymization(OrderSyncCase):
         # The delivery address the import added under them is the import's.
         self.assert_erased(sale.partner_shipping_id)
 
+    def test_the_upgrade_flags_the_buyers_earlier_versions_imported(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Erika Mustermann", "email": "erika@marketplace.amazon.example"}
+        )
+        self.set_created(customer, fields.Datetime.now() - timedelta(days=400))
+        amazon = self.add_buyer_order()
+        other = self.add_buyer_order(buyer_email="max@marketplace.amazon.example")
+        self.sync()
+        imported = (self.sale_of(amazon) | self.sale_of(other)).mapped(
+            lambda sale: sale.partner_id | sale.partner_shipping_id
+        )
+        imported -= customer
+        self.assertEqual(len(imported), 3)  # max, and both delivery addresses
+        (imported | customer).amazon_buyer = False  # as an earlier version left them
+        self.assertEqual(self.env["res.partner"]._amazon_flag_imported_buyers(), 3)
+        self.assertEqual(imported.mapped("amazon_buyer"), [True] * 3)
+        self.assertFalse(customer.amazon_buyer)
+
     def test_an_old_failure_loses_its_payload_and_is_fetched_again(self):
         amazon = self.add_buyer_order()
         failure = self.env["amazon.order.failure"].create(
