@@ -19,8 +19,79 @@ ACCOUNT_ACTIONS = (
 )
 
 
+# What each role may do with each model of the addon, on this company's records
+# (r read, w write, c create, u unlink), as the README's role table says.
+MODEL_RIGHTS = {
+    "amazon.marketplace": {
+        "salesman": "r",
+        "salesman_all": "r",
+        "sales_manager": "r",
+        "other_manager": "r",  # shared by every company: read, never changed
+        "stock_user": "",
+        "portal": "",
+    },
+    **{
+        model: {
+            "salesman": "r",
+            "salesman_all": "r",
+            "sales_manager": "rwcu",
+            # This company's records: not even seen; its own company's: created.
+            "other_manager": "c",
+            "stock_user": "",
+            "portal": "",
+        }
+        for model in ("amazon.account", "amazon.offer", "amazon.order.failure", "amazon.sync.log")
+    },
+}
+
+
+class ModelRightsMixin:
+    """Each role's read, write, create and unlink on each model (ACL and
+    per-company rules together, as an RPC call would meet them)."""
+
+    def test_each_role_on_each_model(self):
+        users = {
+            "salesman": self.salesman,
+            "salesman_all": new_test_user(
+                self.env, login="amazon_all_docs", groups="sales_team.group_sale_salesman_all_leads"
+            ),
+            "sales_manager": self.sales_manager,
+            "other_manager": self.other_manager,
+            "stock_user": self.stock_user,
+            "portal": self.portal,
+        }
+        self.account._sync_orders()  # a sync log to check
+        self.env["amazon.offer"].create(
+            {"account_id": self.account.id, "sku": "RIGHTS-1", "product_id": self._product().id}
+        )
+        records = {
+            "amazon.marketplace": self.marketplace[DE],
+            "amazon.account": self.account,
+            "amazon.order.failure": self.failure,
+        }
+        for model, rights in MODEL_RIGHTS.items():
+            record = records.get(model) or self.env[model].search(
+                [("account_id", "=", self.account.id)], limit=1
+            )
+            self.assertTrue(record, model)
+            for role, allowed in rights.items():
+                user = users[role]
+                for operation, letter in (("read", "r"), ("write", "w"), ("unlink", "u")):
+                    with self.subTest(model=model, role=role, operation=operation):
+                        self.assertEqual(
+                            record.with_user(user).has_access(operation), letter in allowed
+                        )
+                with self.subTest(model=model, role=role, operation="create"):
+                    self.assertEqual(
+                        self.env[model].with_user(user).has_access("create"), "c" in allowed
+                    )
+
+    def _product(self):
+        return self.env["product.product"].create({"name": "Rights", "default_code": "RIGHTS-1"})
+
+
 @tagged("post_install", "-at_install")
-class TestRoleMatrix(AmazonTestCase):
+class TestRoleMatrix(ModelRightsMixin, AmazonTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
