@@ -5,12 +5,12 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..models.order_importer import LOCK_NAMESPACE, IncompletePageError, OrderImporter
 from ..spapi import ORDER_INCLUDED_DATA, SpApiThrottledError
 from ..spapi_emulator import Address
-from .common import DE, SELLER_ID, UK, US, AmazonTestCase
+from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
 
 
 def ago(**delta):
@@ -796,3 +796,112 @@ class TestOrderSyncRobustness(OrderSyncCase):
         # the database (the first batch also pays the per-run set-up).
         self.assertLess(larger, 150)
         self.assertLessEqual(larger, small * 1.05)
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompanies(OrderSyncCase):
+    """Issue #21: two companies, each with its own Amazon account, and one buyer
+    who bought from both. No record of one reaches the other."""
+
+    SELLER_B = "A2ODOOSELLERB"
+    TOKEN_B = "Atzr|odoo-tests-seller-b"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.company_b = env["res.company"].create(
+            {"name": "Seller B GmbH", "currency_id": env.ref("base.EUR").id}
+        )
+        cls.company_b.write(
+            {
+                "amazon_app_ref": cls.env.company.amazon_app_ref,
+                "amazon_lwa_client_id": cls.env.company.amazon_lwa_client_id,
+                "amazon_lwa_client_secret": cls.env.company.amazon_lwa_client_secret,
+            }
+        )
+        cls.emulator.store.add_seller(
+            cls.SELLER_B, [DE], client_id=CLIENT_ID, refresh_token=cls.TOKEN_B
+        )
+        cls.account_b = (
+            env["amazon.account"]
+            .with_company(cls.company_b)
+            .create(
+                {
+                    "name": "Seller B",
+                    "company_id": cls.company_b.id,
+                    "signup_marketplace_id": cls.marketplace[DE].id,
+                    "environment": "custom",
+                    "custom_api_url": cls.emulator.url,
+                    "seller_ref": cls.SELLER_B,
+                    "refresh_token": cls.TOKEN_B,
+                    "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+                    "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+                }
+            )
+        )
+        cls.managers = {
+            company: new_test_user(
+                env,
+                login=f"amazon_manager_{company.id}",
+                groups="sales_team.group_sale_manager,stock.group_stock_user",
+                company_id=company.id,
+                company_ids=[(6, 0, company.ids)],
+            )
+            for company in (cls.env.company, cls.company_b)
+        }
+
+    def test_no_record_of_one_company_reaches_the_other(self):
+        ours = self.add_order(DE)  # Erika, through account A
+        theirs = self.emulator.store.add_order(
+            self.SELLER_B,
+            DE,
+            [{"sku": "B-ONLY-SKU", "title": "Vase", "quantity": 1, "unit_price": "30.00"}],
+            created_time=ago(hours=1),
+            buyer_name="Erika Mustermann",
+            buyer_email="erika@marketplace.amazon.example",  # the same buyer
+            address=Address(
+                name="Erika Mustermann",
+                address_line1="Hauptstr. 1",
+                city="Berlin",
+                postal_code="10115",
+                country_code="DE",
+            ),
+        )
+        self.sync()
+        self.account_b.with_company(self.company_b)._sync_orders()
+        sale_a = self.sale_of(ours)
+        sale_b = self.env["sale.order"].search([("amazon_order_ref", "=", theirs.order_id)])
+        self.assertEqual(sale_b.amazon_account_id, self.account_b)
+        self.assertEqual((sale_a.company_id, sale_b.company_id), (self.env.company, self.company_b))
+        # One customer per company, each in its own company, never shared.
+        self.assertNotEqual(sale_a.partner_id, sale_b.partner_id)
+        self.assertEqual(sale_b.partner_id.company_id, self.company_b)
+        self.assertEqual(sale_b.partner_shipping_id.company_id, self.company_b)
+        self.assertEqual(sale_b.picking_ids.company_id, self.company_b)
+        offer_b = self.env["amazon.offer"].search([("sku", "=", "B-ONLY-SKU")])
+        self.assertEqual(offer_b.account_id, self.account_b)
+        self.assertFalse(self.env["amazon.order.failure"].search([]))
+        # Each company's manager sees only their company's Amazon records.
+        for company, own_account, own_sale in (
+            (self.env.company, self.account, sale_a),
+            (self.company_b, self.account_b, sale_b),
+        ):
+            env = self.env(user=self.managers[company])
+            with self.subTest(company=company.name):
+                self.assertEqual(env["amazon.account"].search([]), own_account)
+                self.assertEqual(
+                    env["sale.order"].search([("amazon_order_ref", "!=", False)]), own_sale
+                )
+                self.assertEqual(
+                    env["res.partner"].search([("email", "=", "erika@marketplace.amazon.example")]),
+                    own_sale.partner_id,
+                )
+                self.assertEqual(
+                    env["stock.picking"].search([("sale_id.amazon_order_ref", "!=", False)]),
+                    own_sale.picking_ids,
+                )
+                self.assertEqual(env["amazon.sync.log"].search([]).account_id, own_account)
+                self.assertTrue(
+                    all(o.account_id == own_account for o in env["amazon.offer"].search([]))
+                )
