@@ -3,6 +3,7 @@ from . import res_partner
 from . import res_config_settings
 from . import amazon_marketplace
 from . import amazon_account
+from . import amazon_order_import
 from . import amazon_offer
 from . import amazon_order_failure
 from . import amazon_sync_log

@@ -19,7 +19,6 @@ from ..spapi import (
     SpApiUnavailableError,
     exchange_authorization_code,
 )
-from .order_importer import OrderImporter
 from .stock_pusher import StockPusher
 from .utils import commit, rollback
 
@@ -666,67 +665,14 @@ class AmazonAccount(models.Model):
         return None
 
     def _sync_orders(self, max_pages=None, **adapter_options):
-        """Import the account's new and changed orders (see order_importer)."""
-
-        def work(adapter):
-            result = OrderImporter(self, adapter).run(max_pages=max_pages)
-            return result, result.as_dict()
-
-        return self._run_logged("orders", work, **adapter_options)
+        """Import the account's new and changed orders (the orders flow:
+        amazon.order.import)."""
+        return self.env["amazon.order.import"]._sync(self, max_pages=max_pages, **adapter_options)
 
     def action_sync_orders(self):
         self._check_can_operate()
         self.ensure_one()
-        try:
-            result = self._sync_orders()
-        except SpApiError as error:
-            return self._notify(_("Order synchronization"), self._explain(error), "danger")
-        if result.locked:
-            message = _("Another synchronization of this account is running: try again later.")
-            return self._notify(_("Order synchronization"), message, "warning")
-        return self._notify(
-            _("Order synchronization"),
-            _(
-                "%(fetched)s fetched, %(created)s created, %(updated)s updated, "
-                "%(skipped)s skipped, %(failed)s failed.",
-                **result.as_dict(),
-            ),
-            "warning" if result.failed else "success",
-        )
-
-    @api.model
-    def _cron_sync_orders(self, pages_per_account=10):
-        """All active linked accounts, a bounded number of pages each: when an
-        account has more, the cron reports the work left and runs again soon."""
-        accounts = self.search([("link_date", "!=", False), ("marketplace_ids", "!=", False)])
-        cron = self.env["ir.cron"]
-        done = remaining = 0
-        for account in accounts:
-            result = account._cron_boundary(
-                "order sync", lambda a=account: a._sync_orders(max_pages=pages_per_account)
-            )
-            if result is None:
-                continue
-            done += 1
-            if not result.done:
-                remaining += 1
-        cron._notify_progress(done=done, remaining=remaining)
-        return True
-
-    def _recover_orders(self, order_refs):
-        """Fetch these orders now and import or refresh them, whatever their age."""
-        self.ensure_one()
-        adapter = self._get_adapter()
-        importer = OrderImporter(self, adapter)
-        if not importer._try_lock():
-            raise UserError(_("A synchronization of this account is running: try again soon."))
-        try:
-            payloads = [adapter.get_order(ref.strip()) for ref in order_refs if ref.strip()]
-            importer.process_page(payloads)
-        finally:
-            importer._unlock()
-            adapter.close()
-        return importer.result
+        return self.env["amazon.order.import"]._action_sync(self)
 
     def action_open_recover_wizard(self):
         self._check_can_operate()

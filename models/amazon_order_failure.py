@@ -59,5 +59,5 @@ class AmazonOrderFailure(models.Model):
         self.check_access("write")  # the import runs as the system
         for account in self.account_id:
             failures = self.filtered(lambda f, a=account: f.account_id == a)
-            account._recover_orders(failures.mapped("amazon_order_ref"))
+            self.env["amazon.order.import"]._recover(account, failures.mapped("amazon_order_ref"))
         return True

@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
-from ..models.order_importer import LOCK_NAMESPACE, IncompletePageError, OrderImporter
+from ..models.amazon_order_import import LOCK_NAMESPACE, IncompletePageError, OrderRun
 from ..spapi import ORDER_INCLUDED_DATA, SpApiThrottledError
 from ..spapi_emulator import Address
 from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
@@ -79,6 +79,11 @@ class OrderSyncCase(AmazonTestCase):
             env["stock.quant"]._update_available_quantity(
                 product, cls.account.warehouse_id.lot_stock_id, 50
             )
+
+    @property
+    def OrderImport(self):
+        """The orders flow's class as the registry built it (what patches reach)."""
+        return type(self.env["amazon.order.import"])
 
     def setUp(self):
         super().setUp()
@@ -204,6 +209,35 @@ class TestOrderImport(OrderSyncCase):
         self.assertEqual(Decimal(str(sale.amazon_total)), Decimal("48.90"))
         self.assertAlmostEqual(sale.amount_total, 48.90, places=2)
         self.assertEqual(sale.amazon_total_difference, 0.0)
+
+    def test_another_addon_extends_the_order_flow(self):
+        """Issue #20: the flow is an Odoo model; an addon that ``_inherit``s it
+        overrides a ``_prepare_*`` hook and calls ``super()``. Here the override
+        is put on the registry's class, as an inheriting addon's would be."""
+        flow_class = self.OrderImport
+        prepare_order = flow_class._prepare_order_values
+        prepare_line = flow_class._prepare_order_line_values
+
+        def order_values(flow, run, order):
+            values = prepare_order(flow, run, order)
+            values["note"] = f"<p>Sold on {run.marketplaces[order.marketplace_ref].name}</p>"
+            return values
+
+        def line_values(flow, run, item, *args):
+            values = prepare_line(flow, run, item, *args)
+            values["name"] = f"{item.sku} (Amazon item {item.item_ref})"
+            return values
+
+        amazon = self.add_order(DE)
+        with (
+            patch.object(flow_class, "_prepare_order_values", order_values),
+            patch.object(flow_class, "_prepare_order_line_values", line_values),
+        ):
+            self.sync()
+        sale = self.sale_of(amazon)
+        self.assertIn(f"Sold on {self.marketplace[DE].name}", str(sale.note))
+        self.assertTrue(sale.order_line[0].name.startswith("MUG-01 (Amazon item "))
+        self.assertEqual(sale.state, "sale")
 
     def test_us_fba_order_without_personal_data(self):
         amazon = self.add_anonymous_fba_order(
@@ -469,7 +503,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.addCleanup(self.emulator.limiter.reset)
         self.addCleanup(setattr, self.emulator.limiter, "speed", 1000)
         self.addCleanup(self.emulator.limiter.overrides.clear)
-        with patch.object(OrderImporter, "page_size", 2):
+        with patch.object(self.OrderImport, "page_size", 2):
             self.sync_expecting(SpApiThrottledError, max_throttle_retries=0)
         self.assertEqual(
             len(self.env["sale.order"].search([("amazon_account_id", "=", self.account.id)])), 2
@@ -478,7 +512,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.assertFalse(self.account.last_orders_sync)
         self.emulator.limiter.overrides.clear()
         self.emulator.limiter.reset()
-        with patch.object(OrderImporter, "page_size", 2):
+        with patch.object(self.OrderImport, "page_size", 2):
             result = self.sync()
         self.assertEqual(result.created, 3)
         for order in orders:
@@ -490,16 +524,16 @@ class TestOrderSyncRobustness(OrderSyncCase):
     def test_crash_mid_batch_resumes_without_gap_or_duplicate(self):
         orders = [self.add_order(DE, created_time=ago(minutes=40 - n)) for n in range(5)]
         crash_on = orders[3].order_id
-        original = OrderImporter._order_values
+        original = self.OrderImport._prepare_order_values
 
-        def crashing(importer, order):
+        def crashing(flow, run, order):
             if order.ref == crash_on:
                 raise RuntimeError("worker killed")
-            return original(importer, order)
+            return original(flow, run, order)
 
         with (
-            patch.object(OrderImporter, "page_size", 2),
-            patch.object(OrderImporter, "_order_values", crashing),
+            patch.object(self.OrderImport, "page_size", 2),
+            patch.object(self.OrderImport, "_prepare_order_values", crashing),
         ):
             self.sync_expecting(RuntimeError)
         # Page 1 (orders 0-1) is kept; page 2 (2-3) rolled back whole.
@@ -507,7 +541,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.assertEqual(
             sorted(imported.mapped("amazon_order_ref")), sorted(o.order_id for o in orders[:2])
         )
-        with patch.object(OrderImporter, "page_size", 2):
+        with patch.object(self.OrderImport, "page_size", 2):
             self.sync()
         for order in orders:
             self.assertEqual(len(self.sale_of(order)), 1)
@@ -534,7 +568,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
                 new[-1].created_time = new[-1].last_updated_time = ago(seconds=70 - 10 * n)
         self.emulator.store.set_status(cancelled.order_id, "CANCELLED", at=ago(seconds=35))
         self.emulator.store.travel(minutes=5)
-        with patch.object(OrderImporter, "page_size", 3):
+        with patch.object(self.OrderImport, "page_size", 3):
             result = self.sync()
         self.assertEqual((result.pages, result.created, result.updated), (3, 7, 1))
         self.assertEqual(result.failed, 0)
@@ -560,7 +594,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         the run stops, nothing of the page is written, no order is "failed"."""
         orders = [self.add_order(DE, created_time=ago(minutes=40 - n)) for n in range(3)]
         basic = tuple(d for d in ORDER_INCLUDED_DATA if d != "FULFILLMENT")
-        with patch.object(OrderImporter, "included_data", basic):
+        with patch.object(self.OrderImport, "included_data", basic):
             self.sync_expecting(IncompletePageError)
         self.assertFalse(
             self.env["sale.order"].search([("amazon_account_id", "=", self.account.id)])
@@ -581,9 +615,9 @@ class TestOrderSyncRobustness(OrderSyncCase):
         adapter = self.account._get_adapter()
         payload = adapter.get_order(amazon.order_id)
         payload["lastUpdatedTime"] = payload["createdTime"] = "not a date"
-        importer = OrderImporter(self.account, adapter)
-        importer.process_page([payload])
-        self.assertEqual((importer.result.failed, importer.result.skipped), (0, 1))
+        run = OrderRun(self.account, adapter)
+        self.env["amazon.order.import"]._process_page(run, [payload])
+        self.assertEqual((run.result.failed, run.result.skipped), (0, 1))
         self.assertFalse(self.env["amazon.order.failure"].search([]))
         self.assertEqual(self.sale_of(amazon).state, "sale")
 
@@ -623,7 +657,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
             }
         )
         amazon = self.add_order(DE)
-        self.assertTrue(self.env["amazon.account"]._cron_sync_orders())
+        self.assertTrue(self.env["amazon.order.import"]._cron_sync())
         self.assertEqual(len(self.sale_of(amazon)), 1)
         log = self.env["amazon.sync.log"].search([("account_id", "=", broken.id)])
         self.assertEqual(log.state, "failed")
@@ -732,14 +766,14 @@ class TestOrderSyncRobustness(OrderSyncCase):
         # the contact again rather than point at the vanished one.
         first = self.add_order(DE, created_time=ago(minutes=50), buyer_email="new@example.com")
         second = self.add_order(DE, created_time=ago(minutes=45), buyer_email="new@example.com")
-        original = OrderImporter._product_for
+        original = self.OrderImport._product_for
 
-        def product_for(importer, item, order):
+        def product_for(flow, run, item, order):
             if order.ref == first.order_id:
                 raise UserError("No product for this one")
-            return original(importer, item, order)
+            return original(flow, run, item, order)
 
-        with patch.object(OrderImporter, "_product_for", product_for):
+        with patch.object(self.OrderImport, "_product_for", product_for):
             result = self.sync()
         self.assertEqual((result.created, result.failed), (1, 1))
         contact = self.sale_of(second).partner_id
@@ -753,9 +787,11 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.emulator.store.sellers[SELLER_ID].marketplace_ids.append(netherlands)
         self.addCleanup(self.emulator.store.sellers[SELLER_ID].marketplace_ids.remove, netherlands)
         amazon = self.add_order(netherlands)
-        importer = OrderImporter(self.account, self.account._get_adapter())
-        del importer._marketplaces[netherlands]
-        importer.process_page([self.account._get_adapter().get_order(amazon.order_id)])
+        run = OrderRun(self.account, self.account._get_adapter())
+        del run.marketplaces[netherlands]
+        self.env["amazon.order.import"]._process_page(
+            run, [self.account._get_adapter().get_order(amazon.order_id)]
+        )
         failure = self.env["amazon.order.failure"].search(
             [("amazon_order_ref", "=", amazon.order_id)]
         )

@@ -20,7 +20,7 @@ class AmazonRecoverOrderWizard(models.TransientModel):
         self.account_id._check_can_operate()
         ref = self.amazon_order_ref.strip()
         try:
-            result = self.account_id._recover_orders([ref])
+            result = self.env["amazon.order.import"]._recover(self.account_id, [ref])
         except SpApiNotFoundError:
             raise UserError(_("Amazon knows no order %(ref)s for this account.", ref=ref)) from None
         except SpApiError as error:

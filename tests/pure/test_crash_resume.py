@@ -31,7 +31,7 @@ from spapi_emulator.store import Address
 CRASH_DB = os.environ.get("SAC_CRASH_DB")
 ARTIFACTS = pathlib.Path(os.environ.get("SAC_TEST_ARTIFACTS", "."))
 PAGE_SIZE = 20
-LOCK_NAMESPACE = zlib.crc32(b"sale_amazon_connector.orders") & 0x7FFFFFFF  # the importer's
+LOCK_NAMESPACE = zlib.crc32(b"sale_amazon_connector.orders") & 0x7FFFFFFF  # the flow's
 CLIENT_ID = "amzn1.application-oa2-client.crash"
 CLIENT_SECRET = "crash-client-secret-value"
 APP_ID = "amzn1.sp.solution.crash"
@@ -108,9 +108,8 @@ print("SENT {}")
 
 SYNC = """
 import json, os
-from odoo.addons.sale_amazon_connector.models.order_importer import OrderImporter
 # Small pages (Amazon allows 1 to 100) so that a run has several pages to kill.
-OrderImporter.page_size = int(os.environ["SAC_CRASH_PAGE_SIZE"])
+type(env["amazon.order.import"]).page_size = int(os.environ["SAC_CRASH_PAGE_SIZE"])
 account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
 result = account._sync_orders()
 env.cr.commit()
@@ -238,7 +237,7 @@ class Scenario:
 
     def lock_holder(self, processes):
         """The process whose database connection holds the account's sync lock
-        (the advisory lock of models/order_importer.py), found by its socket."""
+        (the advisory lock of models/amazon_order_import.py), found by its socket."""
         rows = sql(
             """
             SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid

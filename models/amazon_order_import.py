@@ -1,4 +1,11 @@
-"""Amazon orders into sale orders, for one account.
+"""Orders in: Amazon orders into sale orders. The flow's home.
+
+Entry points: the cron (``_cron_sync``), an account's sync (``_sync``, behind
+the account's button) and the recovery of given orders (``_recover``). Each
+run keeps its state (caches, counts, the adapter) in an ``OrderRun``, passed to
+every step, so the steps are plain methods of this model: another addon
+``_inherit``s it and overrides a ``_prepare_*`` hook (the sale order's values,
+a line's, a contact's, a delivery address's, an FBA move's) or any step.
 
 The pipeline, per page of searchOrders (up to 100 orders): parse (pure, in
 ``mapping``), skip what Odoo already has at that version, prefetch everything
@@ -13,6 +20,7 @@ the page in progress and the next run resumes after the last committed page.
 The account's ``last_orders_sync`` moves only when the whole window is done.
 """
 
+import functools
 import json
 import logging
 import zlib
@@ -20,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import _, fields
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import float_round
@@ -32,7 +40,7 @@ from ..mapping import (
     missing_datasets,
     parse_order,
 )
-from ..spapi import ORDER_INCLUDED_DATA, SpApiRequestError, SpApiResponseError
+from ..spapi import ORDER_INCLUDED_DATA, SpApiError, SpApiRequestError, SpApiResponseError
 from .utils import commit
 
 _logger = logging.getLogger(__name__)
@@ -82,13 +90,13 @@ class SyncResult:
         }
 
 
-class OrderImporter:
-    page_size = 100  # searchOrders' maximum
-    # The datasets asked on every page (an addon needing PAYMENT, say, extends it).
-    included_data = ORDER_INCLUDED_DATA
+class OrderRun:
+    """The state of one run for one account: what the steps share."""
 
     def __init__(self, account, adapter):
         company = account.company_id
+        # The import is the system's work, whoever started it (checked before);
+        # in the account's company, without chatter noise on every record.
         self.account = (
             account.sudo()
             .with_company(company)
@@ -98,26 +106,109 @@ class OrderImporter:
         self.company = company
         self.adapter = adapter
         self.result = SyncResult()
-        self._partners = {}  # cache of the run: key -> partner
-        self._pricelists = {}
-        self._states = {}  # (country id, code) -> res.country.state
-        self._offers = {}  # of the page: sku -> amazon.offer (see _prefetch)
-        self._products_by_code = {}
+        self.partners = {}  # key -> partner (see _customer)
+        self.pricelists = {}  # currency name -> pricelist
+        self.states = {}  # (country id, code) -> res.country.state
+        self.offers = {}  # of the page: sku -> amazon.offer (see _prefetch)
+        self.products_by_code = {}
+        self.failure_refs = None  # the account's failed orders, read when first needed
         marketplaces = self.env["amazon.marketplace"].with_context(active_test=False).search([])
-        self._marketplaces = {m.api_ref: m for m in marketplaces}
-        self._countries = {c.code: c for c in self.env["res.country"].search([])}
+        self.marketplaces = {m.api_ref: m for m in marketplaces}
+        self.countries = {c.code: c for c in self.env["res.country"].search([])}
 
-    # --- locking and committing ---------------------------------------------------------
-    def _try_lock(self):
+
+class AmazonOrderImport(models.AbstractModel):
+    _name = "amazon.order.import"
+    _description = "Amazon Orders In"
+
+    page_size = 100  # searchOrders' maximum
+    # The datasets asked on every page (an addon needing PAYMENT, say, extends it).
+    included_data = ORDER_INCLUDED_DATA
+
+    # --- entry points ---------------------------------------------------------------------
+    @api.model
+    def _cron_sync(self, pages_per_account=10):
+        """All active linked accounts, a bounded number of pages each: when an
+        account has more, the cron reports the work left and runs again soon."""
+        accounts = self.env["amazon.account"].search(
+            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
+        )
+        done = remaining = 0
+        for account in accounts:
+            result = account._cron_boundary(
+                "order sync", lambda a=account: self._sync(a, max_pages=pages_per_account)
+            )
+            if result is None:
+                continue
+            done += 1
+            if not result.done:
+                remaining += 1
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return True
+
+    @api.model
+    def _sync(self, account, max_pages=None, **adapter_options):
+        """Import the account's new and changed orders; logged on the account."""
+
+        def work(adapter):
+            run = OrderRun(account, adapter)
+            result = self.with_env(run.env)._run_window(run, max_pages=max_pages)
+            return result, result.as_dict()
+
+        return account._run_logged("orders", work, **adapter_options)
+
+    @api.model
+    def _action_sync(self, account):
+        """The account's Sync Orders button (access checked by the account)."""
+        title = _("Order synchronization")
+        try:
+            result = self._sync(account)
+        except SpApiError as error:
+            return account._notify(title, account._explain(error), "danger")
+        if result.locked:
+            message = _("Another synchronization of this account is running: try again later.")
+            return account._notify(title, message, "warning")
+        return account._notify(
+            title,
+            _(
+                "%(fetched)s fetched, %(created)s created, %(updated)s updated, "
+                "%(skipped)s skipped, %(failed)s failed.",
+                **result.as_dict(),
+            ),
+            "warning" if result.failed else "success",
+        )
+
+    @api.model
+    def _recover(self, account, order_refs):
+        """Fetch these orders now and import or refresh them, whatever their age."""
+        account.ensure_one()
+        adapter = account._get_adapter()
+        run = OrderRun(account, adapter)
+        flow = self.with_env(run.env)
+        if not flow._try_lock(run):
+            adapter.close()
+            raise UserError(_("A synchronization of this account is running: try again soon."))
+        try:
+            payloads = [adapter.get_order(ref.strip()) for ref in order_refs if ref.strip()]
+            flow._process_page(run, payloads)
+        finally:
+            flow._unlock(run)
+            adapter.close()
+        return run.result
+
+    # --- the run --------------------------------------------------------------------------
+    page_size = 100  # searchOrders' maximum
+    # The datasets asked on every page (an addon needing PAYMENT, say, extends it).
+    included_data = ORDER_INCLUDED_DATA
+
+    def _try_lock(self, run):
         """A session-level advisory lock: it survives our per-page commits and
         dies with the connection if the worker does."""
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, self.account.id)
-        )
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, run.account.id))
         return self.env.cr.fetchone()[0]
 
-    def _unlock(self):
-        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, self.account.id))
+    def _unlock(self, run):
+        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, run.account.id))
 
     def _commit(self):
         # Tests run in one transaction; the per-page savepoints give them the
@@ -125,9 +216,9 @@ class OrderImporter:
         commit(self.env.cr)
 
     # --- the window -------------------------------------------------------------------------
-    def _window(self):
+    def _window(self, run):
         """(start, end, pagination token): the window in progress, else a new one."""
-        account = self.account
+        account = run.account
         if account.orders_window_end:
             return account.orders_window_start, account.orders_window_end, account.orders_page_token
         now = fields.Datetime.now()
@@ -147,22 +238,22 @@ class OrderImporter:
     def _iso(moment):
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    def run(self, max_pages=None):
+    def _run_window(self, run, max_pages=None):
         """Synchronize the account's window of orders; at most ``max_pages`` pages
         (the rest is left for the next run, which resumes there)."""
-        if not self._try_lock():
-            _logger.info("Amazon account %s: another sync is running, skipped", self.account.id)
-            self.result.locked = True
-            return self.result
+        if not self._try_lock(run):
+            _logger.info("Amazon account %s: another sync is running, skipped", run.account.id)
+            run.result.locked = True
+            return run.result
         try:
-            self._retry_failures()
-            start, end, token = self._window()
-            marketplace_refs = self.account.marketplace_ids.mapped("api_ref")
+            self._retry_failures(run)
+            start, end, token = self._window(run)
+            marketplace_refs = run.account.marketplace_ids.mapped("api_ref")
             if not marketplace_refs:
-                self._close_window(end)
-                return self.result
+                self._close_window(run, end)
+                return run.result
             try:
-                self._run_pages(start, end, token, marketplace_refs, max_pages)
+                self._run_pages(run, start, end, token, marketplace_refs, max_pages)
             except SpApiRequestError:
                 if not token:
                     raise
@@ -170,16 +261,16 @@ class OrderImporter:
                 # costs API calls but neither duplicates nor gaps.
                 _logger.info(
                     "Amazon account %s: pagination token refused, restarting window",
-                    self.account.id,
+                    run.account.id,
                 )
-                self.account.orders_page_token = False
-                self._run_pages(start, end, False, marketplace_refs, max_pages)
+                run.account.orders_page_token = False
+                self._run_pages(run, start, end, False, marketplace_refs, max_pages)
         finally:
-            self._unlock()
-        return self.result
+            self._unlock(run)
+        return run.result
 
-    def _run_pages(self, start, end, token, marketplace_refs, max_pages):
-        pages = self.adapter.iter_order_pages(
+    def _run_pages(self, run, start, end, token, marketplace_refs, max_pages):
+        pages = run.adapter.iter_order_pages(
             marketplace_ids=marketplace_refs,
             last_updated_after=self._iso(start),
             last_updated_before=self._iso(end),
@@ -190,17 +281,17 @@ class OrderImporter:
         )
         for page in pages:
             with self.env.cr.savepoint():
-                self.process_page(page.orders)
-                self.account.orders_page_token = page.next_token or False
+                self._process_page(run, page.orders)
+                run.account.orders_page_token = page.next_token or False
             self._commit()
-            self.result.pages += 1
-            if page.next_token and max_pages and self.result.pages >= max_pages:
-                self.result.done = False
+            run.result.pages += 1
+            if page.next_token and max_pages and run.result.pages >= max_pages:
+                run.result.done = False
                 return
-        self._close_window(end)
+        self._close_window(run, end)
 
-    def _close_window(self, end):
-        self.account.write(
+    def _close_window(self, run, end):
+        run.account.write(
             {
                 "last_orders_sync": end,
                 "orders_window_start": False,
@@ -210,10 +301,10 @@ class OrderImporter:
         )
         self._commit()
 
-    def _retry_failures(self):
+    def _retry_failures(self, run):
         """Orders that failed before are tried again from their payload."""
         failures = self.env["amazon.order.failure"].search(
-            [("account_id", "=", self.account.id)], limit=100
+            [("account_id", "=", run.account.id)], limit=100
         )
         # A payload kept without a needed dataset (an answer to an incomplete
         # request), or erased with the buyer's data, is useless to retry: the order
@@ -230,71 +321,75 @@ class OrderImporter:
                 stale.append(failure.amazon_order_ref)
         for ref in stale[:REFETCHED_FAILURES]:
             try:
-                payloads.append(self.adapter.get_order(ref))
+                payloads.append(run.adapter.get_order(ref))
             except SpApiRequestError as error:  # not found, or refused: stays listed
                 _logger.info("Amazon order %s could not be fetched again: %s", ref, error)
         if payloads:
             with self.env.cr.savepoint():
-                self.process_page(payloads, retry=True)
+                self._process_page(run, payloads, retry=True)
             self._commit()
 
     # --- one page -------------------------------------------------------------------------------
-    def _currency_of(self, marketplace_ref):
-        marketplace = self._marketplaces.get(marketplace_ref)
+    def _currency_of(self, run, marketplace_ref):
+        marketplace = run.marketplaces.get(marketplace_ref)
         return marketplace.currency_id.name if marketplace else None
 
-    def process_page(self, payloads, retry=False):
+    def _process_page(self, run, payloads, retry=False):
         """Create or update the orders of ``payloads`` (Amazon order dicts)."""
         self._check_complete(payloads)
         if not retry:
-            self.result.fetched += len(payloads)
+            run.result.fetched += len(payloads)
         # Orders already in Odoo are known before any payload is parsed: a payload
         # Odoo cannot read never turns an imported order into a "failed" one.
         refs = [p["orderId"] for p in payloads if isinstance(p, dict) and p.get("orderId")]
         existing = {
             order.amazon_order_ref: order
             for order in self.env["sale.order"].search(
-                [("amazon_account_id", "=", self.account.id), ("amazon_order_ref", "in", refs)]
+                [("amazon_account_id", "=", run.account.id), ("amazon_order_ref", "in", refs)]
             )
         }
         parsed = []
         for payload in payloads:
             try:
-                parsed.append((parse_order(payload, self._currency_of), payload))
+                parsed.append(
+                    (parse_order(payload, functools.partial(self._currency_of, run)), payload)
+                )
             except PayloadError as error:
                 ref = (payload.get("orderId") if isinstance(payload, dict) else None) or "?"
                 if ref in existing:
-                    self.result.skipped += 1
+                    run.result.skipped += 1
                     _logger.warning(
                         "Amazon order %s of account %s: update not applied, %s",
                         ref,
-                        self.account.id,
+                        run.account.id,
                         error,
                     )
                     continue
-                self._record_failure(ref, str(error), payload)
+                self._record_failure(run, ref, str(error), payload)
         to_create = []
         for order, payload in parsed:
             record = existing.get(order.ref)
             if record:
                 if record.amazon_last_updated and order.last_updated <= record.amazon_last_updated:
-                    self.result.skipped += 1  # nothing new since the last import
-                    self._forget_failure(order.ref)
+                    run.result.skipped += 1  # nothing new since the last import
+                    self._forget_failure(run, order.ref)
                     continue
-                self._in_savepoint(order, payload, self._update_order, record, order)
+                self._in_savepoint(run, order, payload, self._update_order, record, order)
             elif is_importable(order):
                 to_create.append((order, payload))
             else:
-                self.result.skipped += 1  # pending, or shipped/cancelled before import
-                self._forget_failure(order.ref)
+                run.result.skipped += 1  # pending, or shipped/cancelled before import
+                self._forget_failure(run, order.ref)
         if to_create:
-            self._prefetch([order for order, _payload in to_create])
+            self._prefetch(run, [order for order, _payload in to_create])
             prepared = []
             for order, payload in to_create:
-                values = self._in_savepoint(order, payload, self._order_values, order, forget=False)
+                values = self._in_savepoint(
+                    run, order, payload, self._prepare_order_values, order, forget=False
+                )
                 if values:
                     prepared.append((values, order, payload))
-            self._confirm_page(self._create_page(prepared))
+            self._confirm_page(run, self._create_page(run, prepared))
 
     @staticmethod
     def _check_complete(payloads):
@@ -314,7 +409,7 @@ class OrderImporter:
                 )
             )
 
-    def _create_page(self, prepared):
+    def _create_page(self, run, prepared):
         """Create the page's new orders in one ``create`` (batched computes and
         inserts); should the batch fail, each order is created alone so that only
         the bad ones are recorded as failures. Returns [(sale, order, payload)]."""
@@ -331,15 +426,20 @@ class OrderImporter:
         except (OrderImportError, PayloadError, UserError):
             created = []
             for values, order, payload in prepared:
-                sale = self._in_savepoint(order, payload, SaleOrder.create, values, forget=False)
+                sale = self._in_savepoint(
+                    run, order, payload, self._create_one, values, forget=False
+                )
                 if sale:
                     created.append((sale, order, payload))
         for _sale, order, _payload in created:
-            self._forget_failure(order.ref)
-        self.result.created += len(created)
+            self._forget_failure(run, order.ref)
+        run.result.created += len(created)
         return created
 
-    def _confirm_page(self, created):
+    def _create_one(self, run, values):
+        return self.env["sale.order"].create(values)
+
+    def _confirm_page(self, run, created):
         """Confirm the page's new orders in one go (Odoo's confirmation is most of
         an import's cost, and much cheaper per order in batches). Should the batch
         fail, each order is confirmed alone: the ones that fail are recorded and
@@ -348,42 +448,42 @@ class OrderImporter:
             return
         try:
             with self.env.cr.savepoint():
-                self._confirm(created)
+                self._confirm(run, created)
         except (OrderImportError, PayloadError, UserError):
             for sale, order, payload in created:
                 try:
                     with self.env.cr.savepoint():
-                        self._confirm([(sale, order, payload)])
+                        self._confirm(run, [(sale, order, payload)])
                 except (OrderImportError, PayloadError, UserError) as error:
                     sale.unlink()
-                    self.result.created -= 1
-                    self._record_failure(order.ref, str(error), payload)
+                    run.result.created -= 1
+                    self._record_failure(run, order.ref, str(error), payload)
 
-    def _in_savepoint(self, order, payload, method, *args, forget=True):
-        """``method(*args)`` in a savepoint; an error is recorded as the order's
+    def _in_savepoint(self, run, order, payload, method, *args, forget=True):
+        """``method(run, *args)`` in a savepoint; an error is recorded as the order's
         failure. ``forget``: a success also clears the order's earlier failure."""
         # Partners and offers created in a savepoint that is rolled back must
         # leave the run's caches too, or the next order would point at them.
-        cached = (set(self._partners), set(self._offers))
+        cached = (set(run.partners), set(run.offers))
         try:
             with self.env.cr.savepoint():
-                result = method(*args)
+                result = method(run, *args)
         except (OrderImportError, PayloadError, UserError) as error:
-            for cache, keys in ((self._partners, cached[0]), (self._offers, cached[1])):
+            for cache, keys in ((run.partners, cached[0]), (run.offers, cached[1])):
                 for key in set(cache) - keys:
                     del cache[key]
-            self._record_failure(order.ref, str(error), payload)
+            self._record_failure(run, order.ref, str(error), payload)
             return None
         if forget:
-            self._forget_failure(order.ref)
+            self._forget_failure(run, order.ref)
         return result
 
-    def _record_failure(self, ref, reason, payload):
-        self.result.failed += 1
-        self.result.failed_refs.append(ref)
-        _logger.info("Amazon order %s of account %s not imported: %s", ref, self.account.id, reason)
+    def _record_failure(self, run, ref, reason, payload):
+        run.result.failed += 1
+        run.result.failed_refs.append(ref)
+        _logger.info("Amazon order %s of account %s not imported: %s", ref, run.account.id, reason)
         failure = self.env["amazon.order.failure"].search(
-            [("account_id", "=", self.account.id), ("amazon_order_ref", "=", ref)]
+            [("account_id", "=", run.account.id), ("amazon_order_ref", "=", ref)]
         )
         values = {
             "reason": reason,
@@ -394,44 +494,42 @@ class OrderImporter:
             failure.write({**values, "attempts": failure.attempts + 1})
         else:
             self.env["amazon.order.failure"].create(
-                {**values, "account_id": self.account.id, "amazon_order_ref": ref}
+                {**values, "account_id": run.account.id, "amazon_order_ref": ref}
             )
 
-    def _forget_failure(self, ref):
-        if self._failure_refs is None:
-            self._failure_refs = set(
+    def _forget_failure(self, run, ref):
+        if run.failure_refs is None:
+            run.failure_refs = set(
                 self.env["amazon.order.failure"]
-                .search([("account_id", "=", self.account.id)])
+                .search([("account_id", "=", run.account.id)])
                 .mapped("amazon_order_ref")
             )
-        if ref in self._failure_refs:
+        if ref in run.failure_refs:
             self.env["amazon.order.failure"].search(
-                [("account_id", "=", self.account.id), ("amazon_order_ref", "=", ref)]
+                [("account_id", "=", run.account.id), ("amazon_order_ref", "=", ref)]
             ).unlink()
-            self._failure_refs.discard(ref)
-
-    _failure_refs = None
+            run.failure_refs.discard(ref)
 
     # --- prefetching ----------------------------------------------------------------------------
-    def _prefetch(self, orders):
+    def _prefetch(self, run, orders):
         """Everything the page's new orders need, in a handful of queries."""
         skus = {item.sku for order in orders for item in order.items if item.sku}
         offers = self.env["amazon.offer"].search(
-            [("account_id", "=", self.account.id), ("sku", "in", list(skus))]
+            [("account_id", "=", run.account.id), ("sku", "in", list(skus))]
         )
-        self._offers = {offer.sku: offer for offer in offers}
-        codes = (skus - set(self._offers)) | {
+        run.offers = {offer.sku: offer for offer in offers}
+        codes = (skus - set(run.offers)) | {
             code for order in orders for code in (order.service_level, order.giftwrap_level) if code
         }
         products = self.env["product.product"].search(
             [
                 ("default_code", "in", list(codes)),
-                ("company_id", "in", [self.company.id, False]),
+                ("company_id", "in", [run.company.id, False]),
             ]
         )
-        self._products_by_code = {}
+        run.products_by_code = {}
         for product in products:
-            self._products_by_code.setdefault(product.default_code, product)
+            run.products_by_code.setdefault(product.default_code, product)
         emails = {order.buyer_email for order in orders if order.buyer_email}
         contacts = (
             # The import runs as the system: only contacts the order's company may
@@ -441,14 +539,14 @@ class OrderImporter:
                     ("email", "in", list(emails)),
                     ("parent_id", "=", False),
                     ("type", "=", "contact"),
-                    ("company_id", "in", [self.company.id, False]),
+                    ("company_id", "in", [run.company.id, False]),
                 ]
             )
             if emails
             else self.env["res.partner"]
         )
         for contact in contacts:
-            self._partners.setdefault(("contact", contact.email), contact)
+            run.partners.setdefault(("contact", contact.email), contact)
         # The delivery addresses the page may reuse, in one query: all those of the
         # buyers found, and, since buyers without personal data (FBA) all share one
         # customer whose addresses pile up, only those of it in the page's postal codes.
@@ -460,7 +558,7 @@ class OrderImporter:
         parents = [("parent_id", "in", contacts.ids)]
         if anonymous_zips:
             anonymous = [
-                ("parent_id", "=", self._anonymous_customer().id),
+                ("parent_id", "=", self._anonymous_customer(run).id),
                 ("zip", "in", list(anonymous_zips)),
             ]
             parents = expression.OR([parents, anonymous])
@@ -468,8 +566,8 @@ class OrderImporter:
             for delivery in self.env["res.partner"].search(
                 expression.AND([[("type", "=", "delivery")], parents])
             ):
-                key = ("delivery", delivery.parent_id.id, self._partner_address_key(delivery))
-                self._partners.setdefault(key, delivery)
+                key = ("delivery", delivery.parent_id.id, self._partner_address_key(run, delivery))
+                run.partners.setdefault(key, delivery)
 
     # --- customers --------------------------------------------------------------------------------
     @staticmethod
@@ -480,7 +578,7 @@ class OrderImporter:
             for value in (name, street, street2, city, zip_code, country_code)
         )
 
-    def _partner_address_key(self, partner):
+    def _partner_address_key(self, run, partner):
         return self._address_key(
             partner.name,
             partner.street,
@@ -490,8 +588,8 @@ class OrderImporter:
             partner.country_id.code,
         )
 
-    def _address_values(self, address):
-        country = self._countries.get(address.country_code)
+    def _prepare_address_values(self, run, address):
+        country = run.countries.get(address.country_code)
         values = {
             "street": address.street or False,
             "street2": address.street2 or False,
@@ -501,15 +599,15 @@ class OrderImporter:
             "phone": address.phone or False,
         }
         if country and address.state_code:
-            values["state_id"] = self._state(country, address.state_code).id or False
+            values["state_id"] = self._state(run, country, address.state_code).id or False
         return values
 
-    def _state(self, country, code):
+    def _state(self, run, country, code):
         """The state of ``code`` (Amazon sends a code or a name), looked up once
         per run: buyers of one region share a handful of states."""
         key = (country.id, code.strip().lower())
-        if key not in self._states:
-            self._states[key] = self.env["res.country.state"].search(
+        if key not in run.states:
+            run.states[key] = self.env["res.country.state"].search(
                 [
                     ("country_id", "=", country.id),
                     "|",
@@ -518,48 +616,37 @@ class OrderImporter:
                 ],
                 limit=1,
             )
-        return self._states[key]
+        return run.states[key]
 
-    def _anonymous_customer(self):
+    def _anonymous_customer(self, run):
         key = ("anonymous",)
-        if key not in self._partners:
+        if key not in run.partners:
             partner = self.env["res.partner"].search(
-                [("ref", "=", "AMAZON-CUSTOMER"), ("company_id", "in", [self.company.id, False])],
+                [("ref", "=", "AMAZON-CUSTOMER"), ("company_id", "in", [run.company.id, False])],
                 limit=1,
             ) or self.env["res.partner"].create(
                 {
                     "name": _("Amazon Customer"),
                     "ref": "AMAZON-CUSTOMER",
-                    "company_id": self.company.id,
+                    "company_id": run.company.id,
                 }
             )
-            self._partners[key] = partner
-        return self._partners[key]
+            run.partners[key] = partner
+        return run.partners[key]
 
-    def _customer(self, order):
+    def _customer(self, run, order):
         """(contact, delivery address) of the order, found again or created."""
         address = order.address
         if order.buyer_email:
             key = ("contact", order.buyer_email)
-            contact = self._partners.get(key)
+            contact = run.partners.get(key)
             if contact is None:
-                name = order.buyer_company or order.buyer_name or (address and address.name)
-                values = {
-                    "name": name or order.buyer_email,
-                    "email": order.buyer_email,
-                    "is_company": bool(order.buyer_company),
-                    "company_id": self.company.id,
-                    "lang": False,
-                    "amazon_buyer": True,
-                }
-                if address:
-                    values.update(self._address_values(address))
-                contact = self.env["res.partner"].create(values)
-                self._partners[key] = contact
+                contact = self.env["res.partner"].create(self._prepare_contact_values(run, order))
+                run.partners[key] = contact
             if order.vat and not contact.vat:
                 contact.vat = order.vat
         else:
-            contact = self._anonymous_customer()
+            contact = self._anonymous_customer(run)
         if not address:
             return contact, contact
         delivery_name = address.name or (
@@ -577,59 +664,79 @@ class OrderImporter:
                 address.country_code,
             ),
         )
-        delivery = self._partners.get(key)
+        delivery = run.partners.get(key)
         if delivery is None:
             delivery = self.env["res.partner"].create(
-                {
-                    "name": delivery_name,
-                    "parent_id": contact.id,
-                    "type": "delivery",
-                    "company_id": self.company.id,
-                    "amazon_buyer": True,
-                    **self._address_values(address),
-                }
+                self._prepare_delivery_values(run, order, contact, delivery_name)
             )
-        self._partners[key] = delivery
+        run.partners[key] = delivery
         return contact, delivery
 
+    def _prepare_contact_values(self, run, order):
+        """A new buyer's contact (orders with the buyer's email only)."""
+        address = order.address
+        name = order.buyer_company or order.buyer_name or (address and address.name)
+        values = {
+            "name": name or order.buyer_email,
+            "email": order.buyer_email,
+            "is_company": bool(order.buyer_company),
+            "company_id": run.company.id,
+            "lang": False,
+            "amazon_buyer": True,
+        }
+        if address:
+            values.update(self._prepare_address_values(run, address))
+        return values
+
+    def _prepare_delivery_values(self, run, order, contact, name):
+        """A new delivery address of ``contact``."""
+        return {
+            "name": name,
+            "parent_id": contact.id,
+            "type": "delivery",
+            "company_id": run.company.id,
+            "amazon_buyer": True,
+            **self._prepare_address_values(run, order.address),
+        }
+
     # --- products -------------------------------------------------------------------------------
-    def _product_for(self, item, order):
+    def _product_for(self, run, item, order):
         """(product, offer): the offer's product, else the product whose internal
         reference is the SKU (remembered as an offer), else the default product
         (an offer flagged for review)."""
-        offer = self._offers.get(item.sku)
+        offer = run.offers.get(item.sku)
         if offer:
             if order.channel == "FBA" and offer.channel == "fbm":
                 # Amazon ships this SKU from its stock now: stop pushing it as FBM.
                 offer.channel = "fba"
             return offer.product_id, offer
-        product = self._products_by_code.get(item.sku)
+        product = run.products_by_code.get(item.sku)
         needs_review = not product
         if not product:
-            product = self.company._amazon_get_default_product("sale")
+            product = run.company._amazon_get_default_product("sale")
         offer = self.env["amazon.offer"].create(
             {
-                "account_id": self.account.id,
+                "account_id": run.account.id,
                 "sku": item.sku,
                 "product_id": product.id,
-                "marketplace_id": self._marketplaces[order.marketplace_ref].id,
+                "marketplace_id": run.marketplaces[order.marketplace_ref].id,
                 "needs_review": needs_review,
                 "channel": "fba" if order.channel == "FBA" else "fbm",
             }
         )
-        self._offers[item.sku] = offer
+        run.offers[item.sku] = offer
         return product, offer
 
-    def _pricelist(self, currency_name, marketplace):
-        if currency_name not in self._pricelists:
-            self._pricelists[currency_name] = self.env["product.pricelist"].search(
+    def _pricelist(self, run, currency_name, marketplace):
+        if currency_name not in run.pricelists:
+            run.pricelists[currency_name] = self.env["product.pricelist"].search(
                 [
                     ("currency_id.name", "=", currency_name),
-                    ("company_id", "in", [self.company.id, False]),
+                    ("company_id", "in", [run.company.id, False]),
                 ],
                 limit=1,
             )
-        pricelist = self._pricelists[currency_name]
+        pricelist = run.pricelists[currency_name]
         if not pricelist:
             raise OrderImportError(
                 _(
@@ -643,7 +750,7 @@ class OrderImporter:
         return pricelist
 
     # --- creating ------------------------------------------------------------------------------
-    def _unit_price(self, gross, quantity, taxes, tax_included_site, currency):
+    def _unit_price(self, run, gross, quantity, taxes, tax_included_site, currency):
         """The line's unit price. On tax-included marketplaces Amazon's prices
         contain the VAT: kept as they are for price-included taxes, converted to
         net for price-excluded ones. On tax-excluded sites the price is net."""
@@ -654,17 +761,17 @@ class OrderImporter:
         digits = self.env["decimal.precision"].precision_get("Product Price")
         return float_round(float(unit), precision_digits=max(digits, 2))
 
-    def _taxes(self, product, fiscal_position):
-        taxes = product.taxes_id.filtered(lambda t: t.company_id in self.company.parent_ids)
+    def _taxes(self, run, product, fiscal_position):
+        taxes = product.taxes_id.filtered(lambda t: t.company_id in run.company.parent_ids)
         return fiscal_position.map_tax(taxes)
 
-    def _order_values(self, order):
+    def _prepare_order_values(self, run, order):
         """The values of the sale order of ``order``; finds or creates its
         customer and the offers of its SKUs on the way."""
-        account = self.account
-        marketplace = self._marketplaces[order.marketplace_ref]
-        pricelist = self._pricelist(order.currency, marketplace)
-        contact, delivery = self._customer(order)
+        account = run.account
+        marketplace = run.marketplaces[order.marketplace_ref]
+        pricelist = self._pricelist(run, order.currency, marketplace)
+        contact, delivery = self._customer(run, order)
         fiscal_position = self.env["account.fiscal.position"]._get_fiscal_position(
             contact, delivery
         )
@@ -672,26 +779,18 @@ class OrderImporter:
         tax_included = marketplace.tax_included
         lines = []
         for item in order.items:
-            product, offer = self._product_for(item, order)
-            taxes = self._taxes(product, fiscal_position)
-            name = item.title if offer.needs_review else None
-            line = {
-                "product_id": product.id,
-                "product_uom_qty": item.quantity,
-                "price_unit": self._unit_price(
-                    item.item_total, item.quantity, taxes, tax_included, currency
-                ),
-                "tax_id": [(6, 0, taxes.ids)],
-                "amazon_item_ref": item.item_ref,
-                "amazon_offer_id": offer.id,
-            }
-            if name:
-                line["name"] = f"[{item.sku}] {name}"
-            lines.append(line)
+            product, offer = self._product_for(run, item, order)
+            taxes = self._taxes(run, product, fiscal_position)
+            lines.append(
+                self._prepare_order_line_values(
+                    run, item, product, offer, taxes, tax_included, currency
+                )
+            )
             if item.promotion_discount:
                 lines.append(
-                    self._service_line(
-                        self.company._amazon_get_default_product("promotion"),
+                    self._prepare_service_line(
+                        run,
+                        run.company._amazon_get_default_product("promotion"),
                         -item.promotion_discount,
                         fiscal_position,
                         tax_included,
@@ -705,11 +804,12 @@ class OrderImporter:
                     )
                 )
         if order.shipping_total or order.service_level:
-            product = self._products_by_code.get(order.service_level) or (
-                self.company._amazon_get_default_product("shipping")
+            product = run.products_by_code.get(order.service_level) or (
+                run.company._amazon_get_default_product("shipping")
             )
             lines.append(
-                self._service_line(
+                self._prepare_service_line(
+                    run,
                     product,
                     order.shipping_total,
                     fiscal_position,
@@ -719,11 +819,12 @@ class OrderImporter:
                 )
             )
         if order.giftwrap_total:
-            product = self._products_by_code.get(order.giftwrap_level) or (
-                self.company._amazon_get_default_product("giftwrap")
+            product = run.products_by_code.get(order.giftwrap_level) or (
+                run.company._amazon_get_default_product("giftwrap")
             )
             lines.append(
-                self._service_line(
+                self._prepare_service_line(
+                    run,
                     product,
                     order.giftwrap_total,
                     fiscal_position,
@@ -736,7 +837,7 @@ class OrderImporter:
             "partner_id": contact.id,
             "partner_invoice_id": contact.id,
             "partner_shipping_id": delivery.id,
-            "company_id": self.company.id,
+            "company_id": run.company.id,
             "pricelist_id": pricelist.id,
             "fiscal_position_id": fiscal_position.id,
             "team_id": account.team_id.id,
@@ -760,20 +861,37 @@ class OrderImporter:
             values["warehouse_id"] = account.warehouse_id.id
         return values
 
-    def _service_line(
-        self, product, amount, fiscal_position, tax_included, currency, name, taxes=None
+    def _prepare_order_line_values(self, run, item, product, offer, taxes, tax_included, currency):
+        """The sale order line of an Amazon order item."""
+        line = {
+            "product_id": product.id,
+            "product_uom_qty": item.quantity,
+            "price_unit": self._unit_price(
+                run, item.item_total, item.quantity, taxes, tax_included, currency
+            ),
+            "tax_id": [(6, 0, taxes.ids)],
+            "amazon_item_ref": item.item_ref,
+            "amazon_offer_id": offer.id,
+        }
+        if offer.needs_review and item.title:  # the default product: Amazon's title says what
+            line["name"] = f"[{item.sku}] {item.title}"
+        return line
+
+    def _prepare_service_line(
+        self, run, product, amount, fiscal_position, tax_included, currency, name, taxes=None
     ):
+        """A line of a service Amazon charged: shipping, gift wrap, a promotion."""
         if taxes is None:
-            taxes = self._taxes(product, fiscal_position)
+            taxes = self._taxes(run, product, fiscal_position)
         return {
             "product_id": product.id,
             "name": name,
             "product_uom_qty": 1,
-            "price_unit": self._unit_price(amount, 1, taxes, tax_included, currency),
+            "price_unit": self._unit_price(run, amount, 1, taxes, tax_included, currency),
             "tax_id": [(6, 0, taxes.ids)],
         }
 
-    def _confirm(self, created):
+    def _confirm(self, run, created):
         sales = self.env["sale.order"].union(*(sale for sale, _order, _payload in created))
         sales.action_confirm()
         fba = self.env["sale.order"]
@@ -783,35 +901,19 @@ class OrderImporter:
             if order.channel == "FBA":
                 fba |= sale
         if fba:
-            self._record_fba_moves(fba)
+            self._record_fba_moves(run, fba)
 
-    def _record_fba_moves(self, sales):
+    def _record_fba_moves(self, run, sales):
         """Amazon shipped from its stock: one done move per item, from the
         account's Amazon location to the customer (all orders of a page at once)."""
-        source = self.account.location_id or self.company._amazon_get_fba_location()
+        source = run.account.location_id or run.company._amazon_get_fba_location()
         lines = sales.order_line.filtered(
             lambda line: line.product_id.type == "consu" and line.product_uom_qty > 0
         )
         if not lines:
             return
         moves = self.env["stock.move"].create(
-            [
-                {
-                    "name": f"{line.order_id.name}: {line.product_id.display_name}",
-                    "location_dest_id": (
-                        line.order_id.partner_shipping_id.property_stock_customer.id
-                    ),
-                    "product_id": line.product_id.id,
-                    "product_uom": line.product_uom.id,
-                    "product_uom_qty": line.product_uom_qty,
-                    "location_id": source.id,
-                    "partner_id": line.order_id.partner_shipping_id.id,
-                    "sale_line_id": line.id,
-                    "company_id": self.company.id,
-                    "origin": line.order_id.name,
-                }
-                for line in lines
-            ]
+            [self._prepare_fba_move_values(run, line, source) for line in lines]
         )
         moves._action_confirm()
         for move in moves:
@@ -819,10 +921,25 @@ class OrderImporter:
         moves.picked = True
         moves._action_done()
 
+    def _prepare_fba_move_values(self, run, line, source):
+        """The done move of an FBA order line, from Amazon's location."""
+        return {
+            "name": f"{line.order_id.name}: {line.product_id.display_name}",
+            "location_dest_id": line.order_id.partner_shipping_id.property_stock_customer.id,
+            "product_id": line.product_id.id,
+            "product_uom": line.product_uom.id,
+            "product_uom_qty": line.product_uom_qty,
+            "location_id": source.id,
+            "partner_id": line.order_id.partner_shipping_id.id,
+            "sale_line_id": line.id,
+            "company_id": run.company.id,
+            "origin": line.order_id.name,
+        }
+
     # --- updating -------------------------------------------------------------------------------
-    def _update_order(self, sale, order):
+    def _update_order(self, run, sale, order):
         values = {"amazon_status": order.status, "amazon_last_updated": order.last_updated}
         if order.status == "CANCELLED" and sale.amazon_status != "CANCELLED":
             sale._amazon_cancel()
         sale.write(values)
-        self.result.updated += 1
+        run.result.updated += 1
