@@ -2,6 +2,7 @@ from . import res_company
 from . import res_partner
 from . import res_config_settings
 from . import amazon_marketplace
+from . import amazon_flow
 from . import amazon_account
 from . import amazon_order_import
 from . import amazon_offer

@@ -4,9 +4,6 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import psycopg2
-from markupsafe import Markup
-
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import hash_sign
@@ -20,7 +17,6 @@ from ..spapi import (
     exchange_authorization_code,
 )
 from .stock_pusher import StockPusher
-from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
 
@@ -542,18 +538,6 @@ class AmazonAccount(models.Model):
             )
         return _("Amazon answered with an error: %(detail)s", detail=error)
 
-    def _notify(self, title, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": title,
-                "message": message,
-                "type": kind,
-                "sticky": kind != "success",
-            },
-        }
-
     def _fetch_participations(self):
         adapter = self._get_adapter(max_retries=1, max_throttle_retries=1, timeout=15)
         try:
@@ -569,7 +553,7 @@ class AmazonAccount(models.Model):
         try:
             participations = self._fetch_participations()
         except SpApiError as error:
-            return self._notify(title, self._explain(error), "danger")
+            return self.env["amazon.flow"]._notify(title, self._explain(error), "danger")
         participating = {
             p["marketplace"]["id"]
             for p in participations
@@ -577,7 +561,7 @@ class AmazonAccount(models.Model):
         }
         missing = self.marketplace_ids.filtered(lambda m: m.api_ref not in participating)
         if missing:
-            return self._notify(
+            return self.env["amazon.flow"]._notify(
                 title,
                 _(
                     "Connected, but the seller has no access to: %(names)s. Remove them from "
@@ -586,7 +570,7 @@ class AmazonAccount(models.Model):
                 ),
                 "warning",
             )
-        return self._notify(
+        return self.env["amazon.flow"]._notify(
             title,
             _(
                 "Connected to Amazon: %(count)s marketplace(s) available.",
@@ -618,52 +602,7 @@ class AmazonAccount(models.Model):
             )
         return True
 
-    # --- order synchronization ------------------------------------------------------------------
-    def _run_logged(self, kind, work, **adapter_options):
-        """Run ``work(adapter) -> (result, counts)`` with a fresh adapter and
-        record it in the sync log, with its API calls, also when it fails."""
-        self.ensure_one()
-        log = self.env["amazon.sync.log"].sudo().create({"account_id": self.id, "kind": kind})
-        # Committed at once: the run is visible while it goes, and its log survives
-        # the rollback of a failure.
-        commit(self.env.cr)
-        adapter = None
-        try:
-            # Inside: a missing credential is this run's logged error too.
-            adapter = self._get_adapter(**adapter_options)
-            result, counts = work(adapter)
-        except Exception as error:
-            if isinstance(error, psycopg2.Error):
-                # The transaction is broken: back to the last committed page.
-                rollback(self.env.cr)
-            message = (
-                str(error)
-                if isinstance(error, SpApiError | UserError)
-                else f"{type(error).__name__}: {error}"
-            )
-            log._finish({}, adapter and adapter.stats, error=message)
-            commit(self.env.cr)
-            raise
-        else:
-            log._finish(counts, adapter.stats)
-            return result
-        finally:
-            if adapter is not None:
-                adapter.close()
-
-    def _cron_boundary(self, kind, call):
-        """Run ``call()`` for this account in the cron: its failure, whatever it is,
-        is this account's (on its sync log, by _run_logged) and never stops the
-        cron or the other accounts. Returns the result, or None on failure."""
-        try:
-            return call()
-        except SpApiError as error:
-            # Throttled, unreachable, refused: the next run resumes where this stopped.
-            _logger.warning("Amazon %s of account %s stopped: %s", kind, self.id, error)
-        except Exception:
-            _logger.exception("Amazon %s of account %s failed", kind, self.id)
-        return None
-
+    # --- the flows' buttons (each flow's home does the work) ---------------------------------
     def _sync_orders(self, max_pages=None, **adapter_options):
         """Import the account's new and changed orders (the orders flow:
         amazon.order.import)."""
@@ -734,7 +673,7 @@ class AmazonAccount(models.Model):
             }
             return stats, counts
 
-        return self._run_logged("stock", work, **adapter_options)
+        return self.env["amazon.flow"]._run_logged(self, "stock", work, **adapter_options)
 
     def action_push_stock(self):
         self._check_can_operate()
@@ -743,8 +682,8 @@ class AmazonAccount(models.Model):
         try:
             stats = self._push_stock()
         except SpApiError as error:
-            return self._notify(title, self._explain(error), "danger")
-        return self._notify(
+            return self.env["amazon.flow"]._notify(title, self._explain(error), "danger")
+        return self.env["amazon.flow"]._notify(
             title,
             _(
                 "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
@@ -758,7 +697,7 @@ class AmazonAccount(models.Model):
     def _cron_push_stock(self):
         for account in self.search([("fbm_stock_sync", "=", True), ("link_date", "!=", False)]):
             # What was not sent is still "changed": the next run sends it.
-            account._cron_boundary("stock push", account._push_stock)
+            self.env["amazon.flow"]._cron_boundary(account, "stock push", account._push_stock)
         return True
 
     def action_view_offers(self):
@@ -775,48 +714,7 @@ class AmazonAccount(models.Model):
         """Send the account's pending shipment confirmations now."""
         self._check_can_operate()
         self.ensure_one()
-        pickings = self.env["stock.picking"].search(
-            [("amazon_sync_state", "=", "to_send"), ("sale_id.amazon_account_id", "=", self.id)]
-        )
-        failed = pickings._amazon_send()
-        waiting = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
-        return self._notify(
-            _("Shipment confirmations"),
-            _(
-                "%(sent)s sent, %(failed)s refused by Amazon, %(waiting)s waiting.",
-                sent=len(pickings) - len(failed) - len(waiting),
-                failed=len(failed),
-                waiting=len(waiting),
-            ),
-            "warning" if failed or waiting else "success",
-        )
-
-    def _amazon_report_shipment_failures(self, pickings):
-        """Once per batch: an activity and a message to the responsible listing
-        the deliveries Amazon refused and why."""
-        self.ensure_one()
-        # Markup's % escapes the values: Amazon's messages are not HTML.
-        items = Markup("").join(
-            Markup("<li>%s (%s): %s</li>")
-            % (picking.name, picking.sale_id.amazon_order_ref, picking.amazon_sync_error)
-            for picking in pickings
-        )
-        body = Markup("%s<ul>%s</ul>") % (
-            _("Amazon refused these shipment confirmations:"),
-            items,
-        )
-        responsible = self.responsible_id or self.env.user
-        self.activity_schedule(
-            "mail.mail_activity_data_warning",
-            summary=_("%(count)s shipment confirmation(s) refused by Amazon", count=len(pickings)),
-            note=body,
-            user_id=responsible.id,
-        )
-        self.message_post(
-            body=body,
-            partner_ids=responsible.partner_id.ids,
-            subtype_xmlid="mail.mt_comment",
-        )
+        return self.env["stock.picking"]._amazon_action_send_account(self)
 
     # --- re-authorization reminder -------------------------------------------------------------
     @api.model

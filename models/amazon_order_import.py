@@ -119,6 +119,7 @@ class OrderRun:
 
 class AmazonOrderImport(models.AbstractModel):
     _name = "amazon.order.import"
+    _inherit = "amazon.flow"
     _description = "Amazon Orders In"
 
     page_size = 100  # searchOrders' maximum
@@ -135,8 +136,8 @@ class AmazonOrderImport(models.AbstractModel):
         )
         done = remaining = 0
         for account in accounts:
-            result = account._cron_boundary(
-                "order sync", lambda a=account: self._sync(a, max_pages=pages_per_account)
+            result = self._cron_boundary(
+                account, "order sync", lambda a=account: self._sync(a, max_pages=pages_per_account)
             )
             if result is None:
                 continue
@@ -155,7 +156,7 @@ class AmazonOrderImport(models.AbstractModel):
             result = self.with_env(run.env)._run_window(run, max_pages=max_pages)
             return result, result.as_dict()
 
-        return account._run_logged("orders", work, **adapter_options)
+        return self._run_logged(account, "orders", work, **adapter_options)
 
     @api.model
     def _action_sync(self, account):
@@ -164,11 +165,11 @@ class AmazonOrderImport(models.AbstractModel):
         try:
             result = self._sync(account)
         except SpApiError as error:
-            return account._notify(title, account._explain(error), "danger")
+            return self._notify(title, account._explain(error), "danger")
         if result.locked:
             message = _("Another synchronization of this account is running: try again later.")
-            return account._notify(title, message, "warning")
-        return account._notify(
+            return self._notify(title, message, "warning")
+        return self._notify(
             title,
             _(
                 "%(fetched)s fetched, %(created)s created, %(updated)s updated, "

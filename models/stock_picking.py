@@ -2,6 +2,7 @@ import logging
 from collections import defaultdict
 
 import psycopg2
+from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -185,7 +186,9 @@ class StockPicking(models.Model):
                 return refused, counts
 
             try:
-                account_failed = account._run_logged("shipments", work, **adapter_options)
+                account_failed = self.env["amazon.flow"]._run_logged(
+                    account, "shipments", work, **adapter_options
+                )
             except Exception as error:  # not linked, no credentials...
                 # Only Amazon's refusal fails a delivery: this is ours to fix, and
                 # the deliveries wait for it, to send.
@@ -195,7 +198,7 @@ class StockPicking(models.Model):
                 account_failed = self.browse()
             failed |= account_failed
             if account_failed:
-                account._amazon_report_shipment_failures(account_failed)
+                account_failed._amazon_report_failures(account)
         return failed
 
     def _amazon_claim(self):
@@ -293,17 +296,53 @@ class StockPicking(models.Model):
             message, kind = pickings[0].amazon_sync_error, "warning"
         else:
             message, kind = _("Shipment confirmed to Amazon."), "success"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Amazon"),
-                "message": message,
-                "type": kind,
-                "sticky": kind != "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self.env["amazon.flow"]._notify(_("Amazon"), message, kind, reload=True)
+
+    @api.model
+    def _amazon_action_send_account(self, account):
+        """The account's Sync Pickings button (access checked by the account):
+        its pending confirmations, sent now."""
+        pickings = self.search(
+            [("amazon_sync_state", "=", "to_send"), ("sale_id.amazon_account_id", "=", account.id)]
+        )
+        failed = pickings._amazon_send()
+        waiting = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
+        return self.env["amazon.flow"]._notify(
+            _("Shipment confirmations"),
+            _(
+                "%(sent)s sent, %(failed)s refused by Amazon, %(waiting)s waiting.",
+                sent=len(pickings) - len(failed) - len(waiting),
+                failed=len(failed),
+                waiting=len(waiting),
+            ),
+            "warning" if failed or waiting else "success",
+        )
+
+    def _amazon_report_failures(self, account):
+        """Once per batch: an activity and a message to the account's responsible
+        listing these deliveries, which Amazon refused, and why."""
+        # Markup's % escapes the values: Amazon's messages are not HTML.
+        items = Markup("").join(
+            Markup("<li>%s (%s): %s</li>")
+            % (picking.name, picking.sale_id.amazon_order_ref, picking.amazon_sync_error)
+            for picking in self
+        )
+        body = Markup("%s<ul>%s</ul>") % (
+            _("Amazon refused these shipment confirmations:"),
+            items,
+        )
+        responsible = account.responsible_id or self.env.user
+        account.activity_schedule(
+            "mail.mail_activity_data_warning",
+            summary=_("%(count)s shipment confirmation(s) refused by Amazon", count=len(self)),
+            note=body,
+            user_id=responsible.id,
+        )
+        account.message_post(
+            body=body,
+            partner_ids=responsible.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
 
     @api.model
     def _cron_send_shipments(self, limit=200):

@@ -1,0 +1,87 @@
+"""What every flow shares: one way to run a unit of work for an account.
+
+A flow (orders in, shipments out, stock out, and the next ones) runs
+lock -> fetch -> map -> write -> log. The log, the fault isolation of the crons
+and the user's notification are the same for all, so they live here once:
+
+- ``_run_logged``: a fresh adapter for the account, the run in the account's
+  sync log (created and committed first, so a failure keeps it), its API calls
+  and counts, and the rollback of a broken transaction;
+- ``_cron_boundary``: one account's failure, whatever it is, stays that
+  account's; the cron and the other accounts go on;
+- ``_notify``: the notification a button answers with.
+"""
+
+import logging
+
+import psycopg2
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from ..spapi import SpApiError
+from .utils import commit, rollback
+
+_logger = logging.getLogger(__name__)
+
+
+class AmazonFlow(models.AbstractModel):
+    _name = "amazon.flow"
+    _description = "Amazon Flow (shared steps)"
+
+    @api.model
+    def _run_logged(self, account, kind, work, **adapter_options):
+        """Run ``work(adapter) -> (result, counts)`` for ``account`` with a fresh
+        adapter and record it in the sync log, with its API calls, also when it
+        fails."""
+        account.ensure_one()
+        log = self.env["amazon.sync.log"].sudo().create({"account_id": account.id, "kind": kind})
+        # Committed at once: the run is visible while it goes, and its log survives
+        # the rollback of a failure.
+        commit(self.env.cr)
+        adapter = None
+        try:
+            # Inside: a missing credential is this run's logged error too.
+            adapter = account._get_adapter(**adapter_options)
+            result, counts = work(adapter)
+        except Exception as error:
+            if isinstance(error, psycopg2.Error):
+                # The transaction is broken: back to the last commit.
+                rollback(self.env.cr)
+            message = (
+                str(error)
+                if isinstance(error, SpApiError | UserError)
+                else f"{type(error).__name__}: {error}"
+            )
+            log._finish({}, adapter and adapter.stats, error=message)
+            commit(self.env.cr)
+            raise
+        else:
+            log._finish(counts, adapter.stats)
+            return result
+        finally:
+            if adapter is not None:
+                adapter.close()
+
+    @api.model
+    def _cron_boundary(self, account, kind, call):
+        """Run ``call()`` for ``account`` in a cron: its failure, whatever it is,
+        is this account's (on its sync log, by _run_logged) and never stops the
+        cron or the other accounts. Returns the result, or None on failure."""
+        try:
+            return call()
+        except SpApiError as error:
+            # Throttled, unreachable, refused: the next run resumes where this stopped.
+            _logger.warning("Amazon %s of account %s stopped: %s", kind, account.id, error)
+        except Exception:
+            _logger.exception("Amazon %s of account %s failed", kind, account.id)
+        return None
+
+    @api.model
+    def _notify(self, title, message, kind, reload=False):
+        """What a button answers: a notification (sticky unless a success),
+        optionally reloading the view behind it."""
+        params = {"title": title, "message": message, "type": kind, "sticky": kind != "success"}
+        if reload:
+            params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
