@@ -5,6 +5,7 @@ from . import amazon_marketplace
 from . import amazon_flow
 from . import amazon_account
 from . import amazon_order_import
+from . import amazon_stock_push
 from . import amazon_offer
 from . import amazon_order_failure
 from . import amazon_sync_log

@@ -16,7 +16,6 @@ from ..spapi import (
     SpApiUnavailableError,
     exchange_authorization_code,
 )
-from .stock_pusher import StockPusher
 
 _logger = logging.getLogger(__name__)
 
@@ -661,44 +660,13 @@ class AmazonAccount(models.Model):
 
     # --- FBM stock --------------------------------------------------------------------------
     def _push_stock(self, **adapter_options):
-        """Send Amazon the changed FBM quantities of the account (see stock_pusher)."""
-
-        def work(adapter):
-            stats = StockPusher(self, adapter).run()
-            counts = {
-                "fetched": stats["sent"] + stats["unchanged"],
-                "updated": stats["accepted"],
-                "skipped": stats["unchanged"],
-                "failed": stats["refused"],
-            }
-            return stats, counts
-
-        return self.env["amazon.flow"]._run_logged(self, "stock", work, **adapter_options)
+        """Send Amazon the changed FBM quantities (the stock flow: amazon.stock.push)."""
+        return self.env["amazon.stock.push"]._push(self, **adapter_options)
 
     def action_push_stock(self):
         self._check_can_operate()
         self.ensure_one()
-        title = _("FBM stock synchronization")
-        try:
-            stats = self._push_stock()
-        except SpApiError as error:
-            return self.env["amazon.flow"]._notify(title, self._explain(error), "danger")
-        return self.env["amazon.flow"]._notify(
-            title,
-            _(
-                "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
-                "%(refused)s refused, %(unchanged)s unchanged.",
-                **stats,
-            ),
-            "warning" if stats["refused"] else "success",
-        )
-
-    @api.model
-    def _cron_push_stock(self):
-        for account in self.search([("fbm_stock_sync", "=", True), ("link_date", "!=", False)]):
-            # What was not sent is still "changed": the next run sends it.
-            self.env["amazon.flow"]._cron_boundary(account, "stock push", account._push_stock)
-        return True
+        return self.env["amazon.stock.push"]._action_push(self)
 
     def action_view_offers(self):
         self.ensure_one()

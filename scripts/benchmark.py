@@ -14,8 +14,8 @@ import resource
 import time
 from datetime import datetime, timedelta, timezone
 
-from odoo.addons.sale_amazon_connector.models import stock_pusher
 from odoo.addons.sale_amazon_connector.models.amazon_order_import import OrderRun
+from odoo.addons.sale_amazon_connector.models.amazon_stock_push import StockRun
 from odoo.addons.sale_amazon_connector.spapi_emulator import Address, Emulator
 from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_models_dir
 
@@ -397,7 +397,8 @@ for label, change in (("all_changed", None), ("ten_changed", 10), ("nothing_chan
             env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 3)
     adapter = account._get_adapter()
     began = time.perf_counter()
-    pushed = stock_pusher.StockPusher(account, adapter).run()
+    run = StockRun(account, adapter)
+    pushed = env["amazon.stock.push"].with_env(run.env)._run_push(run)
     results["stock"][label] = {
         "seconds": round(time.perf_counter() - began, 2),
         "calls": adapter.stats.as_dict()["calls"],

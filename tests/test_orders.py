@@ -663,7 +663,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.assertEqual(log.state, "failed")
         self.assertIn("not valid", log.error)
         broken.fbm_stock_sync = self.account.fbm_stock_sync = True
-        self.assertTrue(self.env["amazon.account"]._cron_push_stock())
+        self.assertTrue(self.env["amazon.stock.push"]._cron_push())
         logs = self.env["amazon.sync.log"].search([("kind", "=", "stock")])
         self.assertEqual(logs.filtered(lambda log: log.account_id == broken).state, "failed")
         self.assertNotEqual(

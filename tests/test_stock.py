@@ -4,9 +4,22 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
-from ..models import stock_pusher
+from ..models import amazon_stock_push
+from ..models.amazon_stock_push import StockRun
 from ..spapi_emulator import Address
 from .common import DE, SELLER_ID, US, AmazonTestCase
+
+
+def run_push(account, adapter):
+    """The stock flow's run, without the sync log."""
+    run = StockRun(account, adapter)
+    return account.env["amazon.stock.push"].with_env(run.env)._run_push(run)
+
+
+def apply_reports(account, adapter):
+    run = StockRun(account, adapter)
+    account.env["amazon.stock.push"].with_env(run.env)._apply_feed_reports(run)
+    return run.stats
 
 
 @tagged("post_install", "-at_install")
@@ -61,7 +74,7 @@ class TestStockPush(AmazonTestCase):
 
     def push(self, **adapter_options):
         adapter = self.account._get_adapter(**adapter_options)
-        return stock_pusher.StockPusher(self.account, adapter).run()
+        return run_push(self.account, adapter)
 
     def assert_amazon_equals_odoo(self):
         for sku, product in self.products.items():
@@ -250,7 +263,7 @@ class TestStockFeed(AmazonTestCase):
             if offer.sku not in invalid:
                 self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=1)
         adapter = account._get_adapter()
-        stats = stock_pusher.StockPusher(account, adapter).run()
+        stats = run_push(account, adapter)
         self.assertEqual(stats["feeds"], 1)
         self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)
         self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
@@ -276,8 +289,8 @@ class TestStockFeed(AmazonTestCase):
         account = self.account
         offers, _feed_id = self.pending_feed("F", count=30)
         self.emulator.store.feed_processing_delay = 0
-        with patch.object(stock_pusher, "PATCH_LIMIT", 20):
-            stats = stock_pusher.StockPusher(account, account._get_adapter()).run()
+        with patch.object(amazon_stock_push, "PATCH_LIMIT", 20):
+            stats = run_push(account, account._get_adapter())
         self.assertEqual(stats["accepted"], 30)
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
         self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)  # not sent twice
@@ -300,14 +313,14 @@ class TestStockFeed(AmazonTestCase):
             self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=4)
         self.emulator.store.feed_processing_delay = 3600
         self.addCleanup(setattr, self.emulator.store, "feed_processing_delay", 0)
-        stock_pusher.StockPusher(account, account._get_adapter()).run()
+        run_push(account, account._get_adapter())
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})
         return offers, self.emulator.calls_for("createFeed")[-1].response["feedId"]
 
     def assert_sent_again(self, offers, feeds_before):
         account = self.account
         self.emulator.store.feed_processing_delay = 0
-        stats = stock_pusher.StockPusher(account, account._get_adapter()).run()
+        stats = run_push(account, account._get_adapter())
         self.assertEqual(stats["accepted"], len(offers))
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
         self.assertEqual(len(self.emulator.calls_for("createFeed")), feeds_before + 1)
@@ -319,7 +332,7 @@ class TestStockFeed(AmazonTestCase):
         offers, feed_id = self.pending_feed("C")
         self.emulator.store.cancel_feed(feed_id)
         self.emulator.store.feed_processing_delay = 0
-        stock_pusher.StockPusher(self.account, self.account._get_adapter()).apply_feed_reports()
+        apply_reports(self.account, self.account._get_adapter())
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
         self.assertIn("CANCELLED", offers[0].stock_sync_error)
         # The next push sends them again, and Amazon ends with Odoo's figures.
@@ -328,7 +341,7 @@ class TestStockFeed(AmazonTestCase):
     def test_a_feed_amazon_forgets_or_never_finishes_is_released(self):
         offers, feed_id = self.pending_feed("N", count=21)
         del self.emulator.store.feeds[feed_id]  # getFeed answers 404
-        stock_pusher.StockPusher(self.account, self.account._get_adapter()).apply_feed_reports()
+        apply_reports(self.account, self.account._get_adapter())
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
         self.assertIn("NOT_FOUND", offers[0].stock_sync_error)
         self.assert_sent_again(offers, feeds_before=1)
@@ -339,12 +352,11 @@ class TestStockFeed(AmazonTestCase):
             )
         self.env.invalidate_all()  # as a new cron transaction would see it
         self.emulator.store.feed_processing_delay = 10**6
-        stock_pusher.StockPusher(self.account, self.account._get_adapter()).run()
+        run_push(self.account, self.account._get_adapter())
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})
-        pusher = stock_pusher.StockPusher(self.account, self.account._get_adapter())
-        pusher.apply_feed_reports()
+        apply_reports(self.account, self.account._get_adapter())
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"pending"})  # not yet
         offers.write({"feed_date": fields.Datetime.now() - timedelta(hours=25)})
-        pusher.apply_feed_reports()
+        apply_reports(self.account, self.account._get_adapter())
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
         self.assertIn("24 hours", offers[0].stock_sync_error)

@@ -1,4 +1,10 @@
-"""FBM quantities, Odoo to Amazon, for one account.
+"""Stock out: FBM quantities, Odoo to Amazon. The flow's home.
+
+Entry points: the cron (``_cron_push``) and an account's push (``_push``,
+behind the account's Push Stock button). A run's state (the account, the
+adapter, the counts) is a ``StockRun`` passed to every step; another addon
+``_inherit``s ``amazon.stock.push`` and overrides a step or a hook such as
+``_get_quantities`` (the quantity each offer should show).
 
 Only changed quantities are sent. A few go through Listings Items
 ``patchListingsItem`` (merge on ``fulfillment_availability``, so the handling
@@ -9,10 +15,11 @@ processing report is applied per offer when Amazon has processed it.
 import logging
 from datetime import timedelta
 
-from odoo import _, fields
+from odoo import _, api, fields, models
 
 from ..spapi import (
     FEED_FINAL_STATUSES,
+    SpApiError,
     SpApiNotFoundError,
     SpApiRequestError,
     SpApiThrottledError,
@@ -38,21 +45,76 @@ def availability_patch(quantity):
     }
 
 
-class StockPusher:
+class StockRun:
+    """The state of one push for one account."""
+
     def __init__(self, account, adapter):
         self.account = account.sudo().with_company(account.company_id)
         self.env = self.account.env
         self.adapter = adapter
         self.stats = {"sent": 0, "accepted": 0, "refused": 0, "unchanged": 0, "feeds": 0}
 
-    def _marketplace_ref(self, offer):
-        return (offer.marketplace_id or self.account.signup_marketplace_id).api_ref
 
-    def available_quantities(self, offers):
+class AmazonStockPush(models.AbstractModel):
+    _name = "amazon.stock.push"
+    _inherit = "amazon.flow"
+    _description = "Amazon Stock Out"
+
+    # --- entry points ---------------------------------------------------------------------
+    @api.model
+    def _cron_push(self):
+        accounts = self.env["amazon.account"].search(
+            [("fbm_stock_sync", "=", True), ("link_date", "!=", False)]
+        )
+        for account in accounts:
+            # What was not sent is still "changed": the next run sends it.
+            self._cron_boundary(account, "stock push", lambda a=account: self._push(a))
+        return True
+
+    @api.model
+    def _push(self, account, **adapter_options):
+        """Send Amazon the account's changed FBM quantities; logged on the account."""
+
+        def work(adapter):
+            run = StockRun(account, adapter)
+            stats = self.with_env(run.env)._run_push(run)
+            counts = {
+                "fetched": stats["sent"] + stats["unchanged"],
+                "updated": stats["accepted"],
+                "skipped": stats["unchanged"],
+                "failed": stats["refused"],
+            }
+            return stats, counts
+
+        return self._run_logged(account, "stock", work, **adapter_options)
+
+    @api.model
+    def _action_push(self, account):
+        """The account's Push Stock button (access checked by the account)."""
+        title = _("FBM stock synchronization")
+        try:
+            stats = self._push(account)
+        except SpApiError as error:
+            return self._notify(title, account._explain(error), "danger")
+        return self._notify(
+            title,
+            _(
+                "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
+                "%(refused)s refused, %(unchanged)s unchanged.",
+                **stats,
+            ),
+            "warning" if stats["refused"] else "success",
+        )
+
+    # --- the run --------------------------------------------------------------------------
+    def _marketplace_ref(self, run, offer):
+        return (offer.marketplace_id or run.account.signup_marketplace_id).api_ref
+
+    def _get_quantities(self, run, offers):
         """{offer: quantity to offer}: free stock of the account's warehouse (on
         hand minus reserved), never negative, never above the offer's cap; zero
         for offers that moved to FBA."""
-        products = offers.product_id.with_context(warehouse_id=self.account.warehouse_id.id)
+        products = offers.product_id.with_context(warehouse_id=run.account.warehouse_id.id)
         free = {product.id: product.free_qty for product in products}
         quantities = {}
         for offer in offers:
@@ -65,44 +127,44 @@ class StockPusher:
             quantities[offer] = quantity
         return quantities
 
-    def run(self):
-        self.apply_feed_reports()
+    def _run_push(self, run):
+        self._apply_feed_reports(run)
         offers = self.env["amazon.offer"].search(
             [
-                *self.env["amazon.offer"]._stock_domain(self.account),
+                *self.env["amazon.offer"]._stock_domain(run.account),
                 ("stock_sync_state", "!=", "pending"),
             ]
         )
         changed = {}
-        for offer, quantity in self.available_quantities(offers).items():
+        for offer, quantity in self._get_quantities(run, offers).items():
             unchanged = (
                 offer.stock_sync_state == "synced" and quantity == offer.last_quantity_sent
             ) or (offer.stock_sync_state == "error" and quantity == offer.attempted_quantity)
             if unchanged:
-                self.stats["unchanged"] += 1
+                run.stats["unchanged"] += 1
             else:
                 changed[offer] = quantity
         if not changed:
-            return self.stats
+            return run.stats
         if len(changed) <= PATCH_LIMIT:
-            changed = self._skip_amazon_fulfilled(changed)
-            self._patch(changed)
+            changed = self._skip_amazon_fulfilled(run, changed)
+            self._patch(run, changed)
         else:
-            self._send_feeds(changed)
-            self.apply_feed_reports()
-        return self.stats
+            self._send_feeds(run, changed)
+            self._apply_feed_reports(run)
+        return run.stats
 
-    def _skip_amazon_fulfilled(self, changed):
+    def _skip_amazon_fulfilled(self, run, changed):
         """Before an offer's first push, ask Amazon how the listing is fulfilled:
         an AFN (FBA) listing is Amazon's stock, never pushed as FBM. (Large
         first pushes go by feed; their FBA SKUs are found by their orders.)"""
         first = [offer for offer in changed if offer.stock_sync_state == "never"]
         for offer in first:
             try:
-                item = self.adapter.get_listings_item(
-                    self.account.seller_ref,
+                item = run.adapter.get_listings_item(
+                    run.account.seller_ref,
                     offer.sku,
-                    [self._marketplace_ref(offer)],
+                    [self._marketplace_ref(run, offer)],
                     included_data=["fulfillmentAvailability"],
                 )
             except SpApiRequestError:
@@ -117,37 +179,37 @@ class StockPusher:
         return changed
 
     # --- small changes: one patch per SKU -----------------------------------------------
-    def _patch(self, changed):
-        seller = self.account.seller_ref
+    def _patch(self, run, changed):
+        seller = run.account.seller_ref
         for offer, quantity in changed.items():
             try:
-                result = self.adapter.patch_listings_item(
+                result = run.adapter.patch_listings_item(
                     seller,
                     offer.sku,
-                    [self._marketplace_ref(offer)],
+                    [self._marketplace_ref(run, offer)],
                     PRODUCT_TYPE,
                     [availability_patch(quantity)],
                 )
             except SpApiRequestError as error:
-                self._refused(offer, quantity, str(error))
+                self._refused(run, offer, quantity, str(error))
             else:
-                self.stats["sent"] += 1
+                run.stats["sent"] += 1
                 if result.get("status") in ("ACCEPTED", "VALID"):
-                    self._accepted(offer, quantity)
+                    self._accepted(run, offer, quantity)
                 else:
                     issues = "; ".join(
                         f"{i.get('code')}: {i.get('message')}" for i in result.get("issues") or []
                     )
-                    self._refused(offer, quantity, issues or _("Amazon refused the quantity."))
+                    self._refused(run, offer, quantity, issues or _("Amazon refused the quantity."))
             # Throttling and network errors end the run here: what was sent is
             # kept, the rest is still "changed" for the next run.
             commit(self.env.cr)
 
     # --- large changes: feeds -------------------------------------------------------------------
-    def _send_feeds(self, changed):
+    def _send_feeds(self, run, changed):
         items = list(changed.items())
-        seller = self.account.seller_ref
-        marketplaces = sorted({self._marketplace_ref(offer) for offer, _q in items})
+        seller = run.account.seller_ref
+        marketplaces = sorted({self._marketplace_ref(run, offer) for offer, _q in items})
         for start in range(0, len(items), FEED_MESSAGE_LIMIT):
             chunk = items[start : start + FEED_MESSAGE_LIMIT]
             messages = [
@@ -160,9 +222,9 @@ class StockPusher:
                 }
                 for index, (offer, quantity) in enumerate(chunk, start=1)
             ]
-            feed_ref = self.adapter.submit_json_listings_feed(seller, marketplaces, messages)
-            self.stats["feeds"] += 1
-            self.stats["sent"] += len(chunk)
+            feed_ref = run.adapter.submit_json_listings_feed(seller, marketplaces, messages)
+            run.stats["feeds"] += 1
+            run.stats["sent"] += len(chunk)
             # One UPDATE per quantity value, not per offer.
             by_quantity = {}
             for index, (offer, quantity) in enumerate(chunk, start=1):
@@ -190,30 +252,30 @@ class StockPusher:
             )
             commit(self.env.cr)
 
-    def apply_feed_reports(self):
+    def _apply_feed_reports(self, run):
         """Apply the processing reports of the account's feeds Amazon finished."""
         pending = self.env["amazon.offer"].search(
-            [("account_id", "=", self.account.id), ("stock_sync_state", "=", "pending")]
+            [("account_id", "=", run.account.id), ("stock_sync_state", "=", "pending")]
         )
         for feed_ref in set(pending.mapped("feed_ref")):
             offers = pending.filtered(lambda o, f=feed_ref: o.feed_ref == f)
             try:
-                feed, report = self.adapter.get_feed_report(feed_ref)
+                feed, report = run.adapter.get_feed_report(feed_ref)
             except (SpApiThrottledError, SpApiUnavailableError) as error:
                 _logger.info("Feed %s report not fetched yet: %s", feed_ref, error)
                 return
             except SpApiNotFoundError:
-                self._feed_not_applied(offers, feed_ref, "NOT_FOUND", None)
+                self._feed_not_applied(run, offers, feed_ref, "NOT_FOUND", None)
                 continue
             status = feed.get("processingStatus")
             if status not in FEED_FINAL_STATUSES:
                 sent = [date for date in offers.mapped("feed_date") if date]
                 if sent and fields.Datetime.now() - min(sent) > FEED_TIMEOUT:
                     # Amazon's queue never got to it: the quantities go out again.
-                    self._feed_not_applied(offers, feed_ref, status, None, timed_out=True)
+                    self._feed_not_applied(run, offers, feed_ref, status, None, timed_out=True)
                 continue  # Amazon is still processing it
             if status != "DONE" or report is None:
-                self._feed_not_applied(offers, feed_ref, status, report)
+                self._feed_not_applied(run, offers, feed_ref, status, report)
                 continue
             problems = {}
             for issue in report.get("issues") or []:
@@ -243,11 +305,11 @@ class StockPusher:
                     }
                 )
             self.env["amazon.offer"].invalidate_model()
-            self.stats["accepted"] += len(accepted)
-            self.stats["refused"] += len(refused)
+            run.stats["accepted"] += len(accepted)
+            run.stats["refused"] += len(refused)
             commit(self.env.cr)
 
-    def _feed_not_applied(self, offers, feed_ref, status, report, timed_out=False):
+    def _feed_not_applied(self, run, offers, feed_ref, status, report, timed_out=False):
         """A feed Amazon aborted (FATAL: some, none or all of it may have been
         applied) or cancelled: its offers are in error with Amazon's reason, and
         the next push sends their quantity again (setting a quantity twice is
@@ -284,12 +346,12 @@ class StockPusher:
                 "attempted_quantity": -1,
             }
         )
-        self.stats["refused"] += len(offers)
+        run.stats["refused"] += len(offers)
         commit(self.env.cr)
 
     # --- outcomes -----------------------------------------------------------------------------
-    def _accepted(self, offer, quantity):
-        self.stats["accepted"] += 1
+    def _accepted(self, run, offer, quantity):
+        run.stats["accepted"] += 1
         offer.write(
             {
                 "stock_sync_state": "synced",
@@ -301,8 +363,8 @@ class StockPusher:
             }
         )
 
-    def _refused(self, offer, quantity, reason):
-        self.stats["refused"] += 1
+    def _refused(self, run, offer, quantity, reason):
+        run.stats["refused"] += 1
         offer.write(
             {
                 "stock_sync_state": "error",
