@@ -1,0 +1,160 @@
+"""The account's dashboard: its figures and the lists they open.
+
+Presentation only, in its own file: the account (amazon_account.py) is the
+seller's link and settings; what happened is read from the flows' records
+(sync logs, orders, deliveries, offers), in a few grouped queries.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import fields, models
+
+
+class AmazonAccount(models.Model):
+    _inherit = "amazon.account"
+
+    order_failure_count = fields.Integer(compute="_compute_order_counts")
+    last_orders_success = fields.Datetime(compute="_compute_dashboard")
+    last_orders_state = fields.Selection(
+        [("done", "Done"), ("partial", "Done with Failures"), ("failed", "Failed")],
+        string="Outcome of the Last Order Sync",
+        compute="_compute_dashboard",
+    )
+    last_orders_failed = fields.Integer(
+        string="Orders Failed in the Last Sync", compute="_compute_dashboard"
+    )
+    last_shipments_success = fields.Datetime(compute="_compute_dashboard")
+    last_stock_success = fields.Datetime(compute="_compute_dashboard")
+    orders_today = fields.Integer(compute="_compute_dashboard")
+    orders_week = fields.Integer(compute="_compute_dashboard")
+    pickings_waiting = fields.Integer(compute="_compute_dashboard")
+    pickings_failed = fields.Integer(compute="_compute_dashboard")
+    offers_in_error = fields.Integer(compute="_compute_dashboard")
+    order_count = fields.Integer(compute="_compute_order_counts")
+
+    def _compute_dashboard(self):
+        """Every figure of the dashboard in a few grouped queries."""
+        last = {
+            (account.id, kind): end
+            for account, kind, end in self.env["amazon.sync.log"]._read_group(
+                [("account_id", "in", self.ids), ("state", "in", ("done", "partial"))],
+                ["account_id", "kind"],
+                ["end:max"],
+            )
+        }
+        # The outcome of each account's latest finished order run (logs are
+        # created in order, so the highest id is the latest).
+        latest_ids = [
+            log_id
+            for _account, log_id in self.env["amazon.sync.log"]._read_group(
+                [
+                    ("account_id", "in", self.ids),
+                    ("kind", "=", "orders"),
+                    ("state", "!=", "running"),
+                ],
+                ["account_id"],
+                ["id:max"],
+            )
+        ]
+        last_order_logs = {
+            log.account_id.id: log for log in self.env["amazon.sync.log"].browse(latest_ids)
+        }
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        counts = {}
+        for label, start in (("today", today), ("week", today - timedelta(days=7))):
+            counts[label] = dict(
+                self.env["sale.order"]._read_group(
+                    [("amazon_account_id", "in", self.ids), ("create_date", ">=", start)],
+                    ["amazon_account_id"],
+                    ["__count"],
+                )
+            )
+        pickings = defaultdict(int)
+        for order, state, count in self.env["stock.picking"]._read_group(
+            [
+                ("sale_id.amazon_account_id", "in", self.ids),
+                ("amazon_sync_state", "in", ("to_send", "failed")),
+            ],
+            ["sale_id", "amazon_sync_state"],
+            ["__count"],
+        ):
+            pickings[order.amazon_account_id.id, state] += count
+        offers = dict(
+            self.env["amazon.offer"]._read_group(
+                [("account_id", "in", self.ids), ("stock_sync_state", "=", "error")],
+                ["account_id"],
+                ["__count"],
+            )
+        )
+        for account in self:
+            account.last_orders_success = last.get((account.id, "orders"))
+            last_log = last_order_logs.get(account.id)
+            account.last_orders_state = last_log.state if last_log else False
+            account.last_orders_failed = last_log.failed if last_log else 0
+            account.last_shipments_success = last.get((account.id, "shipments"))
+            account.last_stock_success = last.get((account.id, "stock"))
+            account.orders_today = counts["today"].get(account, 0)
+            account.orders_week = counts["week"].get(account, 0)
+            account.pickings_waiting = pickings[account.id, "to_send"]
+            account.pickings_failed = pickings[account.id, "failed"]
+            account.offers_in_error = offers.get(account, 0)
+
+    def _compute_order_counts(self):
+        failures = dict(
+            self.env["amazon.order.failure"]._read_group(
+                [("account_id", "in", self.ids)], ["account_id"], ["__count"]
+            )
+        )
+        orders = dict(
+            self.env["sale.order"]._read_group(
+                [("amazon_account_id", "in", self.ids)], ["amazon_account_id"], ["__count"]
+            )
+        )
+        for account in self:
+            account.order_failure_count = failures.get(account, 0)
+            account.order_count = orders.get(account, 0)
+
+    # --- the lists the dashboard opens ----------------------------------------------------------
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("amazon_account_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_sync_log_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        return action
+
+    def action_view_pickings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+        state = self.env.context.get("amazon_sync_state") or "to_send"
+        action["domain"] = [
+            ("sale_id.amazon_account_id", "=", self.id),
+            ("amazon_sync_state", "=", state),
+        ]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_failures(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_order_failure_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        return action
+
+    def action_view_offers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_offer_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        action["context"] = {"default_account_id": self.id}
+        return action
