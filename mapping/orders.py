@@ -37,20 +37,6 @@ class Address:
     country_code: str = ""
     phone: str = ""
 
-    def key(self):
-        """What identifies the same delivery address on a later order."""
-        return tuple(
-            (value or "").strip().lower()
-            for value in (
-                self.name,
-                self.street,
-                self.street2,
-                self.city,
-                self.zip,
-                self.country_code,
-            )
-        )
-
 
 @dataclass
 class Item:
@@ -93,10 +79,6 @@ class Order:
     address: Address | None = None
 
     @property
-    def has_personal_data(self):
-        return bool(self.buyer_email or self.buyer_name or (self.address and self.address.name))
-
-    @property
     def shipping_total(self):
         return sum((i.shipping - i.shipping_discount for i in self.items), ZERO)
 
@@ -112,9 +94,18 @@ class Order:
     def giftwrap_level(self):
         return next((i.giftwrap_level for i in self.items if i.giftwrap_level), "")
 
-    @property
-    def tax_total(self):
-        return sum((i.tax for i in self.items), ZERO)
+
+def address_key(name, street, street2, city, zip_code, country_code):
+    """What makes two delivery addresses of a customer the same one."""
+    return tuple(
+        (value or "").strip().lower()
+        for value in (name, street, street2, city, zip_code, country_code)
+    )
+
+
+def format_datetime(moment):
+    """A naive UTC datetime in the ISO 8601 form Amazon takes (2026-12-02T13:50:00Z)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_datetime(value, name):

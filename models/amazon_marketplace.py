@@ -1,11 +1,6 @@
 from odoo import api, fields, models
 
-# Seller Central host of each region, for marketplaces without one of their own.
-REGION_SELLER_CENTRAL = {
-    "na": "https://sellercentral.amazon.com",
-    "eu": "https://sellercentral-europe.amazon.com",
-    "fe": "https://sellercentral.amazon.co.jp",
-}
+from ..spapi.endpoints import SELLER_CENTRAL_HOSTS
 
 
 class AmazonMarketplace(models.Model):
@@ -56,7 +51,9 @@ class AmazonMarketplace(models.Model):
 
     def _get_seller_central_url(self):
         self.ensure_one()
-        return (self.seller_central_url or REGION_SELLER_CENTRAL[self.region]).rstrip("/")
+        return (self.seller_central_url or f"https://{SELLER_CENTRAL_HOSTS[self.region]}").rstrip(
+            "/"
+        )
 
     @api.model
     def _find_or_create_from_participation(self, marketplace, region):

@@ -24,7 +24,7 @@ import functools
 import json
 import logging
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -36,6 +36,8 @@ from odoo.tools import float_round
 from ..mapping import (
     SEARCHED_STATUSES,
     PayloadError,
+    address_key,
+    format_datetime,
     is_importable,
     missing_datasets,
     parse_order,
@@ -78,7 +80,6 @@ class SyncResult:
     pages: int = 0
     done: bool = True  # False when the window has more pages left for a next run
     locked: bool = False  # True when another run held the account
-    failed_refs: list = field(default_factory=list)
 
     def as_dict(self):
         return {
@@ -235,10 +236,6 @@ class AmazonOrderImport(models.AbstractModel):
         )
         return start, end, False
 
-    @staticmethod
-    def _iso(moment):
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
     def _run_window(self, run, max_pages=None):
         """Synchronize the account's window of orders; at most ``max_pages`` pages
         (the rest is left for the next run, which resumes there)."""
@@ -273,8 +270,8 @@ class AmazonOrderImport(models.AbstractModel):
     def _run_pages(self, run, start, end, token, marketplace_refs, max_pages):
         pages = run.adapter.iter_order_pages(
             marketplace_ids=marketplace_refs,
-            last_updated_after=self._iso(start),
-            last_updated_before=self._iso(end),
+            last_updated_after=format_datetime(start),
+            last_updated_before=format_datetime(end),
             fulfillment_statuses=list(SEARCHED_STATUSES),
             pagination_token=token or None,
             page_size=self.page_size,
@@ -481,7 +478,6 @@ class AmazonOrderImport(models.AbstractModel):
 
     def _record_failure(self, run, ref, reason, payload):
         run.result.failed += 1
-        run.result.failed_refs.append(ref)
         _logger.info("Amazon order %s of account %s not imported: %s", ref, run.account.id, reason)
         failure = self.env["amazon.order.failure"].search(
             [("account_id", "=", run.account.id), ("amazon_order_ref", "=", ref)]
@@ -571,16 +567,8 @@ class AmazonOrderImport(models.AbstractModel):
                 run.partners.setdefault(key, delivery)
 
     # --- customers --------------------------------------------------------------------------------
-    @staticmethod
-    def _address_key(name, street, street2, city, zip_code, country_code):
-        """What makes two delivery addresses of a customer the same one."""
-        return tuple(
-            (value or "").strip().lower()
-            for value in (name, street, street2, city, zip_code, country_code)
-        )
-
     def _partner_address_key(self, run, partner):
-        return self._address_key(
+        return address_key(
             partner.name,
             partner.street,
             partner.street2,
@@ -656,7 +644,7 @@ class AmazonOrderImport(models.AbstractModel):
         key = (
             "delivery",
             contact.id,
-            self._address_key(
+            address_key(
                 delivery_name,
                 address.street,
                 address.street2,

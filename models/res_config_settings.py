@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 
+from .amazon_account import SECRET_GROUP
 from .res_partner import ANONYMIZE_DAYS_PARAM, ANONYMIZE_PARAM
-
-SECRET_GROUP = "base.group_system"
 
 
 class ResConfigSettings(models.TransientModel):

@@ -8,6 +8,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
 
+from ..mapping import format_datetime
 from ..spapi import SpApiError, SpApiRequestError
 from .utils import commit
 
@@ -147,7 +148,7 @@ class StockPicking(models.Model):
             "carrierName": carrier_name,
             "shippingMethod": self.carrier_id.name or carrier_name,
             "trackingNumber": tracking,
-            "shipDate": (self.date_done or fields.Datetime.now()).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "shipDate": format_datetime(self.date_done or fields.Datetime.now()),
             "orderItems": items,
         }
 

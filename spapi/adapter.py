@@ -431,11 +431,6 @@ class SpApiAdapter:
             if not token:
                 return
 
-    def search_orders(self, **kwargs):
-        """Every order of the search, lazily, across pages."""
-        for page in self.iter_order_pages(**kwargs):
-            yield from page.orders
-
     def get_order(self, order_id, included_data=ORDER_INCLUDED_DATA):
         response = self._call(
             "getOrder",

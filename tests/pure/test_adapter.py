@@ -145,14 +145,13 @@ def test_search_orders_paginates_lazily(adapter, emulator):
 def test_search_orders_sends_the_filters(adapter, emulator):
     seed_orders(emulator, 2, fulfilled_by="AMAZON", status="SHIPPED")
     seed_orders(emulator, 1, fulfilled_by="MERCHANT", status="UNSHIPPED")
-    orders = list(
-        adapter.search_orders(
-            marketplace_ids=[US],
-            last_updated_after=hours_ago(1),
-            fulfilled_by=["AMAZON"],
-            fulfillment_statuses=["SHIPPED", "CANCELLED"],
-        )
+    pages = adapter.iter_order_pages(
+        marketplace_ids=[US],
+        last_updated_after=hours_ago(1),
+        fulfilled_by=["AMAZON"],
+        fulfillment_statuses=["SHIPPED", "CANCELLED"],
     )
+    orders = [order for page in pages for order in page.orders]
     assert len(orders) == 2
     assert {o["fulfillment"]["fulfilledBy"] for o in orders} == {"AMAZON"}
     params = emulator.calls_for("searchOrders")[0].params
@@ -164,7 +163,7 @@ def test_search_orders_sends_the_filters(adapter, emulator):
 def test_search_orders_rejects_a_too_recent_window(adapter):
     with pytest.raises(SpApiRequestError) as caught:
         list(
-            adapter.search_orders(
+            adapter.iter_order_pages(
                 marketplace_ids=[US],
                 last_updated_after=hours_ago(1),
                 last_updated_before=iso(datetime.now(timezone.utc)),

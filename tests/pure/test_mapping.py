@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from conftest import DE, SELLER_ID, US
 
-from mapping import PayloadError, is_importable, parse_order
+from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
 from spapi_emulator import Address, Emulator
 from spapi_emulator.render import INCLUDED_DATA, render_order
 
@@ -72,12 +72,23 @@ def test_personal_data_and_business_buyer():
     assert order.buyer_email == "jo@example.com"
     assert (order.vat, order.business, order.purchase_order_number) == ("DE1", True, "PO1")
     assert order.address.country_code == "DE"
-    assert order.has_personal_data
     anonymous = parse_order(
         payload(marketplace=US, address=Address(city="Austin", country_code="US")),
         CURRENCIES.get,
     )
-    assert not anonymous.has_personal_data
+    assert not (anonymous.buyer_email or anonymous.buyer_name or anonymous.address.name)
+
+
+def test_address_key_and_amazon_dates():
+    assert address_key("Jo ", "Street 1", None, "BERLIN", "10115", "DE") == (
+        "jo",
+        "street 1",
+        "",
+        "berlin",
+        "10115",
+        "de",
+    )
+    assert format_datetime(datetime(2026, 12, 2, 13, 50)) == "2026-12-02T13:50:00Z"
 
 
 @pytest.mark.parametrize(
