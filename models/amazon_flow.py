@@ -7,12 +7,15 @@ and the user's notification are the same for all, so they live here once:
 - ``_run_logged``: a fresh adapter for the account, the run in the account's
   sync log (created and committed first, so a failure keeps it), its API calls
   and counts, and the rollback of a broken transaction;
+- ``_lock_account`` / ``_unlock_account``: one run of a flow per account at a
+  time, whichever process or server starts it;
 - ``_cron_boundary``: one account's failure, whatever it is, stays that
   account's; the cron and the other accounts go on;
 - ``_notify``: the notification a button answers with.
 """
 
 import logging
+import zlib
 
 import psycopg2
 
@@ -23,6 +26,11 @@ from ..spapi import SpApiError
 from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
+
+
+def lock_namespace(kind):
+    """The advisory lock namespace of a flow (``orders``, ``stock``...)."""
+    return zlib.crc32(f"sale_amazon_connector.{kind}".encode()) & 0x7FFFFFFF
 
 
 class AmazonFlow(models.AbstractModel):
@@ -62,6 +70,20 @@ class AmazonFlow(models.AbstractModel):
         finally:
             if adapter is not None:
                 adapter.close()
+
+    @api.model
+    def _lock_account(self, account, kind):
+        """Take the account's lock for this flow, or say another run holds it. A
+        session-level advisory lock: it survives the run's commits and dies
+        with the connection if the process does (no lock is ever left behind)."""
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", (lock_namespace(kind), account.id)
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _unlock_account(self, account, kind):
+        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (lock_namespace(kind), account.id))
 
     @api.model
     def _cron_boundary(self, account, kind, call):

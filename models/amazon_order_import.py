@@ -23,7 +23,6 @@ The account's ``last_orders_sync`` moves only when the whole window is done.
 import functools
 import json
 import logging
-import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -43,6 +42,7 @@ from ..mapping import (
     parse_order,
 )
 from ..spapi import ORDER_INCLUDED_DATA, SpApiError, SpApiRequestError, SpApiResponseError
+from .amazon_flow import lock_namespace
 from .utils import commit
 
 _logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ WINDOW_LAG = timedelta(minutes=2)
 FIRST_SYNC_LOOKBACK = timedelta(days=3)
 # Failures whose payload lacks a dataset, fetched again with getOrder per run.
 REFETCHED_FAILURES = 20
-LOCK_NAMESPACE = zlib.crc32(b"sale_amazon_connector.orders") & 0x7FFFFFFF
+LOCK_NAMESPACE = lock_namespace("orders")  # the flow's per-account lock (amazon.flow)
 
 
 class OrderImportError(Exception):
@@ -187,31 +187,18 @@ class AmazonOrderImport(models.AbstractModel):
         adapter = account._get_adapter()
         run = OrderRun(account, adapter)
         flow = self.with_env(run.env)
-        if not flow._try_lock(run):
+        if not flow._lock_account(run.account, "orders"):
             adapter.close()
             raise UserError(_("A synchronization of this account is running: try again soon."))
         try:
             payloads = [adapter.get_order(ref.strip()) for ref in order_refs if ref.strip()]
             flow._process_page(run, payloads)
         finally:
-            flow._unlock(run)
+            flow._unlock_account(run.account, "orders")
             adapter.close()
         return run.result
 
     # --- the run --------------------------------------------------------------------------
-    page_size = 100  # searchOrders' maximum
-    # The datasets asked on every page (an addon needing PAYMENT, say, extends it).
-    included_data = ORDER_INCLUDED_DATA
-
-    def _try_lock(self, run):
-        """A session-level advisory lock: it survives our per-page commits and
-        dies with the connection if the worker does."""
-        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, run.account.id))
-        return self.env.cr.fetchone()[0]
-
-    def _unlock(self, run):
-        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, run.account.id))
-
     def _commit(self):
         # Tests run in one transaction; the per-page savepoints give them the
         # same all-or-nothing pages as the commits give production.
@@ -239,7 +226,7 @@ class AmazonOrderImport(models.AbstractModel):
     def _run_window(self, run, max_pages=None):
         """Synchronize the account's window of orders; at most ``max_pages`` pages
         (the rest is left for the next run, which resumes there)."""
-        if not self._try_lock(run):
+        if not self._lock_account(run.account, "orders"):
             _logger.info("Amazon account %s: another sync is running, skipped", run.account.id)
             run.result.locked = True
             return run.result
@@ -264,7 +251,7 @@ class AmazonOrderImport(models.AbstractModel):
                 run.account.orders_page_token = False
                 self._run_pages(run, start, end, False, marketplace_refs, max_pages)
         finally:
-            self._unlock(run)
+            self._unlock_account(run.account, "orders")
         return run.result
 
     def _run_pages(self, run, start, end, token, marketplace_refs, max_pages):

@@ -53,6 +53,7 @@ class StockRun:
         self.env = self.account.env
         self.adapter = adapter
         self.stats = {"sent": 0, "accepted": 0, "refused": 0, "unchanged": 0, "feeds": 0}
+        self.stats["locked"] = False  # True when another push held the account
 
 
 class AmazonStockPush(models.AbstractModel):
@@ -96,6 +97,9 @@ class AmazonStockPush(models.AbstractModel):
             stats = self._push(account)
         except SpApiError as error:
             return self._notify(title, account._explain(error), "danger")
+        if stats["locked"]:
+            message = _("Another stock push of this account is running: try again later.")
+            return self._notify(title, message, "warning")
         return self._notify(
             title,
             _(
@@ -128,6 +132,18 @@ class AmazonStockPush(models.AbstractModel):
         return quantities
 
     def _run_push(self, run):
+        """Apply the reports of finished feeds, then send what changed. One push
+        per account at a time: a second one (another worker, a button) skips."""
+        if not self._lock_account(run.account, "stock"):
+            _logger.info("Amazon account %s: another stock push is running", run.account.id)
+            run.stats["locked"] = True
+            return run.stats
+        try:
+            return self._send_changes(run)
+        finally:
+            self._unlock_account(run.account, "stock")
+
+    def _send_changes(self, run):
         self._apply_feed_reports(run)
         offers = self.env["amazon.offer"].search(
             [

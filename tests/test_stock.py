@@ -5,6 +5,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models import amazon_stock_push
+from ..models.amazon_flow import lock_namespace
 from ..models.amazon_stock_push import StockRun
 from ..spapi_emulator import Address
 from .common import DE, SELLER_ID, US, AmazonTestCase
@@ -111,6 +112,25 @@ class TestStockPush(AmazonTestCase):
         stats = self.push()
         self.assertEqual(stats["sent"], 0)
         self.assertEqual(self.emulator.calls, [])  # not even a token
+
+    def test_a_second_push_at_once_skips_the_account(self):
+        """One push per account at a time (issue #20: the flows share the lock)."""
+        with self.registry.cursor() as other:
+            other.execute(
+                "SELECT pg_advisory_lock(%s, %s)", (lock_namespace("stock"), self.account.id)
+            )
+            try:
+                stats = self.push()
+                notification = self.account.action_push_stock()
+            finally:
+                other.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", (lock_namespace("stock"), self.account.id)
+                )
+        self.assertTrue(stats["locked"])
+        self.assertEqual((stats["sent"], self.offer("SKU-A").stock_sync_state), (0, "never"))
+        self.assertFalse(self.emulator.calls_for("patchListingsItem"))
+        self.assertIn("running", notification["params"]["message"])
+        self.assertEqual(self.push()["sent"], 3)
 
     def test_a_delivery_sends_only_its_sku(self):
         self.push()
