@@ -4,6 +4,7 @@ from . import res_config_settings
 from . import amazon_marketplace
 from . import amazon_flow
 from . import amazon_account
+from . import amazon_account_link
 from . import amazon_account_dashboard
 from . import amazon_order_import
 from . import amazon_stock_push

@@ -1,19 +1,11 @@
 import logging
-import secrets
-from datetime import timedelta
-from urllib.parse import urlencode
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools.misc import hash_sign
 
 from ..spapi import (
     Endpoint,
     SpApiAdapter,
-    SpApiAuthError,
-    SpApiError,
-    SpApiUnavailableError,
-    exchange_authorization_code,
 )
 
 _logger = logging.getLogger(__name__)
@@ -199,26 +191,6 @@ class AmazonAccount(models.Model):
     ]
 
     # --- computes and constraints ------------------------------------------------------
-    @api.depends("link_date")
-    def _compute_link_state(self):
-        today = fields.Date.context_today(self)
-        for account in self:
-            if not account.link_date:
-                account.link_state = "not_linked"
-                account.reauthorization_date = False
-                account.days_to_reauthorization = 0
-                continue
-            due = (account.link_date + timedelta(days=AUTHORIZATION_DAYS)).date()
-            days = (due - today).days
-            account.reauthorization_date = due
-            account.days_to_reauthorization = days
-            if days < 0:
-                account.link_state = "expired"
-            elif days <= REMINDER_DAYS:
-                account.link_state = "expiring"
-            else:
-                account.link_state = "linked"
-
     @api.constrains("marketplace_ids", "available_marketplace_ids")
     def _check_marketplaces_available(self):
         for account in self:
@@ -318,187 +290,6 @@ class AmazonAccount(models.Model):
             **options,
         )
 
-    # --- linking: the website authorization (consent) flow ------------------------------------
-    def _get_consent_redirect_uri(self):
-        base_url = self.get_base_url()
-        return f"{base_url}{CONSENT_CALLBACK_ROUTE}"
-
-    def action_link_with_amazon(self):
-        """Start Amazon's website authorization flow: Seller Central asks the seller
-        to consent, then sends them back to our callback with a code."""
-        self._check_can_operate()
-        self.ensure_one()
-        app_ref, client_id, client_secret = self._get_credentials()
-        if not (app_ref and client_id and client_secret):
-            raise UserError(
-                _(
-                    "Linking needs the SP-API app id, LWA client id and secret: set them on "
-                    "the account or in Settings > Sales > Amazon Connector."
-                )
-            )
-        nonce = secrets.token_urlsafe(16)
-        self.sudo().consent_nonce = nonce
-        # Signed with the database secret, bound to account, user and nonce.
-        state = hash_sign(
-            self.sudo().env,
-            CONSENT_STATE_SCOPE,
-            {"account": self.id, "user": self.env.uid, "nonce": nonce},
-            expiration_hours=CONSENT_STATE_HOURS,
-        )
-        endpoint = self._get_endpoint()
-        if self.environment == "custom":
-            consent_url = endpoint.consent_url
-        else:
-            consent_url = (
-                f"{self.signup_marketplace_id._get_seller_central_url()}/apps/authorize/consent"
-            )
-        query = {
-            "application_id": app_ref,
-            "state": state,
-            "redirect_uri": self._get_consent_redirect_uri(),
-        }
-        if self.environment != "production":
-            query["version"] = "beta"  # draft apps authorize with version=beta
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"{consent_url}?{urlencode(query)}",
-            "target": "self",
-        }
-
-    def _link_with_authorization_code(self, code, selling_partner_id):
-        """Exchange the consent flow's code for a refresh token and store it."""
-        self.ensure_one()
-        _app, client_id, client_secret = self._get_credentials()
-        refresh_token = exchange_authorization_code(
-            self._get_endpoint(), client_id, client_secret, code
-        )
-        self._set_link(refresh_token, selling_partner_id)
-
-    def _set_link(self, refresh_token, seller_ref=None):
-        values = {"refresh_token": refresh_token, "link_date": fields.Datetime.now()}
-        if seller_ref:
-            twin = self.search(
-                [
-                    ("id", "!=", self.id),
-                    ("seller_ref", "=", seller_ref),
-                    ("environment", "=", self.environment),
-                    ("company_id", "=", self.company_id.id),
-                ],
-                limit=1,
-            )
-            if twin:
-                raise UserError(
-                    _(
-                        "Amazon seller %(seller)s is already linked to the account "
-                        "%(account)s: link that one again instead.",
-                        seller=seller_ref,
-                        account=twin.name,
-                    )
-                )
-            values["seller_ref"] = seller_ref
-        self.sudo().with_context(amazon_linking=True).write(values)
-        self.message_post(body=_("Linked with Amazon."))
-
-    def action_unlink_from_amazon(self):
-        self._check_can_operate()
-        for account in self:
-            account.sudo().with_context(amazon_linking=True).write(
-                {"refresh_token": False, "link_date": False, "consent_nonce": False}
-            )
-            account.message_post(body=_("Unlinked from Amazon."))
-
-    def action_open_token_wizard(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Paste a Refresh Token"),
-            "res_model": "amazon.token.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_account_id": self.id},
-        }
-
-    # --- checks and marketplaces ---------------------------------------------------------------
-    @staticmethod
-    def _explain(error):
-        """A sentence for an admin, from a typed SP-API error (no secret in it)."""
-        if isinstance(error, SpApiAuthError):
-            return _(
-                "Amazon refused the credentials (%(detail)s). Check the LWA client id and "
-                "secret, and link the account again if the authorization was revoked.",
-                detail=error,
-            )
-        if isinstance(error, SpApiUnavailableError):
-            return _(
-                "Amazon could not be reached (%(detail)s). Check the network and try again.",
-                detail=error,
-            )
-        return _("Amazon answered with an error: %(detail)s", detail=error)
-
-    def _fetch_participations(self):
-        adapter = self._get_adapter(max_retries=1, max_throttle_retries=1, timeout=15)
-        try:
-            return adapter.get_marketplace_participations()
-        finally:
-            adapter.close()
-
-    def action_check_connection(self):
-        """Call Amazon and say whether it works, or exactly why not."""
-        self._check_can_operate()
-        self.ensure_one()
-        title = _("Connection to Amazon")
-        try:
-            participations = self._fetch_participations()
-        except SpApiError as error:
-            return self.env["amazon.flow"]._notify(title, self._explain(error), "danger")
-        participating = {
-            p["marketplace"]["id"]
-            for p in participations
-            if p.get("participation", {}).get("isParticipating")
-        }
-        missing = self.marketplace_ids.filtered(lambda m: m.api_ref not in participating)
-        if missing:
-            return self.env["amazon.flow"]._notify(
-                title,
-                _(
-                    "Connected, but the seller has no access to: %(names)s. Remove them from "
-                    "the synchronized marketplaces or enable them in Seller Central.",
-                    names=", ".join(missing.mapped("name")),
-                ),
-                "warning",
-            )
-        return self.env["amazon.flow"]._notify(
-            title,
-            _(
-                "Connected to Amazon: %(count)s marketplace(s) available.",
-                count=len(participating),
-            ),
-            "success",
-        )
-
-    def action_update_marketplaces(self):
-        """Refresh the available marketplaces from getMarketplaceParticipations; a
-        marketplace no longer available stops being synchronized."""
-        self._check_can_operate()
-        for account in self:
-            try:
-                participations = account._fetch_participations()
-            except SpApiError as error:
-                raise UserError(account._explain(error)) from None
-            marketplaces = self.env["amazon.marketplace"]
-            for participation in participations:
-                if participation.get("participation", {}).get("isParticipating"):
-                    marketplaces |= marketplaces._find_or_create_from_participation(
-                        participation["marketplace"], account.region
-                    )
-            account.write(
-                {
-                    "available_marketplace_ids": [(6, 0, marketplaces.ids)],
-                    "marketplace_ids": [(6, 0, (account.marketplace_ids & marketplaces).ids)],
-                }
-            )
-        return True
-
     # --- the flows' buttons (each flow's home does the work) ---------------------------------
     def _sync_orders(self, max_pages=None, **adapter_options):
         """Import the account's new and changed orders (the orders flow:
@@ -538,25 +329,3 @@ class AmazonAccount(models.Model):
         self._check_can_operate()
         self.ensure_one()
         return self.env["stock.picking"]._amazon_action_send_account(self)
-
-    # --- re-authorization reminder -------------------------------------------------------------
-    @api.model
-    def _cron_remind_reauthorization(self):
-        """A month before the 365-day authorization ends, one activity for the
-        responsible of each account (once per link)."""
-        limit = fields.Datetime.now() - timedelta(days=AUTHORIZATION_DAYS - REMINDER_DAYS)
-        accounts = self.search([("link_date", "!=", False), ("link_date", "<=", limit)])
-        for account in accounts.filtered(lambda a: a.reminder_sent_for != a.link_date):
-            account.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=account.reauthorization_date,
-                summary=_("Re-authorize the Amazon account"),
-                note=_(
-                    "Amazon's authorization of %(account)s ends on %(date)s. Use 'Link with "
-                    "Amazon' on the account before then, or the synchronization stops.",
-                    account=account.name,
-                    date=account.reauthorization_date,
-                ),
-                user_id=(account.responsible_id or self.env.user).id,
-            )
-            account.reminder_sent_for = account.link_date
