@@ -779,34 +779,23 @@ class AmazonOrderImport(models.AbstractModel):
                         taxes=taxes,
                     )
                 )
+        services = []  # (kind, amount, Amazon's level, line name)
         if order.shipping_total or order.service_level:
-            product = run.products_by_code.get(order.service_level) or (
-                run.company._amazon_get_default_product("shipping")
-            )
-            lines.append(
-                self._prepare_service_line(
-                    run,
-                    product,
-                    order.shipping_total,
-                    fiscal_position,
-                    tax_included,
-                    currency,
-                    name=_("Shipping (%(level)s)", level=order.service_level or _("standard")),
-                )
-            )
+            level = order.service_level
+            name = _("Shipping (%(level)s)", level=level or _("standard"))
+            services.append(("shipping", order.shipping_total, level, name))
         if order.giftwrap_total:
-            product = run.products_by_code.get(order.giftwrap_level) or (
-                run.company._amazon_get_default_product("giftwrap")
+            level = order.giftwrap_level
+            name = _("Gift wrapping (%(level)s)", level=level or "-")
+            services.append(("giftwrap", order.giftwrap_total, level, name))
+        for kind, amount, level, name in services:
+            # The product whose internal reference is Amazon's level, else the default.
+            product = run.products_by_code.get(level) or (
+                run.company._amazon_get_default_product(kind)
             )
             lines.append(
                 self._prepare_service_line(
-                    run,
-                    product,
-                    order.giftwrap_total,
-                    fiscal_position,
-                    tax_included,
-                    currency,
-                    name=_("Gift wrapping (%(level)s)", level=order.giftwrap_level or "-"),
+                    run, product, amount, fiscal_position, tax_included, currency, name=name
                 )
             )
         values = {

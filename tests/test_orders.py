@@ -13,6 +13,19 @@ from ..spapi_emulator import Address
 from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
 
 
+def erika_address(marketplace=DE, **changes):
+    """The address of the tests' usual buyer, in the marketplace's country."""
+    values = {
+        "name": "Erika Mustermann",
+        "address_line1": "Hauptstr. 1",
+        "city": "Berlin",
+        "postal_code": "10115",
+        "country_code": "DE" if marketplace == DE else ("GB" if marketplace == UK else "US"),
+        "state_or_region": "" if marketplace != US else "WA",
+    }
+    return Address(**{**values, **changes})
+
+
 def ago(**delta):
     return datetime.now(timezone.utc).replace(microsecond=0) - timedelta(**delta)
 
@@ -94,17 +107,7 @@ class OrderSyncCase(AmazonTestCase):
     # --- helpers ---------------------------------------------------------------------
     def add_order(self, marketplace=DE, items=None, **values):
         values.setdefault("created_time", ago(hours=1))
-        values.setdefault(
-            "address",
-            Address(
-                name="Erika Mustermann",
-                address_line1="Hauptstr. 1",
-                city="Berlin",
-                postal_code="10115",
-                country_code="DE" if marketplace == DE else ("GB" if marketplace == UK else "US"),
-                state_or_region="" if marketplace != US else "WA",
-            ),
-        )
+        values.setdefault("address", erika_address(marketplace))
         if values["address"] is not None and "buyer_name" not in values:
             values["buyer_name"] = values["address"].name
             values.setdefault(
@@ -896,13 +899,7 @@ class TestTwoCompanies(OrderSyncCase):
             created_time=ago(hours=1),
             buyer_name="Erika Mustermann",
             buyer_email="erika@marketplace.amazon.example",  # the same buyer
-            address=Address(
-                name="Erika Mustermann",
-                address_line1="Hauptstr. 1",
-                city="Berlin",
-                postal_code="10115",
-                country_code="DE",
-            ),
+            address=erika_address(),
         )
         self.sync()
         self.account_b.with_company(self.company_b)._sync_orders()

@@ -6,9 +6,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
 from ..spapi import SpApiThrottledError
-from ..spapi_emulator.store import Address
 from .common import DE
-from .test_orders import OrderSyncCase, ago
+from .test_orders import OrderSyncCase, ago, erika_address
 
 
 @tagged("post_install", "-at_install")
@@ -103,17 +102,7 @@ class TestAnonymization(OrderSyncCase):
     ]
 
     def add_buyer_order(self, **values):
-        values.setdefault(
-            "address",
-            Address(
-                name="Erika Mustermann",
-                address_line1="Hauptstr. 1",
-                city="Berlin",
-                postal_code="10115",
-                country_code="DE",
-                phone="+49 30 1234567",
-            ),
-        )
+        values.setdefault("address", erika_address(phone="+49 30 1234567"))
         return self.add_order(DE, **values)
 
     def deliver(self, sale):
