@@ -43,16 +43,13 @@ class Item:
     item_ref: str
     sku: str
     title: str
-    asin: str
     quantity: int
-    quantity_shipped: int
     unit_price: Decimal
     item_total: Decimal
     shipping: Decimal = ZERO
     shipping_discount: Decimal = ZERO
     giftwrap: Decimal = ZERO
     promotion_discount: Decimal = ZERO
-    tax: Decimal = ZERO
     gift_message: str = ""
     giftwrap_level: str = ""
     promotion_ids: list = field(default_factory=list)
@@ -75,7 +72,6 @@ class Order:
     buyer_company: str = ""
     purchase_order_number: str = ""
     vat: str = ""
-    business: bool = False
     address: Address | None = None
 
     @property
@@ -160,21 +156,17 @@ def parse_item(item, currency):
     unit_price = parse_money((product.get("price") or {}).get("unitPrice"), "unit price", currency)
     totals, discounts = _breakdowns(item, currency)
     packing = ((item.get("fulfillment") or {}).get("packing") or {}).get("giftOption") or {}
-    fulfillment = item.get("fulfillment") or {}
     return Item(
         item_ref=str(item.get("orderItemId") or ""),
         sku=(product.get("sellerSku") or "").strip(),
         title=product.get("title") or product.get("sellerSku") or "",
-        asin=product.get("asin") or "",
         quantity=quantity,
-        quantity_shipped=int(fulfillment.get("quantityFulfilled") or 0),
         unit_price=unit_price,
         item_total=totals.get("ITEM", unit_price * quantity),
         shipping=totals.get("SHIPPING", ZERO),
         shipping_discount=-discounts.get("SHIPPING", ZERO),
         giftwrap=totals.get("GIFT_WRAP", ZERO),
         promotion_discount=-discounts.get("ITEM", ZERO),
-        tax=totals.get("TAX", ZERO),
         gift_message=packing.get("giftMessage") or "",
         giftwrap_level=packing.get("giftWrapLevel") or "",
         promotion_ids=[
@@ -254,7 +246,6 @@ def parse_order(payload, currency_of_marketplace):
         buyer_company=buyer.get("buyerCompanyName") or "",
         purchase_order_number=buyer.get("buyerPurchaseOrderNumber") or "",
         vat=vat,
-        business="AMAZON_BUSINESS" in (payload.get("programs") or []) or bool(vat),
         address=parse_address((payload.get("recipient") or {}).get("deliveryAddress")),
     )
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from ..mapping.listings import PRODUCT_TYPE, availability_patch, quantity_feed_message
 from ..spapi import (
     FEED_FINAL_STATUSES,
     SpApiError,
@@ -34,15 +35,6 @@ FEED_MESSAGE_LIMIT = 10_000  # messages per JSON_LISTINGS_FEED
 # A feed Amazon has not finished after this long is given up: its offers are
 # released and sent again (a quantity set twice is harmless).
 FEED_TIMEOUT = timedelta(hours=24)
-PRODUCT_TYPE = "PRODUCT"  # the generic type Amazon accepts for offer-only changes
-
-
-def availability_patch(quantity):
-    return {
-        "op": "merge",
-        "path": "/attributes/fulfillment_availability",
-        "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}],
-    }
 
 
 class StockRun:
@@ -229,13 +221,7 @@ class AmazonStockPush(models.AbstractModel):
         for start in range(0, len(items), FEED_MESSAGE_LIMIT):
             chunk = items[start : start + FEED_MESSAGE_LIMIT]
             messages = [
-                {
-                    "messageId": index,
-                    "sku": offer.sku,
-                    "operationType": "PATCH",
-                    "productType": PRODUCT_TYPE,
-                    "patches": [availability_patch(quantity)],
-                }
+                quantity_feed_message(index, offer.sku, quantity)
                 for index, (offer, quantity) in enumerate(chunk, start=1)
             ]
             feed_ref = run.adapter.submit_json_listings_feed(seller, marketplaces, messages)

@@ -10,7 +10,8 @@ REGION_HOSTS = {
     "eu": "sellingpartnerapi-eu.amazon.com",
     "fe": "sellingpartnerapi-fe.amazon.com",
 }
-# Seller Central hosts of the website authorization (consent) flow, per region.
+# Seller Central hosts per region: the website authorization (consent) page of
+# marketplaces without a host of their own (amazon.marketplace).
 SELLER_CENTRAL_HOSTS = {
     "na": "sellercentral.amazon.com",
     "eu": "sellercentral-europe.amazon.com",
@@ -24,21 +25,17 @@ class Endpoint:
 
     api_url: str
     token_url: str = LWA_TOKEN_URL
+    # The consent page of a custom endpoint (the emulator); Amazon's is the
+    # marketplace's Seller Central (amazon.marketplace).
     consent_url: str = ""
 
     @classmethod
     def production(cls, region):
-        return cls(
-            f"https://{REGION_HOSTS[region]}",
-            consent_url=f"https://{SELLER_CENTRAL_HOSTS[region]}/apps/authorize/consent",
-        )
+        return cls(f"https://{REGION_HOSTS[region]}")
 
     @classmethod
     def sandbox(cls, region):
-        return cls(
-            f"https://sandbox.{REGION_HOSTS[region]}",
-            consent_url=f"https://{SELLER_CENTRAL_HOSTS[region]}/apps/authorize/consent",
-        )
+        return cls(f"https://sandbox.{REGION_HOSTS[region]}")
 
     @classmethod
     def custom(cls, base_url, token_url=None):

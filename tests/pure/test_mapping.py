@@ -7,6 +7,7 @@ import pytest
 from conftest import DE, SELLER_ID, US
 
 from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
+from mapping.listings import availability_patch, quantity_feed_message
 from spapi_emulator import Address, Emulator
 from spapi_emulator.render import INCLUDED_DATA, render_order
 
@@ -70,7 +71,7 @@ def test_personal_data_and_business_buyer():
     )
     order = parse_order(data, CURRENCIES.get)
     assert order.buyer_email == "jo@example.com"
-    assert (order.vat, order.business, order.purchase_order_number) == ("DE1", True, "PO1")
+    assert (order.vat, order.purchase_order_number) == ("DE1", "PO1")
     assert order.address.country_code == "DE"
     anonymous = parse_order(
         payload(marketplace=US, address=Address(city="Austin", country_code="US")),
@@ -139,3 +140,15 @@ def test_dates_are_utc():
     )
     assert order.purchase_date == datetime(2026, 3, 1, 12, 0)
     assert order.last_updated == datetime(2026, 3, 1, 13, 0)
+
+
+def test_quantity_payloads():
+    patch = availability_patch(7)
+    assert patch == {
+        "op": "merge",
+        "path": "/attributes/fulfillment_availability",
+        "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 7}],
+    }
+    message = quantity_feed_message(3, "SKU-A", 7)
+    assert (message["messageId"], message["sku"], message["operationType"]) == (3, "SKU-A", "PATCH")
+    assert message["patches"] == [patch]
