@@ -8,7 +8,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
 
-from ..mapping import format_datetime
+from ..mapping.shipments import package_detail
 from ..spapi import SpApiError, SpApiRequestError
 from .utils import commit
 
@@ -138,19 +138,20 @@ class StockPicking(models.Model):
         return result
 
     def _amazon_package_detail(self, reference, tracking, items):
+        """The packageDetail Amazon receives for one package (a hook)."""
         if self.carrier_id:
             carrier_code, carrier_name = self.carrier_id._amazon_carrier()
         else:
             carrier_code, carrier_name = "Other", _("Self Delivery")
-        return {
-            "packageReferenceId": reference,
-            "carrierCode": carrier_code,
-            "carrierName": carrier_name,
-            "shippingMethod": self.carrier_id.name or carrier_name,
-            "trackingNumber": tracking,
-            "shipDate": format_datetime(self.date_done or fields.Datetime.now()),
-            "orderItems": items,
-        }
+        return package_detail(
+            reference,
+            carrier_code,
+            carrier_name,
+            self.carrier_id.name or carrier_name,
+            tracking,
+            self.date_done or fields.Datetime.now(),
+            items,
+        )
 
     # --- sending ------------------------------------------------------------------------------
     def _amazon_send(self, commit_each=False, **adapter_options):

@@ -8,6 +8,7 @@ from conftest import DE, SELLER_ID, US
 
 from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
 from mapping.listings import availability_patch, quantity_feed_message
+from mapping.shipments import package_detail
 from spapi_emulator import Address, Emulator
 from spapi_emulator.render import INCLUDED_DATA, render_order
 
@@ -152,3 +153,12 @@ def test_quantity_payloads():
     message = quantity_feed_message(3, "SKU-A", 7)
     assert (message["messageId"], message["sku"], message["operationType"]) == (3, "SKU-A", "PATCH")
     assert message["patches"] == [patch]
+
+
+def test_package_detail():
+    detail = package_detail(
+        "4201", "UPS", "UPS", "UPS Ground", "1Z9", datetime(2026, 12, 2, 9, 30), [{"q": 1}]
+    )
+    assert detail["shipDate"] == "2026-12-02T09:30:00Z"
+    assert (detail["packageReferenceId"], detail["trackingNumber"]) == ("4201", "1Z9")
+    assert detail["orderItems"] == [{"q": 1}]
