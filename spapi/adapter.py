@@ -63,6 +63,7 @@ USAGE_PLANS = {
     "confirmShipment": (2.0, 10),
     "getListingsItem": (5.0, 10),
     "patchListingsItem": (5.0, 5),
+    "searchListingsItems": (5.0, 5),
     "createFeedDocument": (0.5, 15),
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
@@ -466,6 +467,41 @@ class SpApiAdapter:
             includedData=list(included_data),
         )
         return response.payload
+
+    def iter_listings_pages(
+        self, seller_id, marketplace_ids, included_data=("summaries",), page_size=20, **filters
+    ):
+        """The seller's listings items, a page at a time (lazily): dicts with
+        ``items``, ``number_of_results`` and ``next_token``. ``filters``:
+        searchListingsItems' other parameters (lastUpdatedAfter, identifiers...),
+        repeated on every page. Amazon pages through 1000 SKUs of a search at
+        most: a larger catalogue is read in narrower searches (by date)."""
+        query = {
+            "marketplaceIds": list(marketplace_ids),
+            "includedData": list(included_data),
+            "pageSize": page_size,
+            **filters,
+        }
+        token = None
+        while True:
+            params = dict(query, pageToken=token) if token else query
+            response = self._call(
+                "searchListingsItems",
+                ListingsItemsV20210801,
+                "search_listings_items",
+                seller_id,
+                **params,
+            )
+            payload = response.payload or {}
+            # The client takes "pagination" out of the body: its token is here.
+            token = response.next_token
+            yield {
+                "items": payload.get("items") or [],
+                "number_of_results": payload.get("numberOfResults", 0),
+                "next_token": token,
+            }
+            if not token:
+                return
 
     def patch_listings_item(self, seller_id, sku, marketplace_ids, product_type, patches):
         """Returns Amazon's submission response (status ACCEPTED or INVALID, issues)."""

@@ -17,6 +17,7 @@ USAGE_PLANS = {
     "confirmShipment": (2.0, 10),
     "getListingsItem": (5.0, 10),
     "patchListingsItem": (5.0, 5),
+    "searchListingsItems": (5.0, 5),
     "createFeedDocument": (0.5, 15),
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),

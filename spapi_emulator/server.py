@@ -5,6 +5,7 @@ shapes, rate-limit headers), so python-amazon-sp-api talks to it unchanged but
 for its base URLs.
 """
 
+import base64
 import contextlib
 import gzip
 import json
@@ -113,6 +114,44 @@ class Route:
     authenticated: bool = True
 
 
+LISTINGS_SEARCH_LIMIT = 1000  # searchListingsItems pages through 1000 SKUs at most
+
+
+def _encode_offset(offset):
+    return base64.urlsafe_b64encode(f"listings:{offset}".encode()).decode()
+
+
+def _decode_offset(token):
+    try:
+        kind, offset = base64.urlsafe_b64decode(token.encode()).decode().split(":")
+        return int(offset) if kind == "listings" and int(offset) >= 0 else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _listing_matches(listing, identifiers, identifiers_type, bounds):
+    if identifiers:
+        values = {
+            "SKU": listing.sku,
+            "ASIN": listing.asin,
+            **listing.identifiers,
+        }
+        if values.get(identifiers_type) not in identifiers:
+            return False
+    moments = {
+        "createdAfter": (listing.created_time, 1),
+        "createdBefore": (listing.created_time, -1),
+        "lastUpdatedAfter": (listing.last_updated_time, 1),
+        "lastUpdatedBefore": (listing.last_updated_time, -1),
+    }
+    for name, bound in bounds.items():
+        moment, direction = moments[name]
+        # "at or after" / "at or before" this time.
+        if (moment - bound).total_seconds() * direction < 0:
+            return False
+    return True
+
+
 def _route(method, path, operation, handler, authenticated=True):
     return Route(method, re.compile(f"^{path}$"), operation, handler, authenticated)
 
@@ -140,6 +179,12 @@ ROUTES = [
         "/listings/2021-08-01/items/(?P<seller_id>[^/]+)/(?P<sku>[^/]+)",
         "getListingsItem",
         "get_listing",
+    ),
+    _route(
+        "GET",
+        "/listings/2021-08-01/items/(?P<seller_id>[^/]+)",
+        "searchListingsItems",
+        "search_listings",
     ),
     _route(
         "PATCH",
@@ -762,6 +807,76 @@ class Handler(BaseHTTPRequestHandler):
         if listing is None:
             raise ApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace.")
         return 200, render_listing(listing, included)
+
+    def op_search_listings(self, call, params, body, seller_id):
+        self._listing(call, seller_id, None, params)  # the seller, marketplaces, locale
+        marketplaces = set(self._marketplace_ids(call, params))
+        included = self._enum_list(params, "includedData", LISTING_INCLUDED_DATA) or ["summaries"]
+        identifiers = [i for i in (params.get("identifiers") or "").split(",") if i]
+        # identifiers: "1. This is required when you specify `identifiersType`. 2. You
+        # cannot use 'identifiers' if you specify `variationParentSku` or
+        # `packageHierarchySku`." identifiersType: "This is required when
+        # `identifiers` is provided." variationParentSku / packageHierarchySku: "You
+        # cannot use [one] if you include `identifiers` or [the other]."
+        if bool(identifiers) != bool(params.get("identifiersType")):
+            raise invalid("identifiers and identifiersType go together.")
+        exclusive = [
+            name
+            for name in ("identifiers", "variationParentSku", "packageHierarchySku")
+            if params.get(name)
+        ]
+        if len(exclusive) > 1:
+            raise invalid(f"{' and '.join(exclusive)} cannot be used together.")
+        bounds = {
+            name: parse_iso8601(name, params[name])
+            for name in ("createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore")
+            if params.get(name)
+        }
+        store = self.emulator.store
+        with store.lock:
+            found = [
+                listing
+                for listing in store.listings.values()
+                if listing.seller_id == seller_id
+                and marketplaces & set(listing.marketplace_ids)
+                and _listing_matches(listing, identifiers, params.get("identifiersType"), bounds)
+            ]
+        # sortBy: default `lastUpdatedDate`; sortOrder: default `DESC`.
+        sort_by = params.get("sortBy") or "lastUpdatedDate"
+        keys = {
+            "sku": lambda listing: listing.sku,
+            "createdDate": lambda listing: listing.created_time,
+            "lastUpdatedDate": lambda listing: listing.last_updated_time,
+        }
+        found.sort(
+            key=lambda listing: (keys[sort_by](listing), listing.sku),
+            reverse=(params.get("sortOrder") or "DESC") == "DESC",
+        )
+        # numberOfResults: "The total number of selling partner listings items found
+        # for the search criteria (only results up to the page count limit is
+        # returned per request regardless of the number found). Note: The maximum
+        # number of items (SKUs) that can be returned and paged through is 1000."
+        reachable = found[:LISTINGS_SEARCH_LIMIT]
+        # pageSize: maximum 20, default 10 (the model).
+        size = int(params.get("pageSize") or 10)
+        start = 0
+        if params.get("pageToken"):
+            start = _decode_offset(params["pageToken"])
+            if start is None or start >= len(reachable):
+                raise invalid("pageToken is not valid.")
+        page = reachable[start : start + size]
+        result = {
+            "numberOfResults": len(found),
+            "items": [render_listing(listing, included) for listing in page],
+        }
+        pagination = {}
+        if start + size < len(reachable):
+            pagination["nextToken"] = _encode_offset(start + size)
+        if start:
+            pagination["previousToken"] = _encode_offset(max(start - size, 0))
+        if pagination:
+            result["pagination"] = pagination
+        return 200, result
 
     def op_patch_listing(self, call, params, body, seller_id, sku):
         listing = self._listing(call, seller_id, sku, params)

@@ -164,6 +164,8 @@ class Listing:
     quantity: int = 0
     handling_time: int = 2
     attributes: dict = field(default_factory=dict)
+    identifiers: dict = field(default_factory=dict)  # e.g. {"EAN": "4006381333931"}
+    created_time: datetime = field(default_factory=utcnow)
     last_updated_time: datetime = field(default_factory=utcnow)
 
 
@@ -380,6 +382,7 @@ class Store:
                 for package in order.packages:
                     package.created_time -= delta
             for listing in self.listings.values():
+                listing.created_time -= delta
                 listing.last_updated_time -= delta
             for pages in self.order_pages.values():
                 pages.issued -= delta

@@ -454,3 +454,30 @@ def test_confirm_shipment_rules_of_the_model(adapter, emulator, change, marketpl
     package = {**one_item_package(order), "carrierCode": "Other", "carrierName": "Hermes"}
     adapter.confirm_shipment(order.order_id, US, package)
     assert [p.carrier_name for p in order.packages] == ["Hermes"]
+
+
+def test_listings_search_pages_with_the_same_query(adapter, emulator):
+    """searchListingsItems: every page repeats the query; a listing is found by
+    its barcode among its identifiers."""
+    for n in range(45):
+        emulator.store.add_listing(SELLER_ID, f"SKU-{n:02d}", [US, DE], quantity=n)
+    emulator.store.add_listing(
+        SELLER_ID, "EAN-ONLY", [DE], identifiers={"EAN": "4006381333931"}, quantity=3
+    )
+    pages = list(
+        adapter.iter_listings_pages(
+            SELLER_ID, [US], included_data=["summaries", "fulfillmentAvailability"]
+        )
+    )
+    assert [len(page["items"]) for page in pages] == [20, 20, 5]
+    assert {page["number_of_results"] for page in pages} == {45}
+    item = pages[0]["items"][0]
+    assert item["fulfillmentAvailability"][0]["fulfillmentChannelCode"] == "DEFAULT"
+    calls = emulator.calls_for("searchListingsItems")
+    queries = [{k: v for k, v in c.params.items() if k != "pageToken"} for c in calls]
+    assert queries[0] == queries[1] == queries[2]
+    assert [bool(c.params.get("pageToken")) for c in calls] == [False, True, True]
+    (found,) = adapter.iter_listings_pages(
+        SELLER_ID, [DE], identifiers=["4006381333931"], identifiersType="EAN"
+    )
+    assert [item["sku"] for item in found["items"]] == ["EAN-ONLY"]
