@@ -1,4 +1,11 @@
-"""Odoo's quantities into Listings Items payloads (no Odoo)."""
+"""Listings Items payloads, both ways (no Odoo): Odoo's quantities out, the
+seller's listings in."""
+
+from dataclasses import dataclass, field
+
+# Barcode types among a listing's product identifiers (attribute
+# externally_assigned_product_identifier), as Odoo's barcode field holds them.
+BARCODE_TYPES = ("ean", "upc", "gtin")
 
 PRODUCT_TYPE = "PRODUCT"  # the generic type Amazon accepts for offer-only changes
 
@@ -22,3 +29,35 @@ def quantity_feed_message(message_id, sku, quantity):
         "productType": PRODUCT_TYPE,
         "patches": [availability_patch(quantity)],
     }
+
+
+@dataclass
+class ListingSummary:
+    """What the import needs of one listings item of searchListingsItems."""
+
+    sku: str
+    marketplace_refs: list = field(default_factory=list)
+    title: str = ""
+    barcodes: list = field(default_factory=list)
+    # Amazon fulfils it (an AFN channel and no merchant "DEFAULT" one).
+    fulfilled_by_amazon: bool = False
+
+
+def parse_listing(item):
+    """A searchListingsItems item (with summaries, attributes and
+    fulfillmentAvailability) as a ListingSummary."""
+    summaries = item.get("summaries") or []
+    identifiers = (item.get("attributes") or {}).get("externally_assigned_product_identifier")
+    barcodes = [
+        str(value.get("value")).strip()
+        for value in identifiers or []
+        if (value.get("type") or "").lower() in BARCODE_TYPES and value.get("value")
+    ]
+    channels = {a.get("fulfillmentChannelCode") for a in item.get("fulfillmentAvailability") or []}
+    return ListingSummary(
+        sku=(item.get("sku") or "").strip(),
+        marketplace_refs=[s["marketplaceId"] for s in summaries if s.get("marketplaceId")],
+        title=next((s.get("itemName") for s in summaries if s.get("itemName")), ""),
+        barcodes=barcodes,
+        fulfilled_by_amazon=bool(channels) and "DEFAULT" not in channels,
+    )

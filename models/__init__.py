@@ -8,6 +8,7 @@ from . import amazon_account_link
 from . import amazon_account_dashboard
 from . import amazon_order_import
 from . import amazon_stock_push
+from . import amazon_listing_import
 from . import amazon_offer
 from . import amazon_order_failure
 from . import amazon_sync_log

@@ -318,6 +318,11 @@ class AmazonAccount(models.Model):
         """Send Amazon the changed FBM quantities (the stock flow: amazon.stock.push)."""
         return self.env["amazon.stock.push"]._push(self, **adapter_options)
 
+    def action_import_listings(self):
+        self._check_can_operate()
+        self.ensure_one()
+        return self.env["amazon.listing.import"]._action_import(self)
+
     def action_push_stock(self):
         self._check_can_operate()
         self.ensure_one()

@@ -43,7 +43,6 @@ from ..mapping import (
 )
 from ..spapi import ORDER_INCLUDED_DATA, SpApiError, SpApiRequestError, SpApiResponseError
 from .amazon_flow import lock_namespace
-from .utils import commit
 
 _logger = logging.getLogger(__name__)
 
@@ -199,11 +198,6 @@ class AmazonOrderImport(models.AbstractModel):
         return run.result
 
     # --- the run --------------------------------------------------------------------------
-    def _commit(self):
-        # Tests run in one transaction; the per-page savepoints give them the
-        # same all-or-nothing pages as the commits give production.
-        commit(self.env.cr)
-
     # --- the window -------------------------------------------------------------------------
     def _window(self, run):
         """(start, end, pagination token): the window in progress, else a new one."""

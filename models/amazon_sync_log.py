@@ -19,7 +19,12 @@ class AmazonSyncLog(models.Model):
     account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     kind = fields.Selection(
-        [("orders", "Orders"), ("shipments", "Shipments"), ("stock", "Stock")],
+        [
+            ("orders", "Orders"),
+            ("shipments", "Shipments"),
+            ("stock", "Stock"),
+            ("listings", "Listings"),
+        ],
         required=True,
         index=True,
     )

@@ -476,11 +476,13 @@ class SpApiAdapter:
         searchListingsItems' other parameters (lastUpdatedAfter, identifiers...),
         repeated on every page. Amazon pages through 1000 SKUs of a search at
         most: a larger catalogue is read in narrower searches (by date)."""
+        # Lists go as one comma-delimited value, as the model says ("csv"): the
+        # client joins includedData itself but would repeat the other keys.
         query = {
-            "marketplaceIds": list(marketplace_ids),
+            "marketplaceIds": ",".join(marketplace_ids),
             "includedData": list(included_data),
             "pageSize": page_size,
-            **filters,
+            **{k: ",".join(v) if isinstance(v, list | tuple) else v for k, v in filters.items()},
         }
         token = None
         while True:

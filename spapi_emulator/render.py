@@ -247,6 +247,12 @@ def render_listing(listing, included):
     if "attributes" in included:
         attributes = dict(listing.attributes)
         attributes["fulfillment_availability"] = [listing_availability(listing)]
+        if listing.identifiers:
+            attributes["externally_assigned_product_identifier"] = [
+                {"type": kind.lower(), "value": value, "marketplace_id": marketplace_id}
+                for kind, value in listing.identifiers.items()
+                for marketplace_id in listing.marketplace_ids[:1]
+            ]
         data["attributes"] = attributes
     if "fulfillmentAvailability" in included:
         data["fulfillmentAvailability"] = [

@@ -340,6 +340,17 @@ class Handler(BaseHTTPRequestHandler):
                 headers["x-amzn-RateLimit-Limit"] = self.emulator.limiter.limit_header(
                     route.operation
                 )
+            if route.authenticated:
+                # Swagger 2.0 repeats a query parameter only for collectionFormat
+                # "multi", which none of Amazon's models uses: their lists are "csv"
+                # ("A comma-delimited list of ..."), one value. A repeated key would
+                # be read as one of its values, silently.
+                repeated = sorted(key for key, values in query.items() if len(values) > 1)
+                if repeated:
+                    raise invalid(
+                        f"{repeated[0]}: sent {len(query[repeated[0]])} times; the model "
+                        "takes one comma-delimited value."
+                    )
             if route.authenticated and self.emulator.contract is not None:
                 self._check_contract(call, method, path, query, body)
             if sandbox_operation is not None:

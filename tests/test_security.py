@@ -10,6 +10,7 @@ from .common import DE, US, AmazonTestCase
 ACCOUNT_ACTIONS = (
     "action_sync_orders",
     "action_push_stock",
+    "action_import_listings",
     "action_sync_pickings",
     "action_check_connection",
     "action_update_marketplaces",

@@ -464,13 +464,14 @@ def test_listings_search_pages_with_the_same_query(adapter, emulator):
     emulator.store.add_listing(
         SELLER_ID, "EAN-ONLY", [DE], identifiers={"EAN": "4006381333931"}, quantity=3
     )
+    emulator.store.add_listing(SELLER_ID, "DE-ONLY", [DE])
     pages = list(
         adapter.iter_listings_pages(
-            SELLER_ID, [US], included_data=["summaries", "fulfillmentAvailability"]
+            SELLER_ID, [US, DE], included_data=["summaries", "fulfillmentAvailability"]
         )
     )
-    assert [len(page["items"]) for page in pages] == [20, 20, 5]
-    assert {page["number_of_results"] for page in pages} == {45}
+    assert [len(page["items"]) for page in pages] == [20, 20, 7]  # both marketplaces
+    assert {page["number_of_results"] for page in pages} == {47}
     item = pages[0]["items"][0]
     assert item["fulfillmentAvailability"][0]["fulfillmentChannelCode"] == "DEFAULT"
     calls = emulator.calls_for("searchListingsItems")

@@ -735,3 +735,10 @@ def test_search_listings_pages_through_at_most_1000_skus(http, emulator):
             break
     assert (pages, len(seen), len(set(seen))) == (50, 1000, 1000)
     assert seen[:2] == ["SKU-0000", "SKU-0001"]
+
+
+def test_a_repeated_query_parameter_is_refused(http):
+    """Amazon's lists are one comma-delimited value (collectionFormat csv)."""
+    response = http.get(LISTINGS, params=[("marketplaceIds", US), ("marketplaceIds", DE)])
+    assert response.status_code == 400
+    assert error_of(response)["details"].startswith("marketplaceIds: sent 2 times")

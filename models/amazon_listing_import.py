@@ -1,0 +1,161 @@
+"""Listings in: the seller's listings (searchListingsItems) into offers. The
+flow's home.
+
+Entry points: the daily cron (``_cron_import``) and the account's Import
+Listings button (``_action_import``). Each SKU Amazon lists becomes an offer
+of the account, paired with the product whose internal reference is the SKU,
+else whose barcode is one of the listing's EAN/UPC/GTIN; a SKU matching neither
+gets an offer to review (the default product until someone picks one), never
+a new product. Offers that exist are left as they are: a second import with
+nothing new writes nothing.
+"""
+
+import logging
+
+from odoo import _, api, models
+from odoo.osv import expression
+
+from ..mapping.listings import parse_listing
+from ..spapi import SpApiError
+
+_logger = logging.getLogger(__name__)
+
+# The datasets the import reads: the marketplaces and title (summaries), the
+# barcodes (attributes) and the channel (fulfillmentAvailability).
+LISTING_DATA = ("summaries", "attributes", "fulfillmentAvailability")
+
+
+class AmazonListingImport(models.AbstractModel):
+    _name = "amazon.listing.import"
+    _inherit = "amazon.flow"
+    _description = "Amazon Listings In"
+
+    page_size = 20  # searchListingsItems' maximum
+
+    # --- entry points ---------------------------------------------------------------------
+    @api.model
+    def _cron_import(self):
+        accounts = self.env["amazon.account"].search(
+            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
+        )
+        for account in accounts:
+            self._cron_boundary(account, "listings import", lambda a=account: self._import(a))
+        return True
+
+    @api.model
+    def _import(self, account, **adapter_options):
+        """Create the offers of the account's listings Odoo lacks; logged."""
+
+        def work(adapter):
+            stats = self._run_import(account.sudo().with_company(account.company_id), adapter)
+            counts = {
+                "fetched": stats["listings"],
+                "created": stats["created"],
+                "skipped": stats["listings"] - stats["created"],
+            }
+            return stats, counts
+
+        return self._run_logged(account, "listings", work, **adapter_options)
+
+    @api.model
+    def _action_import(self, account):
+        """The account's Import Listings button (access checked by the account)."""
+        title = _("Listings import")
+        try:
+            stats = self._import(account)
+        except SpApiError as error:
+            return self._notify(title, account._explain(error), "danger")
+        if stats["locked"]:
+            message = _("Another import of this account's listings is running.")
+            return self._notify(title, message, "warning")
+        return self._notify(
+            title,
+            _(
+                "%(listings)s listings read, %(created)s offers created (%(to_review)s to review).",
+                **stats,
+            ),
+            "warning" if stats["to_review"] else "success",
+        )
+
+    # --- the run --------------------------------------------------------------------------
+    def _run_import(self, account, adapter):
+        stats = {"listings": 0, "created": 0, "to_review": 0, "locked": False}
+        if not self._lock_account(account, "listings"):
+            stats["locked"] = True
+            return stats
+        try:
+            pages = adapter.iter_listings_pages(
+                account.seller_ref,
+                account.marketplace_ids.mapped("api_ref"),
+                included_data=LISTING_DATA,
+                page_size=self.page_size,
+            )
+            for page in pages:
+                listings = [parse_listing(item) for item in page["items"]]
+                listings = [listing for listing in listings if listing.sku]
+                stats["listings"] += len(listings)
+                with self.env.cr.savepoint():
+                    self._import_page(account, listings, stats)
+                self._commit()
+        finally:
+            self._unlock_account(account, "listings")
+        return stats
+
+    def _import_page(self, account, listings, stats):
+        """One page: the offers Odoo lacks, matched in two queries."""
+        Offer = self.env["amazon.offer"]
+        known = set(
+            Offer.search(
+                [("account_id", "=", account.id), ("sku", "in", [lst.sku for lst in listings])]
+            ).mapped("sku")
+        )
+        new = [listing for listing in listings if listing.sku not in known]
+        if not new:
+            return
+        products = self._find_products(account, new)
+        marketplaces = {
+            marketplace.api_ref: marketplace for marketplace in account.available_marketplace_ids
+        }
+        values = []
+        for listing in new:
+            product = products.get(listing.sku)
+            values.append(self._prepare_offer_values(account, listing, product, marketplaces))
+        offers = Offer.create(values)
+        stats["created"] += len(offers)
+        stats["to_review"] += len(offers.filtered("needs_review"))
+
+    def _find_products(self, account, listings):
+        """{sku: product}: by internal reference first, then by barcode."""
+        skus = [listing.sku for listing in listings]
+        barcodes = [code for listing in listings for code in listing.barcodes]
+        domain = [("default_code", "in", skus)]
+        if barcodes:
+            domain = expression.OR([domain, [("barcode", "in", barcodes)]])
+        found = self.env["product.product"].search(
+            expression.AND([domain, [("company_id", "in", [account.company_id.id, False])]])
+        )
+        by_code = {p.default_code: p for p in found if p.default_code}
+        by_barcode = {p.barcode: p for p in found if p.barcode}
+        result = {}
+        for listing in listings:
+            product = by_code.get(listing.sku) or next(
+                (by_barcode[code] for code in listing.barcodes if code in by_barcode), None
+            )
+            if product:
+                result[listing.sku] = product
+        return result
+
+    def _prepare_offer_values(self, account, listing, product, marketplaces):
+        """The offer of a listing Odoo did not know (a hook)."""
+        marketplace = next(
+            (marketplaces[ref] for ref in listing.marketplace_refs if ref in marketplaces),
+            self.env["amazon.marketplace"],
+        )
+        return {
+            "account_id": account.id,
+            "sku": listing.sku,
+            "product_id": (product or account.company_id._amazon_get_default_product("sale")).id,
+            "needs_review": not product,
+            "marketplace_id": marketplace.id,
+            "channel": "fba" if listing.fulfilled_by_amazon else "fbm",
+        }
