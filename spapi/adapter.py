@@ -463,7 +463,7 @@ class SpApiAdapter:
             "get_listings_item",
             seller_id,
             sku,
-            marketplaceIds=list(marketplace_ids),
+            marketplaceIds=",".join(marketplace_ids),
             includedData=list(included_data),
         )
         return response.payload
@@ -477,7 +477,8 @@ class SpApiAdapter:
         repeated on every page. Amazon pages through 1000 SKUs of a search at
         most: a larger catalogue is read in narrower searches (by date)."""
         # Lists go as one comma-delimited value, as the model says ("csv"): the
-        # client joins includedData itself but would repeat the other keys.
+        # client joins includedData itself but would repeat the other keys (so
+        # do getListingsItem and patchListingsItem).
         query = {
             "marketplaceIds": ",".join(marketplace_ids),
             "includedData": list(included_data),
@@ -513,7 +514,7 @@ class SpApiAdapter:
             "patch_listings_item",
             seller_id,
             sku,
-            marketplaceIds=list(marketplace_ids),
+            marketplaceIds=",".join(marketplace_ids),
             body={"productType": product_type, "patches": list(patches)},
         )
         return response.payload

@@ -482,3 +482,19 @@ def test_listings_search_pages_with_the_same_query(adapter, emulator):
         SELLER_ID, [DE], identifiers=["4006381333931"], identifiersType="EAN"
     )
     assert [item["sku"] for item in found["items"]] == ["EAN-ONLY"]
+
+
+def test_a_listing_of_two_marketplaces_is_read_and_patched_in_one_call(adapter, emulator):
+    """marketplaceIds goes as one comma-delimited value (the emulator refuses a
+    repeated key)."""
+    emulator.store.add_listing(SELLER_ID, "BOTH", [US, DE], quantity=2)
+    item = adapter.get_listings_item(SELLER_ID, "BOTH", [US, DE])
+    assert {s["marketplaceId"] for s in item["summaries"]} == {US, DE}
+    patch = {
+        "op": "merge",
+        "path": "/attributes/fulfillment_availability",
+        "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 5}],
+    }
+    result = adapter.patch_listings_item(SELLER_ID, "BOTH", [US, DE], "PRODUCT", [patch])
+    assert result["status"] == "ACCEPTED"
+    assert [c.status for c in emulator.calls_for("getListingsItem")] == [200]
