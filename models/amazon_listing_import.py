@@ -52,6 +52,8 @@ class AmazonListingImport(models.AbstractModel):
                 "fetched": stats["listings"],
                 "created": stats["created"],
                 "skipped": stats["listings"] - stats["created"],
+                # Listings Amazon found but would not page to: the run is partial.
+                "failed": stats["unreached"],
             }
             return stats, counts
 
@@ -68,18 +70,24 @@ class AmazonListingImport(models.AbstractModel):
         if stats["locked"]:
             message = _("Another import of this account's listings is running.")
             return self._notify(title, message, "warning")
-        return self._notify(
-            title,
-            _(
-                "%(listings)s listings read, %(created)s offers created (%(to_review)s to review).",
-                **stats,
-            ),
-            "warning" if stats["to_review"] else "success",
+        message = _(
+            "%(listings)s listings read, %(created)s offers created (%(to_review)s to review).",
+            **stats,
         )
+        if stats["unreached"]:
+            more = _(
+                "Amazon lists %(count)s more listings than one search returns (1000): "
+                "they are not imported yet.",
+                count=stats["unreached"],
+            )
+            message = f"{message}\n{more}"
+        kind = "warning" if stats["to_review"] or stats["unreached"] else "success"
+        return self._notify(title, message, kind)
 
     # --- the run --------------------------------------------------------------------------
     def _run_import(self, account, adapter):
-        stats = {"listings": 0, "created": 0, "to_review": 0, "locked": False}
+        stats = {"listings": 0, "created": 0, "to_review": 0, "unreached": 0, "locked": False}
+        found = 0
         if not self._lock_account(account, "listings"):
             stats["locked"] = True
             return stats
@@ -91,6 +99,7 @@ class AmazonListingImport(models.AbstractModel):
                 page_size=self.page_size,
             )
             for page in pages:
+                found = max(found, page["number_of_results"])
                 listings = [parse_listing(item) for item in page["items"]]
                 listings = [listing for listing in listings if listing.sku]
                 stats["listings"] += len(listings)
@@ -99,6 +108,16 @@ class AmazonListingImport(models.AbstractModel):
                 self._commit()
         finally:
             self._unlock_account(account, "listings")
+        # searchListingsItems: "The maximum number of items (SKUs) that can be
+        # returned and paged through is 1000." Larger catalogues are reported,
+        # never taken for complete.
+        stats["unreached"] = max(found - stats["listings"], 0)
+        if stats["unreached"]:
+            _logger.warning(
+                "Amazon account %s: %s listings beyond the 1000 a search returns were not read",
+                account.id,
+                stats["unreached"],
+            )
         return stats
 
     def _import_page(self, account, listings, stats):

@@ -1,8 +1,11 @@
 """Listings in (issue #15): the seller's listings become offers, matched to
 products by internal reference, then by barcode; the rest are to review."""
 
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
+from ..spapi_emulator import server as emulator_server
 from .common import DE, SELLER_ID, US, AmazonTestCase
 
 
@@ -79,3 +82,15 @@ class TestListingsImport(AmazonTestCase):
     def test_the_daily_cron_imports_every_linked_account(self):
         self.assertTrue(self.env["amazon.listing.import"]._cron_import())
         self.assertEqual(len(self.offers()), 28)
+
+    def test_a_catalogue_beyond_what_a_search_returns_is_reported_not_taken_as_whole(self):
+        """Amazon pages through 1000 SKUs of a search at most (here, the emulator
+        stops at 25 of the 28)."""
+        with patch.object(emulator_server, "LISTINGS_SEARCH_LIMIT", 25):
+            notification = self.account.with_user(self.sales_manager).action_import_listings()
+        self.assertEqual(len(self.offers()), 25)
+        self.assertIn("3 more listings", notification["params"]["message"])
+        log = self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id), ("kind", "=", "listings")], limit=1
+        )
+        self.assertEqual((log.state, log.fetched, log.failed), ("partial", 25, 3))
