@@ -16,6 +16,7 @@ from odoo.addons.sale_amazon_connector.spapi_emulator.seed import (
     DEMO_PRODUCTS,
     DEMO_REFRESH_TOKEN,
     DEMO_SELLER_ID,
+    DEMO_UNSOLD,
 )
 
 EMULATOR_URL = os.environ["SAC_EMULATOR_URL"]
@@ -37,7 +38,7 @@ company.write(
 )
 
 warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
-for sku, title, price in DEMO_PRODUCTS:
+for sku, title, price in DEMO_PRODUCTS + DEMO_UNSOLD:
     if sku == "DEMO-UNKNOWN-SKU":
         continue  # left unknown: its orders show the default product and an offer to review
     product = env["product.product"].search([("default_code", "=", sku)], limit=1)

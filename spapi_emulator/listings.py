@@ -55,24 +55,35 @@ def _check_availability(values):
     return problems
 
 
-def _apply_availability(listing, values, op):
+def _apply_availability(offer, values, op):
     value = values[0]
-    listing.fulfillment_channel = value["fulfillment_channel_code"]
+    offer.channel = value["fulfillment_channel_code"]
     if "quantity" in value:
-        listing.quantity = value["quantity"]
+        offer.quantity = value["quantity"]
     if "lead_time_to_ship_max_days" in value:
-        listing.handling_time = value["lead_time_to_ship_max_days"]
+        offer.handling_time = value["lead_time_to_ship_max_days"]
     elif op == "replace":
         # A replace without the lead time drops it back to Amazon's default.
-        listing.handling_time = 2
+        offer.handling_time = 2
 
 
-def apply_patches(listing, patches):
-    """Validate then apply JSON patches to a listing. All or nothing: returns the
-    issues and changes nothing when there is any."""
+def apply_patches(listing, marketplace_ids, patches):
+    """Validate then apply JSON patches to a listing in ``marketplace_ids`` (the
+    request's for a patch, the feed's for a feed message). All or nothing:
+    returns the issues and changes nothing when there is any."""
     problems = []
     if not isinstance(patches, list) or not patches:
         return [issue("4000001", "The request needs at least one patch.")]
+    offers = listing.offers_in(marketplace_ids)
+    if not offers:
+        listed = ", ".join(listing.marketplace_ids)
+        return [
+            issue(
+                "18000",
+                f"The SKU '{listing.sku}' is not listed in marketplace(s) "
+                f"{', '.join(marketplace_ids)} (listed in {listed}).",
+            )
+        ]
     for patch in patches:
         if not isinstance(patch, dict) or patch.get("op") not in PATCH_OPS:
             problems.append(issue("4000001", f"Invalid patch operation: {patch!r}"))
@@ -88,10 +99,11 @@ def apply_patches(listing, patches):
     for patch in patches:
         name = patch["path"].split("/", 2)[2]
         if name == "fulfillment_availability":
-            if patch["op"] == "delete":
-                listing.quantity = 0
-            else:
-                _apply_availability(listing, patch["value"], patch["op"])
+            for offer in offers.values():
+                if patch["op"] == "delete":
+                    offer.quantity = 0
+                else:
+                    _apply_availability(offer, patch["value"], patch["op"])
         elif patch["op"] == "delete":
             listing.attributes.pop(name, None)
         else:
@@ -158,15 +170,19 @@ def _report(store, feed, messages):
                 )
             ]
         elif operation == "PATCH":
-            problems = apply_patches(listing, message.get("patches"))
+            problems = apply_patches(listing, feed.marketplace_ids, message.get("patches"))
         elif operation == "PARTIAL_UPDATE":
             patches = [
                 {"op": "merge", "path": f"/attributes/{name}", "value": value}
                 for name, value in (message.get("attributes") or {}).items()
             ]
-            problems = apply_patches(listing, patches)
+            problems = apply_patches(listing, feed.marketplace_ids, patches)
         elif operation == "DELETE":
-            del store.listings[(feed.seller_id, sku)]
+            # The feed's marketplaces' offers go; the SKU goes with its last one.
+            for marketplace_id in feed.marketplace_ids:
+                listing.offers.pop(marketplace_id, None)
+            if not listing.offers:
+                del store.listings[(feed.seller_id, sku)]
             problems = []
         else:
             problems = [issue("4000001", f"Unsupported operationType {operation!r}.")]

@@ -226,7 +226,12 @@ def render_participations(seller):
     ]
 
 
-def render_listing(listing, included):
+def render_listing(listing, included, marketplace_ids):
+    """A listings item as returned for the request's ``marketplaceIds``: a
+    summary, offer and issues per marketplace (they carry its id), and the
+    fulfillment availability of each (it carries none: ask one marketplace at a
+    time to know which is which)."""
+    offers = listing.offers_in(marketplace_ids)
     data = {"sku": listing.sku}
     if "summaries" in included:
         data["summaries"] = [
@@ -236,41 +241,45 @@ def render_listing(listing, included):
                     "asin": listing.asin,
                     "productType": listing.product_type,
                     "conditionType": "new_new",
-                    "status": ["BUYABLE"],
+                    "status": offer.status,
                     "itemName": listing.title,
-                    "createdDate": isoformat(listing.last_updated_time),
+                    "createdDate": isoformat(listing.created_time),
                     "lastUpdatedDate": isoformat(listing.last_updated_time),
                 }
             )
-            for marketplace_id in listing.marketplace_ids
+            for marketplace_id, offer in offers.items()
         ]
     if "attributes" in included:
         attributes = dict(listing.attributes)
-        attributes["fulfillment_availability"] = [listing_availability(listing)]
+        attributes["fulfillment_availability"] = [
+            listing_availability(offer) for offer in offers.values()
+        ]
         if listing.identifiers:
             attributes["externally_assigned_product_identifier"] = [
                 {"type": kind.lower(), "value": value, "marketplace_id": marketplace_id}
                 for kind, value in listing.identifiers.items()
-                for marketplace_id in listing.marketplace_ids[:1]
+                for marketplace_id in list(offers)[:1]
             ]
         data["attributes"] = attributes
     if "fulfillmentAvailability" in included:
         data["fulfillmentAvailability"] = [
-            {
-                "fulfillmentChannelCode": listing.fulfillment_channel,
-                "quantity": listing.quantity,
-            }
+            {"fulfillmentChannelCode": offer.channel, "quantity": offer.quantity}
+            for offer in offers.values()
         ]
     if "issues" in included:
-        data["issues"] = []
+        data["issues"] = [
+            {**issue, "marketplaceIds": [marketplace_id]}
+            for marketplace_id, offer in offers.items()
+            for issue in offer.issues
+        ]
     return data
 
 
-def listing_availability(listing):
+def listing_availability(offer):
     availability = {
-        "fulfillment_channel_code": listing.fulfillment_channel,
-        "quantity": listing.quantity,
+        "fulfillment_channel_code": offer.channel,
+        "quantity": offer.quantity,
     }
-    if listing.fulfillment_channel == "DEFAULT":
-        availability["lead_time_to_ship_max_days"] = listing.handling_time
+    if offer.channel == "DEFAULT":
+        availability["lead_time_to_ship_max_days"] = offer.handling_time
     return availability

@@ -46,6 +46,24 @@ DEMO_PRODUCTS = [
     ("DEMO-CABLE", "USB-C Cable 2 m", 9.49),
     ("DEMO-UNKNOWN-SKU", "A product Odoo does not know yet", 5.00),
 ]
+# Where Amazon fulfils a SKU (FBA); everywhere else the seller ships it (FBM).
+# One SKU can be FBA on one marketplace and FBM on the others, as on Amazon.
+DEMO_FBA = {
+    ("DEMO-MUG-01", "US"),
+    ("DEMO-TEE-M", "US"),
+    ("DEMO-TEE-L", "US"),
+    ("DEMO-BOTTLE", "US"),
+    ("DEMO-BOTTLE", "DE"),
+    ("DEMO-LAMP", "GB"),
+    ("DEMO-CABLE", "DE"),
+    ("DEMO-CABLE", "GB"),
+}
+_FBA_CODES = {"US": "AMAZON_NA", "DE": "AMAZON_EU", "GB": "AMAZON_EU"}
+# Listed, never ordered in the demo: the listings import brings their offers.
+DEMO_UNSOLD = [
+    ("DEMO-GLASS-SET", "Drinking Glasses, set of 6", 18.00),
+    ("DEMO-APRON", "Linen Kitchen Apron", 16.50),
+]
 _PRICE_FACTOR = {"USD": 1.0, "EUR": 0.95, "GBP": 0.8}
 _CITIES = {
     "US": [
@@ -82,8 +100,20 @@ def seed_demo(store, order_count=300, seed=42):
         refresh_token=DEMO_REFRESH_TOKEN,
         store_name="Demo Store",
     )
-    for sku, title, _price in DEMO_PRODUCTS:
-        store.add_listing(DEMO_SELLER_ID, sku, list(DEMO_MARKETPLACES), title=title, quantity=10)
+    for sku, title, _price in DEMO_PRODUCTS + DEMO_UNSOLD:
+        channels = {
+            marketplace_id: _FBA_CODES[country]
+            for marketplace_id, country in DEMO_MARKETPLACES.items()
+            if (sku, country) in DEMO_FBA
+        }
+        store.add_listing(
+            DEMO_SELLER_ID,
+            sku,
+            list(DEMO_MARKETPLACES),
+            title=title,
+            quantity=10,
+            channels=channels,
+        )
     now = utcnow()
     for index in range(order_count):
         marketplace_id = rng.choice(list(DEMO_MARKETPLACES))
@@ -103,7 +133,10 @@ def seed_demo(store, order_count=300, seed=42):
             ]
         )
         items = []
-        for sku, title, price in rng.sample(DEMO_PRODUCTS, rng.randint(1, 3)):
+        # An order's items share its channel: the SKUs of that channel there.
+        offered = [p for p in DEMO_PRODUCTS if ((p[0], country) in DEMO_FBA) == fba]
+        count = min(rng.randint(1, 3), len(offered))
+        for sku, title, price in rng.sample(offered, count):
             unit = round(price * _PRICE_FACTOR[currency], 2)
             item = {
                 "sku": sku,

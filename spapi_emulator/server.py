@@ -817,11 +817,14 @@ class Handler(BaseHTTPRequestHandler):
         listing = self._listing(call, seller_id, sku, params)
         if listing is None:
             raise ApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace.")
-        return 200, render_listing(listing, included)
+        marketplaces = self._marketplace_ids(call, params)
+        if not listing.offers_in(marketplaces):
+            raise ApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace.")
+        return 200, render_listing(listing, included, marketplaces)
 
     def op_search_listings(self, call, params, body, seller_id):
         self._listing(call, seller_id, None, params)  # the seller, marketplaces, locale
-        marketplaces = set(self._marketplace_ids(call, params))
+        marketplaces = self._marketplace_ids(call, params)
         included = self._enum_list(params, "includedData", LISTING_INCLUDED_DATA) or ["summaries"]
         identifiers = [i for i in (params.get("identifiers") or "").split(",") if i]
         # identifiers: "1. This is required when you specify `identifiersType`. 2. You
@@ -849,7 +852,7 @@ class Handler(BaseHTTPRequestHandler):
                 listing
                 for listing in store.listings.values()
                 if listing.seller_id == seller_id
-                and marketplaces & set(listing.marketplace_ids)
+                and listing.offers_in(marketplaces)
                 and _listing_matches(listing, identifiers, params.get("identifiersType"), bounds)
             ]
         # sortBy: default `lastUpdatedDate`; sortOrder: default `DESC`.
@@ -878,7 +881,7 @@ class Handler(BaseHTTPRequestHandler):
         page = reachable[start : start + size]
         result = {
             "numberOfResults": len(found),
-            "items": [render_listing(listing, included) for listing in page],
+            "items": [render_listing(listing, included, marketplaces) for listing in page],
         }
         pagination = {}
         if start + size < len(reachable):
@@ -906,7 +909,8 @@ class Handler(BaseHTTPRequestHandler):
             ]
         else:
             with store.lock:
-                issues = apply_patches(listing, body["patches"])
+                marketplaces = self._marketplace_ids(call, params)
+                issues = apply_patches(listing, marketplaces, body["patches"])
         return 200, {
             "sku": sku,
             "status": "INVALID" if issues else "ACCEPTED",

@@ -153,20 +153,93 @@ class Order:
 
 
 @dataclass
-class Listing:
-    seller_id: str
-    sku: str
-    marketplace_ids: list
-    product_type: str = "PRODUCT"
-    asin: str = ""
-    title: str = ""
-    fulfillment_channel: str = "DEFAULT"  # DEFAULT (merchant) or AMAZON_NA/AMAZON_EU/...
+class Offer:
+    """A listing's offer in one marketplace. Amazon sets availability per
+    seller, SKU and marketplace: Listings Items' ``fulfillment_availability``
+    carries no marketplace of its own, it applies to the request's
+    ``marketplaceIds`` (patch) or the feed's (JSON_LISTINGS_FEED), so one SKU can
+    be merchant-fulfilled on one marketplace and fulfilled by Amazon on another."""
+
+    channel: str = "DEFAULT"  # DEFAULT (merchant) or AMAZON_NA/AMAZON_EU/...
     quantity: int = 0
     handling_time: int = 2
-    attributes: dict = field(default_factory=dict)
-    identifiers: dict = field(default_factory=dict)  # e.g. {"EAN": "4006381333931"}
-    created_time: datetime = field(default_factory=utcnow)
-    last_updated_time: datetime = field(default_factory=utcnow)
+    issues: list = field(default_factory=list)  # Listings Items Issue objects
+
+    @property
+    def status(self):
+        # ItemSummaryByMarketplace.status: BUYABLE "can be purchased by shoppers",
+        # DISCOVERABLE "visible to shoppers". A listing with an enforcement
+        # (suppressed) is neither; a merchant listing without stock is not buyable.
+        if any(issue.get("enforcements") for issue in self.issues):
+            return []
+        if self.channel == "DEFAULT" and not self.quantity:
+            return ["DISCOVERABLE"]
+        return ["BUYABLE", "DISCOVERABLE"]
+
+
+class Listing:
+    """A seller's SKU with its offer in each marketplace where it is listed.
+    ``quantity``, ``fulfillment_channel`` and ``handling_time`` read the first
+    marketplace's offer and set every marketplace's (tests of one marketplace)."""
+
+    def __init__(
+        self,
+        seller_id,
+        sku,
+        marketplace_ids,
+        product_type="PRODUCT",
+        asin="",
+        title="",
+        fulfillment_channel="DEFAULT",
+        quantity=0,
+        handling_time=2,
+        channels=None,
+        attributes=None,
+        identifiers=None,
+        created_time=None,
+        last_updated_time=None,
+    ):
+        self.seller_id = seller_id
+        self.sku = sku
+        self.product_type = product_type
+        self.asin = asin
+        self.title = title
+        self.attributes = dict(attributes or {})
+        self.identifiers = dict(identifiers or {})  # e.g. {"EAN": "4006381333931"}
+        self.created_time = created_time or utcnow()
+        self.last_updated_time = last_updated_time or self.created_time
+        # channels: {marketplace_id: channel} where it differs from fulfillment_channel.
+        channels = channels or {}
+        self.offers = {
+            marketplace_id: Offer(
+                channels.get(marketplace_id, fulfillment_channel), quantity, handling_time
+            )
+            for marketplace_id in marketplace_ids
+        }
+
+    @property
+    def marketplace_ids(self):
+        return list(self.offers)
+
+    def offers_in(self, marketplace_ids):
+        """{marketplace: offer} for those of ``marketplace_ids`` it is listed in."""
+        return {m: self.offers[m] for m in marketplace_ids if m in self.offers}
+
+    def _first(self):
+        return next(iter(self.offers.values()))
+
+    def _set_all(self, name, value):
+        for offer in self.offers.values():
+            setattr(offer, name, value)
+
+    quantity = property(lambda self: self._first().quantity)
+    quantity = quantity.setter(lambda self, value: self._set_all("quantity", value))
+    fulfillment_channel = property(lambda self: self._first().channel)
+    fulfillment_channel = fulfillment_channel.setter(
+        lambda self, value: self._set_all("channel", value)
+    )
+    handling_time = property(lambda self: self._first().handling_time)
+    handling_time = handling_time.setter(lambda self, value: self._set_all("handling_time", value))
 
 
 @dataclass

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, US
+from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, UK, US
 
 from spapi import (
     FEED_FINAL_STATUSES,
@@ -498,3 +498,64 @@ def test_a_listing_of_two_marketplaces_is_read_and_patched_in_one_call(adapter, 
     result = adapter.patch_listings_item(SELLER_ID, "BOTH", [US, DE], "PRODUCT", [patch])
     assert result["status"] == "ACCEPTED"
     assert [c.status for c in emulator.calls_for("getListingsItem")] == [200]
+
+
+def availability(quantity, channel="DEFAULT"):
+    return {
+        "op": "merge",
+        "path": "/attributes/fulfillment_availability",
+        "value": [{"fulfillment_channel_code": channel, "quantity": quantity}],
+    }
+
+
+def test_one_sku_is_offered_per_marketplace(adapter, emulator):
+    """Amazon sets availability per seller, SKU and marketplace: a SKU FBA on
+    amazon.com is merchant-fulfilled on amazon.de and amazon.co.uk, and a
+    patch or a feed changes the marketplaces it names, no other."""
+    emulator.store.sellers[SELLER_ID].marketplace_ids.append(UK)
+    listing = emulator.store.add_listing(
+        SELLER_ID, "MUG", [US, DE, UK], quantity=4, channels={US: "AMAZON_NA"}
+    )
+    (de,) = adapter.get_listings_item(
+        SELLER_ID, "MUG", [DE], included_data=["fulfillmentAvailability"]
+    )["fulfillmentAvailability"]
+    (us,) = adapter.get_listings_item(
+        SELLER_ID, "MUG", [US], included_data=["fulfillmentAvailability"]
+    )["fulfillmentAvailability"]
+    assert (de["fulfillmentChannelCode"], us["fulfillmentChannelCode"]) == ("DEFAULT", "AMAZON_NA")
+
+    result = adapter.patch_listings_item(SELLER_ID, "MUG", [DE], "PRODUCT", [availability(9)])
+    assert result["status"] == "ACCEPTED"
+    quantities = {m: (o.channel, o.quantity) for m, o in listing.offers.items()}
+    assert quantities == {US: ("AMAZON_NA", 4), DE: ("DEFAULT", 9), UK: ("DEFAULT", 4)}
+
+    message = {
+        "messageId": 1,
+        "sku": "MUG",
+        "operationType": "PATCH",
+        "productType": "PRODUCT",
+        "patches": [availability(2)],
+    }
+    feed_id = adapter.submit_json_listings_feed(SELLER_ID, [UK], [message])
+    _feed, report = adapter.get_feed_report(feed_id)
+    assert report["summary"]["messagesAccepted"] == 1
+    quantities = {m: (o.channel, o.quantity) for m, o in listing.offers.items()}
+    assert quantities == {US: ("AMAZON_NA", 4), DE: ("DEFAULT", 9), UK: ("DEFAULT", 2)}
+
+
+def test_a_listing_is_read_and_changed_only_where_it_is_listed(adapter, emulator):
+    """A SKU listed on amazon.de only is not found on amazon.com, a patch for
+    amazon.com is refused with an issue, and searches per marketplace find it
+    only where it is listed, with its status there."""
+    emulator.store.add_listing(SELLER_ID, "DE-ONLY", [DE], quantity=0)
+    with pytest.raises(SpApiNotFoundError):
+        adapter.get_listings_item(SELLER_ID, "DE-ONLY", [US])
+    result = adapter.patch_listings_item(SELLER_ID, "DE-ONLY", [US], "PRODUCT", [availability(3)])
+    assert result["status"] == "INVALID"
+    assert result["issues"][0]["code"] == "18000"
+    assert emulator.store.get_listing(SELLER_ID, "DE-ONLY").quantity == 0
+    assert [p["items"] for p in adapter.iter_listings_pages(SELLER_ID, [US])] == [[]]
+    (page,) = adapter.iter_listings_pages(SELLER_ID, [DE], included_data=["summaries"])
+    (summary,) = page["items"][0]["summaries"]
+    # Out of stock on a merchant listing: visible, not buyable.
+    assert (summary["marketplaceId"], summary["status"]) == (DE, ["DISCOVERABLE"])
