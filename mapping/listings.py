@@ -33,7 +33,9 @@ def quantity_feed_message(message_id, sku, quantity):
 
 @dataclass
 class ListingSummary:
-    """What the import needs of one listings item of searchListingsItems."""
+    """What the import needs of one listings item of a searchListingsItems
+    made for one marketplace (fulfillmentAvailability names no marketplace:
+    a search per marketplace tells each marketplace's channel)."""
 
     sku: str
     marketplace_refs: list = field(default_factory=list)
@@ -41,10 +43,22 @@ class ListingSummary:
     barcodes: list = field(default_factory=list)
     # Amazon fulfils it (an AFN channel and no merchant "DEFAULT" one).
     fulfilled_by_amazon: bool = False
+    # buyable, discoverable (visible, not buyable) or inactive (neither).
+    status: str = "inactive"
+    issues: str = ""  # Amazon's errors and warnings, one per line
+
+
+def listing_status(statuses):
+    """ItemSummaryByMarketplace.status (BUYABLE, DISCOVERABLE) as one word."""
+    if "BUYABLE" in statuses:
+        return "buyable"
+    if "DISCOVERABLE" in statuses:
+        return "discoverable"
+    return "inactive"
 
 
 def parse_listing(item):
-    """A searchListingsItems item (with summaries, attributes and
+    """A searchListingsItems item (with summaries, attributes, issues and
     fulfillmentAvailability) as a ListingSummary."""
     summaries = item.get("summaries") or []
     identifiers = (item.get("attributes") or {}).get("externally_assigned_product_identifier")
@@ -54,10 +68,17 @@ def parse_listing(item):
         if (value.get("type") or "").lower() in BARCODE_TYPES and value.get("value")
     ]
     channels = {a.get("fulfillmentChannelCode") for a in item.get("fulfillmentAvailability") or []}
+    issues = [
+        f"{issue.get('severity')} {issue.get('code')}: {issue.get('message')}"
+        for issue in item.get("issues") or []
+        if issue.get("severity") in ("ERROR", "WARNING")
+    ]
     return ListingSummary(
         sku=(item.get("sku") or "").strip(),
         marketplace_refs=[s["marketplaceId"] for s in summaries if s.get("marketplaceId")],
         title=next((s.get("itemName") for s in summaries if s.get("itemName")), ""),
         barcodes=barcodes,
         fulfilled_by_amazon=bool(channels) and "DEFAULT" not in channels,
+        status=listing_status({st for s in summaries for st in s.get("status") or []}),
+        issues="\n".join(issues),
     )

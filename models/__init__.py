@@ -10,6 +10,7 @@ from . import amazon_order_import
 from . import amazon_stock_push
 from . import amazon_listing_import
 from . import amazon_offer
+from . import amazon_listing
 from . import amazon_order_failure
 from . import amazon_sync_log
 from . import sale_order

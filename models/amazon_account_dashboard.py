@@ -82,7 +82,7 @@ class AmazonAccount(models.Model):
             pickings[order.amazon_account_id.id, state] += count
         offers = dict(
             self.env["amazon.offer"]._read_group(
-                [("account_id", "in", self.ids), ("stock_sync_state", "=", "error")],
+                [("account_id", "in", self.ids), ("listing_ids.stock_sync_state", "=", "error")],
                 ["account_id"],
                 ["__count"],
             )

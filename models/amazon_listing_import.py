@@ -6,8 +6,10 @@ Listings button (``_action_import``). Each SKU Amazon lists becomes an offer
 of the account, paired with the product whose internal reference is the SKU,
 else whose barcode is one of the listing's EAN/UPC/GTIN; a SKU matching neither
 gets an offer to review (the default product until someone picks one), never
-a new product. Offers that exist are left as they are: a second import with
-nothing new writes nothing.
+a new product. Each marketplace is searched on its own, as the channel Amazon
+returns (fulfillmentAvailability) names no marketplace: the SKU's listing in
+that marketplace gets its channel, status and issues there. Only what
+differs is written: a second import with nothing new writes nothing.
 """
 
 import logging
@@ -20,9 +22,9 @@ from ..spapi import SpApiError
 
 _logger = logging.getLogger(__name__)
 
-# The datasets the import reads: the marketplaces and title (summaries), the
-# barcodes (attributes) and the channel (fulfillmentAvailability).
-LISTING_DATA = ("summaries", "attributes", "fulfillmentAvailability")
+# The datasets the import reads: the title and status (summaries), the barcodes
+# (attributes), Amazon's issues and the channel (fulfillmentAvailability).
+LISTING_DATA = ("summaries", "attributes", "issues", "fulfillmentAvailability")
 
 
 class AmazonListingImport(models.AbstractModel):
@@ -50,8 +52,9 @@ class AmazonListingImport(models.AbstractModel):
             stats = self._run_import(account.sudo().with_company(account.company_id), adapter)
             counts = {
                 "fetched": stats["listings"],
-                "created": stats["created"],
-                "skipped": stats["listings"] - stats["created"],
+                "created": stats["listings_created"],
+                "updated": stats["updated"],
+                "skipped": stats["listings"] - stats["listings_created"] - stats["updated"],
                 # Listings Amazon found but would not page to: the run is partial.
                 "failed": stats["unreached"],
             }
@@ -71,7 +74,8 @@ class AmazonListingImport(models.AbstractModel):
             message = _("Another import of this account's listings is running.")
             return self._notify(title, message, "warning")
         message = _(
-            "%(listings)s listings read, %(created)s offers created (%(to_review)s to review).",
+            "%(listings)s listings read, %(created)s offers created (%(to_review)s to review), "
+            "%(listings_created)s listings added, %(updated)s updated.",
             **stats,
         )
         if stats["unreached"]:
@@ -86,62 +90,102 @@ class AmazonListingImport(models.AbstractModel):
 
     # --- the run --------------------------------------------------------------------------
     def _run_import(self, account, adapter):
-        stats = {"listings": 0, "created": 0, "to_review": 0, "unreached": 0, "locked": False}
-        found = 0
+        stats = {
+            "listings": 0,
+            "created": 0,
+            "to_review": 0,
+            "listings_created": 0,
+            "updated": 0,
+            "unreached": 0,
+            "locked": False,
+        }
         if not self._lock_account(account, "listings"):
             stats["locked"] = True
             return stats
         try:
-            pages = adapter.iter_listings_pages(
-                account.seller_ref,
-                account.marketplace_ids.mapped("api_ref"),
-                included_data=LISTING_DATA,
-                page_size=self.page_size,
-            )
-            for page in pages:
-                found = max(found, page["number_of_results"])
-                listings = [parse_listing(item) for item in page["items"]]
-                listings = [listing for listing in listings if listing.sku]
-                stats["listings"] += len(listings)
-                with self.env.cr.savepoint():
-                    self._import_page(account, listings, stats)
-                self._commit()
+            for marketplace in account.marketplace_ids:
+                self._import_marketplace(account, marketplace, adapter, stats)
         finally:
             self._unlock_account(account, "listings")
+        return stats
+
+    def _import_marketplace(self, account, marketplace, adapter, stats):
+        found = read = 0
+        pages = adapter.iter_listings_pages(
+            account.seller_ref,
+            [marketplace.api_ref],  # one marketplace: the channel returned is its own
+            included_data=LISTING_DATA,
+            page_size=self.page_size,
+        )
+        for page in pages:
+            found = max(found, page["number_of_results"])
+            listings = [parse_listing(item) for item in page["items"]]
+            listings = [listing for listing in listings if listing.sku]
+            read += len(listings)
+            with self.env.cr.savepoint():
+                self._import_page(account, marketplace, listings, stats)
+            self._commit()
+        stats["listings"] += read
         # searchListingsItems: "The maximum number of items (SKUs) that can be
         # returned and paged through is 1000." Larger catalogues are reported,
         # never taken for complete.
-        stats["unreached"] = max(found - stats["listings"], 0)
-        if stats["unreached"]:
+        unreached = max(found - read, 0)
+        stats["unreached"] += unreached
+        if unreached:
             _logger.warning(
-                "Amazon account %s: %s listings beyond the 1000 a search returns were not read",
+                "Amazon account %s, %s: %s listings beyond the 1000 a search returns were not read",
                 account.id,
-                stats["unreached"],
+                marketplace.api_ref,
+                unreached,
             )
-        return stats
 
-    def _import_page(self, account, listings, stats):
-        """One page: the offers Odoo lacks, matched in two queries."""
+    def _import_page(self, account, marketplace, listings, stats):
+        """One page of one marketplace: the offers and listings Odoo lacks, and
+        the listings whose channel, status or issues changed, in a few queries."""
         Offer = self.env["amazon.offer"]
-        known = set(
-            Offer.search(
-                [("account_id", "=", account.id), ("sku", "in", [lst.sku for lst in listings])]
-            ).mapped("sku")
+        offers = Offer.search(
+            [("account_id", "=", account.id), ("sku", "in", [lst.sku for lst in listings])]
         )
-        new = [listing for listing in listings if listing.sku not in known]
-        if not new:
-            return
-        products = self._find_products(account, new)
-        marketplaces = {
-            marketplace.api_ref: marketplace for marketplace in account.available_marketplace_ids
+        by_sku = {offer.sku: offer for offer in offers}
+        new = [listing for listing in listings if listing.sku not in by_sku]
+        if new:
+            products = self._find_products(account, new)
+            created = Offer.create(
+                [
+                    self._prepare_offer_values(account, listing, products.get(listing.sku))
+                    for listing in new
+                ]
+            )
+            stats["created"] += len(created)
+            stats["to_review"] += len(created.filtered("needs_review"))
+            by_sku.update({offer.sku: offer for offer in created})
+        known = {
+            listing.offer_id.sku: listing
+            for listing in offers.listing_ids
+            if listing.marketplace_id == marketplace
         }
-        values = []
-        for listing in new:
-            product = products.get(listing.sku)
-            values.append(self._prepare_offer_values(account, listing, product, marketplaces))
-        offers = Offer.create(values)
-        stats["created"] += len(offers)
-        stats["to_review"] += len(offers.filtered("needs_review"))
+        to_create = []
+        for summary in listings:
+            values = self._prepare_listing_values(summary)
+            listing = known.get(summary.sku)
+            if not listing:
+                values.update(offer_id=by_sku[summary.sku].id, marketplace_id=marketplace.id)
+                to_create.append(values)
+                continue
+            changed = {name: value for name, value in values.items() if listing[name] != value}
+            if changed:
+                listing.write(changed)
+                stats["updated"] += 1
+        self.env["amazon.listing"].create(to_create)
+        stats["listings_created"] += len(to_create)
+
+    def _prepare_listing_values(self, summary):
+        """What Amazon says of a SKU in one marketplace (a hook)."""
+        return {
+            "channel": "fba" if summary.fulfilled_by_amazon else "fbm",
+            "amazon_status": summary.status,
+            "amazon_issues": summary.issues or False,
+        }
 
     def _find_products(self, account, listings):
         """{sku: product}: by internal reference first, then by barcode."""
@@ -164,17 +208,11 @@ class AmazonListingImport(models.AbstractModel):
                 result[listing.sku] = product
         return result
 
-    def _prepare_offer_values(self, account, listing, product, marketplaces):
+    def _prepare_offer_values(self, account, listing, product):
         """The offer of a listing Odoo did not know (a hook)."""
-        marketplace = next(
-            (marketplaces[ref] for ref in listing.marketplace_refs if ref in marketplaces),
-            self.env["amazon.marketplace"],
-        )
         return {
             "account_id": account.id,
             "sku": listing.sku,
             "product_id": (product or account.company_id._amazon_get_default_product("sale")).id,
             "needs_review": not product,
-            "marketplace_id": marketplace.id,
-            "channel": "fba" if listing.fulfilled_by_amazon else "fbm",
         }

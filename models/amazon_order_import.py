@@ -110,6 +110,7 @@ class OrderRun:
         self.pricelists = {}  # currency name -> pricelist
         self.states = {}  # (country id, code) -> res.country.state
         self.offers = {}  # of the page: sku -> amazon.offer (see _prefetch)
+        self.listings = {}  # of the page: (sku, marketplace id) -> amazon.listing
         self.products_by_code = {}
         self.failure_refs = None  # the account's failed orders, read when first needed
         marketplaces = self.env["amazon.marketplace"].with_context(active_test=False).search([])
@@ -443,12 +444,13 @@ class AmazonOrderImport(models.AbstractModel):
         failure. ``forget``: a success also clears the order's earlier failure."""
         # Partners and offers created in a savepoint that is rolled back must
         # leave the run's caches too, or the next order would point at them.
-        cached = (set(run.partners), set(run.offers))
+        cached = (set(run.partners), set(run.offers), set(run.listings))
         try:
             with self.env.cr.savepoint():
                 result = method(run, *args)
         except (OrderImportError, PayloadError, UserError) as error:
-            for cache, keys in ((run.partners, cached[0]), (run.offers, cached[1])):
+            caches = (run.partners, run.offers, run.listings)
+            for cache, keys in zip(caches, cached, strict=True):
                 for key in set(cache) - keys:
                     del cache[key]
             self._record_failure(run, order.ref, str(error), payload)
@@ -496,6 +498,10 @@ class AmazonOrderImport(models.AbstractModel):
             [("account_id", "=", run.account.id), ("sku", "in", list(skus))]
         )
         run.offers = {offer.sku: offer for offer in offers}
+        run.listings = {
+            (listing.offer_id.sku, listing.marketplace_id.id): listing
+            for listing in offers.listing_ids
+        }
         codes = (skus - set(run.offers)) | {
             code for order in orders for code in (order.service_level, order.giftwrap_level) if code
         }
@@ -675,27 +681,45 @@ class AmazonOrderImport(models.AbstractModel):
         reference is the SKU (remembered as an offer), else the default product
         (an offer flagged for review)."""
         offer = run.offers.get(item.sku)
-        if offer:
-            if order.channel == "FBA" and offer.channel == "fbm":
-                # Amazon ships this SKU from its stock now: stop pushing it as FBM.
-                offer.channel = "fba"
-            return offer.product_id, offer
-        product = run.products_by_code.get(item.sku)
-        needs_review = not product
-        if not product:
-            product = run.company._amazon_get_default_product("sale")
-        offer = self.env["amazon.offer"].create(
-            {
-                "account_id": run.account.id,
-                "sku": item.sku,
-                "product_id": product.id,
-                "marketplace_id": run.marketplaces[order.marketplace_ref].id,
-                "needs_review": needs_review,
-                "channel": "fba" if order.channel == "FBA" else "fbm",
-            }
-        )
-        run.offers[item.sku] = offer
-        return product, offer
+        if not offer:
+            product = run.products_by_code.get(item.sku)
+            needs_review = not product
+            if not product:
+                product = run.company._amazon_get_default_product("sale")
+            offer = self.env["amazon.offer"].create(
+                {
+                    "account_id": run.account.id,
+                    "sku": item.sku,
+                    "product_id": product.id,
+                    "needs_review": needs_review,
+                }
+            )
+            run.offers[item.sku] = offer
+        self._listing_for(run, offer, order)
+        return offer.product_id, offer
+
+    def _listing_for(self, run, offer, order):
+        """The offer's listing in the order's marketplace, made when the SKU
+        first sells there. An FBA order proves Amazon ships the SKU from its
+        stock in that marketplace: that listing stops being pushed as FBM, the
+        SKU's listings elsewhere keep their channel."""
+        marketplace = run.marketplaces[order.marketplace_ref]
+        listing = run.listings.get((offer.sku, marketplace.id))
+        if not listing:
+            listing = self.env["amazon.listing"].create(
+                self._prepare_listing_values(run, offer, order, marketplace)
+            )
+            run.listings[offer.sku, marketplace.id] = listing
+        elif order.channel == "FBA" and listing.channel == "fbm":
+            listing.channel = "fba"
+        return listing
+
+    def _prepare_listing_values(self, run, offer, order, marketplace):
+        return {
+            "offer_id": offer.id,
+            "marketplace_id": marketplace.id,
+            "channel": "fba" if order.channel == "FBA" else "fbm",
+        }
 
     def _pricelist(self, run, currency_name, marketplace):
         if currency_name not in run.pricelists:

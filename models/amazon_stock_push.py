@@ -4,12 +4,18 @@ Entry points: the cron (``_cron_push``) and an account's push (``_push``,
 behind the account's Push Stock button). A run's state (the account, the
 adapter, the counts) is a ``StockRun`` passed to every step; another addon
 ``_inherit``s ``amazon.stock.push`` and overrides a step or a hook such as
-``_get_quantities`` (the quantity each offer should show).
+``_get_quantities`` (the quantity each listing should show).
 
-Only changed quantities are sent. A few go through Listings Items
-``patchListingsItem`` (merge on ``fulfillment_availability``, so the handling
-time and other attributes stay); many go in one ``JSON_LISTINGS_FEED`` whose
-processing report is applied per offer when Amazon has processed it.
+Amazon sets quantities per seller, SKU and marketplace, so the push works on
+listings (an offer in one marketplace), never on offers: a SKU FBA on
+amazon.com and FBM on amazon.de gets its quantity on amazon.de only. Only
+changed quantities are sent. A few go through Listings Items
+``patchListingsItem`` for the listing's marketplace (merge on
+``fulfillment_availability``, so the handling time and other attributes stay);
+many go in ``JSON_LISTINGS_FEED``s, one per marketplace: the
+``fulfillment_availability`` attribute names no marketplace, the feed's
+``marketplaceIds`` says where it applies. Each feed's processing report is
+applied per listing when Amazon has processed it.
 """
 
 import logging
@@ -30,9 +36,9 @@ from .utils import commit
 
 _logger = logging.getLogger(__name__)
 
-PATCH_LIMIT = 20  # more changed offers than this: one feed instead of patches
+PATCH_LIMIT = 20  # more changed listings than this: feeds instead of patches
 FEED_MESSAGE_LIMIT = 10_000  # messages per JSON_LISTINGS_FEED
-# A feed Amazon has not finished after this long is given up: its offers are
+# A feed Amazon has not finished after this long is given up: its listings are
 # released and sent again (a quantity set twice is harmless).
 FEED_TIMEOUT = timedelta(hours=24)
 
@@ -103,24 +109,21 @@ class AmazonStockPush(models.AbstractModel):
         )
 
     # --- the run --------------------------------------------------------------------------
-    def _marketplace_ref(self, run, offer):
-        return (offer.marketplace_id or run.account.signup_marketplace_id).api_ref
-
-    def _get_quantities(self, run, offers):
-        """{offer: quantity to offer}: free stock of the account's warehouse (on
-        hand minus reserved), never negative, never above the offer's cap; zero
-        for offers that moved to FBA."""
-        products = offers.product_id.with_context(warehouse_id=run.account.warehouse_id.id)
+    def _get_quantities(self, run, listings):
+        """{listing: quantity to offer}: free stock of the account's warehouse
+        (on hand minus reserved), never negative, never above the offer's cap;
+        zero for listings that moved to FBA."""
+        products = listings.product_id.with_context(warehouse_id=run.account.warehouse_id.id)
         free = {product.id: product.free_qty for product in products}
         quantities = {}
-        for offer in offers:
-            if offer.fba_zero_pending or offer.channel == "fba":
-                quantities[offer] = 0
+        for listing in listings:
+            if listing.fba_zero_pending or listing.channel == "fba":
+                quantities[listing] = 0
                 continue
-            quantity = max(int(free.get(offer.product_id.id, 0)), 0)
-            if offer.quantity_cap:
-                quantity = min(quantity, offer.quantity_cap)
-            quantities[offer] = quantity
+            quantity = max(int(free.get(listing.product_id.id, 0)), 0)
+            if listing.offer_id.quantity_cap:
+                quantity = min(quantity, listing.offer_id.quantity_cap)
+            quantities[listing] = quantity
         return quantities
 
     def _run_push(self, run):
@@ -137,21 +140,19 @@ class AmazonStockPush(models.AbstractModel):
 
     def _send_changes(self, run):
         self._apply_feed_reports(run)
-        offers = self.env["amazon.offer"].search(
-            [
-                *self.env["amazon.offer"]._stock_domain(run.account),
-                ("stock_sync_state", "!=", "pending"),
-            ]
+        Listing = self.env["amazon.listing"]
+        listings = Listing.search(
+            [*Listing._stock_domain(run.account), ("stock_sync_state", "!=", "pending")]
         )
         changed = {}
-        for offer, quantity in self._get_quantities(run, offers).items():
+        for listing, quantity in self._get_quantities(run, listings).items():
             unchanged = (
-                offer.stock_sync_state == "synced" and quantity == offer.last_quantity_sent
-            ) or (offer.stock_sync_state == "error" and quantity == offer.attempted_quantity)
+                listing.stock_sync_state == "synced" and quantity == listing.last_quantity_sent
+            ) or (listing.stock_sync_state == "error" and quantity == listing.attempted_quantity)
             if unchanged:
                 run.stats["unchanged"] += 1
             else:
-                changed[offer] = quantity
+                changed[listing] = quantity
         if not changed:
             return run.stats
         if len(changed) <= PATCH_LIMIT:
@@ -163,121 +164,126 @@ class AmazonStockPush(models.AbstractModel):
         return run.stats
 
     def _skip_amazon_fulfilled(self, run, changed):
-        """Before an offer's first push, ask Amazon how the listing is fulfilled:
-        an AFN (FBA) listing is Amazon's stock, never pushed as FBM. (Large
-        first pushes go by feed; their FBA SKUs are found by their orders.)"""
-        first = [offer for offer in changed if offer.stock_sync_state == "never"]
-        for offer in first:
+        """Before a listing's first push, ask Amazon how it is fulfilled in its
+        marketplace (one marketplace per call: fulfillmentAvailability names
+        none): an AFN (FBA) listing is Amazon's stock, never pushed as FBM.
+        (Large first pushes go by feed; the listings import and the orders tell
+        their channels.)"""
+        first = [listing for listing in changed if listing.stock_sync_state == "never"]
+        for listing in first:
             try:
                 item = run.adapter.get_listings_item(
                     run.account.seller_ref,
-                    offer.sku,
-                    [self._marketplace_ref(run, offer)],
+                    listing.sku,
+                    [listing.marketplace_id.api_ref],
                     included_data=["fulfillmentAvailability"],
                 )
             except SpApiRequestError:
-                continue  # no such listing: the patch says so on the offer
+                continue  # no such listing: the patch says so on the listing
             channels = {
                 a.get("fulfillmentChannelCode") for a in item.get("fulfillmentAvailability") or []
             }
             if channels and "DEFAULT" not in channels:
-                offer.channel = "fba"
-                offer.fba_zero_pending = False  # Amazon never had an FBM quantity
-                del changed[offer]
+                listing.channel = "fba"
+                listing.fba_zero_pending = False  # Amazon never had an FBM quantity
+                del changed[listing]
         return changed
 
     # --- small changes: one patch per SKU -----------------------------------------------
     def _patch(self, run, changed):
         seller = run.account.seller_ref
-        for offer, quantity in changed.items():
+        for listing, quantity in changed.items():
             try:
                 result = run.adapter.patch_listings_item(
                     seller,
-                    offer.sku,
-                    [self._marketplace_ref(run, offer)],
+                    listing.sku,
+                    [listing.marketplace_id.api_ref],  # this listing's marketplace only
                     PRODUCT_TYPE,
                     [availability_patch(quantity)],
                 )
             except SpApiRequestError as error:
-                self._refused(run, offer, quantity, str(error))
+                self._refused(run, listing, quantity, str(error))
             else:
                 run.stats["sent"] += 1
                 if result.get("status") in ("ACCEPTED", "VALID"):
-                    self._accepted(run, offer, quantity)
+                    self._accepted(run, listing, quantity)
                 else:
                     issues = "; ".join(
                         f"{i.get('code')}: {i.get('message')}" for i in result.get("issues") or []
                     )
-                    self._refused(run, offer, quantity, issues or _("Amazon refused the quantity."))
+                    reason = issues or _("Amazon refused the quantity.")
+                    self._refused(run, listing, quantity, reason)
             # Throttling and network errors end the run here: what was sent is
             # kept, the rest is still "changed" for the next run.
             commit(self.env.cr)
 
     # --- large changes: feeds -------------------------------------------------------------------
     def _send_feeds(self, run, changed):
-        items = list(changed.items())
-        seller = run.account.seller_ref
-        marketplaces = sorted({self._marketplace_ref(run, offer) for offer, _q in items})
-        for start in range(0, len(items), FEED_MESSAGE_LIMIT):
-            chunk = items[start : start + FEED_MESSAGE_LIMIT]
-            messages = [
-                quantity_feed_message(index, offer.sku, quantity)
-                for index, (offer, quantity) in enumerate(chunk, start=1)
-            ]
-            feed_ref = run.adapter.submit_json_listings_feed(seller, marketplaces, messages)
-            run.stats["feeds"] += 1
-            run.stats["sent"] += len(chunk)
-            # One UPDATE per quantity value, not per offer.
-            by_quantity = {}
-            for index, (offer, quantity) in enumerate(chunk, start=1):
-                by_quantity.setdefault(quantity, []).append((offer.id, index))
-            for quantity, pairs in by_quantity.items():
-                self.env.cr.execute(
-                    """
-                    UPDATE amazon_offer o
-                       SET stock_sync_state = 'pending', attempted_quantity = %s,
-                           feed_ref = %s, feed_message_ref = v.message,
-                           feed_date = now() at time zone 'UTC'
-                      FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS message) v
-                     WHERE o.id = v.id
-                    """,
-                    (quantity, feed_ref, [p[0] for p in pairs], [p[1] for p in pairs]),
-                )
-            self.env["amazon.offer"].invalidate_model(
-                [
-                    "stock_sync_state",
-                    "attempted_quantity",
-                    "feed_ref",
-                    "feed_message_ref",
-                    "feed_date",
-                ]
+        """One feed per marketplace (and per FEED_MESSAGE_LIMIT listings)."""
+        by_marketplace = {}
+        for listing, quantity in changed.items():
+            by_marketplace.setdefault(listing.marketplace_id.api_ref, []).append(
+                (listing, quantity)
             )
-            commit(self.env.cr)
+        for marketplace_ref, items in sorted(by_marketplace.items()):
+            for start in range(0, len(items), FEED_MESSAGE_LIMIT):
+                self._send_feed(run, marketplace_ref, items[start : start + FEED_MESSAGE_LIMIT])
+
+    def _send_feed(self, run, marketplace_ref, chunk):
+        messages = [
+            quantity_feed_message(index, listing.sku, quantity)
+            for index, (listing, quantity) in enumerate(chunk, start=1)
+        ]
+        feed_ref = run.adapter.submit_json_listings_feed(
+            run.account.seller_ref, [marketplace_ref], messages
+        )
+        run.stats["feeds"] += 1
+        run.stats["sent"] += len(chunk)
+        # One UPDATE per quantity value, not per listing.
+        by_quantity = {}
+        for index, (listing, quantity) in enumerate(chunk, start=1):
+            by_quantity.setdefault(quantity, []).append((listing.id, index))
+        for quantity, pairs in by_quantity.items():
+            self.env.cr.execute(
+                """
+                UPDATE amazon_listing l
+                   SET stock_sync_state = 'pending', attempted_quantity = %s,
+                       feed_ref = %s, feed_message_ref = v.message,
+                       feed_date = now() at time zone 'UTC'
+                  FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS message) v
+                 WHERE l.id = v.id
+                """,
+                (quantity, feed_ref, [p[0] for p in pairs], [p[1] for p in pairs]),
+            )
+        self.env["amazon.listing"].invalidate_model(
+            ["stock_sync_state", "attempted_quantity", "feed_ref", "feed_message_ref", "feed_date"]
+        )
+        commit(self.env.cr)
 
     def _apply_feed_reports(self, run):
         """Apply the processing reports of the account's feeds Amazon finished."""
-        pending = self.env["amazon.offer"].search(
+        pending = self.env["amazon.listing"].search(
             [("account_id", "=", run.account.id), ("stock_sync_state", "=", "pending")]
         )
         for feed_ref in set(pending.mapped("feed_ref")):
-            offers = pending.filtered(lambda o, f=feed_ref: o.feed_ref == f)
+            listings = pending.filtered(lambda o, f=feed_ref: o.feed_ref == f)
             try:
                 feed, report = run.adapter.get_feed_report(feed_ref)
             except (SpApiThrottledError, SpApiUnavailableError) as error:
                 _logger.info("Feed %s report not fetched yet: %s", feed_ref, error)
                 return
             except SpApiNotFoundError:
-                self._feed_not_applied(run, offers, feed_ref, "NOT_FOUND", None)
+                self._feed_not_applied(run, listings, feed_ref, "NOT_FOUND", None)
                 continue
             status = feed.get("processingStatus")
             if status not in FEED_FINAL_STATUSES:
-                sent = [date for date in offers.mapped("feed_date") if date]
+                sent = [date for date in listings.mapped("feed_date") if date]
                 if sent and fields.Datetime.now() - min(sent) > FEED_TIMEOUT:
                     # Amazon's queue never got to it: the quantities go out again.
-                    self._feed_not_applied(run, offers, feed_ref, status, None, timed_out=True)
+                    self._feed_not_applied(run, listings, feed_ref, status, None, timed_out=True)
                 continue  # Amazon is still processing it
             if status != "DONE" or report is None:
-                self._feed_not_applied(run, offers, feed_ref, status, report)
+                self._feed_not_applied(run, listings, feed_ref, status, report)
                 continue
             problems = {}
             for issue in report.get("issues") or []:
@@ -285,12 +291,12 @@ class AmazonStockPush(models.AbstractModel):
                     problems.setdefault(issue.get("messageId"), []).append(
                         f"{issue.get('code')}: {issue.get('message')}"
                     )
-            refused = offers.filtered(lambda o, p=problems: o.feed_message_ref in p)
-            accepted = offers - refused
+            refused = listings.filtered(lambda o, p=problems: o.feed_message_ref in p)
+            accepted = listings - refused
             now = fields.Datetime.now()
             self.env.cr.execute(
                 """
-                UPDATE amazon_offer
+                UPDATE amazon_listing
                    SET stock_sync_state = 'synced', last_quantity_sent = attempted_quantity,
                        last_quantity_date = %s, stock_sync_error = NULL, feed_ref = NULL,
                        fba_zero_pending = FALSE
@@ -298,22 +304,22 @@ class AmazonStockPush(models.AbstractModel):
                 """,
                 (now, accepted.ids),
             )
-            for offer in refused:
-                offer.write(
+            for listing in refused:
+                listing.write(
                     {
                         "stock_sync_state": "error",
-                        "stock_sync_error": "\n".join(problems[offer.feed_message_ref]),
+                        "stock_sync_error": "\n".join(problems[listing.feed_message_ref]),
                         "feed_ref": False,
                     }
                 )
-            self.env["amazon.offer"].invalidate_model()
+            self.env["amazon.listing"].invalidate_model()
             run.stats["accepted"] += len(accepted)
             run.stats["refused"] += len(refused)
             commit(self.env.cr)
 
-    def _feed_not_applied(self, run, offers, feed_ref, status, report, timed_out=False):
+    def _feed_not_applied(self, run, listings, feed_ref, status, report, timed_out=False):
         """A feed Amazon aborted (FATAL: some, none or all of it may have been
-        applied) or cancelled: its offers are in error with Amazon's reason, and
+        applied) or cancelled: its listings are in error with Amazon's reason, and
         the next push sends their quantity again (setting a quantity twice is
         harmless)."""
         reasons = [
@@ -338,8 +344,8 @@ class AmazonStockPush(models.AbstractModel):
         if reasons:
             error = "\n".join([error, *reasons])
         # attempted_quantity -1: Amazon refused no quantity, so the next push sends
-        # the offer's quantity whatever it is (see run()).
-        offers.write(
+        # the listing's quantity whatever it is (see _send_changes()).
+        listings.write(
             {
                 "stock_sync_state": "error",
                 "stock_sync_error": error,
@@ -348,13 +354,13 @@ class AmazonStockPush(models.AbstractModel):
                 "attempted_quantity": -1,
             }
         )
-        run.stats["refused"] += len(offers)
+        run.stats["refused"] += len(listings)
         commit(self.env.cr)
 
     # --- outcomes -----------------------------------------------------------------------------
-    def _accepted(self, run, offer, quantity):
+    def _accepted(self, run, listing, quantity):
         run.stats["accepted"] += 1
-        offer.write(
+        listing.write(
             {
                 "stock_sync_state": "synced",
                 "last_quantity_sent": quantity,
@@ -365,9 +371,9 @@ class AmazonStockPush(models.AbstractModel):
             }
         )
 
-    def _refused(self, run, offer, quantity, reason):
+    def _refused(self, run, listing, quantity, reason):
         run.stats["refused"] += 1
-        offer.write(
+        listing.write(
             {
                 "stock_sync_state": "error",
                 "attempted_quantity": quantity,

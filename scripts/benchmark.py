@@ -178,8 +178,8 @@ def make_samples():
     product = env["product.product"].create(
         {"name": "Filler", "default_code": "FILL", "is_storable": True}
     )
-    offer = env["amazon.offer"].create(  # FBA: not part of the stock pushes measured below
-        {"account_id": account.id, "sku": "FILL", "product_id": product.id, "channel": "fba"}
+    offer = env["amazon.offer"].create(  # no listing: not part of the stock pushes measured below
+        {"account_id": account.id, "sku": "FILL", "product_id": product.id}
     )
     sale = env["sale.order"].create(
         {
@@ -383,7 +383,12 @@ items = env["product.product"].create(
 )
 offers = env["amazon.offer"].create(
     [
-        {"account_id": account.id, "sku": f"STOCK-{n:05d}", "product_id": p.id}
+        {
+            "account_id": account.id,
+            "sku": f"STOCK-{n:05d}",
+            "product_id": p.id,
+            "listing_ids": [(0, 0, {"marketplace_id": account.signup_marketplace_id.id})],
+        }
         for n, p in enumerate(items)
     ]
 )

@@ -235,18 +235,20 @@ def render_listing(listing, included, marketplace_ids):
     data = {"sku": listing.sku}
     if "summaries" in included:
         data["summaries"] = [
-            _compact(
-                {
-                    "marketplaceId": marketplace_id,
-                    "asin": listing.asin,
-                    "productType": listing.product_type,
-                    "conditionType": "new_new",
-                    "status": offer.status,
-                    "itemName": listing.title,
-                    "createdDate": isoformat(listing.created_time),
-                    "lastUpdatedDate": isoformat(listing.last_updated_time),
-                }
-            )
+            {
+                **_compact(
+                    {
+                        "marketplaceId": marketplace_id,
+                        "asin": listing.asin,
+                        "productType": listing.product_type,
+                        "conditionType": "new_new",
+                        "itemName": listing.title,
+                        "createdDate": isoformat(listing.created_time),
+                        "lastUpdatedDate": isoformat(listing.last_updated_time),
+                    }
+                ),
+                "status": offer.status,  # required, even when empty (suppressed)
+            }
             for marketplace_id, offer in offers.items()
         ]
     if "attributes" in included:

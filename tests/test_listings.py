@@ -1,12 +1,15 @@
 """Listings in (issue #15): the seller's listings become offers, matched to
 products by internal reference, then by barcode; the rest are to review."""
 
+import importlib.util
+import pathlib
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import tagged
 
 from ..spapi_emulator import server as emulator_server
-from .common import DE, SELLER_ID, US, AmazonTestCase
+from .common import DE, SELLER_ID, UK, US, AmazonTestCase
 
 
 @tagged("post_install", "-at_install")
@@ -35,6 +38,9 @@ class TestListingsImport(AmazonTestCase):
     def offers(self):
         return self.env["amazon.offer"].search([("account_id", "=", self.account.id)])
 
+    def channels(self, offer):
+        return {lst.marketplace_id.api_ref: lst.channel for lst in offer.listing_ids}
+
     def test_import_creates_matched_offers_and_lists_the_rest_for_review(self):
         calls_before = len(self.emulator.calls_for("searchListingsItems"))
         notification = self.account.with_user(self.sales_manager).action_import_listings()
@@ -43,10 +49,10 @@ class TestListingsImport(AmazonTestCase):
         self.assertEqual(len(offers), 28)
         self.assertEqual(offers["MUG-01"].product_id, self.mug)
         self.assertFalse(offers["MUG-01"].needs_review)
-        self.assertEqual(offers["MUG-01"].channel, "fbm")
+        self.assertEqual(self.channels(offers["MUG-01"]), {US: "fbm", DE: "fbm"})
         self.assertEqual(offers["VASE-AMZ"].product_id, self.vase)  # by its EAN
-        self.assertEqual(offers["VASE-AMZ"].channel, "fba")
-        self.assertEqual(offers["VASE-AMZ"].marketplace_id, self.marketplace[DE])
+        self.assertEqual(self.channels(offers["VASE-AMZ"]), {DE: "fba"})
+        self.assertEqual(offers["MUG-01"].listing_ids.mapped("amazon_status"), ["buyable"] * 2)
         unknown = offers["UNKNOWN-1"]
         self.assertTrue(unknown.needs_review)
         default = self.env.ref("sale_amazon_connector.product_amazon_sale")
@@ -55,42 +61,158 @@ class TestListingsImport(AmazonTestCase):
             self.env["product.product"].search([("name", "in", ["Something else", "Bulk 1"])])
         )
         calls = self.emulator.calls_for("searchListingsItems")[calls_before:]
-        self.assertEqual(len(calls), 2)  # pages of 20
-        self.assertEqual(set(calls[0].params["marketplaceIds"].split(",")), {US, DE})
+        # One search per marketplace (the channel Amazon returns names none),
+        # pages of 20: 27 listings on amazon.com, 2 on amazon.de.
+        self.assertEqual(sorted(c.params["marketplaceIds"] for c in calls), sorted([US, US, DE]))
         log = self.env["amazon.sync.log"].search(
             [("account_id", "=", self.account.id), ("kind", "=", "listings")]
         )
-        self.assertEqual((log.state, log.fetched, log.created), ("done", 28, 28))
+        self.assertEqual((log.state, log.fetched, log.created), ("done", 29, 29))
 
     def test_a_second_import_with_nothing_new_writes_nothing(self):
         self.env["amazon.listing.import"]._import(self.account)
         offers = self.offers()
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT id, write_date FROM amazon_offer WHERE id IN %s", [tuple(offers.ids)]
-        )
-        before = dict(self.env.cr.fetchall())
+
+        def write_dates():
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT 'offer', id, write_date FROM amazon_offer WHERE account_id = %s"
+                " UNION ALL SELECT 'listing', id, write_date FROM amazon_listing"
+                " WHERE account_id = %s",
+                [self.account.id, self.account.id],
+            )
+            return self.env.cr.fetchall()
+
+        before = write_dates()
         stats = self.env["amazon.listing.import"]._import(self.account)
-        self.assertEqual((stats["listings"], stats["created"]), (28, 0))
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT id, write_date FROM amazon_offer WHERE id IN %s", [tuple(offers.ids)]
+        self.assertEqual(
+            (stats["listings"], stats["created"], stats["listings_created"], stats["updated"]),
+            (29, 0, 0, 0),
         )
-        self.assertEqual(dict(self.env.cr.fetchall()), before)
+        self.assertEqual(write_dates(), before)
         self.assertEqual(self.offers(), offers)
+
+    def test_what_amazon_changed_is_updated_and_only_that(self):
+        self.env["amazon.listing.import"]._import(self.account)
+        mug = self.offers().filtered(lambda o: o.sku == "MUG-01")
+        # Amazon now ships the mug on amazon.de, and suppressed it on amazon.com.
+        listing = self.emulator.store.get_listing(SELLER_ID, "MUG-01")
+        listing.offers[DE].channel = "AMAZON_EU"
+        listing.offers[US].issues = [
+            {
+                "code": "18155",
+                "message": "The price is outside the allowed range.",
+                "severity": "ERROR",
+                "categories": ["INVALID_PRICE"],
+                "enforcements": {
+                    "actions": [{"action": "LISTING_SUPPRESSED"}],
+                    "exemption": {"status": "NOT_EXEMPT"},
+                },
+            }
+        ]
+        self.addCleanup(setattr, listing.offers[US], "issues", [])
+        self.addCleanup(setattr, listing.offers[DE], "channel", "DEFAULT")
+        stats = self.env["amazon.listing.import"]._import(self.account)
+        self.assertEqual(stats["updated"], 2)
+        self.assertEqual(self.channels(mug), {US: "fbm", DE: "fba"})
+        us = mug.listing_ids.filtered(lambda lst: lst.marketplace_id.api_ref == US)
+        self.assertEqual(us.amazon_status, "inactive")
+        self.assertIn("18155", us.amazon_issues)
 
     def test_the_daily_cron_imports_every_linked_account(self):
         self.assertTrue(self.env["amazon.listing.import"]._cron_import())
         self.assertEqual(len(self.offers()), 28)
+        self.assertEqual(len(self.offers().listing_ids), 29)
 
     def test_a_catalogue_beyond_what_a_search_returns_is_reported_not_taken_as_whole(self):
         """Amazon pages through 1000 SKUs of a search at most (here, the emulator
-        stops at 25 of the 28)."""
+        stops at 25 of the 27 listed on amazon.com)."""
         with patch.object(emulator_server, "LISTINGS_SEARCH_LIMIT", 25):
             notification = self.account.with_user(self.sales_manager).action_import_listings()
-        self.assertEqual(len(self.offers()), 25)
-        self.assertIn("3 more listings", notification["params"]["message"])
+        self.assertEqual(len(self.offers().listing_ids), 27)  # 25 on .com, 2 on .de
+        self.assertIn("2 more listings", notification["params"]["message"])
         log = self.env["amazon.sync.log"].search(
             [("account_id", "=", self.account.id), ("kind", "=", "listings")], limit=1
         )
-        self.assertEqual((log.state, log.fetched, log.failed), ("partial", 25, 3))
+        self.assertEqual((log.state, log.fetched, log.failed), ("partial", 27, 2))
+
+
+def _migration(version):
+    path = pathlib.Path(__file__).parent.parent / "migrations" / version / "post-migrate.py"
+    spec = importlib.util.spec_from_file_location(f"sac_migration_{version}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@tagged("post_install", "-at_install")
+class TestListingsMigration(AmazonTestCase):
+    """18.0.0.3.0 moves the channel and stock state of each offer to its
+    listings. The columns 18.0.0.2.0 had on amazon_offer are made here (an
+    upgrade leaves them in place), filled, then migrated."""
+
+    def test_offers_of_18_0_0_2_0_get_their_listings(self):
+        self.sell_on(US, DE, UK)
+        cr = self.env.cr
+        cr.execute(
+            """
+            ALTER TABLE amazon_offer
+                ADD COLUMN marketplace_id int, ADD COLUMN channel varchar,
+                ADD COLUMN stock_sync_state varchar, ADD COLUMN last_quantity_sent int,
+                ADD COLUMN last_quantity_date timestamp, ADD COLUMN stock_sync_error text,
+                ADD COLUMN attempted_quantity int, ADD COLUMN feed_ref varchar,
+                ADD COLUMN feed_message_ref int, ADD COLUMN feed_date timestamp,
+                ADD COLUMN fba_zero_pending boolean
+            """
+        )
+        product = self.env["product.product"].create({"name": "Mug", "is_storable": True})
+        mug, vase = self.env["amazon.offer"].create(
+            [
+                {"account_id": self.account.id, "sku": sku, "product_id": product.id}
+                for sku in ("MUG", "VASE")
+            ]
+        )
+        cr.execute(
+            """
+            UPDATE amazon_offer SET marketplace_id = %s, channel = 'fbm',
+                   stock_sync_state = 'synced', last_quantity_sent = 7, attempted_quantity = 7,
+                   last_quantity_date = '2026-11-30 10:00:00', fba_zero_pending = false
+             WHERE id = %s
+            """,
+            [self.marketplace[DE].id, mug.id],
+        )
+        cr.execute(
+            "UPDATE amazon_offer SET channel = 'fba', stock_sync_state = 'never' WHERE id = %s",
+            [vase.id],
+        )
+        customer = self.env["res.partner"].create({"name": "Buyer"})
+        self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "amazon_account_id": self.account.id,
+                "amazon_marketplace_id": self.marketplace[UK].id,
+                "amazon_channel": "fba",
+                "order_line": [
+                    Command.create(
+                        {"product_id": product.id, "product_uom_qty": 1, "amazon_offer_id": mug.id}
+                    )
+                ],
+            }
+        )
+        self.env.flush_all()
+        _migration("18.0.0.3.0").migrate(cr, "18.0.0.2.0")
+        self.env.invalidate_all()
+        listings = {
+            (lst.offer_id.sku, lst.marketplace_id.api_ref): lst for lst in (mug | vase).listing_ids
+        }
+        self.assertEqual(set(listings), {("MUG", DE), ("MUG", UK), ("VASE", US)})
+        de = listings["MUG", DE]
+        self.assertEqual(
+            (de.channel, de.stock_sync_state, de.last_quantity_sent), ("fbm", "synced", 7)
+        )
+        self.assertEqual(listings["MUG", UK].channel, "fba")  # an FBA order there
+        self.assertEqual(listings["VASE", US].channel, "fba")  # the account's marketplace
+        # Run twice (an interrupted upgrade): nothing doubles.
+        _migration("18.0.0.3.0").migrate(cr, "18.0.0.2.0")
+        self.env.invalidate_all()
+        self.assertEqual(len((mug | vase).listing_ids), 3)

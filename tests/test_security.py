@@ -2,6 +2,7 @@
 system), not only by the views. Every public action is called over the ORM as
 each role would call it over RPC."""
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -41,7 +42,13 @@ MODEL_RIGHTS = {
             "stock_user": "",
             "portal": "",
         }
-        for model in ("amazon.account", "amazon.offer", "amazon.order.failure", "amazon.sync.log")
+        for model in (
+            "amazon.account",
+            "amazon.offer",
+            "amazon.listing",
+            "amazon.order.failure",
+            "amazon.sync.log",
+        )
     },
 }
 
@@ -63,7 +70,12 @@ class ModelRightsMixin:
         }
         self.account._sync_orders()  # a sync log to check
         self.env["amazon.offer"].create(
-            {"account_id": self.account.id, "sku": "RIGHTS-1", "product_id": self._product().id}
+            {
+                "account_id": self.account.id,
+                "sku": "RIGHTS-1",
+                "product_id": self._product().id,
+                "listing_ids": [Command.create({"marketplace_id": self.marketplace[DE].id})],
+            }
         )
         records = {
             "amazon.marketplace": self.marketplace[DE],

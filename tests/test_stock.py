@@ -1,14 +1,14 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from ..models import amazon_stock_push
 from ..models.amazon_flow import lock_namespace
 from ..models.amazon_stock_push import StockRun
 from ..spapi_emulator import Address
-from .common import DE, SELLER_ID, US, AmazonTestCase
+from .common import DE, SELLER_ID, UK, US, AmazonTestCase
 
 
 def run_push(account, adapter):
@@ -46,17 +46,13 @@ class TestStockPush(AmazonTestCase):
                     "account_id": cls.account.id,
                     "sku": sku,
                     "product_id": product.id,
-                    "marketplace_id": cls.marketplace[US].id,
+                    "listing_ids": [Command.create({"marketplace_id": cls.marketplace[US].id})],
                 }
-                for sku, product in cls.products.items()
-            ]
-            + [
-                {"account_id": cls.account.id, "sku": "SKU-SERVICE", "product_id": cls.service.id},
-                {
-                    "account_id": cls.account.id,
-                    "sku": "SKU-STICKER",
-                    "product_id": cls.consumable.id,
-                },
+                for sku, product in [
+                    *cls.products.items(),
+                    ("SKU-SERVICE", cls.service),
+                    ("SKU-STICKER", cls.consumable),
+                ]
             ]
         )
 
@@ -67,8 +63,10 @@ class TestStockPush(AmazonTestCase):
         for sku in ("SKU-A", "SKU-B", "SKU-C", "SKU-SERVICE", "SKU-STICKER"):
             self.emulator.store.add_listing(SELLER_ID, sku, [US], quantity=99, handling_time=3)
 
-    def offer(self, sku):
-        return self.offers.filtered(lambda o: o.sku == sku)
+    def offer(self, sku, marketplace=US):
+        """The SKU's listing in ``marketplace``."""
+        offer = self.offers.filtered(lambda o: o.sku == sku)
+        return offer.listing_ids.filtered(lambda lst: lst.marketplace_id.api_ref == marketplace)
 
     def listing(self, sku):
         return self.emulator.store.get_listing(SELLER_ID, sku)
@@ -172,7 +170,7 @@ class TestStockPush(AmazonTestCase):
         self.assert_amazon_equals_odoo()
 
     def test_cap_and_never_negative(self):
-        self.offer("SKU-A").quantity_cap = 4
+        self.offer("SKU-A").offer_id.quantity_cap = 4
         self.env["stock.quant"]._update_available_quantity(self.products["SKU-C"], self.stock, -2)
         self.push()
         self.assertEqual(self.listing("SKU-A").quantity, 4)
@@ -187,7 +185,8 @@ class TestStockPush(AmazonTestCase):
             self.push(max_throttle_retries=0)
         except Exception as error:
             self.assertEqual(type(error).__name__, "SpApiThrottledError")
-        states = self.offers.filtered(lambda o: o.product_id.is_storable).mapped("stock_sync_state")
+        storable = self.offers.filtered(lambda o: o.product_id.is_storable)
+        states = storable.listing_ids.mapped("stock_sync_state")
         self.assertEqual(sorted(states), ["never", "synced", "synced"])
         self.emulator.limiter.overrides.clear()
         self.emulator.limiter.reset()
@@ -249,6 +248,130 @@ class TestStockPush(AmazonTestCase):
 
 
 @tagged("post_install", "-at_install")
+class TestStockPerMarketplace(AmazonTestCase):
+    """Amazon sets quantities per seller, SKU and marketplace (issue #15)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sell_on(US, DE, UK, fbm_stock_sync=True)
+        stock = cls.account.warehouse_id.lot_stock_id
+        cls.mug = cls.env["product.product"].create(
+            {"name": "Mug", "default_code": "MUG", "is_storable": True}
+        )
+        cls.env["stock.quant"]._update_available_quantity(cls.mug, stock, 6)
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.emulator.store.listings.clear()
+        # FBA on amazon.com, merchant-fulfilled on amazon.de and amazon.co.uk.
+        self.listing = self.emulator.store.add_listing(
+            SELLER_ID, "MUG", [US, DE, UK], quantity=40, channels={US: "AMAZON_NA"}
+        )
+
+    def amazon(self):
+        return {m: (o.channel, o.quantity) for m, o in self.listing.offers.items()}
+
+    def push(self):
+        return run_push(self.account, self.account._get_adapter())
+
+    def import_listings(self):
+        return self.env["amazon.listing.import"]._import(self.account)
+
+    def test_fba_on_one_fbm_on_two_gets_its_quantity_on_those_two(self):
+        self.import_listings()
+        offer = self.env["amazon.offer"].search([("sku", "=", "MUG")])
+        channels = {lst.marketplace_id.api_ref: lst.channel for lst in offer.listing_ids}
+        self.assertEqual(channels, {US: "fba", DE: "fbm", UK: "fbm"})
+        stats = self.push()
+        self.assertEqual(stats["sent"], 2)
+        self.assertEqual(
+            self.amazon(), {US: ("AMAZON_NA", 40), DE: ("DEFAULT", 6), UK: ("DEFAULT", 6)}
+        )
+        patched = sorted(
+            c.params["marketplaceIds"] for c in self.emulator.calls_for("patchListingsItem")
+        )
+        self.assertEqual(patched, sorted([DE, UK]))  # one marketplace per patch
+        states = {lst.marketplace_id.api_ref: lst.stock_sync_state for lst in offer.listing_ids}
+        self.assertEqual(states, {US: "never", DE: "synced", UK: "synced"})
+
+    def test_an_fba_order_switches_its_marketplace_only(self):
+        self.listing.offers[US].channel = "DEFAULT"  # merchant-fulfilled everywhere at first
+        self.import_listings()
+        self.push()
+        self.assertEqual(
+            self.amazon(), {US: ("DEFAULT", 6), DE: ("DEFAULT", 6), UK: ("DEFAULT", 6)}
+        )
+        # Amazon now ships the mug on amazon.de: an FBA order there says so.
+        self.listing.offers[DE].channel = "AMAZON_EU"
+        self.env.ref("base.EUR").active = True
+        self.env["product.pricelist"].create(
+            {"name": "EUR", "currency_id": self.env.ref("base.EUR").id}
+        )
+        self.emulator.store.add_order(
+            SELLER_ID,
+            DE,
+            [{"sku": "MUG", "title": "Mug", "quantity": 1, "unit_price": "5.00"}],
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+            address=Address(city="Berlin", postal_code="10115", country_code="DE"),
+        )
+        self.account._sync_orders()
+        offer = self.env["amazon.offer"].search([("sku", "=", "MUG")])
+        channels = {lst.marketplace_id.api_ref: lst.channel for lst in offer.listing_ids}
+        self.assertEqual(channels, {US: "fbm", DE: "fba", UK: "fbm"})
+        # The .de merchant quantity is withdrawn once; the others keep theirs.
+        self.emulator.reset_calls()
+        self.push()
+        (call,) = self.emulator.calls_for("patchListingsItem")
+        self.assertEqual(call.params["marketplaceIds"], DE)
+        self.assertEqual(
+            self.amazon(), {US: ("DEFAULT", 6), DE: ("DEFAULT", 0), UK: ("DEFAULT", 6)}
+        )
+        # Stock moves: .com and .co.uk hear of it, .de never again.
+        stock = self.account.warehouse_id.lot_stock_id
+        self.env["stock.quant"]._update_available_quantity(self.mug, stock, 3)
+        self.env.invalidate_all()  # as the next cron transaction sees it
+        self.emulator.reset_calls()
+        self.push()
+        patched = sorted(
+            c.params["marketplaceIds"] for c in self.emulator.calls_for("patchListingsItem")
+        )
+        self.assertEqual(patched, sorted([US, UK]))
+        self.assertEqual(self.amazon()[US], ("DEFAULT", 9))
+
+    def test_many_changes_go_in_one_feed_per_marketplace(self):
+        self.import_listings()
+        products = self.env["product.product"].create(
+            [{"name": f"Bulk {n}", "is_storable": True} for n in range(25)]
+        )
+        for n, product in enumerate(products):
+            self.env["amazon.offer"].create(
+                {
+                    "account_id": self.account.id,
+                    "sku": f"BULK-{n}",
+                    "product_id": product.id,
+                    "listing_ids": [
+                        Command.create({"marketplace_id": self.marketplace[ref].id})
+                        for ref in (DE, UK)
+                    ],
+                }
+            )
+            self.emulator.store.add_listing(SELLER_ID, f"BULK-{n}", [US, DE, UK], quantity=5)
+        stats = self.push()
+        self.assertEqual((stats["feeds"], stats["sent"], stats["accepted"]), (2, 52, 52))
+        feeds = [c.body["marketplaceIds"] for c in self.emulator.calls_for("createFeed")]
+        self.assertEqual(sorted(feeds), sorted([[DE], [UK]]))
+        bulk = self.emulator.store.get_listing(SELLER_ID, "BULK-0")
+        quantities = {m: o.quantity for m, o in bulk.offers.items()}
+        self.assertEqual(quantities, {US: 5, DE: 0, UK: 0})  # .com is not the seller's here
+        self.assertEqual(
+            self.amazon(), {US: ("AMAZON_NA", 40), DE: ("DEFAULT", 6), UK: ("DEFAULT", 6)}
+        )
+
+
+@tagged("post_install", "-at_install")
 class TestStockFeed(AmazonTestCase):
     """A large catalog goes in one JSON_LISTINGS_FEED."""
 
@@ -273,11 +396,12 @@ class TestStockFeed(AmazonTestCase):
                     "account_id": account.id,
                     "sku": f"BULK-{n:05d}",
                     "product_id": product.id,
-                    "marketplace_id": self.marketplace[US].id,
+                    "listing_ids": [Command.create({"marketplace_id": self.marketplace[US].id})],
                 }
                 for n, product in enumerate(products)
             ]
         )
+        offers = offers.listing_ids
         invalid = {"BULK-00007", "BULK-01234", "BULK-02999"}
         for offer in offers:
             if offer.sku not in invalid:
@@ -301,7 +425,7 @@ class TestStockFeed(AmazonTestCase):
         # The errors are listed for the admin.
         action = account.action_view_offers()
         in_error = self.env["amazon.offer"].search(
-            action["domain"] + [("stock_sync_state", "=", "error")]
+            action["domain"] + [("listing_ids.stock_sync_state", "=", "error")]
         )
         self.assertEqual(set(in_error.mapped("sku")), invalid)
 
@@ -323,11 +447,22 @@ class TestStockFeed(AmazonTestCase):
         products = self.env["product.product"].create(
             [{"name": f"{prefix}{n}", "is_storable": True} for n in range(count)]
         )
-        offers = self.env["amazon.offer"].create(
-            [
-                {"account_id": account.id, "sku": f"{prefix}-{n}", "product_id": p.id}
-                for n, p in enumerate(products)
-            ]
+        offers = (
+            self.env["amazon.offer"]
+            .create(
+                [
+                    {
+                        "account_id": account.id,
+                        "sku": f"{prefix}-{n}",
+                        "product_id": p.id,
+                        "listing_ids": [
+                            Command.create({"marketplace_id": self.marketplace[US].id})
+                        ],
+                    }
+                    for n, p in enumerate(products)
+                ]
+            )
+            .listing_ids
         )
         for offer in offers:
             self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=4)

@@ -57,7 +57,14 @@ class TestSyncVisibility(OrderSyncCase):
         self.assertFalse(account.last_stock_success)
         sale = self.env["sale.order"].search([("amazon_account_id", "=", account.id)])
         sale.picking_ids.write({"amazon_sync_state": "failed"})
-        self.tee_offer.write({"stock_sync_state": "error", "stock_sync_error": "bad"})
+        self.env["amazon.listing"].create(
+            {
+                "offer_id": self.tee_offer.id,
+                "marketplace_id": self.marketplace[DE].id,
+                "stock_sync_state": "error",
+                "stock_sync_error": "bad",
+            }
+        )
         account.invalidate_recordset()
         self.assertEqual((account.pickings_waiting, account.pickings_failed), (0, 1))
         self.assertEqual(account.offers_in_error, 1)

@@ -7,7 +7,7 @@ import pytest
 from conftest import DE, SELLER_ID, US
 
 from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
-from mapping.listings import availability_patch, quantity_feed_message
+from mapping.listings import availability_patch, parse_listing, quantity_feed_message
 from mapping.shipments import package_detail
 from spapi_emulator import Address, Emulator
 from spapi_emulator.render import INCLUDED_DATA, render_order
@@ -162,3 +162,30 @@ def test_package_detail():
     assert detail["shipDate"] == "2026-12-02T09:30:00Z"
     assert (detail["packageReferenceId"], detail["trackingNumber"]) == ("4201", "1Z9")
     assert detail["orderItems"] == [{"q": 1}]
+
+
+def test_a_listing_of_one_marketplace_reads_its_channel_status_and_issues():
+    item = {
+        "sku": " MUG-01 ",
+        "summaries": [{"marketplaceId": DE, "itemName": "Mug", "status": ["DISCOVERABLE"]}],
+        "attributes": {
+            "externally_assigned_product_identifier": [
+                {"type": "ean", "value": "4006381333931", "marketplace_id": DE},
+                {"type": "isbn", "value": "978-3-16-148410-0", "marketplace_id": DE},
+            ]
+        },
+        "issues": [
+            {"code": "90220", "message": "Missing price.", "severity": "ERROR", "categories": []},
+            {"code": "1", "message": "FYI", "severity": "INFO", "categories": []},
+        ],
+        "fulfillmentAvailability": [{"fulfillmentChannelCode": "AMAZON_EU", "quantity": 3}],
+    }
+    listing = parse_listing(item)
+    assert (listing.sku, listing.marketplace_refs, listing.title) == ("MUG-01", [DE], "Mug")
+    assert listing.barcodes == ["4006381333931"]
+    assert listing.fulfilled_by_amazon
+    assert (listing.status, listing.issues) == ("discoverable", "ERROR 90220: Missing price.")
+    bare = parse_listing({"sku": "X", "summaries": [{"marketplaceId": DE, "status": []}]})
+    assert (bare.status, bare.fulfilled_by_amazon, bare.issues) == ("inactive", False, "")
+    buyable = {"sku": "Y", "summaries": [{"status": ["BUYABLE", "DISCOVERABLE"]}]}
+    assert parse_listing(buyable).status == "buyable"
