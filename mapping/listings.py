@@ -46,6 +46,7 @@ class ListingSummary:
     # buyable, discoverable (visible, not buyable) or inactive (neither).
     status: str = "inactive"
     issues: str = ""  # Amazon's errors and warnings, one per line
+    created: str = ""  # createdDate, as Amazon wrote it (ISO 8601)
 
 
 def listing_status(statuses):
@@ -81,4 +82,5 @@ def parse_listing(item):
         fulfilled_by_amazon=bool(channels) and "DEFAULT" not in channels,
         status=listing_status({st for s in summaries for st in s.get("status") or []}),
         issues="\n".join(issues),
+        created=next((s["createdDate"] for s in summaries if s.get("createdDate")), ""),
     )

@@ -180,9 +180,30 @@ class AmazonAccount(models.Model):
         string="Synchronize FBM Stock",
         help="Send the available quantities of merchant-fulfilled offers to Amazon.",
     )
+    stock_buffer = fields.Integer(
+        string="Stock Buffer",
+        help="Units of each product kept back: Amazon is offered the free quantity minus this.",
+    )
+    stock_share = fields.Integer(
+        string="Stock Share (%)",
+        default=100,
+        help="The percent of the free quantity (after the buffer) this account offers. "
+        "In 'split' allocation (Settings), the shares of the accounts selling a "
+        "product from one warehouse are scaled down when they add up to more than 100%.",
+    )
     offer_ids = fields.One2many("amazon.offer", "account_id", string="Offers")
 
     _sql_constraints = [
+        (
+            "stock_buffer_positive",
+            "CHECK(stock_buffer >= 0)",
+            "The stock buffer cannot be negative.",
+        ),
+        (
+            "stock_share_percent",
+            "CHECK(stock_share >= 0 AND stock_share <= 100)",
+            "The stock share is a percent, from 0 to 100.",
+        ),
         (
             "seller_company_uniq",
             "UNIQUE(seller_ref, environment, company_id)",

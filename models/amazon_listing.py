@@ -109,9 +109,11 @@ class AmazonListing(models.Model):
 
     @api.model
     def _stock_domain(self, account):
-        """Listings whose merchant quantity the account pushes."""
+        """Listings whose merchant quantity the account pushes: in the
+        marketplaces it synchronizes."""
         return [
             ("account_id", "=", account.id),
+            ("marketplace_id", "in", account.marketplace_ids.ids),
             ("product_id.is_storable", "=", True),
             "|",
             ("channel", "=", "fbm"),

@@ -110,26 +110,51 @@ class AmazonListingImport(models.AbstractModel):
         return stats
 
     def _import_marketplace(self, account, marketplace, adapter, stats):
-        found = read = 0
-        pages = adapter.iter_listings_pages(
-            account.seller_ref,
-            [marketplace.api_ref],  # one marketplace: the channel returned is its own
-            included_data=LISTING_DATA,
-            page_size=self.page_size,
-        )
-        for page in pages:
-            found = max(found, page["number_of_results"])
-            listings = [parse_listing(item) for item in page["items"]]
-            listings = [listing for listing in listings if listing.sku]
-            read += len(listings)
-            with self.env.cr.savepoint():
-                self._import_page(account, marketplace, listings, stats)
-            self._commit()
-        stats["listings"] += read
-        # searchListingsItems: "The maximum number of items (SKUs) that can be
-        # returned and paged through is 1000." Larger catalogues are reported,
-        # never taken for complete.
-        unreached = max(found - read, 0)
+        """Every listing of one marketplace. searchListingsItems: "The maximum
+        number of items (SKUs) that can be returned and paged through is
+        1000." So the listings are read oldest first, and when a search stops
+        short of its numberOfResults, the next one starts at the creation date
+        of the last listing read (createdAfter: "created at or after this
+        time"; the SKUs read at that very time are skipped). A catalogue whose
+        1000 next listings were all created at one instant cannot be read this
+        way: it is reported, never taken for complete."""
+        seen = set()
+        total = None
+        created_after = None
+        while True:
+            filters = {"sortBy": "createdDate", "sortOrder": "ASC"}
+            if created_after:
+                filters["createdAfter"] = created_after
+            found = returned = 0
+            last_created = None
+            pages = adapter.iter_listings_pages(
+                account.seller_ref,
+                [marketplace.api_ref],  # one marketplace: the channel returned is its own
+                included_data=LISTING_DATA,
+                page_size=self.page_size,
+                **filters,
+            )
+            for page in pages:
+                found = max(found, page["number_of_results"])
+                returned += len(page["items"])
+                listings = [parse_listing(item) for item in page["items"]]
+                last_created = next(
+                    (listing.created for listing in reversed(listings) if listing.created),
+                    last_created,
+                )
+                new = [lst for lst in listings if lst.sku and lst.sku not in seen]
+                seen.update(listing.sku for listing in new)
+                with self.env.cr.savepoint():
+                    self._import_page(account, marketplace, new, stats)
+                self._commit()
+            total = found if total is None else total
+            if returned >= found:
+                break  # this search returned all it found: the marketplace is read
+            if not last_created or last_created == created_after:
+                break  # no progress: 1000 listings created at one instant
+            created_after = last_created
+        stats["listings"] += len(seen)
+        unreached = max(total - len(seen), 0) if returned < found else 0
         stats["unreached"] += unreached
         if unreached:
             _logger.warning(
@@ -142,6 +167,8 @@ class AmazonListingImport(models.AbstractModel):
     def _import_page(self, account, marketplace, listings, stats):
         """One page of one marketplace: the offers and listings Odoo lacks, and
         the listings whose channel, status or issues changed, in a few queries."""
+        if not listings:
+            return
         Offer = self.env["amazon.offer"]
         offers = Offer.search(
             [("account_id", "=", account.id), ("sku", "in", [lst.sku for lst in listings])]

@@ -24,6 +24,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 
 from ..mapping.listings import PRODUCT_TYPE, availability_patch, quantity_feed_message
+from ..mapping.stock import allocate
 from ..spapi import (
     FEED_FINAL_STATUSES,
     SpApiError,
@@ -110,21 +111,59 @@ class AmazonStockPush(models.AbstractModel):
 
     # --- the run --------------------------------------------------------------------------
     def _get_quantities(self, run, listings):
-        """{listing: quantity to offer}: free stock of the account's warehouse
-        (on hand minus reserved), never negative, never above the offer's cap;
-        zero for listings that moved to FBA."""
-        products = listings.product_id.with_context(warehouse_id=run.account.warehouse_id.id)
+        """{listing: quantity to offer}: the product's free stock in the
+        account's warehouse (on hand minus reserved), shared out as the
+        company's allocation says (``mapping.stock.allocate``: the account's
+        buffer and share; "split" divides it between the product's FBM
+        listings on every account selling from that warehouse), never above the
+        offer's cap; zero for listings that moved to FBA."""
+        account = run.account
+        products = listings.product_id.with_context(warehouse_id=account.warehouse_id.id)
         free = {product.id: product.free_qty for product in products}
+        split = account.company_id.amazon_stock_allocation == "split"
+        sharing = self._sharing_listings(run, products) if split else {}
+        allocated = {}  # product id -> {account: [quantity per listing]}
         quantities = {}
         for listing in listings:
             if listing.fba_zero_pending or listing.channel == "fba":
                 quantities[listing] = 0
                 continue
-            quantity = max(int(free.get(listing.product_id.id, 0)), 0)
+            product_id = listing.product_id.id
+            if product_id not in allocated:
+                by_account = sharing.get(product_id) or {account: [listing.id]}
+                claims = [
+                    (owner, owner.stock_buffer, owner.stock_share, len(ids) if split else 1)
+                    for owner, ids in by_account.items()
+                ]
+                allocated[product_id] = allocate(free.get(product_id, 0), claims, split)
+            own = allocated[product_id][account]
+            ids = sharing.get(product_id, {}).get(account, [])
+            quantity = own[ids.index(listing.id)] if listing.id in ids else own[0]
             if listing.offer_id.quantity_cap:
                 quantity = min(quantity, listing.offer_id.quantity_cap)
             quantities[listing] = quantity
         return quantities
+
+    def _sharing_listings(self, run, products):
+        """{product id: {account: [listing ids]}}: the merchant-fulfilled
+        listings of ``products`` that share the warehouse's stock (this
+        account's, and those of the accounts pushing stock from the same
+        warehouse), pending ones included, in a stable order."""
+        account = run.account
+        domain = [
+            ("product_id", "in", products.ids),
+            ("channel", "=", "fbm"),
+            "|",
+            ("account_id", "=", account.id),
+            "&",
+            ("account_id.warehouse_id", "=", account.warehouse_id.id),
+            ("account_id.fbm_stock_sync", "=", True),
+        ]
+        sharing = {}
+        for listing in self.env["amazon.listing"].search(domain, order="id"):
+            accounts = sharing.setdefault(listing.product_id.id, {})
+            accounts.setdefault(listing.account_id, []).append(listing.id)
+        return sharing
 
     def _run_push(self, run):
         """Apply the reports of finished feeds, then send what changed. One push

@@ -34,6 +34,17 @@ class ResCompany(models.Model):
         string="Amazon Promotion Product",
         help="Lines of the promotion discounts Amazon granted.",
     )
+    amazon_stock_allocation = fields.Selection(
+        [("each", "Each Listing Offers All"), ("split", "Split Between Listings")],
+        string="Amazon Stock Allocation",
+        default="each",
+        required=True,
+        help="Each listing offers all: every merchant-fulfilled listing of a product, "
+        "on every marketplace and account, offers its whole free quantity (after the "
+        "account's buffer and share); a burst of orders can sell more than the stock.\n"
+        "Split between listings: the listings of a product together never offer more "
+        "than its free quantity.",
+    )
 
     def _amazon_get_fba_location(self):
         """The company's 'Amazon' location (stock held by Amazon), made on first use."""

@@ -28,6 +28,9 @@ class ResConfigSettings(models.TransientModel):
     amazon_promotion_product_id = fields.Many2one(
         related="company_id.amazon_promotion_product_id", readonly=False
     )
+    amazon_stock_allocation = fields.Selection(
+        related="company_id.amazon_stock_allocation", readonly=False
+    )
     amazon_log_retention_days = fields.Integer(
         string="Keep Amazon Sync Logs (days)",
         config_parameter="sale_amazon_connector.log_retention_days",

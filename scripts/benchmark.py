@@ -31,7 +31,7 @@ FLAT_SIZES = [int(n) for n in os.environ.get("SAC_BENCH_FLAT", "0,10000").split(
 OFFERS = int(os.environ.get("SAC_BENCH_OFFERS", "10000"))
 OUT = os.environ.get("SAC_BENCH_OUT", "benchmark-results.json")
 SELLER, CLIENT, SECRET, TOKEN = "A1BENCH", "bench-client", "bench-secret", "Atzr|bench"
-US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+US, DE, UK = "ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1F83G8C2ARO7P"
 SKUS = [f"BENCH-{n:04d}" for n in range(200)]
 results = {}
 rng = random.Random(7)
@@ -45,7 +45,7 @@ def now():
 emulator = Emulator(rate_limits=False, models_dir=find_models_dir(os.getcwd())).start()
 store = emulator.store
 store.add_app(CLIENT, SECRET)
-store.add_seller(SELLER, [US, DE], client_id=CLIENT, refresh_token=TOKEN)
+store.add_seller(SELLER, [US, DE, UK], client_id=CLIENT, refresh_token=TOKEN)
 
 for code in ("EUR", "USD"):
     env.ref(f"base.{code}").active = True
@@ -375,9 +375,17 @@ for size in ORDER_SIZES:
     results["throughput"].append(row)
     print("Throughput:", row)
 
-# Stock push (4) -------------------------------------------------------------------------
-account.fbm_stock_sync = True
+# Stock push (4), to three marketplaces -----------------------------------------------------
+all_marketplaces = env["amazon.marketplace"].search([("api_ref", "in", [US, DE, UK])])
+account.write(
+    {
+        "fbm_stock_sync": True,
+        "available_marketplace_ids": [(6, 0, all_marketplaces.ids)],
+        "marketplace_ids": [(6, 0, all_marketplaces.ids)],
+    }
+)
 store.listings.clear()
+env["amazon.listing"].search([]).unlink()  # the orders' listings: only these are measured
 items = env["product.product"].create(
     [{"name": f"Stock {n}", "is_storable": True} for n in range(OFFERS)]
 )
@@ -387,16 +395,17 @@ offers = env["amazon.offer"].create(
             "account_id": account.id,
             "sku": f"STOCK-{n:05d}",
             "product_id": p.id,
-            "listing_ids": [(0, 0, {"marketplace_id": account.signup_marketplace_id.id})],
+            "listing_ids": [(0, 0, {"marketplace_id": m.id}) for m in all_marketplaces],
         }
         for n, p in enumerate(items)
     ]
 )
 for offer in offers:
-    store.add_listing(SELLER, offer.sku, [US], quantity=5)
+    store.add_listing(SELLER, offer.sku, [US, DE, UK], quantity=5)
 env.cr.commit()
-results["stock"] = {}
-for label, change in (("all_changed", None), ("ten_changed", 10), ("nothing_changed", 0)):
+results["stock"] = {"marketplaces": 3, "listings": len(offers.listing_ids)}
+# 6 products changed: 18 listings, under the 20 that go by patch.
+for label, change in (("all_changed", None), ("few_changed", 6), ("nothing_changed", 0)):
     if change:
         for product in items[:change]:
             env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 3)
@@ -411,6 +420,54 @@ for label, change in (("all_changed", None), ("ten_changed", 10), ("nothing_chan
     }
     env.cr.commit()
     print("Stock push", label, results["stock"][label])
+
+# Listings import (7): OFFERS SKUs on three marketplaces, from an empty catalogue ----------
+store.listings.clear()
+env["amazon.offer"].search([]).unlink()
+known = env["product.product"].create(
+    [
+        {"name": f"Listed {n}", "default_code": f"LIST-{n:05d}", "is_storable": True}
+        for n in range(0, OFFERS, 2)  # half matched by internal reference
+    ]
+)
+started = now()
+for n in range(OFFERS):
+    listing = store.add_listing(
+        SELLER,
+        f"LIST-{n:05d}",
+        [US, DE, UK],
+        quantity=3,
+        channels={US: "AMAZON_NA"} if n % 3 == 0 else None,
+        identifiers={"EAN": f"40{n:011d}"},
+    )
+    # Distinct creation times, as a catalogue built over months has.
+    listing.created_time = started - timedelta(minutes=OFFERS - n)
+for n in range(1, OFFERS, 4):  # a quarter matched by barcode
+    known |= env["product.product"].create(
+        {"name": f"Barcode {n}", "barcode": f"40{n:011d}", "is_storable": True}
+    )
+env.cr.commit()
+results["listings"] = {"skus": OFFERS, "marketplaces": 3}
+for label in ("first", "again"):
+    adapter = account._get_adapter()
+    queries = env.cr.sql_log_count
+    began = time.perf_counter()
+    imported = env["amazon.listing.import"]._run_import(account.sudo(), adapter)
+    calls = adapter.stats.as_dict()["calls"]
+    results["listings"][label] = {
+        "seconds": round(time.perf_counter() - began, 1),
+        "calls": calls,
+        "queries_per_sku": round((env.cr.sql_log_count - queries) / OFFERS, 1),
+        "offers_created": imported["created"],
+        "to_review": imported["to_review"],
+        "listings_created": imported["listings_created"],
+        "updated": imported["updated"],
+        "unreached": imported["unreached"],
+        # searchListingsItems' default plan: 5 requests per second, burst 5.
+        "amazon_wait_s": round(max(calls.get("searchListingsItems", 0) - 5, 0) / 5),
+    }
+    env.cr.commit()
+    print("Listings import", label, results["listings"][label])
 
 # Quiet sync (5) -------------------------------------------------------------------------
 store.orders.clear()

@@ -81,12 +81,17 @@ def rows(results):
             )
         )
     stock = results.get("stock", {})
+    markets = stock.get("marketplaces", 1)
     expected = {
-        "all_changed": ("all offers changed", "one feed", lambda c: c.get("createFeed") == 1),
-        "ten_changed": (
-            "10 offers changed",
+        "all_changed": (
+            f"all {stock.get('listings', 0):,} listings on {markets} marketplaces changed",
+            "one feed per marketplace",
+            lambda c: c.get("createFeed") == markets,
+        ),
+        "few_changed": (
+            f"6 products changed ({6 * markets} listings)",
             "patches",
-            lambda c: c.get("patchListingsItem") == 10 and not c.get("createFeed"),
+            lambda c: c.get("patchListingsItem") == 6 * markets and not c.get("createFeed"),
         ),
         "nothing_changed": ("nothing changed", "zero calls", lambda c: not c),
     }
@@ -99,6 +104,25 @@ def rows(results):
                     f"**{_calls(run['calls'])}**, {run['seconds']:g} s",
                     target,
                     _status(check(run["calls"])),
+                )
+            )
+    listings = results.get("listings", {})
+    for key, label, check in (
+        ("first", "from an empty catalogue", lambda r: not r["unreached"]),
+        ("again", "nothing new", lambda r: not (r["listings_created"] or r["updated"])),
+    ):
+        if key in listings:
+            run = listings[key]
+            out.append(
+                (
+                    f"7. listings import, {listings['skus']:,} SKUs x {listings['marketplaces']}"
+                    f" marketplaces, {label}",
+                    f"**{_calls(run['calls'])}**, {run['seconds']:g} s, "
+                    f"{run['queries_per_sku']:g} queries/SKU; {run['offers_created']:,} offers "
+                    f"({run['to_review']:,} to review), {run['listings_created']:,} listings, "
+                    f"{run['updated']:,} updated; Amazon's plan adds {run['amazon_wait_s']:,} s",
+                    "all read" if key == "first" else "no write",
+                    _status(check(run)),
                 )
             )
     quiet = results.get("quiet")

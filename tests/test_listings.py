@@ -3,6 +3,7 @@ products by internal reference, then by barcode; the rest are to review."""
 
 import importlib.util
 import pathlib
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command
@@ -124,9 +125,41 @@ class TestListingsImport(AmazonTestCase):
         self.assertEqual(len(self.offers()), 28)
         self.assertEqual(len(self.offers().listing_ids), 29)
 
+    def test_a_catalogue_beyond_what_a_search_returns_is_read_in_searches_by_date(self):
+        """Amazon pages through 1000 SKUs of a search at most (here, 25 of the 27
+        listed on amazon.com): the import reads them oldest first and starts the
+        next search at the creation date of the last one read."""
+        store = self.emulator.store
+        for n, listing in enumerate(sorted(store.listings.values(), key=lambda lst: lst.sku)):
+            listing.created_time = listing.created_time - timedelta(days=40 - n)
+        with patch.object(emulator_server, "LISTINGS_SEARCH_LIMIT", 25):
+            notification = self.account.with_user(self.sales_manager).action_import_listings()
+        self.assertEqual(notification["params"]["type"], "warning")  # to review, not partial
+        self.assertNotIn("more listings", notification["params"]["message"])
+        self.assertEqual(len(self.offers().listing_ids), 29)
+        searches = [
+            c.params
+            for c in self.emulator.calls_for("searchListingsItems")
+            if c.params["marketplaceIds"] == US and not c.params.get("pageToken")
+        ]
+        self.assertEqual(len(searches), 2)
+        self.assertEqual(
+            {(s["sortBy"], s["sortOrder"]) for s in searches}, {("createdDate", "ASC")}
+        )
+        self.assertTrue(searches[1]["createdAfter"])
+        log = self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id), ("kind", "=", "listings")], limit=1
+        )
+        self.assertEqual((log.state, log.fetched, log.failed), ("done", 29, 0))
+
     def test_a_catalogue_beyond_what_a_search_returns_is_reported_not_taken_as_whole(self):
-        """Amazon pages through 1000 SKUs of a search at most (here, the emulator
-        stops at 25 of the 27 listed on amazon.com)."""
+        """1000 listings created at one instant cannot be read past by date: the
+        run says how many were not read (here, the emulator stops at 25 of the
+        27 listed on amazon.com, all created within a second)."""
+        listings = self.emulator.store.listings.values()
+        instant = max(listing.created_time for listing in listings)
+        for listing in listings:
+            listing.created_time = instant
         with patch.object(emulator_server, "LISTINGS_SEARCH_LIMIT", 25):
             notification = self.account.with_user(self.sales_manager).action_import_listings()
         self.assertEqual(len(self.offers().listing_ids), 27)  # 25 on .com, 2 on .de

@@ -1,14 +1,17 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from psycopg2 import IntegrityError
+
 from odoo import Command, fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..models import amazon_stock_push
 from ..models.amazon_flow import lock_namespace
 from ..models.amazon_stock_push import StockRun
 from ..spapi_emulator import Address
-from .common import DE, SELLER_ID, UK, US, AmazonTestCase
+from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
 
 
 def run_push(account, adapter):
@@ -369,6 +372,94 @@ class TestStockPerMarketplace(AmazonTestCase):
         self.assertEqual(
             self.amazon(), {US: ("AMAZON_NA", 40), DE: ("DEFAULT", 6), UK: ("DEFAULT", 6)}
         )
+
+
+@tagged("post_install", "-at_install")
+class TestStockAllocation(AmazonTestCase):
+    """Two accounts of one company sell the same lamp from one warehouse: in
+    "split" allocation the quantities offered never add up to more than the
+    free quantity (issue #15)."""
+
+    SELLER_B = "A2SECONDSELLER"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sell_on(US, DE, fbm_stock_sync=True)
+        cls.emulator.store.add_seller(
+            cls.SELLER_B, [UK], client_id=CLIENT_ID, refresh_token="Atzr|second-seller"
+        )
+        cls.account_b = cls.env["amazon.account"].create(
+            {
+                "name": "Second seller",
+                "signup_marketplace_id": cls.marketplace[UK].id,
+                "environment": "custom",
+                "custom_api_url": cls.emulator.url,
+                "seller_ref": cls.SELLER_B,
+                "refresh_token": "Atzr|second-seller",
+                "available_marketplace_ids": [(6, 0, cls.marketplace[UK].ids)],
+                "marketplace_ids": [(6, 0, cls.marketplace[UK].ids)],
+                "fbm_stock_sync": True,
+            }
+        )
+        cls.lamp = cls.env["product.product"].create(
+            {"name": "Lamp", "default_code": "LAMP", "is_storable": True}
+        )
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.lamp, cls.account.warehouse_id.lot_stock_id, 10
+        )
+        for account, refs in ((cls.account, (US, DE)), (cls.account_b, (UK,))):
+            cls.env["amazon.offer"].create(
+                {
+                    "account_id": account.id,
+                    "sku": "LAMP",
+                    "product_id": cls.lamp.id,
+                    "listing_ids": [
+                        Command.create({"marketplace_id": cls.marketplace[ref].id}) for ref in refs
+                    ],
+                }
+            )
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.emulator.store.listings.clear()
+        self.emulator.store.add_listing(SELLER_ID, "LAMP", [US, DE], quantity=0)
+        self.emulator.store.add_listing(self.SELLER_B, "LAMP", [UK], quantity=0)
+
+    def offered(self):
+        for account in (self.account, self.account_b):
+            run_push(account, account._get_adapter())
+        a = self.emulator.store.get_listing(SELLER_ID, "LAMP").offers
+        b = self.emulator.store.get_listing(self.SELLER_B, "LAMP").offers
+        return {"US": a[US].quantity, "DE": a[DE].quantity, "UK (B)": b[UK].quantity}
+
+    def test_each_listing_offers_all_by_default(self):
+        self.assertEqual(self.env.company.amazon_stock_allocation, "each")
+        self.assertEqual(self.account_b.warehouse_id, self.account.warehouse_id)
+        self.assertEqual(self.offered(), {"US": 10, "DE": 10, "UK (B)": 10})
+
+    def test_split_never_offers_more_than_the_free_quantity(self):
+        self.env.company.amazon_stock_allocation = "split"
+        # Both accounts at 100%: scaled to half each; A's half split over .com and .de.
+        self.assertEqual(self.offered(), {"US": 3, "DE": 2, "UK (B)": 5})
+        # A keeps 2 back and offers 60%, B 40%: (10-2)*60% = 4 (2+2), 10*40% = 4.
+        self.account.write({"stock_buffer": 2, "stock_share": 60})
+        self.account_b.stock_share = 40
+        self.assertEqual(self.offered(), {"US": 2, "DE": 2, "UK (B)": 4})
+        # Three sold: 7 free, and still never more than that offered.
+        self.env["stock.quant"]._update_available_quantity(
+            self.lamp, self.account.warehouse_id.lot_stock_id, -3
+        )
+        self.env.invalidate_all()
+        offered = self.offered()
+        self.assertEqual(offered, {"US": 2, "DE": 1, "UK (B)": 2})
+        self.assertLessEqual(sum(offered.values()), 7)
+
+    def test_a_share_is_a_percent(self):
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.account.stock_share = 150
+            self.env.flush_all()
 
 
 @tagged("post_install", "-at_install")

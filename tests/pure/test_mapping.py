@@ -9,6 +9,7 @@ from conftest import DE, SELLER_ID, US
 from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
 from mapping.listings import availability_patch, parse_listing, quantity_feed_message
 from mapping.shipments import package_detail
+from mapping.stock import allocate
 from spapi_emulator import Address, Emulator
 from spapi_emulator.render import INCLUDED_DATA, render_order
 
@@ -189,3 +190,37 @@ def test_a_listing_of_one_marketplace_reads_its_channel_status_and_issues():
     assert (bare.status, bare.fulfilled_by_amazon, bare.issues) == ("inactive", False, "")
     buyable = {"sku": "Y", "summaries": [{"status": ["BUYABLE", "DISCOVERABLE"]}]}
     assert parse_listing(buyable).status == "buyable"
+
+
+@pytest.mark.parametrize(
+    ("free", "claims", "split", "expected"),
+    [
+        # One account, three FBM marketplaces, 10 free: each offers 10...
+        (10, [("A", 0, 100, 3)], False, {"A": [10, 10, 10]}),
+        # ...or, split, 4 + 3 + 3 = 10.
+        (10, [("A", 0, 100, 3)], True, {"A": [4, 3, 3]}),
+        # Two units kept back, half of the rest offered.
+        (10, [("A", 2, 50, 1)], False, {"A": [4]}),
+        # Two accounts at 100% each, split: shares scaled to 50/50.
+        (10, [("A", 0, 100, 1), ("B", 0, 100, 2)], True, {"A": [5], "B": [3, 2]}),
+        # 60/40, one account keeping 3 back: 4 + 4 = 8 <= 10.
+        (10, [("A", 3, 60, 1), ("B", 0, 40, 1)], True, {"A": [4], "B": [4]}),
+        # Nothing free, negative free, buffer above free: never below zero.
+        (0, [("A", 0, 100, 2)], True, {"A": [0, 0]}),
+        (-4, [("A", 0, 100, 1)], False, {"A": [0]}),
+        (3, [("A", 5, 100, 1)], False, {"A": [0]}),
+    ],
+)
+def test_allocation(free, claims, split, expected):
+    allocated = allocate(free, claims, split)
+    assert allocated == expected
+    if split:
+        assert sum(sum(quantities) for quantities in allocated.values()) <= max(free, 0)
+
+
+def test_split_never_offers_more_than_the_free_quantity():
+    for free in range(0, 40):
+        for shares in ((100, 100, 100), (30, 30, 30), (90, 50, 10), (100, 0, 5)):
+            claims = [(n, n, share, n + 1) for n, share in enumerate(shares)]
+            total = sum(sum(q) for q in allocate(free, claims, True).values())
+            assert total <= free
