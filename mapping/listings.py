@@ -43,14 +43,24 @@ class ListingSummary:
     barcodes: list = field(default_factory=list)
     # Amazon fulfils it (an AFN channel and no merchant "DEFAULT" one).
     fulfilled_by_amazon: bool = False
-    # buyable, discoverable (visible, not buyable) or inactive (neither).
+    # buyable, discoverable (visible, not buyable), suppressed (by Amazon, for
+    # an issue) or inactive (neither buyable nor visible).
     status: str = "inactive"
     issues: str = ""  # Amazon's errors and warnings, one per line
     created: str = ""  # createdDate, as Amazon wrote it (ISO 8601)
 
 
-def listing_status(statuses):
-    """ItemSummaryByMarketplace.status (BUYABLE, DISCOVERABLE) as one word."""
+def listing_status(statuses, issues=()):
+    """ItemSummaryByMarketplace.status (BUYABLE, DISCOVERABLE) as one word;
+    "suppressed" when an issue's enforcement is LISTING_SUPPRESSED ("takes
+    down the current listing item's buyability")."""
+    actions = {
+        action.get("action")
+        for issue in issues
+        for action in (issue.get("enforcements") or {}).get("actions") or []
+    }
+    if "LISTING_SUPPRESSED" in actions:
+        return "suppressed"
     if "BUYABLE" in statuses:
         return "buyable"
     if "DISCOVERABLE" in statuses:
@@ -80,7 +90,9 @@ def parse_listing(item):
         title=next((s.get("itemName") for s in summaries if s.get("itemName")), ""),
         barcodes=barcodes,
         fulfilled_by_amazon=bool(channels) and "DEFAULT" not in channels,
-        status=listing_status({st for s in summaries for st in s.get("status") or []}),
+        status=listing_status(
+            {st for s in summaries for st in s.get("status") or []}, item.get("issues") or []
+        ),
         issues="\n".join(issues),
         created=next((s["createdDate"] for s in summaries if s.get("createdDate")), ""),
     )

@@ -32,12 +32,14 @@ class AmazonListing(models.Model):
         [
             ("buyable", "Buyable"),
             ("discoverable", "Not Buyable"),
+            ("suppressed", "Suppressed"),
             ("inactive", "Inactive"),
         ],
         readonly=True,
         copy=False,
         help="What Amazon said at the last listings import: buyable, visible but not "
-        "buyable (out of stock, no price), or neither (suppressed or closed).",
+        "buyable (out of stock, no price), suppressed by Amazon for an issue (see "
+        "Amazon Issues), or inactive (closed, not visible).",
     )
     amazon_issues = fields.Text(string="Amazon Issues", readonly=True, copy=False)
 

@@ -79,3 +79,11 @@ print(
     f"Demo account synchronized: {total['created']} orders created, {total['updated']} updated, "
     f"{total['skipped']} skipped, {total['failed']} failed; {orders} Amazon orders in Odoo."
 )
+
+# The seller's whole catalogue, sold or not, with its channel per marketplace.
+listings = env["amazon.listing.import"]._import(account)
+env.cr.commit()
+print(
+    f"Demo listings imported: {listings['listings']} listings read, {listings['created']} offers "
+    f"created ({listings['to_review']} to review), {listings['listings_created']} listings added."
+)

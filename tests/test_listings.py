@@ -117,7 +117,7 @@ class TestListingsImport(AmazonTestCase):
         self.assertEqual(stats["updated"], 2)
         self.assertEqual(self.channels(mug), {US: "fbm", DE: "fba"})
         us = mug.listing_ids.filtered(lambda lst: lst.marketplace_id.api_ref == US)
-        self.assertEqual(us.amazon_status, "inactive")
+        self.assertEqual(us.amazon_status, "suppressed")
         self.assertIn("18155", us.amazon_issues)
 
     def test_the_daily_cron_imports_every_linked_account(self):

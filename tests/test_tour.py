@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
 
 from ..spapi_emulator import Address
-from .common import DE, SELLER_ID, AmazonHttpCase
+from .common import DE, SELLER_ID, US, AmazonHttpCase
 
 ARTIFACTS = pathlib.Path(os.environ.get("SAC_TEST_ARTIFACTS", "/tmp"))
 
@@ -109,3 +109,37 @@ class TestAmazonTour(AmazonHttpCase):
         )
         self.assertGreater((ARTIFACTS / "dashboard.png").stat().st_size, 1000)
         self.assertGreater((ARTIFACTS / "amazon_order.png").stat().st_size, 1000)
+
+    def test_listings_per_marketplace(self):
+        """Import Listings, Push Stock, and the offer form showing each
+        marketplace's listing: FBM on amazon.de gets the stock, FBA on
+        amazon.com nothing (issue #15)."""
+        markets = self.marketplace[US] | self.marketplace[DE]
+        self.account.write(
+            {
+                "available_marketplace_ids": [(6, 0, markets.ids)],
+                "marketplace_ids": [(6, 0, markets.ids)],
+                "fbm_stock_sync": True,
+            }
+        )
+        store = self.emulator.store
+        listing = store.add_listing(
+            SELLER_ID, "MUG-01", [US, DE], title="Mug", quantity=40, channels={US: "AMAZON_NA"}
+        )
+        self.addCleanup(store.listings.pop, (SELLER_ID, "MUG-01"), None)
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
+            "sale_amazon_connector_listings_tour",
+            login="admin",
+        )
+        self.assertEqual((listing.offers[DE].channel, listing.offers[DE].quantity), ("DEFAULT", 10))
+        self.assertEqual(
+            (listing.offers[US].channel, listing.offers[US].quantity), ("AMAZON_NA", 40)
+        )
+        offer = self.env["amazon.offer"].search([("sku", "=", "MUG-01")])
+        self._screenshot(
+            f"/odoo/action-sale_amazon_connector.amazon_offer_action/{offer.id}",
+            "amazon_offer.png",
+            "!!document.querySelector('.o_field_widget[name=listing_ids] .o_data_row')",
+        )
+        self.assertGreater((ARTIFACTS / "amazon_offer.png").stat().st_size, 1000)

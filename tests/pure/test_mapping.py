@@ -190,6 +190,23 @@ def test_a_listing_of_one_marketplace_reads_its_channel_status_and_issues():
     assert (bare.status, bare.fulfilled_by_amazon, bare.issues) == ("inactive", False, "")
     buyable = {"sku": "Y", "summaries": [{"status": ["BUYABLE", "DISCOVERABLE"]}]}
     assert parse_listing(buyable).status == "buyable"
+    suppressed = {
+        "sku": "Z",
+        "summaries": [{"status": []}],
+        "issues": [
+            {
+                "code": "18155",
+                "message": "Price outside the allowed range.",
+                "severity": "ERROR",
+                "categories": ["INVALID_PRICE"],
+                "enforcements": {
+                    "actions": [{"action": "LISTING_SUPPRESSED"}],
+                    "exemption": {"status": "NOT_EXEMPT"},
+                },
+            }
+        ],
+    }
+    assert parse_listing(suppressed).status == "suppressed"
 
 
 @pytest.mark.parametrize(
