@@ -2,6 +2,7 @@
 seller's listings in."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 # Barcode types among a listing's product identifiers (attribute
 # externally_assigned_product_identifier), as Odoo's barcode field holds them.
@@ -48,6 +49,7 @@ class ListingSummary:
     status: str = "inactive"
     issues: str = ""  # Amazon's errors and warnings, one per line
     created: str = ""  # createdDate, as Amazon wrote it (ISO 8601)
+    price: Decimal | None = None  # the B2C offer's price, in the marketplace's currency
 
 
 def listing_status(statuses, issues=()):
@@ -95,4 +97,16 @@ def parse_listing(item):
         ),
         issues="\n".join(issues),
         created=next((s["createdDate"] for s in summaries if s.get("createdDate")), ""),
+        price=_b2c_price(item.get("offers") or []),
     )
+
+
+def _b2c_price(offers):
+    for offer in offers:
+        amount = (offer.get("price") or {}).get("amount")
+        if offer.get("offerType") == "B2C" and amount not in (None, ""):
+            try:
+                return Decimal(str(amount))
+            except InvalidOperation:
+                return None
+    return None

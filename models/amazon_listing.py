@@ -42,6 +42,13 @@ class AmazonListing(models.Model):
         "Amazon Issues), or inactive (closed, not visible).",
     )
     amazon_issues = fields.Text(string="Amazon Issues", readonly=True, copy=False)
+    currency_id = fields.Many2one(related="marketplace_id.currency_id")
+    amazon_price = fields.Monetary(
+        string="Amazon Price",
+        readonly=True,
+        copy=False,
+        help="The price buyers see on this marketplace (B2C offer), at the last listings import.",
+    )
 
     # --- FBM stock synchronization ------------------------------------------------------
     last_quantity_sent = fields.Integer(

@@ -23,8 +23,9 @@ from ..spapi import SpApiError
 _logger = logging.getLogger(__name__)
 
 # The datasets the import reads: the title and status (summaries), the barcodes
-# (attributes), Amazon's issues and the channel (fulfillmentAvailability).
-LISTING_DATA = ("summaries", "attributes", "issues", "fulfillmentAvailability")
+# (attributes), Amazon's issues, the price (offers) and the channel
+# (fulfillmentAvailability).
+LISTING_DATA = ("summaries", "attributes", "issues", "offers", "fulfillmentAvailability")
 
 
 class AmazonListingImport(models.AbstractModel):
@@ -215,6 +216,7 @@ class AmazonListingImport(models.AbstractModel):
             "channel": "fba" if summary.fulfilled_by_amazon else "fbm",
             "amazon_status": summary.status,
             "amazon_issues": summary.issues or False,
+            "amazon_price": float(summary.price) if summary.price is not None else 0.0,
         }
 
     def _find_products(self, account, listings):

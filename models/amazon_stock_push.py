@@ -13,7 +13,9 @@ changed quantities are sent. A few go through Listings Items
 ``patchListingsItem`` for the listing's marketplace (merge on
 ``fulfillment_availability``, so the handling time and other attributes stay);
 many go in ``JSON_LISTINGS_FEED``s, one per marketplace: the
-``fulfillment_availability`` attribute names no marketplace, the feed's
+``fulfillment_availability`` attribute names no marketplace (in Amazon's
+example feed, listings-feed-schema-v2.example.json, ``item_name`` carries a
+``marketplace_id`` and ``fulfillment_availability`` none), so the feed's
 ``marketplaceIds`` says where it applies. Each feed's processing report is
 applied per listing when Amazon has processed it.
 """

@@ -263,6 +263,20 @@ def render_listing(listing, included, marketplace_ids):
                 for marketplace_id in list(offers)[:1]
             ]
         data["attributes"] = attributes
+    if "offers" in included:
+        # ItemOfferByMarketplace: marketplaceId, offerType and price required.
+        data["offers"] = [
+            {
+                "marketplaceId": marketplace_id,
+                "offerType": "B2C",
+                "price": {
+                    "currencyCode": MARKETPLACES[marketplace_id].currency,
+                    "amount": offer.price,
+                },
+            }
+            for marketplace_id, offer in offers.items()
+            if offer.price is not None
+        ]
     if "fulfillmentAvailability" in included:
         data["fulfillmentAvailability"] = [
             {"fulfillmentChannelCode": offer.channel, "quantity": offer.quantity}

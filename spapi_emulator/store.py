@@ -164,6 +164,7 @@ class Offer:
     quantity: int = 0
     handling_time: int = 2
     issues: list = field(default_factory=list)  # Listings Items Issue objects
+    price: str | None = None  # the B2C price, in the marketplace's currency
 
     @property
     def status(self):
@@ -194,6 +195,7 @@ class Listing:
         quantity=0,
         handling_time=2,
         channels=None,
+        price=None,
         attributes=None,
         identifiers=None,
         created_time=None,
@@ -212,7 +214,10 @@ class Listing:
         channels = channels or {}
         self.offers = {
             marketplace_id: Offer(
-                channels.get(marketplace_id, fulfillment_channel), quantity, handling_time
+                channels.get(marketplace_id, fulfillment_channel),
+                quantity,
+                handling_time,
+                price=None if price is None else str(price),
             )
             for marketplace_id in marketplace_ids
         }

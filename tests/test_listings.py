@@ -23,7 +23,7 @@ class TestListingsImport(AmazonTestCase):
         cls.mug = Product.create({"name": "Mug", "default_code": "MUG-01", "is_storable": True})
         cls.vase = Product.create({"name": "Vase", "barcode": "4006381333931", "is_storable": True})
         store = cls.emulator.store
-        store.add_listing(SELLER_ID, "MUG-01", [US, DE], title="Mug", quantity=4)
+        store.add_listing(SELLER_ID, "MUG-01", [US, DE], title="Mug", quantity=4, price="12.90")
         store.add_listing(
             SELLER_ID,
             "VASE-AMZ",
@@ -54,6 +54,11 @@ class TestListingsImport(AmazonTestCase):
         self.assertEqual(offers["VASE-AMZ"].product_id, self.vase)  # by its EAN
         self.assertEqual(self.channels(offers["VASE-AMZ"]), {DE: "fba"})
         self.assertEqual(offers["MUG-01"].listing_ids.mapped("amazon_status"), ["buyable"] * 2)
+        prices = {
+            (lst.marketplace_id.api_ref, lst.amazon_price, lst.currency_id.name)
+            for lst in offers["MUG-01"].listing_ids
+        }
+        self.assertEqual(prices, {(US, 12.9, "USD"), (DE, 12.9, "EUR")})
         unknown = offers["UNKNOWN-1"]
         self.assertTrue(unknown.needs_review)
         default = self.env.ref("sale_amazon_connector.product_amazon_sale")

@@ -180,8 +180,21 @@ def test_a_listing_of_one_marketplace_reads_its_channel_status_and_issues():
             {"code": "1", "message": "FYI", "severity": "INFO", "categories": []},
         ],
         "fulfillmentAvailability": [{"fulfillmentChannelCode": "AMAZON_EU", "quantity": 3}],
+        "offers": [
+            {
+                "marketplaceId": DE,
+                "offerType": "B2B",
+                "price": {"currencyCode": "EUR", "amount": "9.00"},
+            },
+            {
+                "marketplaceId": DE,
+                "offerType": "B2C",
+                "price": {"currencyCode": "EUR", "amount": "11.90"},
+            },
+        ],
     }
     listing = parse_listing(item)
+    assert listing.price == Decimal("11.90")  # the B2C offer, what buyers see
     assert (listing.sku, listing.marketplace_refs, listing.title) == ("MUG-01", [DE], "Mug")
     assert listing.barcodes == ["4006381333931"]
     assert listing.fulfilled_by_amazon
