@@ -456,6 +456,9 @@ for label in ("first", "again"):
     calls = adapter.stats.as_dict()["calls"]
     results["listings"][label] = {
         "seconds": round(time.perf_counter() - began, 1),
+        # Of which waiting for the in-process emulator's answers (its filtering,
+        # paging and checks of each response against Amazon's model).
+        "api_seconds": round(sum(adapter.stats.seconds.values()), 1),
         "calls": calls,
         "queries_per_sku": round((env.cr.sql_log_count - queries) / OFFERS, 1),
         "offers_created": imported["created"],

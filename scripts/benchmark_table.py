@@ -117,10 +117,12 @@ def rows(results):
                 (
                     f"7. listings import, {listings['skus']:,} SKUs x {listings['marketplaces']}"
                     f" marketplaces, {label}",
-                    f"**{_calls(run['calls'])}**, {run['seconds']:g} s, "
+                    f"**{_calls(run['calls'])}**, {run['seconds']:g} s "
+                    f"({run.get('api_seconds', 0):g} s of it answering the calls), "
                     f"{run['queries_per_sku']:g} queries/SKU; {run['offers_created']:,} offers "
                     f"({run['to_review']:,} to review), {run['listings_created']:,} listings, "
-                    f"{run['updated']:,} updated; Amazon's plan adds {run['amazon_wait_s']:,} s",
+                    f"{run['updated']:,} updated; Amazon's plan (5 requests/s, kept to by the "
+                    f"adapter) alone takes {run['amazon_wait_s']:,} s",
                     "all read" if key == "first" else "no write",
                     _status(check(run)),
                 )

@@ -79,17 +79,20 @@ _REGION_MARKETPLACE = {"na": Marketplaces.US, "eu": Marketplaces.DE, "fe": Marke
 
 @dataclass
 class ApiStats:
-    """Calls per operation (token requests as ``lwaToken``), 429s and retries."""
+    """Calls per operation (token requests as ``lwaToken``), 429s, retries, and
+    the seconds spent waiting for Amazon's answers (throttling waits excluded)."""
 
     calls: Counter = field(default_factory=Counter)
     throttled: Counter = field(default_factory=Counter)
     retries: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)
 
     def as_dict(self):
         return {
             "calls": dict(self.calls),
             "throttled": dict(self.throttled),
             "retries": dict(self.retries),
+            "seconds": {name: round(value, 3) for name, value in self.seconds.items()},
         }
 
 
@@ -309,9 +312,11 @@ class SpApiAdapter:
             self._throttle.wait(operation)
             self.stats.calls[operation] += 1
             client.operation = operation
+            began = time.monotonic()
             try:
                 response = getattr(client, method)(*args, **kwargs)
             except Exception as exc:
+                self.stats.seconds[operation] += time.monotonic() - began
                 error, kind, rate = self._classify(operation, exc)
                 if kind == "expired" and not refreshed:
                     # Amazon refuses the access token: get a new one, once.
@@ -342,6 +347,7 @@ class SpApiAdapter:
                 )
                 self._sleep(delay)
                 continue
+            self.stats.seconds[operation] += time.monotonic() - began
             self._throttle.observe(operation, getattr(response, "rate", None))
             return response
 
