@@ -37,8 +37,9 @@ class ResCompany(models.Model):
     amazon_stock_allocation = fields.Selection(
         [("each", "Each Listing Offers All"), ("split", "Split Between Listings")],
         string="Amazon Stock Allocation",
+        # Not required: a column NOT NULL on res.company breaks the companies
+        # other modules create while this one is not loaded (empty = "each").
         default="each",
-        required=True,
         help="Each listing offers all: every merchant-fulfilled listing of a product, "
         "on every marketplace and account, offers its whole free quantity (after the "
         "account's buffer and share); a burst of orders can sell more than the stock.\n"
