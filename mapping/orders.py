@@ -73,6 +73,12 @@ class Order:
     purchase_order_number: str = ""
     vat: str = ""
     address: Address | None = None
+    # OrderFulfillment.shipByWindow / deliverByWindow (naive UTC; None when absent).
+    ship_by_earliest: datetime | None = None
+    ship_by_latest: datetime | None = None
+    deliver_by_earliest: datetime | None = None
+    deliver_by_latest: datetime | None = None
+    programs: list = field(default_factory=list)  # Order.programs: PRIME, AMAZON_BUSINESS...
 
     @property
     def shipping_total(self):
@@ -247,7 +253,25 @@ def parse_order(payload, currency_of_marketplace):
         purchase_order_number=buyer.get("buyerPurchaseOrderNumber") or "",
         vat=vat,
         address=parse_address((payload.get("recipient") or {}).get("deliveryAddress")),
+        ship_by_earliest=_window_bound(fulfillment, "shipByWindow", "earliestDateTime"),
+        ship_by_latest=_window_bound(fulfillment, "shipByWindow", "latestDateTime"),
+        deliver_by_earliest=_window_bound(fulfillment, "deliverByWindow", "earliestDateTime"),
+        deliver_by_latest=_window_bound(fulfillment, "deliverByWindow", "latestDateTime"),
+        programs=[str(p) for p in payload.get("programs") or [] if p],
     )
+
+
+def _window_bound(fulfillment, window, bound):
+    """A bound of a DateTimeRange of the order's fulfillment, or None: Amazon
+    leaves them out when it has none (labelPrintingWindow "does not include a
+    latestDateTime"), and a window is no reason to refuse an order."""
+    value = (fulfillment.get(window) or {}).get(bound)
+    if not value:
+        return None
+    try:
+        return parse_datetime(value, f"{window}.{bound}")
+    except PayloadError:
+        return None
 
 
 # The datasets (searchOrders/getOrder ``includedData``) without which an order

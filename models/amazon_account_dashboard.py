@@ -6,7 +6,9 @@ seller's link and settings; what happened is read from the flows' records
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import fields, models
 
@@ -31,6 +33,16 @@ class AmazonAccount(models.Model):
     pickings_waiting = fields.Integer(compute="_compute_dashboard")
     pickings_failed = fields.Integer(compute="_compute_dashboard")
     offers_in_error = fields.Integer(compute="_compute_dashboard")
+    pickings_ship_today = fields.Integer(
+        string="To Ship Today",
+        compute="_compute_dashboard",
+        help="Open deliveries whose Amazon ship-by date ends today.",
+    )
+    pickings_late = fields.Integer(
+        string="Late",
+        compute="_compute_dashboard",
+        help="Open deliveries whose Amazon ship-by date has passed.",
+    )
     order_count = fields.Integer(compute="_compute_order_counts")
 
     def _compute_dashboard(self):
@@ -80,6 +92,14 @@ class AmazonAccount(models.Model):
             ["__count"],
         ):
             pickings[order.amazon_account_id.id, state] += count
+        to_ship = defaultdict(int)
+        for label, bounds in self._amazon_ship_by_bounds().items():
+            for order, count in self.env["stock.picking"]._read_group(
+                [("sale_id.amazon_account_id", "in", self.ids), *bounds],
+                ["sale_id"],
+                ["__count"],
+            ):
+                to_ship[order.amazon_account_id.id, label] += count
         offers = dict(
             self.env["amazon.offer"]._read_group(
                 [("account_id", "in", self.ids), ("listing_ids.stock_sync_state", "=", "error")],
@@ -99,6 +119,30 @@ class AmazonAccount(models.Model):
             account.pickings_waiting = pickings[account.id, "to_send"]
             account.pickings_failed = pickings[account.id, "failed"]
             account.offers_in_error = offers.get(account, 0)
+            account.pickings_ship_today = to_ship[account.id, "today"]
+            account.pickings_late = to_ship[account.id, "late"]
+
+    def _amazon_ship_by_bounds(self):
+        """{"late", "today"}: domains of the open outgoing deliveries whose
+        Amazon ship-by has passed, or ends before midnight in the user's time
+        zone."""
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+        tomorrow = fields.Date.context_today(self) + timedelta(days=1)
+        tonight = tz.localize(datetime.combine(tomorrow, time.min))
+        tonight = tonight.astimezone(pytz.utc).replace(tzinfo=None)
+        now = fields.Datetime.now()
+        still_open = [
+            ("picking_type_code", "=", "outgoing"),
+            ("state", "not in", ("done", "cancel")),
+        ]
+        return {
+            "late": [*still_open, ("amazon_ship_by_date", "<", now)],
+            "today": [
+                *still_open,
+                ("amazon_ship_by_date", ">=", now),
+                ("amazon_ship_by_date", "<", tonight),
+            ],
+        }
 
     def _compute_order_counts(self):
         failures = dict(
@@ -138,6 +182,19 @@ class AmazonAccount(models.Model):
         action["domain"] = [
             ("sale_id.amazon_account_id", "=", self.id),
             ("amazon_sync_state", "=", state),
+        ]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_to_ship(self):
+        """The account's open deliveries due today, or late (context
+        ``amazon_ship``), by Amazon's ship-by date."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+        kind = "late" if self.env.context.get("amazon_ship") == "late" else "today"
+        action["domain"] = [
+            ("sale_id.amazon_account_id", "=", self.id),
+            *self._amazon_ship_by_bounds()[kind],
         ]
         action["context"] = {"create": False}
         return action

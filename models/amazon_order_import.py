@@ -835,6 +835,7 @@ class AmazonOrderImport(models.AbstractModel):
             "amazon_status": order.status,
             "amazon_last_updated": order.last_updated,
             "amazon_total": float(order.total) if order.total is not None else 0.0,
+            **self._prepare_window_values(order),
             # Personal data: a field readable by sales managers and the warehouse
             # only, erased with the buyer (not a note line every salesman reads).
             "amazon_gift_message": "\n\n".join(order.gift_messages) or False,
@@ -843,6 +844,17 @@ class AmazonOrderImport(models.AbstractModel):
         if order.channel == "FBM" and account.warehouse_id:
             values["warehouse_id"] = account.warehouse_id.id
         return values
+
+    def _prepare_window_values(self, order):
+        """Amazon's ship-by and deliver-by windows and programs (also refreshed
+        when Amazon changes them)."""
+        return {
+            "amazon_ship_by_earliest": order.ship_by_earliest or False,
+            "amazon_ship_by_date": order.ship_by_latest or False,
+            "amazon_deliver_by_earliest": order.deliver_by_earliest or False,
+            "amazon_deliver_by_date": order.deliver_by_latest or False,
+            "amazon_programs": ", ".join(order.programs) or False,
+        }
 
     def _prepare_order_line_values(self, run, item, product, offer, taxes, tax_included, currency):
         """The sale order line of an Amazon order item."""
@@ -922,6 +934,8 @@ class AmazonOrderImport(models.AbstractModel):
     # --- updating -------------------------------------------------------------------------------
     def _update_order(self, run, sale, order):
         values = {"amazon_status": order.status, "amazon_last_updated": order.last_updated}
+        windows = self._prepare_window_values(order)
+        values.update({name: value for name, value in windows.items() if sale[name] != value})
         if order.status == "CANCELLED" and sale.amazon_status != "CANCELLED":
             sale._amazon_cancel()
         sale.write(values)

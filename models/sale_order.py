@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 
 
@@ -32,6 +34,30 @@ class SaleOrder(models.Model):
         string="Difference with Amazon",
         help="Amazon's total minus Odoo's: not zero when the products' taxes differ "
         "from the taxes Amazon charged.",
+    )
+
+    # OrderFulfillment.shipByWindow / deliverByWindow: FBM sellers are measured
+    # on them (late shipment rate). The delivery is scheduled by the ship-by.
+    amazon_ship_by_earliest = fields.Datetime(string="Ship From", readonly=True, copy=False)
+    amazon_ship_by_date = fields.Datetime(
+        string="Ship By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The latest time Amazon promised the buyer the order ships.",
+    )
+    amazon_deliver_by_earliest = fields.Datetime(string="Deliver From", readonly=True, copy=False)
+    amazon_deliver_by_date = fields.Datetime(
+        string="Deliver By",
+        readonly=True,
+        copy=False,
+        help="The latest time Amazon promised the buyer the order arrives.",
+    )
+    amazon_programs = fields.Char(
+        string="Amazon Programs",
+        readonly=True,
+        copy=False,
+        help="Amazon's programs for this order (Prime, Business, Premium, Pre-order...).",
     )
 
     _sql_constraints = [
@@ -87,6 +113,19 @@ class SaleOrderLine(models.Model):
 
     amazon_item_ref = fields.Char(string="Amazon Order Item", readonly=True, copy=False)
     amazon_offer_id = fields.Many2one("amazon.offer", readonly=True, copy=False)
+
+    def _prepare_procurement_values(self, group_id=False):
+        """Merchant-fulfilled Amazon orders leave by Amazon's ship-by date: it is
+        the delivery's deadline, and its scheduled date (less the company's
+        security lead time, never before the ship window opens)."""
+        values = super()._prepare_procurement_values(group_id)
+        order = self.order_id
+        if order.amazon_channel == "fbm" and order.amazon_ship_by_date:
+            planned = order.amazon_ship_by_date - timedelta(days=order.company_id.security_lead)
+            if order.amazon_ship_by_earliest:
+                planned = max(planned, order.amazon_ship_by_earliest)
+            values.update(date_deadline=order.amazon_ship_by_date, date_planned=planned)
+        return values
 
     def _action_launch_stock_rule(self, previous_product_uom_qty=False):
         # Amazon ships FBA orders from its own stock: no delivery to pick in Odoo

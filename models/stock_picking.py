@@ -37,6 +37,10 @@ class StockPicking(models.Model):
     amazon_account_id = fields.Many2one(
         related="sale_id.amazon_account_id", string="Amazon Account"
     )
+    # Stored: the warehouse filters and the dashboard count by it.
+    amazon_ship_by_date = fields.Datetime(
+        related="sale_id.amazon_ship_by_date", string="Amazon Ship By", store=True
+    )
 
     # --- which deliveries Amazon hears of ------------------------------------------------
     def _amazon_needs_confirmation(self):

@@ -125,6 +125,11 @@ def render_item(order, item, included):
     return data
 
 
+def _window(window):
+    earliest, latest = window
+    return {"earliestDateTime": isoformat(earliest), "latestDateTime": isoformat(latest)}
+
+
 def render_order(order, included=()):
     """An Order of the Orders API 2026-01-01 with the requested datasets."""
     included = set(included)
@@ -134,7 +139,7 @@ def render_order(order, included=()):
         "orderId": order.order_id,
         "createdTime": isoformat(order.created_time),
         "lastUpdatedTime": isoformat(order.last_updated_time),
-        "programs": ["AMAZON_BUSINESS"] if order.business else [],
+        "programs": list(order.programs),
         "salesChannel": {
             "channelName": "AMAZON",
             "marketplaceId": marketplace.id,
@@ -171,6 +176,8 @@ def render_order(order, included=()):
             "fulfillmentStatus": order.status,
             "fulfilledBy": order.fulfilled_by,
             "fulfillmentServiceLevel": order.service_level,
+            "shipByWindow": _window(order.ship_by),
+            "deliverByWindow": _window(order.deliver_by),
         }
     if "TAX" in included and order.vat_number:
         data["tax"] = {

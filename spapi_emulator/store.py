@@ -142,6 +142,24 @@ class Order:
     vat_number: str = ""
     packages: list = field(default_factory=list)
     seller_order_id: str = ""
+    # OrderFulfillment.shipByWindow / deliverByWindow: (earliest, latest), made
+    # from the purchase time when not given (2 days to ship, 3 to 5 to deliver).
+    ship_by: tuple | None = None
+    deliver_by: tuple | None = None
+    programs: list = field(default_factory=list)  # PRIME, PREMIUM, ... (Order.programs)
+
+    def __post_init__(self):
+        if self.ship_by is None:
+            self.ship_by = (self.created_time, self.created_time + timedelta(days=2))
+        if self.deliver_by is None:
+            self.deliver_by = (
+                self.created_time + timedelta(days=3),
+                self.created_time + timedelta(days=5),
+            )
+        self.ship_by = tuple(aware(moment) for moment in self.ship_by)
+        self.deliver_by = tuple(aware(moment) for moment in self.deliver_by)
+        if self.business and "AMAZON_BUSINESS" not in self.programs:
+            self.programs = [*self.programs, "AMAZON_BUSINESS"]
 
     @property
     def marketplace(self):
@@ -457,6 +475,8 @@ class Store:
             for order in self.orders.values():
                 order.created_time -= delta
                 order.last_updated_time -= delta
+                order.ship_by = tuple(moment - delta for moment in order.ship_by)
+                order.deliver_by = tuple(moment - delta for moment in order.deliver_by)
                 for package in order.packages:
                     package.created_time -= delta
             for listing in self.listings.values():

@@ -254,3 +254,30 @@ def test_split_never_offers_more_than_the_free_quantity():
             claims = [(n, n, share, n + 1) for n, share in enumerate(shares)]
             total = sum(sum(q) for q in allocate(free, claims, True).values())
             assert total <= free
+
+
+def test_ship_and_deliver_windows_and_programs_are_read_when_amazon_sends_them():
+    emulator = Emulator()
+    emulator.store.add_seller(SELLER_ID, [DE])
+    placed = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
+    order = emulator.store.add_order(
+        SELLER_ID,
+        DE,
+        [{"sku": "X", "title": "x", "quantity": 1, "unit_price": "1.00"}],
+        created_time=placed,
+        programs=["PRIME"],
+        business=True,
+    )
+    payload = render_order(order, INCLUDED_DATA)
+    parsed = parse_order(payload, lambda _m: "EUR")
+    assert (parsed.ship_by_earliest, parsed.ship_by_latest) == (
+        datetime(2026, 12, 1, 9, 30),
+        datetime(2026, 12, 3, 9, 30),
+    )
+    assert parsed.deliver_by_latest == datetime(2026, 12, 6, 9, 30)
+    assert parsed.programs == ["PRIME", "AMAZON_BUSINESS"]
+    # A window left out, or one Odoo cannot read, is no reason to refuse the order.
+    payload["fulfillment"].pop("deliverByWindow")
+    payload["fulfillment"]["shipByWindow"] = {"latestDateTime": "soon"}
+    parsed = parse_order(payload, lambda _m: "EUR")
+    assert (parsed.ship_by_latest, parsed.deliver_by_latest) == (None, None)
