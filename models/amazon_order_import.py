@@ -662,6 +662,9 @@ class AmazonOrderImport(models.AbstractModel):
         }
         if address:
             values.update(self._prepare_address_values(run, address))
+            # The phone is for the carrier: on the delivery address only, never
+            # on the contact (Amazon forbids contacting buyers outside Amazon).
+            values.pop("phone", None)
         return values
 
     def _prepare_delivery_values(self, run, order, contact, name):

@@ -54,6 +54,18 @@ class StockPicking(models.Model):
         sale = self.sudo().sale_id
         return sale.amazon_channel == "fbm" and bool(sale.amazon_order_ref)
 
+    def message_post_with_source(self, source_ref, *args, **kwargs):
+        # The delivery confirmation Odoo mails on validation (Settings: Email
+        # Confirmation) never goes to an Amazon buyer.
+        if (
+            self.env.context.get("amazon_no_buyer_mail")
+            and len(self) == 1
+            and self._amazon_buyer_delivery()
+            and source_ref == self.company_id.stock_mail_confirmation_template_id
+        ):
+            return self.env["mail.message"]
+        return super().message_post_with_source(source_ref, *args, **kwargs)
+
     def _amazon_check_tracking(self):
         for picking in self:
             if not picking._amazon_needs_confirmation() or picking.carrier_tracking_ref:
@@ -74,9 +86,21 @@ class StockPicking(models.Model):
                 )
             )
 
+    def _amazon_buyer_delivery(self):
+        """A delivery to an Amazon buyer (Amazon's own orders, read as the system)."""
+        self.ensure_one()
+        return self.picking_type_code == "outgoing" and bool(self.sudo().sale_id.amazon_order_ref)
+
     def _action_done(self):
         self._amazon_check_tracking()
-        result = super()._action_done()
+        if any(picking._amazon_buyer_delivery() for picking in self):
+            # Amazon forbids contacting its buyers outside its messaging: no
+            # delivery SMS (stock_sms reads ``skip_sms``; the whole batch, to
+            # be safe) and no delivery confirmation mail (message_post_with_source).
+            quiet = self.with_context(skip_sms=True, amazon_no_buyer_mail=True)
+            result = super(StockPicking, quiet)._action_done()
+        else:
+            result = super()._action_done()
         to_send = self.filtered(lambda p: p.state == "done" and p._amazon_needs_confirmation())
         if to_send:
             to_send.write({"amazon_sync_state": "to_send", "amazon_sync_error": False})

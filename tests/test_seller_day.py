@@ -2,12 +2,15 @@
 programs on the order, the delivery scheduled by the ship-by date, the
 warehouse's "ship today" and "late" filters and the dashboard's counts."""
 
+import threading
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import DE
-from .test_orders import OrderSyncCase, ago
+from .test_orders import OrderSyncCase, ago, erika_address
 
 
 def naive(moment):
@@ -99,3 +102,72 @@ class TestShipByDates(OrderSyncCase):
         picking.button_validate()
         account.invalidate_recordset()
         self.assertEqual(account.pickings_late, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestNoContactOutsideAmazon(OrderSyncCase):
+    """Amazon forbids contacting buyers outside its messaging: Odoo's delivery
+    SMS and confirmation mail, turned on company-wide, never reach them."""
+
+    def validate(self, picking):
+        picking.carrier_tracking_ref = "1ZNOCONTACT"
+        picking.move_ids.quantity = picking.move_ids.product_uom_qty
+        picking.move_ids.picked = True
+        # stock_sms texts nobody in tests: make it believe it is live, so that
+        # only the connector's guard stands between the buyer and an SMS.
+        thread = threading.current_thread()
+        testing = getattr(thread, "testing", False)
+        thread.testing = False
+        try:
+            with patch.object(type(self.env.registry), "in_test_mode", lambda _registry: False):
+                picking.with_context(skip_backorder=True).button_validate()
+        finally:
+            thread.testing = testing
+        self.assertEqual(picking.state, "done")
+
+    def confirmations(self, picking):
+        template = self.env.company.stock_mail_confirmation_template_id
+        return picking.message_ids.filtered(
+            lambda m: (
+                m.subtype_id == self.env.ref("mail.mt_comment")
+                and template.name
+                and m.model == "stock.picking"
+            )
+        )
+
+    def test_no_delivery_sms_nor_mail_to_an_amazon_buyer(self):
+        company = self.env.company
+        company.stock_move_email_validation = True
+        sms = "stock_move_sms_validation" in company._fields
+        if sms:
+            company.stock_move_sms_validation = True
+            company.has_received_warning_stock_sms = True
+        amazon = self.add_order(DE, address=erika_address(phone="+49 30 1234567"))
+        self.sync()
+        sale = self.sale_of(amazon)
+        # The phone is the carrier's: on the delivery address, not the contact.
+        self.assertEqual(sale.partner_shipping_id.phone, "+49 30 1234567")
+        self.assertFalse(sale.partner_id.phone)
+        mails_before = self.env["mail.mail"].search_count([])
+        sms_before = self.env["sms.sms"].search_count([]) if sms else 0
+        picking = sale.picking_ids
+        self.validate(picking)
+        self.assertFalse(self.confirmations(picking))
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)
+        if sms:
+            self.assertEqual(self.env["sms.sms"].search_count([]), sms_before)
+        # The same settings do mail a customer of the shop (the rule is Amazon's only).
+        customer = self.env["res.partner"].create(
+            {"name": "Shop customer", "email": "shop@example.com"}
+        )
+        shop_sale = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [Command.create({"product_id": self.mug.id, "product_uom_qty": 1})],
+            }
+        )
+        shop_sale.action_confirm()
+        if sms:
+            company.stock_move_sms_validation = False  # no IAP account here to text with
+        self.validate(shop_sale.picking_ids)
+        self.assertTrue(self.confirmations(shop_sale.picking_ids))
