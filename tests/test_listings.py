@@ -237,9 +237,22 @@ class TestListingsMigration(AmazonTestCase):
                 ],
             }
         )
+        buyer = self.env["res.partner"].create(
+            {"name": "Erika", "phone": "+49 30 1234567", "amazon_buyer": True}
+        )
+        delivery = self.env["res.partner"].create(
+            {
+                "name": "Erika",
+                "type": "delivery",
+                "parent_id": buyer.id,
+                "phone": "+49 30 1234567",
+                "amazon_buyer": True,
+            }
+        )
         self.env.flush_all()
         _migration("18.0.0.3.0").migrate(cr, "18.0.0.2.0")
         self.env.invalidate_all()
+        self.assertEqual((buyer.phone, delivery.phone), (False, "+49 30 1234567"))
         listings = {
             (lst.offer_id.sku, lst.marketplace_id.api_ref): lst for lst in (mug | vase).listing_ids
         }

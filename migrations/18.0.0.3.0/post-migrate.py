@@ -2,7 +2,11 @@
 marketplace (amazon.listing). Each offer gets a listing in the marketplace it
 was first sold on (else its account's), carrying its channel and stock state,
 and one in every other marketplace where its SKU sold, FBA when an FBA order
-says so. The old columns stay in amazon_offer, unused."""
+says so. The old columns stay in amazon_offer, unused.
+
+Also: the buyers' contacts the import made lose the phone it copied onto them
+(Amazon forbids contacting buyers outside Amazon); their delivery addresses
+keep it, for the carrier."""
 
 LISTING_COLUMNS = (
     "channel",
@@ -55,5 +59,11 @@ def migrate(cr, version):
          WHERE so.amazon_marketplace_id IS NOT NULL
          GROUP BY o.id, so.amazon_marketplace_id
         ON CONFLICT (offer_id, marketplace_id) DO NOTHING
+        """
+    )
+    cr.execute(
+        """
+        UPDATE res_partner SET phone = NULL
+         WHERE amazon_buyer AND parent_id IS NULL AND type = 'contact' AND phone IS NOT NULL
         """
     )
