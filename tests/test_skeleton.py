@@ -1,4 +1,5 @@
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 
 @tagged("post_install", "-at_install")
@@ -9,9 +10,33 @@ class TestSkeleton(TransactionCase):
         for model in ("amazon.account", "amazon.marketplace", "amazon.offer"):
             self.assertIn(model, self.env)
 
-    def test_amazon_menu_under_sales_configuration(self):
-        menu = self.env.ref("sale_amazon_connector.menu_amazon_root")
-        self.assertEqual(menu.parent_id, self.env.ref("sale.menu_sale_config"))
+    def test_amazon_menus_where_people_work(self):
+        """Sales > Amazon for sales staff, Inventory > Operations > Amazon
+        Deliveries for the warehouse; only the set-up under Configuration."""
+        ref = self.env.ref
+        self.assertEqual(
+            ref("sale_amazon_connector.menu_amazon_root").parent_id, ref("sale.menu_sale_config")
+        )
+        self.assertEqual(
+            ref("sale_amazon_connector.menu_amazon_sales").parent_id, ref("sale.sale_menu_root")
+        )
+        salesman = new_test_user(
+            self.env, login="menu_sales", groups="sales_team.group_sale_salesman"
+        )
+        packer = new_test_user(self.env, login="menu_stock", groups="stock.group_stock_user")
+
+        def visible(user, xmlid):
+            menu = ref(f"sale_amazon_connector.{xmlid}")
+            return bool(self.env["ir.ui.menu"].with_user(user).search([("id", "=", menu.id)]))
+
+        for xmlid in ("menu_amazon_dashboard", "menu_amazon_orders", "menu_amazon_offer"):
+            self.assertTrue(visible(salesman, xmlid), xmlid)
+            self.assertFalse(visible(packer, xmlid), xmlid)
+        self.assertTrue(visible(packer, "menu_amazon_stock_deliveries"))
+        self.assertFalse(visible(salesman, "menu_amazon_stock_deliveries"))
+        # The deliveries' list opens for the warehouse, and shows Amazon's only.
+        action = ref("sale_amazon_connector.amazon_picking_action")
+        self.env["stock.picking"].with_user(packer).search(safe_eval(action.domain), limit=1)
 
     def test_salesman_reads_accounts_but_cannot_write(self):
         salesman = self.env["res.users"].create(
