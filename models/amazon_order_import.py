@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
@@ -414,7 +416,38 @@ class AmazonOrderImport(models.AbstractModel):
         for _sale, order, _payload in created:
             self._forget_failure(run, order.ref)
         run.result.created += len(created)
+        self._log_origin(run, created)
         return created
+
+    def _log_origin(self, run, created):
+        """Each new order's chatter says where it came from and when, in one
+        create for the page (message_post per order would cost a few queries
+        each)."""
+        note = self.env.ref("mail.mt_note").id
+        imported = fields.Datetime.now()
+        self.env["mail.message"].create(
+            [
+                {
+                    "model": "sale.order",
+                    "res_id": sale.id,
+                    "record_name": sale.name,
+                    "message_type": "notification",
+                    "subtype_id": note,
+                    "body": Markup("<p>%s</p>")
+                    % _(
+                        "Imported from %(marketplace)s (account %(account)s) on %(imported)s "
+                        "UTC: Amazon order %(ref)s, placed on %(placed)s UTC, %(channel)s.",
+                        marketplace=sale.amazon_marketplace_id.name,
+                        account=run.account.name,
+                        imported=fields.Datetime.to_string(imported),
+                        ref=order.ref,
+                        placed=fields.Datetime.to_string(order.purchase_date),
+                        channel=order.channel,
+                    ),
+                }
+                for sale, order, _payload in created
+            ]
+        )
 
     def _create_one(self, run, values):
         return self.env["sale.order"].create(values)

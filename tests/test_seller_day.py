@@ -60,6 +60,16 @@ class TestShipByDates(OrderSyncCase):
         prime = self.env["sale.order"].search([("amazon_programs", "ilike", "PRIME")])
         self.assertEqual(prime, sale)
 
+    def test_the_chatter_says_where_the_order_came_from_and_when(self):
+        amazon = self.add_order(DE)
+        self.sync()
+        sale = self.sale_of(amazon)
+        (note,) = sale.message_ids.filtered(lambda m: amazon.order_id in (m.body or ""))
+        self.assertIn("Amazon.de", note.body)
+        self.assertIn(self.account.name, note.body)
+        self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertIn(str(naive(amazon.created_time))[:16], note.body)
+
     def test_the_security_lead_time_plans_the_delivery_earlier(self):
         self.env.company.security_lead = 1
         placed = datetime.now(timezone.utc) - timedelta(hours=1)
