@@ -1,6 +1,7 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 SECRET_GROUP = "base.group_system"
+AMAZON_PRODUCT_KINDS = ("sale", "shipping", "giftwrap", "promotion")
 
 
 class ResCompany(models.Model):
@@ -15,22 +16,26 @@ class ResCompany(models.Model):
     )
     amazon_sale_product_id = fields.Many2one(
         "product.product",
+        default=lambda self: self._amazon_shipped_product("sale"),
         string="Amazon Sale Product",
         help="Sells the items whose SKU matches no offer nor internal reference.",
     )
     amazon_shipping_product_id = fields.Many2one(
         "product.product",
+        default=lambda self: self._amazon_shipped_product("shipping"),
         string="Amazon Shipping Product",
         help="Shipping lines whose service level matches no product.",
     )
     amazon_giftwrap_product_id = fields.Many2one(
         "product.product",
+        default=lambda self: self._amazon_shipped_product("giftwrap"),
         string="Amazon Gift Wrapping Product",
         help="Gift-wrap lines whose gift-wrap level matches no product.",
     )
 
     amazon_promotion_product_id = fields.Many2one(
         "product.product",
+        default=lambda self: self._amazon_shipped_product("promotion"),
         string="Amazon Promotion Product",
         help="Lines of the promotion discounts Amazon granted.",
     )
@@ -65,6 +70,19 @@ class ResCompany(models.Model):
                 )
             )
         return self.amazon_fba_location_id
+
+    def _amazon_shipped_product(self, kind):
+        return self.env.ref(f"sale_amazon_connector.product_amazon_{kind}", False)
+
+    @api.model
+    def _amazon_fill_default_products(self):
+        """Companies without a default product of a kind get the shipped one,
+        so that Settings shows the product in use (installation, upgrade)."""
+        for kind in AMAZON_PRODUCT_KINDS:
+            product = self._amazon_shipped_product(kind)
+            field = f"amazon_{kind}_product_id"
+            if product:
+                self.sudo().search([(field, "=", False)]).write({field: product.id})
 
     def _amazon_get_default_product(self, kind):
         """The company's default product of ``kind`` (sale, shipping, giftwrap),

@@ -77,3 +77,18 @@ class TestSkeleton(TransactionCase):
             ("product_product", "default_code"),
         ):
             self.assertTrue(indexed(table, columns), f"{table}({columns}) has no index")
+
+    def test_settings_show_the_default_products_in_use(self):
+        """The shipped default products are the companies' own, so Settings
+        shows what the import uses, for existing and new companies."""
+        ref = self.env.ref
+        shipped = {
+            kind: ref(f"sale_amazon_connector.product_amazon_{kind}")
+            for kind in ("sale", "shipping", "giftwrap", "promotion")
+        }
+        new = self.env["res.company"].create({"name": "New shop"})
+        for company in (self.env.company, new):
+            for kind, product in shipped.items():
+                self.assertEqual(company[f"amazon_{kind}_product_id"], product, kind)
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.amazon_sale_product_id, shipped["sale"])
