@@ -72,12 +72,13 @@ class AmazonAccount(models.Model):
         last_order_logs = {
             log.account_id.id: log for log in self.env["amazon.sync.log"].browse(latest_ids)
         }
-        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        # By Amazon's purchase date (the order's date), not the import's.
+        today = self._amazon_local_midnight()
         counts = {}
         for label, start in (("today", today), ("week", today - timedelta(days=7))):
             counts[label] = dict(
                 self.env["sale.order"]._read_group(
-                    [("amazon_account_id", "in", self.ids), ("create_date", ">=", start)],
+                    [("amazon_account_id", "in", self.ids), ("date_order", ">=", start)],
                     ["amazon_account_id"],
                     ["__count"],
                 )
@@ -122,14 +123,19 @@ class AmazonAccount(models.Model):
             account.pickings_ship_today = to_ship[account.id, "today"]
             account.pickings_late = to_ship[account.id, "late"]
 
+    def _amazon_local_midnight(self, days=0):
+        """Midnight starting today (+ ``days``) in the user's time zone, as
+        naive UTC."""
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+        day = fields.Date.context_today(self) + timedelta(days=days)
+        midnight = tz.localize(datetime.combine(day, time.min))
+        return midnight.astimezone(pytz.utc).replace(tzinfo=None)
+
     def _amazon_ship_by_bounds(self):
         """{"late", "today"}: domains of the open outgoing deliveries whose
         Amazon ship-by has passed, or ends before midnight in the user's time
         zone."""
-        tz = pytz.timezone(self.env.user.tz or "UTC")
-        tomorrow = fields.Date.context_today(self) + timedelta(days=1)
-        tonight = tz.localize(datetime.combine(tomorrow, time.min))
-        tonight = tonight.astimezone(pytz.utc).replace(tzinfo=None)
+        tonight = self._amazon_local_midnight(days=1)
         now = fields.Datetime.now()
         still_open = [
             ("picking_type_code", "=", "outgoing"),

@@ -70,6 +70,18 @@ class TestShipByDates(OrderSyncCase):
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertIn(str(naive(amazon.created_time))[:16], note.body)
 
+    def test_the_dashboard_counts_orders_by_amazons_purchase_date(self):
+        """A week of orders imported at once: "today" counts those placed today."""
+        self.env.user.tz = "UTC"
+        self.account.last_orders_sync = naive(ago(days=5))
+        self.add_order(DE, created_time=ago(days=3))
+        self.add_order(DE, created_time=ago(days=4))
+        self.add_order(DE, created_time=ago(minutes=30))
+        self.sync()
+        self.account.invalidate_recordset()
+        placed_today = 1 if naive(ago(minutes=30)).date() == naive(ago()).date() else 0
+        self.assertEqual((self.account.orders_today, self.account.orders_week), (placed_today, 3))
+
     def test_the_security_lead_time_plans_the_delivery_earlier(self):
         self.env.company.security_lead = 1
         placed = datetime.now(timezone.utc) - timedelta(hours=1)
