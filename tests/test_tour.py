@@ -107,6 +107,14 @@ class TestAmazonTour(AmazonHttpCase):
             "amazon_order.png",
             "!!document.querySelector('.o_form_view .o_field_widget[name=order_line]')",
         )
+        self._screenshot(
+            "/odoo/action-sale.action_sale_config_settings",
+            "settings.png",
+            # Ready once the Amazon block is there, scrolled into view.
+            "(e => !!e && (e.scrollIntoView({block: 'center'}), true))"
+            "(document.querySelector('[name=amazon_stock_allocation]'))",
+        )
+        self.assertGreater((ARTIFACTS / "settings.png").stat().st_size, 1000)
         self.assertGreater((ARTIFACTS / "dashboard.png").stat().st_size, 1000)
         self.assertGreater((ARTIFACTS / "amazon_order.png").stat().st_size, 1000)
 
