@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import fields, models
+from odoo import _, fields, models
 
 
 class AmazonAccount(models.Model):
@@ -203,6 +203,31 @@ class AmazonAccount(models.Model):
             *self._amazon_ship_by_bounds()[kind],
         ]
         action["context"] = {"create": False}
+        return action
+
+    def action_view_sales_graph(self):
+        """The account's sales of the last 30 days by day and marketplace, in
+        Odoo's sales analysis (orders and revenue, as its dashboards draw them)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_order_report_all")
+        since = fields.Date.context_today(self) - timedelta(days=30)
+        action.update(
+            name=_("%(account)s: last 30 days", account=self.name),
+            view_mode="graph,pivot,list",
+            views=[(False, "graph"), (False, "pivot"), (False, "list")],
+            domain=[
+                ("amazon_account_id", "=", self.id),
+                ("date", ">=", since),
+                ("state", "=", "sale"),
+            ],
+            context={
+                "group_by": ["date:day", "amazon_marketplace_id"],
+                "graph_measure": "price_total",
+                "graph_mode": "bar",
+                "graph_stacked": True,
+                "pivot_measures": ["nbr", "price_total"],
+            },
+        )
         return action
 
     def action_view_failures(self):

@@ -6,6 +6,7 @@ class SaleReport(models.Model):
 
     _inherit = "sale.report"
 
+    amazon_account_id = fields.Many2one("amazon.account", string="Amazon Account", readonly=True)
     amazon_marketplace_id = fields.Many2one(
         "amazon.marketplace", string="Amazon Marketplace", readonly=True
     )
@@ -17,6 +18,7 @@ class SaleReport(models.Model):
 
     def _select_additional_fields(self):
         res = super()._select_additional_fields()
+        res["amazon_account_id"] = "s.amazon_account_id"
         res["amazon_marketplace_id"] = "s.amazon_marketplace_id"
         res["amazon_channel"] = "s.amazon_channel"
         return res
@@ -25,6 +27,7 @@ class SaleReport(models.Model):
         return (
             super()._group_by_sale()
             + """,
+            s.amazon_account_id,
             s.amazon_marketplace_id,
             s.amazon_channel"""
         )

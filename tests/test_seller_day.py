@@ -82,6 +82,17 @@ class TestShipByDates(OrderSyncCase):
         placed_today = 1 if naive(ago(minutes=30)).date() == naive(ago()).date() else 0
         self.assertEqual((self.account.orders_today, self.account.orders_week), (placed_today, 3))
 
+    def test_the_dashboard_opens_the_accounts_sales_of_30_days_by_marketplace(self):
+        self.add_order(DE)
+        self.sync()
+        action = self.account.action_view_sales_graph()
+        self.assertEqual(action["views"][0][1], "graph")
+        self.assertEqual(action["context"]["group_by"], ["date:day", "amazon_marketplace_id"])
+        self.env.flush_all()
+        rows = self.env["sale.report"].search(action["domain"])
+        self.assertEqual(rows.amazon_marketplace_id, self.marketplace[DE])
+        self.assertEqual(rows.amazon_account_id, self.account)
+
     def test_the_security_lead_time_plans_the_delivery_earlier(self):
         self.env.company.security_lead = 1
         placed = datetime.now(timezone.utc) - timedelta(hours=1)
