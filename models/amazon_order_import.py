@@ -422,7 +422,8 @@ class AmazonOrderImport(models.AbstractModel):
     def _log_origin(self, run, created):
         """Each new order's chatter says where it came from and when, in one
         create for the page (message_post per order would cost a few queries
-        each)."""
+        each). ``self.env._``: plain ``_`` finds no language inside a
+        comprehension and logs a warning per call."""
         note = self.env.ref("mail.mt_note").id
         imported = fields.Datetime.now()
         self.env["mail.message"].create(
@@ -434,7 +435,7 @@ class AmazonOrderImport(models.AbstractModel):
                     "message_type": "notification",
                     "subtype_id": note,
                     "body": Markup("<p>%s</p>")
-                    % _(
+                    % self.env._(
                         "Imported from %(marketplace)s (account %(account)s) on %(imported)s "
                         "UTC: Amazon order %(ref)s, placed on %(placed)s UTC, %(channel)s.",
                         marketplace=sale.amazon_marketplace_id.name,
