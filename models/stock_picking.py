@@ -61,6 +61,7 @@ class StockPicking(models.Model):
             self.env.context.get("amazon_no_buyer_mail")
             and len(self) == 1
             and self._amazon_buyer_delivery()
+            and isinstance(source_ref, models.BaseModel)  # also called with xmlids
             and source_ref == self.company_id.stock_mail_confirmation_template_id
         ):
             return self.env["mail.message"]
