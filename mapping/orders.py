@@ -21,6 +21,10 @@ IMPORTED_STATUSES = {
 SEARCHED_STATUSES = ("UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED")
 
 
+# ItemTaxCollection.model of the tax Amazon withholds and remits for the seller.
+MARKETPLACE_FACILITATOR = "MARKETPLACE_FACILITATOR"
+
+
 class PayloadError(ValueError):
     """The order payload is not usable as it is."""
 
@@ -53,6 +57,10 @@ class Item:
     gift_message: str = ""
     giftwrap_level: str = ""
     promotion_ids: list = field(default_factory=list)
+    tax: Decimal = ZERO  # the TAX proceeds: tax Amazon charged the buyer on the item
+    # ItemTaxCollection.model MARKETPLACE_FACILITATOR: "Tax is withheld and
+    # remitted to the taxing authority by Amazon on behalf of the seller".
+    tax_by_marketplace: bool = False
 
 
 @dataclass
@@ -83,6 +91,21 @@ class Order:
     @property
     def shipping_total(self):
         return sum((i.shipping - i.shipping_discount for i in self.items), ZERO)
+
+    @property
+    def tax_total(self):
+        """The tax Amazon charged the buyer (TAX proceeds of every item)."""
+        return sum((i.tax for i in self.items), ZERO)
+
+    @property
+    def marketplace_tax(self):
+        """The part of it Amazon collects and remits itself: not the seller's."""
+        return sum((i.tax for i in self.items if i.tax_by_marketplace), ZERO)
+
+    @property
+    def taxed_by_marketplace(self):
+        """Amazon collects the tax of the whole order (its shipping and gift wrap too)."""
+        return all(i.tax_by_marketplace for i in self.items)
 
     @property
     def giftwrap_total(self):
@@ -180,6 +203,11 @@ def parse_item(item, currency):
             for b in (item.get("promotion") or {}).get("breakdowns") or []
             if b.get("promotionId")
         ],
+        tax=totals.get("TAX", ZERO),
+        tax_by_marketplace=any(
+            (collection or {}).get("model") == MARKETPLACE_FACILITATOR
+            for collection in (item.get("tax") or {}).get("taxCollections") or []
+        ),
     )
 
 

@@ -34,6 +34,18 @@ class AmazonMarketplace(models.Model):
         string="Prices Include Taxes",
         help="Amazon shows and charges this marketplace's prices with VAT/GST included.",
     )
+    # Per company: each company files its own taxes. Odoo's own choice for the
+    # delivery address (a position applied automatically by country, such as
+    # the OSS ones) comes first; this one serves the orders it leaves without.
+    fiscal_position_id = fields.Many2one(
+        "account.fiscal.position",
+        string="Fiscal Position",
+        company_dependent=True,
+        help="Maps the products' taxes for this marketplace's orders when Odoo finds no "
+        "fiscal position for the delivery address. On marketplaces whose prices include "
+        "VAT, map them to price-included taxes of the destination's rate: the order's total "
+        "is then Amazon's, to the cent.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

@@ -792,6 +792,15 @@ class AmazonOrderImport(models.AbstractModel):
         digits = self.env["decimal.precision"].precision_get("Product Price")
         return float_round(float(unit), precision_digits=max(digits, 2))
 
+    def _fiscal_position(self, run, contact, delivery, marketplace):
+        """Odoo's fiscal position for the delivery address (set on the customer,
+        or applied automatically by country: destination VAT, OSS), else the
+        one the company set on the marketplace."""
+        return (
+            self.env["account.fiscal.position"]._get_fiscal_position(contact, delivery)
+            or marketplace.with_company(run.company).fiscal_position_id
+        )
+
     def _taxes(self, run, product, fiscal_position):
         taxes = product.taxes_id.filtered(lambda t: t.company_id in run.company.parent_ids)
         return fiscal_position.map_tax(taxes)
@@ -803,15 +812,18 @@ class AmazonOrderImport(models.AbstractModel):
         marketplace = run.marketplaces[order.marketplace_ref]
         pricelist = self._pricelist(run, order.currency, marketplace)
         contact, delivery = self._customer(run, order)
-        fiscal_position = self.env["account.fiscal.position"]._get_fiscal_position(
-            contact, delivery
-        )
+        fiscal_position = self._fiscal_position(run, contact, delivery, marketplace)
         currency = pricelist.currency_id
         tax_included = marketplace.tax_included
+        no_tax = self.env["account.tax"]
         lines = []
         for item in order.items:
             product, offer = self._product_for(run, item, order)
-            taxes = self._taxes(run, product, fiscal_position)
+            # Tax Amazon collects and remits as marketplace facilitator is not
+            # the seller's: no tax of the seller's on the item.
+            taxes = (
+                no_tax if item.tax_by_marketplace else self._taxes(run, product, fiscal_position)
+            )
             lines.append(
                 self._prepare_order_line_values(
                     run, item, product, offer, taxes, tax_included, currency
@@ -850,7 +862,14 @@ class AmazonOrderImport(models.AbstractModel):
             )
             lines.append(
                 self._prepare_service_line(
-                    run, product, amount, fiscal_position, tax_included, currency, name=name
+                    run,
+                    product,
+                    amount,
+                    fiscal_position,
+                    tax_included,
+                    currency,
+                    name=name,
+                    taxes=no_tax if order.taxed_by_marketplace else None,
                 )
             )
         values = {
@@ -872,6 +891,8 @@ class AmazonOrderImport(models.AbstractModel):
             "amazon_status": order.status,
             "amazon_last_updated": order.last_updated,
             "amazon_total": float(order.total) if order.total is not None else 0.0,
+            "amazon_tax": float(order.tax_total),
+            "amazon_marketplace_tax": float(order.marketplace_tax),
             **self._prepare_window_values(order),
             # Personal data: a field readable by sales managers and the warehouse
             # only, erased with the buyer (not a note line every salesman reads).

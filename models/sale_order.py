@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools.misc import formatLang
 
 
 class SaleOrder(models.Model):
@@ -28,12 +29,31 @@ class SaleOrder(models.Model):
         copy=False,
         help="The order total Amazon charged the buyer.",
     )
+    amazon_tax = fields.Monetary(
+        string="Tax Charged by Amazon",
+        readonly=True,
+        copy=False,
+        help="The tax in Amazon's total (its TAX proceeds). On marketplaces whose prices "
+        "include VAT, Amazon's prices hold the VAT and this is usually zero.",
+    )
+    amazon_marketplace_tax = fields.Monetary(
+        string="Tax Collected by Amazon",
+        readonly=True,
+        copy=False,
+        help="The tax Amazon withholds and remits itself as marketplace facilitator (US "
+        "states, and the like): in Amazon's total, but neither the seller's revenue nor "
+        "the seller's tax to pay, so it is not on the order.",
+    )
     amazon_total_difference = fields.Monetary(
         compute="_compute_amazon_total_difference",
         store=True,
         string="Difference with Amazon",
-        help="Amazon's total minus Odoo's: not zero when the products' taxes differ "
-        "from the taxes Amazon charged.",
+        help="Amazon's total, less the tax Amazon collects itself, minus Odoo's total. "
+        "Not zero when the order's taxes or lines differ from Amazon's; the order says why.",
+    )
+    amazon_total_explanation = fields.Text(
+        compute="_compute_amazon_total_explanation",
+        string="Why Totals Differ",
     )
 
     # OrderFulfillment.shipByWindow / deliverByWindow: FBM sellers are measured
@@ -68,12 +88,80 @@ class SaleOrder(models.Model):
         ),
     ]
 
-    @api.depends("amazon_total", "amount_total", "amazon_order_ref")
+    @api.depends("amazon_total", "amazon_marketplace_tax", "amount_total", "amazon_order_ref")
     def _compute_amazon_total_difference(self):
         for order in self:
             order.amazon_total_difference = (
-                order.amazon_total - order.amount_total if order.amazon_order_ref else 0.0
+                order.amazon_total - order.amazon_marketplace_tax - order.amount_total
+                if order.amazon_order_ref
+                else 0.0
             )
+
+    @api.depends("amazon_total_difference", "amount_tax", "amount_untaxed", "order_line.tax_id")
+    def _compute_amazon_total_explanation(self):
+        for order in self:
+            order.amazon_total_explanation = order._amazon_explain_difference()
+
+    def _amazon_explain_difference(self):
+        """In words, why Odoo's total is not Amazon's (False when it is)."""
+        self.ensure_one()
+        currency = self.currency_id
+        if not self.amazon_order_ref or currency.is_zero(self.amazon_total_difference):
+            return False
+
+        def amount(value):
+            return formatLang(self.env, value, currency_obj=currency)
+
+        reasons = []
+        marketplace = self.amazon_marketplace_id
+        excluded = self.order_line.tax_id.filtered(lambda tax: not tax.price_include)
+        if marketplace.tax_included and excluded:
+            reasons.append(
+                _(
+                    "Prices on %(marketplace)s include VAT, but the taxes %(taxes)s are not "
+                    "price-included: Odoo took them out of Amazon's prices and adds them back, "
+                    "rounding line by line. Map them to price-included taxes in the fiscal "
+                    "position of the marketplace or of the destination country.",
+                    marketplace=marketplace.name,
+                    taxes=", ".join(excluded.mapped("name")),
+                )
+            )
+        seller_tax = self.amazon_tax - self.amazon_marketplace_tax
+        tax_excluded = not marketplace.tax_included
+        if tax_excluded and currency.compare_amounts(seller_tax, self.amount_tax):
+            reasons.append(
+                _(
+                    "Amazon charged %(amazon)s of tax that is the seller's to pay; Odoo's taxes "
+                    "(%(taxes)s, fiscal position %(position)s) come to %(odoo)s. Check the "
+                    "fiscal position of the delivery country or of %(marketplace)s.",
+                    amazon=amount(seller_tax),
+                    odoo=amount(self.amount_tax),
+                    taxes=", ".join(self.order_line.tax_id.mapped("name")) or _("none"),
+                    position=self.fiscal_position_id.name or _("none"),
+                    marketplace=marketplace.name,
+                )
+            )
+        untaxed = self.amazon_total - self.amazon_tax
+        if tax_excluded and currency.compare_amounts(untaxed, self.amount_untaxed):
+            reasons.append(
+                _(
+                    "Before tax, Amazon's items and charges come to %(amazon)s and Odoo's "
+                    "lines to %(odoo)s: lines or prices were changed after the import.",
+                    amazon=amount(untaxed),
+                    odoo=amount(self.amount_untaxed),
+                )
+            )
+        if not reasons:
+            reasons.append(
+                _(
+                    "Odoo's total is %(odoo)s, Amazon's %(amazon)s: the order's lines or "
+                    "prices were changed after the import, or a unit price was rounded (an "
+                    "item's total that is not a multiple of its quantity).",
+                    odoo=amount(self.amount_total),
+                    amazon=amount(self.amazon_total - self.amazon_marketplace_tax),
+                )
+            )
+        return "\n".join(reasons)
 
     # The buyer's words, personal data: sales managers only (the warehouse reads
     # it on the delivery). Erased once the order is delivered and the buyer's

@@ -37,6 +37,58 @@ company.write(
     }
 )
 
+# Taxes as README.md ("Taxes per marketplace") tells a seller to set them up:
+# on amazon.de and amazon.co.uk the destination's VAT, price-included, through
+# a fiscal position applied by the delivery country; on amazon.com Amazon
+# collects the sales tax as marketplace facilitator, nothing to set up.
+sale_tax = company.account_sale_tax_id
+for country_code, rate, marketplace_xmlid in (
+    ("DE", 19.0, "marketplace_de"),
+    ("GB", 20.0, "marketplace_gb"),
+):
+    country = env["res.country"].search([("code", "=", country_code)], limit=1)
+    name = f"{country_code} VAT {rate:g}% (included)"
+    tax = env["account.tax"].search([("name", "=", name), ("company_id", "=", company.id)])
+    if not tax:
+        # A foreign tax needs a tax group of its country (Odoo's foreign-tax
+        # and OSS set-ups make one the same way).
+        group = env["account.tax.group"].search(
+            [("country_id", "=", country.id), ("company_id", "=", company.id)], limit=1
+        ) or env["account.tax.group"].create(
+            {"name": f"{country_code} VAT", "country_id": country.id, "company_id": company.id}
+        )
+        tax = env["account.tax"].create(
+            {
+                "name": name,
+                "tax_group_id": group.id,
+                "amount": rate,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "country_id": country.id,
+                "company_id": company.id,
+            }
+        )
+    position_name = f"Amazon buyers in {country.name}"
+    position = env["account.fiscal.position"].search(
+        [("name", "=", position_name), ("company_id", "=", company.id)]
+    )
+    if not position:
+        position = env["account.fiscal.position"].create(
+            {
+                "name": position_name,
+                "auto_apply": True,
+                "country_id": country.id,
+                "company_id": company.id,
+                "tax_ids": [(0, 0, {"tax_src_id": sale_tax.id, "tax_dest_id": tax.id})]
+                if sale_tax
+                else [],
+            }
+        )
+    # Orders Odoo finds no position for (no delivery country) take the marketplace's.
+    env.ref(f"sale_amazon_connector.{marketplace_xmlid}").with_company(
+        company
+    ).fiscal_position_id = position
+
 warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
 for sku, title, price in DEMO_PRODUCTS + DEMO_UNSOLD:
     if sku == "DEMO-UNKNOWN-SKU":
@@ -75,9 +127,13 @@ while True:
     if result.done:
         break
 orders = env["sale.order"].search_count([("amazon_account_id", "=", account.id)])
+differing = env["sale.order"].search_count(
+    [("amazon_account_id", "=", account.id), ("amazon_total_difference", "!=", 0)]
+)
 print(
     f"Demo account synchronized: {total['created']} orders created, {total['updated']} updated, "
-    f"{total['skipped']} skipped, {total['failed']} failed; {orders} Amazon orders in Odoo."
+    f"{total['skipped']} skipped, {total['failed']} failed; {orders} Amazon orders in Odoo, "
+    f"{differing} of them with a total that differs from Amazon's."
 )
 
 # The seller's whole catalogue, sold or not, with its channel per marketplace.

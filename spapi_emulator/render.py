@@ -107,6 +107,15 @@ def render_item(order, item, included):
         data["cancellation"] = {
             "cancellationExecution": {"cancelledBy": "BUYER", "cancelReason": "OTHER"}
         }
+    if "TAX" in included and item.tax_model:
+        # ItemTax.taxCollections: "The tax collection model applied to the item"
+        # (MARKETPLACE_FACILITATOR: "Tax is withheld and remitted to the taxing
+        # authority by Amazon on behalf of the seller").
+        data["tax"] = {
+            "taxCollections": [
+                {"model": item.tax_model, "responsibleParty": "Amazon Services, Inc."}
+            ]
+        }
     if "FULFILLMENT" in included:
         fulfillment = {
             "quantityFulfilled": item.quantity_shipped,

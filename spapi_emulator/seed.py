@@ -8,7 +8,8 @@ A seed file is JSON:
                    "client_id": "...", "refresh_token": "..."}],
       "orders": [{"seller_id": "...", "marketplace_id": "...", "fulfilled_by": "MERCHANT",
                   "status": "UNSHIPPED", "minutes_ago": 30,
-                  "items": [{"sku": "...", "title": "...", "quantity": 1, "unit_price": "9.99"}],
+                  "items": [{"sku": "...", "title": "...", "quantity": 1, "unit_price": "9.99",
+                             "tax": "0.80", "tax_model": "MARKETPLACE_FACILITATOR"}],
                   "buyer_name": "...", "address": {"name": "...", "city": "..."}}],
       "listings": [{"seller_id": "...", "sku": "...", "marketplace_ids": ["..."],
                     "quantity": 5}]
@@ -145,7 +146,10 @@ def seed_demo(store, order_count=300, seed=42):
                 "unit_price": unit,
             }
             if country == "US":
+                # Every US state makes Amazon the marketplace facilitator: it
+                # charges the buyer's sales tax and remits it, not the seller.
                 item["tax"] = round(unit * item["quantity"] * 0.08, 2)
+                item["tax_model"] = "MARKETPLACE_FACILITATOR"
             items.append(item)
         items[0]["shipping_price"] = 4.99
         if rng.random() < 0.1:

@@ -103,6 +103,9 @@ class OrderItem:
     promotion_discount: Decimal = Decimal("0.00")
     promotion_ids: list = field(default_factory=list)
     tax: Decimal = Decimal("0.00")  # sales tax on top of the price (tax-excluded sites)
+    # ItemTaxCollection.model: "MARKETPLACE_FACILITATOR" when Amazon withholds and
+    # remits the tax on the seller's behalf (US states, UK/EU deemed supplier).
+    tax_model: str = ""
     quantity_shipped: int = 0
 
     @property

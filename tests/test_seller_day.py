@@ -9,7 +9,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import DE
+from .common import DE, UK, US
 from .test_orders import OrderSyncCase, ago, erika_address
 
 
@@ -207,3 +207,153 @@ class TestNoContactOutsideAmazon(OrderSyncCase):
             company.stock_move_sms_validation = False  # no IAP account here to text with
         self.validate(shop_sale.picking_ids)
         self.assertTrue(self.confirmations(shop_sale.picking_ids))
+
+
+@tagged("post_install", "-at_install")
+class TestTaxesPerMarketplace(OrderSyncCase):
+    """Totals that match Amazon's: the destination's VAT price-included on
+    VAT-included marketplaces, the tax Amazon collects as marketplace
+    facilitator shown but not the seller's, and words when totals differ."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.tax_uk = env["account.tax"].create(
+            {
+                "name": "UK VAT 20% incl.",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+            }
+        )
+        # Not applied by country: the marketplace's own position serves its orders.
+        cls.fp_uk = env["account.fiscal.position"].create(
+            {
+                "name": "Amazon.co.uk",
+                "tax_ids": [(0, 0, {"tax_src_id": cls.tax_us.id, "tax_dest_id": cls.tax_uk.id})],
+            }
+        )
+        cls.marketplace[UK].with_company(cls.account.company_id).fiscal_position_id = cls.fp_uk
+        env["product.pricelist"].create(
+            {"name": "Amazon GBP", "currency_id": env.ref("base.GBP").id}
+        )
+        # A price-excluded 20%: Amazon's VAT-included prices do not divide evenly.
+        cls.tax_uk_excluded = env["account.tax"].create(
+            {"name": "UK VAT 20% excl.", "amount": 20.0, "type_tax_use": "sale"}
+        )
+
+    def test_amazon_collects_the_us_sales_tax_as_marketplace_facilitator(self):
+        """A US order whose items Amazon taxes as marketplace facilitator: the
+        product's 8% sales tax is not added, the tax Amazon collected is shown,
+        and Odoo's total is Amazon's less that tax, to the cent."""
+        amazon = self.add_order(
+            US,
+            [
+                {
+                    "sku": "MUG-01",
+                    "title": "Mug",
+                    "quantity": 3,
+                    "unit_price": "10.00",
+                    "shipping_price": "4.99",
+                    "tax": "2.79",
+                    "tax_model": "MARKETPLACE_FACILITATOR",
+                }
+            ],
+        )
+        self.sync()
+        # What Amazon sent: the item's tax collection model.
+        sent = self.emulator.store.get_order(amazon.order_id)
+        self.assertEqual(sent.items[0].tax_model, "MARKETPLACE_FACILITATOR")
+        sale = self.sale_of(amazon)
+        self.assertAlmostEqual(sale.amazon_total, 37.78, places=2)  # 30.00 + 4.99 + 2.79
+        self.assertEqual(sale.amazon_tax, 2.79)
+        self.assertEqual(sale.amazon_marketplace_tax, 2.79)
+        self.assertFalse(sale.order_line.tax_id)  # shipping included: Amazon taxed it all
+        self.assertEqual(sale.amount_tax, 0.0)
+        self.assertAlmostEqual(sale.amount_total, 34.99, places=2)
+        self.assertEqual(sale.amazon_total_difference, 0.0)
+        self.assertFalse(sale.amazon_total_explanation)
+
+    def test_the_sellers_own_sales_tax_is_charged_where_amazon_does_not_collect_it(self):
+        """Without the marketplace facilitator model the tax is the seller's:
+        Odoo's tax applies and matches Amazon's."""
+        amazon = self.add_order(
+            US,
+            [
+                {
+                    "sku": "MUG-01",
+                    "title": "Mug",
+                    "quantity": 1,
+                    "unit_price": "10.00",
+                    "tax": "0.80",
+                }
+            ],
+        )
+        self.sync()
+        sale = self.sale_of(amazon)
+        self.assertEqual(sale.order_line.filtered("product_id").tax_id[:1], self.tax_us)
+        self.assertEqual((sale.amazon_tax, sale.amazon_marketplace_tax), (0.80, 0.0))
+        self.assertAlmostEqual(sale.amount_total, 10.80, places=2)
+        self.assertFalse(sale.amazon_total_explanation)
+
+    def test_the_marketplaces_fiscal_position_serves_orders_odoo_finds_none_for(self):
+        """amazon.co.uk: no position applies by country, the marketplace's does
+        (UK VAT 20% price-included), and the total is Amazon's to the cent for
+        quantities whose net price does not divide evenly."""
+        amazon = self.add_order(
+            UK,
+            [
+                {
+                    "sku": "MUG-01",
+                    "title": "Mug",
+                    "quantity": 3,
+                    "unit_price": "9.99",
+                    "shipping_price": "3.49",
+                }
+            ],
+        )
+        self.sync()
+        sale = self.sale_of(amazon)
+        self.assertEqual(sale.fiscal_position_id, self.fp_uk)
+        self.assertEqual(sale.order_line.tax_id, self.tax_uk)
+        self.assertEqual(sale.amazon_total, 33.46)
+        self.assertAlmostEqual(sale.amount_total, 33.46, places=2)
+        self.assertAlmostEqual(sale.amount_tax, 5.58, delta=0.011)  # 33.46 - 33.46 / 1.2
+        self.assertEqual(sale.amazon_total_difference, 0.0)
+
+    def test_a_difference_is_explained_in_words(self):
+        """A price-excluded tax on a VAT-included marketplace, and Odoo's tax
+        differing from Amazon's on a tax-excluded one: the order says why."""
+        self.fp_uk.tax_ids.tax_dest_id = self.tax_uk_excluded
+        uk = self.add_order(
+            UK, [{"sku": "MUG-01", "title": "Mug", "quantity": 3, "unit_price": "9.99"}]
+        )
+        us = self.add_order(
+            US,
+            [
+                {
+                    "sku": "MUG-01",
+                    "title": "Mug",
+                    "quantity": 1,
+                    "unit_price": "10.00",
+                    "tax": "0.95",
+                }
+            ],
+        )
+        self.sync()
+        uk_sale, us_sale = self.sale_of(uk), self.sale_of(us)
+        self.assertIn("not price-included", uk_sale.amazon_total_explanation)
+        self.assertIn("UK VAT 20% excl.", uk_sale.amazon_total_explanation)
+        self.assertNotEqual(uk_sale.amazon_total_difference, 0.0)
+        self.assertAlmostEqual(us_sale.amazon_total_difference, 0.15, places=2)
+        self.assertIn("Amazon charged", us_sale.amazon_total_explanation)
+        self.assertIn("0.95", us_sale.amazon_total_explanation)
+        self.assertIn("0.80", us_sale.amazon_total_explanation)
+        differing = self.env["sale.order"].search(
+            [("amazon_account_id", "=", self.account.id), ("amazon_total_difference", "!=", 0)]
+        )
+        self.assertIn(us_sale, differing)
+        # Lines changed after the import: said too.
+        us_sale.order_line[0].price_unit = 12.0
+        self.assertIn("changed after the import", us_sale.amazon_total_explanation)

@@ -194,6 +194,34 @@ def test_order_rendering_has_amazons_amounts(http, emulator):
     assert "buyer" not in bare and "proceeds" not in bare
 
 
+def test_the_items_tax_collection_comes_with_the_tax_dataset_only(http, emulator):
+    order = emulator.store.add_order(
+        SELLER_ID,
+        US,
+        [
+            {
+                "sku": "MUG",
+                "title": "Mug",
+                "quantity": 1,
+                "unit_price": "10.00",
+                "tax": "0.80",
+                "tax_model": "MARKETPLACE_FACILITATOR",
+            }
+        ],
+    )
+    path = f"/orders/2026-01-01/orders/{order.order_id}"
+    taxed = http.get(path, params={"includedData": "PROCEEDS,TAX"}).json()["order"]
+    item = taxed["orderItems"][0]
+    assert item["tax"]["taxCollections"] == [
+        {"model": "MARKETPLACE_FACILITATOR", "responsibleParty": "Amazon Services, Inc."}
+    ]
+    assert {"type": "TAX", "subtotal": {"amount": "0.80", "currencyCode": "USD"}} in item[
+        "proceeds"
+    ]["breakdowns"]
+    untaxed = http.get(path, params={"includedData": "PROCEEDS"}).json()["order"]
+    assert "tax" not in untaxed["orderItems"][0]
+
+
 def test_rate_limit_answers_429_with_the_limit_header(http, emulator):
     emulator.limiter.speed = 1
     emulator.limiter.set_plan("getMarketplaceParticipations", 0.016, 2)

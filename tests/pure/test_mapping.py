@@ -281,3 +281,31 @@ def test_ship_and_deliver_windows_and_programs_are_read_when_amazon_sends_them()
     payload["fulfillment"]["shipByWindow"] = {"latestDateTime": "soon"}
     parsed = parse_order(payload, lambda _m: "EUR")
     assert (parsed.ship_by_latest, parsed.deliver_by_latest) == (None, None)
+
+
+def test_tax_amazon_collects_as_marketplace_facilitator_is_told_apart():
+    """ItemTax.taxCollections: MARKETPLACE_FACILITATOR means "Tax is withheld
+    and remitted to the taxing authority by Amazon on behalf of the seller"."""
+    data = payload(
+        marketplace=US,
+        items=[
+            {
+                "sku": "MUG",
+                "title": "Mug",
+                "quantity": 2,
+                "unit_price": "10.00",
+                "shipping_price": "4.99",
+                "tax": "1.60",
+                "tax_model": "MARKETPLACE_FACILITATOR",
+            },
+            {"sku": "TEE", "title": "Tee", "quantity": 1, "unit_price": "5.00", "tax": "0.40"},
+        ],
+    )
+    assert data["orderItems"][0]["tax"]["taxCollections"][0]["model"] == ("MARKETPLACE_FACILITATOR")
+    order = parse_order(data, CURRENCIES.get)
+    mug, tee = order.items
+    assert (mug.tax, mug.tax_by_marketplace) == (Decimal("1.60"), True)
+    assert (tee.tax, tee.tax_by_marketplace) == (Decimal("0.40"), False)
+    assert (order.tax_total, order.marketplace_tax) == (Decimal("2.00"), Decimal("1.60"))
+    assert not order.taxed_by_marketplace  # the tee's tax is the seller's
+    assert order.total == Decimal("31.99")
