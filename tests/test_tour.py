@@ -2,9 +2,10 @@ import base64
 import os
 import pathlib
 import unittest
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
 
 from ..spapi_emulator import Address
@@ -151,3 +152,87 @@ class TestAmazonTour(AmazonHttpCase):
             "!!document.querySelector('.o_field_widget[name=listing_ids] .o_data_row')",
         )
         self.assertGreater((ARTIFACTS / "amazon_offer.png").stat().st_size, 1000)
+
+
+def _tz_where_it_is_noon():
+    """An Etc/GMT zone where it is about noon now: "today" then has hours to
+    go on either side, whenever the test runs."""
+    offset = 12 - datetime.now(timezone.utc).hour  # hours east of UTC, -11..12
+    # Etc/GMT zones count the other way: Etc/GMT-3 is UTC+3.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+@tagged("post_install", "-at_install")
+@unittest.skipIf(
+    _browser_missing(),
+    "no Chromium here: install Debian's 'chromium' package to run the browser tour",
+)
+class TestAmazonRoleTours(AmazonHttpCase):
+    """The seller's day as each role lives it, in the browser, with that
+    role's rights only: a salesman and a warehouse user (issue #16)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env.ref("base.EUR").active = True
+        env["product.pricelist"].create(
+            {"name": "Amazon EUR", "currency_id": env.ref("base.EUR").id}
+        )
+        mug = env["product.product"].create(
+            {"name": "Mug", "default_code": "MUG-01", "is_storable": True}
+        )
+        env["stock.quant"]._update_available_quantity(
+            mug, cls.account.warehouse_id.lot_stock_id, 10
+        )
+        cls.account.write(
+            {
+                "name": "Role seller",
+                "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+                "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+            }
+        )
+        cls.warehouse_user = new_test_user(
+            env, login="amazon_warehouse", groups="stock.group_stock_user"
+        )
+        tz = _tz_where_it_is_noon()
+        (cls.salesman | cls.warehouse_user).tz = tz
+        now = datetime.now(timezone.utc)
+        cls.amazon_order = cls.emulator.store.add_order(
+            SELLER_ID,
+            DE,
+            [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
+            created_time=now - timedelta(hours=2),
+            ship_by=(now - timedelta(hours=2), now + timedelta(hours=3)),
+            buyer_name="Erika Mustermann",
+            buyer_email="erika@marketplace.amazon.example",
+            address=Address(
+                name="Erika Mustermann",
+                address_line1="Hauptstr. 1",
+                city="Berlin",
+                postal_code="10115",
+                country_code="DE",
+            ),
+        )
+        cls.account._sync_orders()
+        cls.sale = env["sale.order"].search([("amazon_order_ref", "=", cls.amazon_order.order_id)])
+
+    def test_a_salesman_sees_what_ships_today_and_the_offers(self):
+        self.assertFalse(self.salesman.has_group("stock.group_stock_user"))
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
+            "sale_amazon_connector_salesman_tour",
+            login=self.salesman.login,
+        )
+
+    def test_a_warehouse_user_ships_and_confirms_to_amazon(self):
+        self.assertFalse(self.warehouse_user.has_group("sales_team.group_sale_salesman"))
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_picking_action",
+            "sale_amazon_connector_warehouse_tour",
+            login=self.warehouse_user.login,
+        )
+        picking = self.sale.picking_ids
+        self.assertEqual((picking.state, picking.amazon_sync_state), ("done", "sent"))
+        self.assertEqual(self.amazon_order.status, "SHIPPED")
+        self.assertEqual(self.amazon_order.packages[0].tracking_number, "1ZROLE0001")

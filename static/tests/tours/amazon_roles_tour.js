@@ -1,0 +1,96 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+
+// Driven by tests/test_tour.py (TestAmazonRoleTours): one FBM order, imported,
+// due to ship today. Each tour is what its role does with it.
+
+// A salesman: the dashboard, the orders to ship today, an offer.
+registry.category("web_tour.tours").add("sale_amazon_connector_salesman_tour", {
+    url: "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
+    steps: () => [
+        {
+            content: "The dashboard shows the account and what is due today",
+            trigger: ".o_kanban_record:contains(Role seller):contains(1 to ship today)",
+        },
+        {
+            content: "Open the deliveries to ship today",
+            trigger: ".o_kanban_record:contains(Role seller) a:contains(to ship today)",
+            run: "click",
+        },
+        {
+            content: "The order's delivery is listed",
+            trigger: ".o_list_view .o_data_row:contains(Erika Mustermann)",
+        },
+        {
+            content: "Open the Amazon menu of Sales",
+            trigger: ".o_main_navbar .dropdown-toggle:contains(Amazon)",
+            run: "click",
+        },
+        {
+            content: "Open the offers",
+            trigger: ".dropdown-item:contains(Offers)",
+            run: "click",
+        },
+        {
+            content: "Open the offer of the SKU sold",
+            trigger: ".o_list_view .o_data_row:contains(MUG-01) .o_data_cell:first",
+            run: "click",
+        },
+        {
+            content: "The offer shows its listing on amazon.de",
+            trigger: ".o_form_view .o_field_widget[name=listing_ids] .o_data_row:contains(Amazon.de)",
+        },
+    ],
+});
+
+// A warehouse user: the Amazon deliveries due today, one validated with its
+// tracking number and confirmed to Amazon.
+registry.category("web_tour.tours").add("sale_amazon_connector_warehouse_tour", {
+    url: "/odoo/action-sale_amazon_connector.amazon_picking_action",
+    steps: () => [
+        {
+            content: "Show the search options",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Keep the deliveries to ship today",
+            trigger: ".o_filter_menu .o_menu_item:contains(Amazon: Ship Today)",
+            run: "click",
+        },
+        {
+            content: "Open the delivery due today",
+            trigger: ".o_list_view .o_data_row:contains(Erika Mustermann) .o_data_cell:first",
+            run: "click",
+        },
+        {
+            content: "Go to the additional info",
+            trigger: ".o_notebook a.nav-link:contains(Additional Info)",
+            run: "click",
+        },
+        {
+            content: "Enter the tracking number",
+            trigger: ".o_field_widget[name=carrier_tracking_ref] input",
+            run: "edit 1ZROLE0001",
+        },
+        {
+            content: "Validate the delivery",
+            trigger: ".o_form_view button[name=button_validate]",
+            run: "click",
+        },
+        {
+            content: "The confirmation waits to be sent",
+            trigger: ".o_field_widget[name=amazon_sync_state]:contains(To Send)",
+        },
+        {
+            content: "Send it to Amazon now",
+            trigger: ".o_form_view button[name=action_amazon_retry]:contains(Send to Amazon Now)",
+            run: "click",
+        },
+        {
+            content: "Amazon has it",
+            trigger: ".o_field_widget[name=amazon_sync_state]:contains(Sent)",
+        },
+    ],
+});
