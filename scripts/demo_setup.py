@@ -42,6 +42,12 @@ company.write(
 # a fiscal position applied by the delivery country; on amazon.com Amazon
 # collects the sales tax as marketplace facilitator, nothing to set up.
 sale_tax = company.account_sale_tax_id
+# The default products (unknown SKUs, shipping, gift wrap, promotions) are
+# taxed like any product: shipping carries the VAT of the goods it ships.
+for kind in ("sale", "shipping", "giftwrap", "promotion"):
+    product = company._amazon_get_default_product(kind)
+    if sale_tax and not product.taxes_id:
+        product.taxes_id = sale_tax
 for country_code, rate, marketplace_xmlid in (
     ("DE", 19.0, "marketplace_de"),
     ("GB", 20.0, "marketplace_gb"),

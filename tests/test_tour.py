@@ -103,6 +103,14 @@ class TestAmazonTour(AmazonHttpCase):
             "dashboard.png",
             "!!document.querySelector('.o_kanban_record')",
         )
+        # The dashboard's "Sales, 30 days": a click away, the account's graph.
+        self._screenshot(
+            "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
+            "sales_graph.png",
+            "(a => (a && !window.sacClicked && (window.sacClicked = true, a.click()),"
+            " !!document.querySelector('.o_graph_renderer canvas')))"
+            "(document.querySelector('.o_kanban_record a[name=action_view_sales_graph]'))",
+        )
         self._screenshot(
             f"/odoo/action-sale.action_orders/{sale.id}",
             "amazon_order.png",
@@ -117,6 +125,7 @@ class TestAmazonTour(AmazonHttpCase):
         )
         self.assertGreater((ARTIFACTS / "settings.png").stat().st_size, 1000)
         self.assertGreater((ARTIFACTS / "dashboard.png").stat().st_size, 1000)
+        self.assertGreater((ARTIFACTS / "sales_graph.png").stat().st_size, 1000)
         self.assertGreater((ARTIFACTS / "amazon_order.png").stat().st_size, 1000)
 
     def test_listings_per_marketplace(self):
