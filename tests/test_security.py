@@ -29,7 +29,7 @@ MODEL_RIGHTS = {
         "salesman_all": "r",
         "sales_manager": "r",
         "other_manager": "r",  # shared by every company: read, never changed
-        "stock_user": "",
+        "stock_user": "r",  # the warehouse's dashboard
         "portal": "",
     },
     **{
@@ -39,7 +39,7 @@ MODEL_RIGHTS = {
             "sales_manager": "rwcu",
             # This company's records: not even seen; its own company's: created.
             "other_manager": "c",
-            "stock_user": "",
+            "stock_user": "r",  # the warehouse's dashboard
             "portal": "",
         }
         for model in (
@@ -160,6 +160,26 @@ class TestRoleMatrix(ModelRightsMixin, AmazonTestCase):
         admin = new_test_user(self.env, login="amazon_admin", groups="base.group_system")
         marketplace.with_user(admin).write({"name": "Amazon.de"})
         self.assertEqual(marketplace.name, "Amazon.de")
+
+    def test_the_warehouse_reads_the_dashboard_not_the_settings(self):
+        """Warehouse staff open the Amazon dashboard (what ships today, what is
+        late) and nothing more: no write, no secret, no account of another
+        company."""
+        account = self.account.with_user(self.stock_user)
+        values = account.read(["name", "pickings_ship_today", "pickings_late", "orders_week"])
+        self.assertEqual(values[0]["name"], self.account.name)
+        with self.assertRaises(AccessError):
+            account.write({"name": "Renamed"})
+        with self.assertRaises(AccessError):
+            account.read(["refresh_token"])
+        other = self.env["amazon.account"].create(
+            {
+                "name": "Elsewhere",
+                "company_id": self.other_company.id,
+                "signup_marketplace_id": self.marketplace[DE].id,
+            }
+        )
+        self.assertNotIn(other, self.env["amazon.account"].with_user(self.stock_user).search([]))
 
     def test_another_company_sees_no_account_of_this_one(self):
         Account = self.env["amazon.account"].with_user(self.other_manager)

@@ -32,8 +32,9 @@ class TestSkeleton(TransactionCase):
         for xmlid in ("menu_amazon_dashboard", "menu_amazon_orders", "menu_amazon_offer"):
             self.assertTrue(visible(salesman, xmlid), xmlid)
             self.assertFalse(visible(packer, xmlid), xmlid)
-        self.assertTrue(visible(packer, "menu_amazon_stock_deliveries"))
-        self.assertFalse(visible(salesman, "menu_amazon_stock_deliveries"))
+        for xmlid in ("menu_amazon_stock_dashboard", "menu_amazon_stock_deliveries"):
+            self.assertTrue(visible(packer, xmlid), xmlid)
+            self.assertFalse(visible(salesman, xmlid), xmlid)
         # The deliveries' list opens for the warehouse, and shows Amazon's only.
         action = ref("sale_amazon_connector.amazon_picking_action")
         self.env["stock.picking"].with_user(packer).search(safe_eval(action.domain), limit=1)

@@ -237,7 +237,7 @@ class TestAmazonRoleTours(AmazonHttpCase):
     def test_a_warehouse_user_ships_and_confirms_to_amazon(self):
         self.assertFalse(self.warehouse_user.has_group("sales_team.group_sale_salesman"))
         self.start_tour(
-            "/odoo/action-sale_amazon_connector.amazon_picking_action",
+            "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
             "sale_amazon_connector_warehouse_tour",
             login=self.warehouse_user.login,
         )

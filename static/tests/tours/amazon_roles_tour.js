@@ -44,19 +44,19 @@ registry.category("web_tour.tours").add("sale_amazon_connector_salesman_tour", {
     ],
 });
 
-// A warehouse user: the Amazon deliveries due today, one validated with its
-// tracking number and confirmed to Amazon.
+// A warehouse user: the dashboard (Inventory's Amazon Dashboard), the
+// deliveries due today, one validated with its tracking number and confirmed
+// to Amazon.
 registry.category("web_tour.tours").add("sale_amazon_connector_warehouse_tour", {
-    url: "/odoo/action-sale_amazon_connector.amazon_picking_action",
+    url: "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
     steps: () => [
         {
-            content: "Show the search options",
-            trigger: ".o_searchview_dropdown_toggler",
-            run: "click",
+            content: "The dashboard shows what is due today",
+            trigger: ".o_kanban_record:contains(Role seller):contains(1 to ship today)",
         },
         {
-            content: "Keep the deliveries to ship today",
-            trigger: ".o_filter_menu .o_menu_item:contains(Amazon: Ship Today)",
+            content: "Open the deliveries to ship today",
+            trigger: ".o_kanban_record:contains(Role seller) a:contains(to ship today)",
             run: "click",
         },
         {
