@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 from sp_api.api import (
     FeedsV20210630,
+    Inventories,
     ListingsItemsV20210801,
     OrdersV0,
     OrdersV20260101,
@@ -68,6 +69,7 @@ USAGE_PLANS = {
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
+    "getInventorySummaries": (2.0, 2),
 }
 # Feed.processingStatus values after which a feed never changes: DONE ("Examine
 # the contents of the result document"), FATAL ("aborted due to a fatal error.
@@ -524,6 +526,38 @@ class SpApiAdapter:
             body={"productType": product_type, "patches": list(patches)},
         )
         return response.payload
+
+    # --- FBA Inventory ---------------------------------------------------------------------
+    def iter_fba_inventory_pages(self, marketplace_id, details=True, **filters):
+        """What Amazon holds for the seller in one marketplace's fulfilment
+        network, a page of InventorySummary dicts at a time (lazily).
+        ``filters``: startDateTime, sellerSkus (at most 50) or sellerSku.
+        Every page repeats the first one's parameters with its nextToken:
+        "use both startDateTime and nextToken to get the next page", and a
+        token "will expire 30 seconds after being created" (read the pages
+        without pausing in between)."""
+        query = {
+            "granularityType": "Marketplace",
+            # "When granularityType is Marketplace, specify the marketplaceId."
+            "granularityId": marketplace_id,
+            "marketplaceIds": marketplace_id,
+            "details": "true" if details else "false",
+            **{k: ",".join(v) if isinstance(v, list | tuple) else v for k, v in filters.items()},
+        }
+        token = None
+        while True:
+            params = dict(query, nextToken=token) if token else query
+            response = self._call(
+                "getInventorySummaries",
+                Inventories,
+                "get_inventory_summary_marketplace",
+                **params,
+            )
+            payload = response.payload or {}
+            token = response.next_token
+            yield payload.get("inventorySummaries") or []
+            if not token:
+                return
 
     # --- Feeds -----------------------------------------------------------------------------
     def create_feed_document(self, content_type="application/json; charset=UTF-8"):

@@ -35,6 +35,7 @@ MODEL_FILES = (
     "ordersV0.json",
     "listingsItems_2021-08-01.json",
     "feeds_2021-06-30.json",
+    "fbaInventory.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}

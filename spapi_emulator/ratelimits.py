@@ -22,6 +22,7 @@ USAGE_PLANS = {
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
+    "getInventorySummaries": (2.0, 2),
 }
 
 

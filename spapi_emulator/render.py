@@ -315,3 +315,38 @@ def listing_availability(offer):
     if offer.channel == "DEFAULT":
         availability["lead_time_to_ship_max_days"] = offer.handling_time
     return availability
+
+
+def render_fba_summary(stock, details):
+    """An InventorySummary of the FBA Inventory API; ``inventoryDetails``
+    "will not appear if the details parameter in the request is false"."""
+    summary = _compact(
+        {
+            "asin": stock.asin,
+            "fnSku": stock.fnsku,
+            "sellerSku": stock.sku,
+            "condition": "NewItem",
+            "lastUpdatedTime": isoformat(stock.last_updated_time),
+            "productName": stock.product_name,
+        }
+    )
+    summary["totalQuantity"] = stock.total
+    if details:
+        summary["inventoryDetails"] = {
+            "fulfillableQuantity": stock.fulfillable,
+            "inboundWorkingQuantity": stock.inbound_working,
+            "inboundShippedQuantity": stock.inbound_shipped,
+            "inboundReceivingQuantity": stock.inbound_receiving,
+            "reservedQuantity": {
+                "totalReservedQuantity": stock.reserved,
+                "pendingCustomerOrderQuantity": stock.reserved,
+                "pendingTransshipmentQuantity": 0,
+                "fcProcessingQuantity": 0,
+            },
+            "researchingQuantity": {"totalResearchingQuantity": stock.researching},
+            "unfulfillableQuantity": {
+                "totalUnfulfillableQuantity": stock.unfulfillable,
+                "customerDamagedQuantity": stock.unfulfillable,
+            },
+        }
+    return summary

@@ -25,12 +25,21 @@ from .marketplaces import MARKETPLACES
 from .ratelimits import RateLimiter
 from .render import (
     INCLUDED_DATA,
+    render_fba_summary,
     render_listing,
     render_order,
     render_participations,
 )
 from .sandbox import Sandbox
-from .store import ORDER_STATUSES, OrderPages, Store, StoreError, isoformat, utcnow
+from .store import (
+    ORDER_STATUSES,
+    FbaInventoryPages,
+    OrderPages,
+    Store,
+    StoreError,
+    isoformat,
+    utcnow,
+)
 
 FULFILLED_BY = ("MERCHANT", "AMAZON")
 LISTING_INCLUDED_DATA = (
@@ -115,6 +124,10 @@ class Route:
 
 
 LISTINGS_SEARCH_LIMIT = 1000  # searchListingsItems pages through 1000 SKUs at most
+# getInventorySummaries. The page size is not in the model: 50 is what Amazon serves.
+FBA_INVENTORY_PAGE_SIZE = 50
+FBA_NEXT_TOKEN_LIFETIME = 30  # seconds: "The string token will expire 30 seconds after..."
+FBA_INVENTORY_LOOKBACK = timedelta(days=548)  # "no earlier than 18 months prior"
 
 
 def _encode_offset(offset):
@@ -192,6 +205,7 @@ ROUTES = [
         "patchListingsItem",
         "patch_listing",
     ),
+    _route("GET", "/fba/inventory/v1/summaries", "getInventorySummaries", "inventory_summaries"),
     _route("POST", "/feeds/2021-06-30/documents", "createFeedDocument", "create_document"),
     _route(
         "GET",
@@ -890,6 +904,80 @@ class Handler(BaseHTTPRequestHandler):
             pagination["previousToken"] = _encode_offset(max(start - size, 0))
         if pagination:
             result["pagination"] = pagination
+        return 200, result
+
+    # --- FBA Inventory ----------------------------------------------------------------
+    def op_inventory_summaries(self, call, params, body):
+        (marketplace_id,) = self._marketplace_ids(call, params)  # maxItems 1 (the model)
+        # granularityId: "When granularityType is Marketplace, specify the marketplaceId."
+        if params.get("granularityId") != marketplace_id:
+            raise invalid(
+                "granularityId must be the marketplaceId when granularityType is Marketplace."
+            )
+        since = None
+        if params.get("startDateTime"):
+            since = parse_iso8601("startDateTime", params["startDateTime"])
+            # startDateTime: "You must specify a date and time that is no earlier than
+            # 18 months prior to the date and time when you call the API."
+            if since < utcnow() - FBA_INVENTORY_LOOKBACK:
+                raise invalid("startDateTime cannot be earlier than 18 months ago.")
+        details = params.get("details") == "true"
+        store = self.emulator.store
+        token = params.get("nextToken")
+        if token:
+            with store.lock:
+                pages = store.fba_pages.pop(token, None)
+            if pages is None or pages.seller_id != call.seller_id:
+                raise invalid("nextToken is not valid.")
+            # nextToken: "The string token will expire 30 seconds after being created."
+            if time.monotonic() - pages.issued > FBA_NEXT_TOKEN_LIFETIME:
+                raise invalid("nextToken has expired (a token is valid for 30 seconds).")
+            # "To avoid errors, use both startDateTime and nextToken to get the next
+            # page": the next page repeats the query that made the token.
+            sent = {k: v for k, v in params.items() if k not in ("nextToken", "details")}
+            if sent != pages.bound_params:
+                raise invalid(
+                    "The request for the next page must repeat the first one's parameters."
+                )
+            skus = pages.skus
+        else:
+            # When startDateTime is provided: changes after it, sellerSkus and
+            # sellerSku ignored; else sellerSkus, else sellerSku, else everything.
+            wanted = None
+            if since is None and params.get("sellerSkus"):
+                wanted = set(params["sellerSkus"].split(","))
+            elif since is None and params.get("sellerSku"):
+                wanted = {params["sellerSku"]}
+            with store.lock:
+                skus = sorted(
+                    stock.sku
+                    for (seller_id, market, _sku), stock in store.fba_stock.items()
+                    if seller_id == call.seller_id
+                    and market == marketplace_id
+                    and (wanted is None or stock.sku in wanted)
+                    and (since is None or stock.last_updated_time > since)
+                )
+        page, rest = skus[:FBA_INVENTORY_PAGE_SIZE], skus[FBA_INVENTORY_PAGE_SIZE:]
+        with store.lock:
+            summaries = [
+                render_fba_summary(store.fba_stock[(call.seller_id, marketplace_id, sku)], details)
+                for sku in page
+            ]
+        result = {
+            "payload": {
+                "granularity": {"granularityType": "Marketplace", "granularityId": marketplace_id},
+                "inventorySummaries": summaries,
+            }
+        }
+        if rest:
+            next_token = secrets.token_urlsafe(24)
+            with store.lock:
+                store.fba_pages[next_token] = FbaInventoryPages(
+                    call.seller_id,
+                    {k: v for k, v in params.items() if k not in ("nextToken", "details")},
+                    rest,
+                )
+            result["pagination"] = {"nextToken": next_token}
         return 200, result
 
     def op_patch_listing(self, call, params, body, seller_id, sku):

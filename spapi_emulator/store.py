@@ -58,6 +58,52 @@ class OrderPages:
 
 
 @dataclass
+class FbaStock:
+    """What Amazon holds of a SKU for a seller, in one marketplace's fulfilment
+    network (getInventorySummaries, granularity Marketplace)."""
+
+    seller_id: str
+    marketplace_id: str
+    sku: str
+    asin: str = ""
+    fnsku: str = ""
+    product_name: str = ""
+    fulfillable: int = 0
+    inbound_working: int = 0
+    inbound_shipped: int = 0
+    inbound_receiving: int = 0
+    reserved: int = 0
+    unfulfillable: int = 0
+    researching: int = 0
+    last_updated_time: datetime = field(default_factory=utcnow)
+
+    @property
+    def total(self):
+        """InventorySummary.totalQuantity: "The total number of units in an
+        inbound shipment or in Amazon fulfillment centers"."""
+        return (
+            self.fulfillable
+            + self.inbound_working
+            + self.inbound_shipped
+            + self.inbound_receiving
+            + self.reserved
+            + self.unfulfillable
+            + self.researching
+        )
+
+
+@dataclass
+class FbaInventoryPages:
+    """What a getInventorySummaries ``nextToken`` stands for: the request that
+    made it and the SKUs still to serve."""
+
+    seller_id: str
+    bound_params: dict
+    skus: list
+    issued: float = field(default_factory=time.monotonic)
+
+
+@dataclass
 class App:
     client_id: str  # LWA client id
     client_secret: str
@@ -304,6 +350,8 @@ class Store:
         self.documents = {}
         self.feeds = {}
         self.order_pages = {}  # searchOrders paginationToken -> OrderPages
+        self.fba_stock = {}  # (seller_id, marketplace_id, sku) -> FbaStock
+        self.fba_pages = {}  # getInventorySummaries nextToken -> FbaInventoryPages
         self.feed_processing_delay = 0.0  # seconds before a feed is processed
         self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
@@ -532,6 +580,25 @@ class Store:
 
     def get_listing(self, seller_id, sku):
         return self.listings.get((seller_id, sku))
+
+    # --- FBA inventory ----------------------------------------------------------
+    def set_fba_stock(self, seller_id, marketplace_id, sku, **quantities):
+        """Set what Amazon holds of ``sku`` (fulfillable=..., reserved=...):
+        the quantities given replace the old ones, the others stay."""
+        if seller_id not in self.sellers:
+            raise StoreError(f"unknown seller {seller_id}")
+        if marketplace_id not in MARKETPLACES:
+            raise StoreError(f"unknown marketplace {marketplace_id}")
+        with self.lock:
+            key = (seller_id, marketplace_id, sku)
+            stock = self.fba_stock.get(key) or FbaStock(seller_id, marketplace_id, sku)
+            for name, value in quantities.items():
+                if not hasattr(stock, name):
+                    raise StoreError(f"unknown FBA stock field {name}")
+                setattr(stock, name, value)
+            stock.last_updated_time = utcnow()
+            self.fba_stock[key] = stock
+            return stock
 
     # --- feeds and documents ---------------------------------------------------
     def create_document(self, content_type, content=None):

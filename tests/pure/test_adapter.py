@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, UK, US
 
+from mapping.fba import parse_inventory_summary
 from spapi import (
     FEED_FINAL_STATUSES,
     ORDER_INCLUDED_DATA,
@@ -559,3 +560,33 @@ def test_a_listing_is_read_and_changed_only_where_it_is_listed(adapter, emulator
     (summary,) = page["items"][0]["summaries"]
     # Out of stock on a merchant listing: visible, not buyable.
     assert (summary["marketplaceId"], summary["status"]) == (DE, ["DISCOVERABLE"])
+
+
+def test_fba_inventory_pages_repeat_the_query_with_the_token(adapter, emulator):
+    """getInventorySummaries: three pages of 50, each asked with the first
+    page's parameters and the token; the buckets read with details."""
+    for n in range(120):
+        emulator.store.set_fba_stock(
+            SELLER_ID,
+            DE,
+            f"FBA-{n:03d}",
+            fulfillable=n,
+            reserved=1,
+            unfulfillable=2,
+            inbound_shipped=3,
+            researching=1,
+        )
+    emulator.store.set_fba_stock(SELLER_ID, US, "US-ONLY", fulfillable=9)
+    pages = list(adapter.iter_fba_inventory_pages(DE))
+    assert [len(page) for page in pages] == [50, 50, 20]
+    quantities = [parse_inventory_summary(s) for page in pages for s in page]
+    assert {q.sku for q in quantities} == {f"FBA-{n:03d}" for n in range(120)}
+    seven = next(q for q in quantities if q.sku == "FBA-007")
+    assert (seven.fulfillable, seven.reserved, seven.unfulfillable) == (7, 1, 2)
+    assert (seven.inbound, seven.researching, seven.total) == (3, 1, 14)
+    calls = emulator.calls_for("getInventorySummaries")
+    queries = [{k: v for k, v in c.params.items() if k != "nextToken"} for c in calls]
+    assert queries[0] == queries[1] == queries[2]
+    assert queries[0]["granularityId"] == queries[0]["marketplaceIds"] == DE
+    assert [bool(c.params.get("nextToken")) for c in calls] == [False, True, True]
+    assert not any(c.unknown_params for c in calls)

@@ -309,3 +309,30 @@ def test_tax_amazon_collects_as_marketplace_facilitator_is_told_apart():
     assert (order.tax_total, order.marketplace_tax) == (Decimal("2.00"), Decimal("1.60"))
     assert not order.taxed_by_marketplace  # the tee's tax is the seller's
     assert order.total == Decimal("31.99")
+
+
+def test_an_inventory_summary_is_read_bucket_by_bucket():
+    from mapping.fba import parse_inventory_summary  # noqa: PLC0415
+
+    quantities = parse_inventory_summary(
+        {
+            "sellerSku": " LAMP ",
+            "totalQuantity": 17,
+            "inventoryDetails": {
+                "fulfillableQuantity": 10,
+                "inboundWorkingQuantity": 1,
+                "inboundShippedQuantity": 2,
+                "inboundReceivingQuantity": 1,
+                "reservedQuantity": {"totalReservedQuantity": 1},
+                "unfulfillableQuantity": {"totalUnfulfillableQuantity": 1},
+                "researchingQuantity": {"totalResearchingQuantity": 1},
+            },
+        }
+    )
+    assert quantities.sku == "LAMP"
+    assert (quantities.fulfillable, quantities.inbound, quantities.total) == (10, 4, 17)
+    # Without details only the total is known.
+    assert parse_inventory_summary({"sellerSku": "X", "totalQuantity": 3}).fulfillable == 0
+    for bad in ({}, {"sellerSku": "X", "inventoryDetails": {"fulfillableQuantity": -1}}):
+        with pytest.raises(PayloadError):
+            parse_inventory_summary(bad)
