@@ -31,6 +31,7 @@
         "views/amazon_sync_log_views.xml",
         "views/amazon_dashboard_views.xml",
         "views/sale_report_views.xml",
+        "views/amazon_fba_reconciliation_views.xml",
         "views/amazon_menus.xml",
         "views/res_config_settings_views.xml",
         "report/report_deliveryslip.xml",

@@ -344,6 +344,11 @@ class AmazonAccount(models.Model):
         self.ensure_one()
         return self.env["amazon.listing.import"]._action_import(self)
 
+    def action_reconcile_fba_stock(self):
+        self._check_can_operate()
+        self.ensure_one()
+        return self.env["amazon.fba.inventory"]._action_reconcile(self)
+
     def action_push_stock(self):
         self._check_can_operate()
         self.ensure_one()

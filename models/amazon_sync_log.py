@@ -24,6 +24,7 @@ class AmazonSyncLog(models.Model):
             ("shipments", "Shipments"),
             ("stock", "Stock"),
             ("listings", "Listings"),
+            ("fba_stock", "FBA Stock"),
         ],
         required=True,
         index=True,

@@ -12,6 +12,7 @@ ACCOUNT_ACTIONS = (
     "action_sync_orders",
     "action_push_stock",
     "action_import_listings",
+    "action_reconcile_fba_stock",
     "action_sync_pickings",
     "action_check_connection",
     "action_update_marketplaces",

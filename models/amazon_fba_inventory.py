@@ -1,0 +1,331 @@
+"""FBA stock in: what Amazon holds, set on the account's Amazon location. The
+flow's home.
+
+Entry points: the daily cron (``_cron_reconcile``) and the account's
+Reconcile FBA Stock button (``_action_reconcile``). Each run reads Amazon's
+inventory summaries (getInventorySummaries, with details) of the account's
+marketplaces, sets each known product's quantity at the account's Amazon
+location to Amazon's fulfillable quantity through Odoo's inventory
+adjustments (dated, labelled with their source), and keeps a reconciliation
+record: per product, Odoo's figure before, Amazon's buckets, the drift and
+its likely cause.
+
+Amazon reports a SKU per marketplace, and one fulfilment network serves
+several marketplaces (Pan-European FBA, North American remote fulfilment):
+the same units show in each. A SKU counts once, with the largest figure any
+of the account's marketplaces reports.
+"""
+
+import logging
+
+from odoo import _, api, fields, models
+
+from ..mapping.fba import FbaQuantities, parse_inventory_summary
+from ..mapping.orders import PayloadError
+from ..spapi import SpApiError
+
+_logger = logging.getLogger(__name__)
+
+BUCKETS = (
+    "fulfillable",
+    "inbound_working",
+    "inbound_shipped",
+    "inbound_receiving",
+    "reserved",
+    "unfulfillable",
+    "researching",
+)
+
+
+class AmazonFbaReconciliation(models.Model):
+    """One reconciliation of an account's FBA stock: the drift report."""
+
+    _name = "amazon.fba.reconciliation"
+    _description = "Amazon FBA Stock Reconciliation"
+    _order = "date desc, id desc"
+
+    account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    location_id = fields.Many2one("stock.location", string="Amazon Location", readonly=True)
+    date = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    line_ids = fields.One2many("amazon.fba.reconciliation.line", "reconciliation_id")
+    product_count = fields.Integer(string="Products", readonly=True)
+    adjusted_count = fields.Integer(string="Products Adjusted", readonly=True)
+    unknown_skus = fields.Text(
+        string="SKUs Without Product",
+        readonly=True,
+        help="SKUs Amazon holds stock of that no offer of the account pairs with a "
+        "product: pair them on their offer, the next reconciliation counts them.",
+    )
+
+    @api.depends("account_id", "date")
+    def _compute_display_name(self):
+        for record in self:
+            record.display_name = f"{record.account_id.name} - {record.date}"
+
+
+class AmazonFbaReconciliationLine(models.Model):
+    _name = "amazon.fba.reconciliation.line"
+    _description = "Amazon FBA Stock Reconciliation Line"
+    _order = "abs_drift desc, id"
+
+    reconciliation_id = fields.Many2one(
+        "amazon.fba.reconciliation", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="reconciliation_id.company_id", store=True)
+    account_id = fields.Many2one(related="reconciliation_id.account_id", store=True)
+    date = fields.Datetime(related="reconciliation_id.date", store=True)
+    product_id = fields.Many2one("product.product", required=True, readonly=True)
+    skus = fields.Char(string="SKUs", readonly=True)
+    odoo_before = fields.Float(
+        string="Odoo Before", digits="Product Unit of Measure", readonly=True
+    )
+    fulfillable = fields.Integer(readonly=True, help="Amazon can pick, pack and ship these.")
+    inbound = fields.Integer(
+        readonly=True, help="On their way to Amazon: working, shipped and receiving."
+    )
+    reserved = fields.Integer(
+        readonly=True,
+        help="Held by Amazon for orders being picked and shipped, transfers between "
+        "fulfilment centres or processing.",
+    )
+    unfulfillable = fields.Integer(readonly=True, help="Damaged, defective or expired units.")
+    researching = fields.Integer(readonly=True, help="Misplaced units Amazon is looking for.")
+    drift = fields.Float(
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Amazon's fulfillable quantity minus Odoo's before this reconciliation.",
+    )
+    abs_drift = fields.Float(readonly=True)
+    cause = fields.Char(readonly=True)
+
+
+class AmazonFbaInventory(models.AbstractModel):
+    _name = "amazon.fba.inventory"
+    _inherit = "amazon.flow"
+    _description = "Amazon FBA Stock In"
+
+    @api.model
+    def _cron_reconcile(self):
+        accounts = self.env["amazon.account"].search(
+            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
+        )
+        for account in accounts:
+            self._cron_boundary(account, "FBA reconciliation", lambda a=account: self._reconcile(a))
+        return True
+
+    @api.model
+    def _reconcile(self, account, **adapter_options):
+        """Reconcile the account's Amazon location with Amazon; logged. Returns
+        the reconciliation record (empty when another run holds the account)."""
+
+        def work(adapter):
+            run_account = account.sudo().with_company(account.company_id)
+            record = self.with_env(run_account.env)._run_reconcile(run_account, adapter)
+            counts = {
+                "fetched": record.product_count if record else 0,
+                "updated": record.adjusted_count if record else 0,
+            }
+            return record, counts
+
+        return self._run_logged(account, "fba_stock", work, **adapter_options)
+
+    @api.model
+    def _action_reconcile(self, account):
+        """The account's Reconcile FBA Stock button (access checked by the account)."""
+        title = _("FBA stock reconciliation")
+        try:
+            record = self._reconcile(account)
+        except SpApiError as error:
+            return self._notify(title, account._explain(error), "danger")
+        if not record:
+            message = _("Another reconciliation of this account is running: try again later.")
+            return self._notify(title, message, "warning")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "amazon.fba.reconciliation",
+            "res_id": record.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    # --- lock -> fetch -> map -> write -> log -------------------------------------------
+    def _run_reconcile(self, account, adapter):
+        if not self._lock_account(account, "fba_stock"):
+            return self.env["amazon.fba.reconciliation"]
+        try:
+            amazon = self._fetch(account, adapter)
+            return self._write(account, amazon)
+        finally:
+            self._unlock_account(account, "fba_stock")
+
+    def _fetch(self, account, adapter):
+        """{sku: FbaQuantities}: every SKU Amazon holds for the account, once
+        (the largest figure of its marketplaces). The pages of one marketplace
+        are read back to back: a nextToken expires after 30 seconds."""
+        amazon = {}
+        for marketplace in account.marketplace_ids:
+            for page in adapter.iter_fba_inventory_pages(marketplace.api_ref):
+                for summary in page:
+                    try:
+                        quantities = parse_inventory_summary(summary)
+                    except PayloadError as error:
+                        _logger.warning("FBA inventory of account %s: %s", account.id, error)
+                        continue
+                    known = amazon.get(quantities.sku)
+                    if known is None or quantities.total > known.total:
+                        amazon[quantities.sku] = quantities
+        return amazon
+
+    def _map(self, account, amazon):
+        """({product: FbaQuantities summed over its SKUs}, {product: [skus]},
+        [SKUs without product])."""
+        offers = self.env["amazon.offer"].search(
+            [("account_id", "=", account.id), ("sku", "in", list(amazon))]
+        )
+        product_of = {
+            offer.sku: offer.product_id
+            for offer in offers
+            if offer.product_id and not offer.needs_review and offer.product_id.is_storable
+        }
+        per_product, skus_of, unknown = {}, {}, []
+        for sku, quantities in amazon.items():
+            product = product_of.get(sku)
+            if not product:
+                unknown.append(sku)
+                continue
+            skus_of.setdefault(product, []).append(sku)
+            known = per_product.get(product)
+            per_product[product] = (
+                quantities
+                if known is None
+                else FbaQuantities(
+                    sku=known.sku,
+                    **{b: getattr(known, b) + getattr(quantities, b) for b in BUCKETS},
+                    total=known.total + quantities.total,
+                )
+            )
+        return per_product, skus_of, sorted(unknown)
+
+    def _write(self, account, amazon):
+        location = account.location_id or account.company_id._amazon_get_fba_location()
+        per_product, skus_of, unknown = self._map(account, amazon)
+        # Products Odoo has at the location but Amazon no longer holds go to zero.
+        held = self.env["stock.quant"]._read_group(
+            [("location_id", "=", location.id), ("product_id.is_storable", "=", True)],
+            ["product_id"],
+            ["quantity:sum"],
+        )
+        before = dict(held)
+        offered = self.env["amazon.offer"].search([("account_id", "=", account.id)]).product_id
+        for product in before:
+            if product not in per_product and product in offered:
+                per_product[product] = FbaQuantities(sku="")
+                skus_of.setdefault(product, [])
+        now = fields.Datetime.now()
+        label = _(
+            "Amazon FBA stock of %(account)s on %(date)s UTC",
+            account=account.name,
+            date=fields.Datetime.to_string(now),
+        )
+        lines, moves, adjusted = [], [], 0
+        for product, quantities in per_product.items():
+            odoo = before.get(product, 0.0)
+            drift = quantities.fulfillable - odoo
+            lines.append(
+                self._prepare_line_values(product, skus_of[product], odoo, quantities, drift)
+            )
+            if product.tracking != "none":
+                continue  # lots: left to the FBA orders' lots, counted only
+            if drift:
+                moves.append(self._prepare_adjustment_values(product, location, drift, label))
+                adjusted += 1
+        if moves:
+            # Odoo's inventory adjustments, as Physical Inventory makes them: one
+            # done move per product between the location and Inventory adjustment.
+            self.env["stock.move"].create(moves)._action_done()
+        return self.env["amazon.fba.reconciliation"].create(
+            {
+                "account_id": account.id,
+                "location_id": location.id,
+                "date": now,
+                "product_count": len(per_product),
+                "adjusted_count": adjusted,
+                "unknown_skus": ", ".join(unknown) or False,
+                "line_ids": [(0, 0, values) for values in lines],
+            }
+        )
+
+    def _prepare_adjustment_values(self, product, location, drift, label):
+        """The inventory adjustment that moves ``drift`` units into (or out of)
+        the Amazon location."""
+        inventory = product.with_company(location.company_id).property_stock_inventory
+        source, destination = (inventory, location) if drift > 0 else (location, inventory)
+        quantity = abs(drift)
+        return {
+            "name": label,
+            "product_id": product.id,
+            "product_uom": product.uom_id.id,
+            "product_uom_qty": quantity,
+            "company_id": location.company_id.id,
+            "state": "confirmed",
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "is_inventory": True,
+            "picked": True,
+            "move_line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": product.id,
+                        "product_uom_id": product.uom_id.id,
+                        "quantity": quantity,
+                        "location_id": source.id,
+                        "location_dest_id": destination.id,
+                        "company_id": location.company_id.id,
+                    },
+                )
+            ],
+        }
+
+    def _prepare_line_values(self, product, skus, odoo, quantities, drift):
+        return {
+            "product_id": product.id,
+            "skus": ", ".join(skus),
+            "odoo_before": odoo,
+            "fulfillable": quantities.fulfillable,
+            "inbound": quantities.inbound,
+            "reserved": quantities.reserved,
+            "unfulfillable": quantities.unfulfillable,
+            "researching": quantities.researching,
+            "drift": drift,
+            "abs_drift": abs(drift),
+            "cause": self._cause(odoo, quantities, drift, product) or False,
+        }
+
+    def _cause(self, odoo, quantities, drift, product):
+        """The likely cause of a drift, in words, where Amazon's buckets tell it."""
+        if not drift:
+            return ""
+        if product.tracking != "none":
+            return _("Tracked by lots or serial numbers: not adjusted, counted only.")
+        if drift < 0 and quantities.reserved:
+            return _(
+                "Amazon holds %(count)s units for orders it is shipping: orders not yet "
+                "imported, or not yet shipped.",
+                count=quantities.reserved,
+            )
+        if drift < 0 and (quantities.unfulfillable or quantities.researching):
+            return _(
+                "Units became unsellable (%(damaged)s) or are being looked for (%(researching)s).",
+                damaged=quantities.unfulfillable,
+                researching=quantities.researching,
+            )
+        if drift > 0 and odoo < 0:
+            return _("Odoo had sold more than it held: Amazon's stock was never brought in.")
+        if drift > 0:
+            return _(
+                "Received by Amazon (inbound shipments or customer returns) since Odoo counted."
+            )
+        return _("Sold or removed on Amazon without a record in Odoo.")
