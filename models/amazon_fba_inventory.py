@@ -5,7 +5,7 @@ Entry points: the daily cron (``_cron_reconcile``) and the account's
 Reconcile FBA Stock button (``_action_reconcile``). Each run reads Amazon's
 inventory summaries (getInventorySummaries, with details) of the account's
 marketplaces, sets each known product's quantity at the account's Amazon
-location to Amazon's fulfillable quantity through Odoo's inventory
+location to Amazon's quantity (fulfillable plus reserved) through Odoo's inventory
 adjustments (dated, labelled with their source), and keeps a reconciliation
 record: per product, Odoo's figure before, Amazon's buckets, the drift and
 its likely cause.
@@ -80,6 +80,13 @@ class AmazonFbaReconciliationLine(models.Model):
     odoo_before = fields.Float(
         string="Odoo Before", digits="Product Unit of Measure", readonly=True
     )
+    amazon_quantity = fields.Integer(
+        string="Amazon's Quantity",
+        readonly=True,
+        help="What the Amazon location holds after this reconciliation: the fulfillable "
+        "units plus those Amazon reserves (mostly for orders it is shipping, which take "
+        "their units out of the location when Odoo imports them).",
+    )
     fulfillable = fields.Integer(readonly=True, help="Amazon can pick, pack and ship these.")
     inbound = fields.Integer(
         readonly=True, help="On their way to Amazon: working, shipped and receiving."
@@ -94,7 +101,7 @@ class AmazonFbaReconciliationLine(models.Model):
     drift = fields.Float(
         digits="Product Unit of Measure",
         readonly=True,
-        help="Amazon's fulfillable quantity minus Odoo's before this reconciliation.",
+        help="Amazon's quantity minus Odoo's before this reconciliation.",
     )
     abs_drift = fields.Float(readonly=True)
     cause = fields.Char(readonly=True)
@@ -231,7 +238,7 @@ class AmazonFbaInventory(models.AbstractModel):
         lines, moves, adjusted = [], [], 0
         for product, quantities in per_product.items():
             odoo = before.get(product, 0.0)
-            drift = quantities.fulfillable - odoo
+            drift = self._amazon_quantity(quantities) - odoo
             lines.append(
                 self._prepare_line_values(product, skus_of[product], odoo, quantities, drift)
             )
@@ -289,11 +296,19 @@ class AmazonFbaInventory(models.AbstractModel):
             ],
         }
 
+    def _amazon_quantity(self, quantities):
+        """What the Amazon location should hold of a product: the fulfillable
+        units, plus the reserved ones. FBA orders come into Odoo once shipped,
+        each with a move out of the location: the units Amazon reserves for
+        them must still be there then, or the location would go negative."""
+        return quantities.fulfillable + quantities.reserved
+
     def _prepare_line_values(self, product, skus, odoo, quantities, drift):
         return {
             "product_id": product.id,
             "skus": ", ".join(skus),
             "odoo_before": odoo,
+            "amazon_quantity": self._amazon_quantity(quantities),
             "fulfillable": quantities.fulfillable,
             "inbound": quantities.inbound,
             "reserved": quantities.reserved,
@@ -310,12 +325,6 @@ class AmazonFbaInventory(models.AbstractModel):
             return ""
         if product.tracking != "none":
             return _("Tracked by lots or serial numbers: not adjusted, counted only.")
-        if drift < 0 and quantities.reserved:
-            return _(
-                "Amazon holds %(count)s units for orders it is shipping: orders not yet "
-                "imported, or not yet shipped.",
-                count=quantities.reserved,
-            )
         if drift < 0 and (quantities.unfulfillable or quantities.researching):
             return _(
                 "Units became unsellable (%(damaged)s) or are being looked for (%(researching)s).",
@@ -328,4 +337,7 @@ class AmazonFbaInventory(models.AbstractModel):
             return _(
                 "Received by Amazon (inbound shipments or customer returns) since Odoo counted."
             )
-        return _("Sold or removed on Amazon without a record in Odoo.")
+        return _(
+            "Sold or removed on Amazon without a record in Odoo: FBA orders not imported "
+            "yet, removals or disposals."
+        )

@@ -5,6 +5,7 @@ report per product."""
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from ..spapi_emulator import Address
 from .common import DE, SELLER_ID, US, AmazonTestCase
 
 
@@ -47,8 +48,9 @@ class TestFbaReconciliation(AmazonTestCase):
 
     def test_reconciliation_from_a_drifted_state_with_its_report(self):
         record = self.reconcile()
+        # Fulfillable plus reserved: the reserved units leave with their orders.
         self.assertEqual(
-            (self.held(self.mug), self.held(self.tee), self.held(self.lamp)), (20, 4, 2)
+            (self.held(self.mug), self.held(self.tee), self.held(self.lamp)), (22, 4, 2)
         )
         negatives = self.env["stock.quant"].search(
             [("location_id", "=", self.location.id), ("quantity", "<", 0)]
@@ -56,7 +58,8 @@ class TestFbaReconciliation(AmazonTestCase):
         self.assertFalse(negatives, "no product is negative at the Amazon location")
         lines = {line.product_id: line for line in record.line_ids}
         mug, tee, lamp = lines[self.mug], lines[self.tee], lines[self.lamp]
-        self.assertEqual((mug.odoo_before, mug.fulfillable, mug.drift), (-3, 20, 23))
+        self.assertEqual((mug.odoo_before, mug.fulfillable, mug.amazon_quantity), (-3, 20, 22))
+        self.assertEqual(mug.drift, 25)
         self.assertEqual((mug.reserved, mug.inbound), (2, 5))
         self.assertIn("never brought in", mug.cause)
         self.assertEqual((tee.odoo_before, tee.drift, tee.unfulfillable), (10, -6, 1))
@@ -94,7 +97,7 @@ class TestFbaReconciliation(AmazonTestCase):
         self.emulator.store.set_fba_stock(SELLER_ID, US, "MUG-01", fulfillable=18)
         self.addCleanup(self.emulator.store.fba_stock.pop, (SELLER_ID, US, "MUG-01"))
         self.reconcile()
-        self.assertEqual(self.held(self.mug), 20)
+        self.assertEqual(self.held(self.mug), 22)
 
     def test_a_product_amazon_no_longer_holds_goes_to_zero(self):
         # The emulator is the class's: the SKU comes back after the test.
@@ -117,3 +120,37 @@ class TestFbaReconciliation(AmazonTestCase):
         self.assertEqual(
             record.with_user(self.salesman).line_ids.product_id, self.mug | self.tee | self.lamp
         )
+
+    def test_units_reserved_for_a_pending_order_leave_with_the_order(self):
+        """Amazon reserves 2 mugs for an order it ships after the
+        reconciliation: the order's import takes them out, never below zero."""
+        env = self.env
+        env.ref("base.EUR").active = True
+        env["product.pricelist"].create({"name": "EUR", "currency_id": env.ref("base.EUR").id})
+        store = self.emulator.store
+        store.set_fba_stock(SELLER_ID, DE, "MUG-01", fulfillable=0, reserved=2, inbound_shipped=0)
+        self.addCleanup(
+            store.set_fba_stock,
+            SELLER_ID,
+            DE,
+            "MUG-01",
+            fulfillable=20,
+            reserved=2,
+            inbound_shipped=5,
+        )
+        self.reconcile()
+        self.assertEqual(self.held(self.mug), 2)
+        store.add_order(
+            SELLER_ID,
+            DE,
+            [{"sku": "MUG-01", "title": "Mug", "quantity": 2, "unit_price": "9.90"}],
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+            buyer_name="Erika Mustermann",
+            buyer_email="erika@marketplace.amazon.example",
+            address=Address(
+                name="Erika Mustermann", city="Berlin", postal_code="10115", country_code="DE"
+            ),
+        )
+        self.account._sync_orders()
+        self.assertEqual(self.held(self.mug), 0)
