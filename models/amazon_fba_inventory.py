@@ -184,16 +184,16 @@ class AmazonFbaInventory(models.AbstractModel):
                         amazon[quantities.sku] = quantities
         return amazon
 
-    def _map(self, account, amazon):
+    def _map(self, account, amazon, offers):
         """({product: FbaQuantities summed over its SKUs}, {product: [skus]},
-        [SKUs without product])."""
-        offers = self.env["amazon.offer"].search(
-            [("account_id", "=", account.id), ("sku", "in", list(amazon))]
-        )
+        [SKUs without product]), through the account's ``offers``."""
         product_of = {
             offer.sku: offer.product_id
             for offer in offers
-            if offer.product_id and not offer.needs_review and offer.product_id.is_storable
+            if offer.sku in amazon
+            and offer.product_id
+            and not offer.needs_review
+            and offer.product_id.is_storable
         }
         per_product, skus_of, unknown = {}, {}, []
         for sku, quantities in amazon.items():
@@ -216,7 +216,10 @@ class AmazonFbaInventory(models.AbstractModel):
 
     def _write(self, account, amazon):
         location = account.location_id or account.company_id._amazon_get_fba_location()
-        per_product, skus_of, unknown = self._map(account, amazon)
+        # The account's offers, read once: they pair SKUs with products, and
+        # say which products of the location are the account's.
+        offers = self.env["amazon.offer"].search([("account_id", "=", account.id)])
+        per_product, skus_of, unknown = self._map(account, amazon, offers)
         # Products Odoo has at the location but Amazon no longer holds go to zero.
         held = self.env["stock.quant"]._read_group(
             [("location_id", "=", location.id), ("product_id.is_storable", "=", True)],
@@ -224,7 +227,7 @@ class AmazonFbaInventory(models.AbstractModel):
             ["quantity:sum"],
         )
         before = dict(held)
-        offered = self.env["amazon.offer"].search([("account_id", "=", account.id)]).product_id
+        offered = offers.product_id
         for product in before:
             if product not in per_product and product in offered:
                 per_product[product] = FbaQuantities(sku="")

@@ -22,17 +22,12 @@ def _browser_missing():
     return False
 
 
-@tagged("post_install", "-at_install")
-@unittest.skipIf(
-    _browser_missing(),
-    "no Chromium here: install Debian's 'chromium' package to run the browser tour",
-)
-class TestAmazonTour(AmazonHttpCase):
-    """The product as a user sees it, in a real headless Chromium."""
+class MugSellerMixin:
+    """What both tour classes start from: a mug in stock, the account selling
+    on amazon.de, and Erika's FBM order of mugs in the emulator."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_mug_seller(cls, account_name, quantity, **order_values):
         env = cls.env
         env.ref("base.EUR").active = True
         env["product.pricelist"].create(
@@ -46,7 +41,7 @@ class TestAmazonTour(AmazonHttpCase):
         )
         cls.account.write(
             {
-                "name": "Tour seller",
+                "name": account_name,
                 "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
                 "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
             }
@@ -54,7 +49,7 @@ class TestAmazonTour(AmazonHttpCase):
         cls.amazon_order = cls.emulator.store.add_order(
             SELLER_ID,
             DE,
-            [{"sku": "MUG-01", "title": "Mug", "quantity": 2, "unit_price": "11.90"}],
+            [{"sku": "MUG-01", "title": "Mug", "quantity": quantity, "unit_price": "11.90"}],
             buyer_name="Erika Mustermann",
             buyer_email="erika@marketplace.amazon.example",
             address=Address(
@@ -64,7 +59,22 @@ class TestAmazonTour(AmazonHttpCase):
                 postal_code="10115",
                 country_code="DE",
             ),
+            **order_values,
         )
+
+
+@tagged("post_install", "-at_install")
+@unittest.skipIf(
+    _browser_missing(),
+    "no Chromium here: install Debian's 'chromium' package to run the browser tour",
+)
+class TestAmazonTour(MugSellerMixin, AmazonHttpCase):
+    """The product as a user sees it, in a real headless Chromium."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_mug_seller("Tour seller", 2)
 
     def _screenshot(self, url, name, ready):
         """Open ``url`` as admin and save what the browser shows."""
@@ -176,55 +186,28 @@ def _tz_where_it_is_noon():
     _browser_missing(),
     "no Chromium here: install Debian's 'chromium' package to run the browser tour",
 )
-class TestAmazonRoleTours(AmazonHttpCase):
+class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
     """The seller's day as each role lives it, in the browser, with that
     role's rights only: a salesman and a warehouse user (issue #16)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        env.ref("base.EUR").active = True
-        env["product.pricelist"].create(
-            {"name": "Amazon EUR", "currency_id": env.ref("base.EUR").id}
-        )
-        mug = env["product.product"].create(
-            {"name": "Mug", "default_code": "MUG-01", "is_storable": True}
-        )
-        env["stock.quant"]._update_available_quantity(
-            mug, cls.account.warehouse_id.lot_stock_id, 10
-        )
-        cls.account.write(
-            {
-                "name": "Role seller",
-                "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
-                "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
-            }
-        )
         cls.warehouse_user = new_test_user(
-            env, login="amazon_warehouse", groups="stock.group_stock_user"
+            cls.env, login="amazon_warehouse", groups="stock.group_stock_user"
         )
-        tz = _tz_where_it_is_noon()
-        (cls.salesman | cls.warehouse_user).tz = tz
+        (cls.salesman | cls.warehouse_user).tz = _tz_where_it_is_noon()
         now = datetime.now(timezone.utc)
-        cls.amazon_order = cls.emulator.store.add_order(
-            SELLER_ID,
-            DE,
-            [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
+        cls._setup_mug_seller(
+            "Role seller",
+            1,
             created_time=now - timedelta(hours=2),
             ship_by=(now - timedelta(hours=2), now + timedelta(hours=3)),
-            buyer_name="Erika Mustermann",
-            buyer_email="erika@marketplace.amazon.example",
-            address=Address(
-                name="Erika Mustermann",
-                address_line1="Hauptstr. 1",
-                city="Berlin",
-                postal_code="10115",
-                country_code="DE",
-            ),
         )
         cls.account._sync_orders()
-        cls.sale = env["sale.order"].search([("amazon_order_ref", "=", cls.amazon_order.order_id)])
+        cls.sale = cls.env["sale.order"].search(
+            [("amazon_order_ref", "=", cls.amazon_order.order_id)]
+        )
 
     def test_a_salesman_sees_what_ships_today_and_the_offers(self):
         self.assertFalse(self.salesman.has_group("stock.group_stock_user"))
