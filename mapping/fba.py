@@ -7,7 +7,7 @@ processing (reserved), what cannot be sold (unfulfillable) and what is being
 looked for (researching).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .orders import PayloadError
 
@@ -27,6 +27,18 @@ class FbaQuantities:
     @property
     def inbound(self):
         return self.inbound_working + self.inbound_shipped + self.inbound_receiving
+
+    def __add__(self, other):
+        """Units of two pools (two fulfilment networks, two SKUs of one
+        product) together; the SKU is the first one's."""
+        return FbaQuantities(
+            sku=self.sku,
+            **{
+                field.name: getattr(self, field.name) + getattr(other, field.name)
+                for field in fields(self)
+                if field.name != "sku"
+            },
+        )
 
 
 def _quantity(value, name, sku):

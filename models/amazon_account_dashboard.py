@@ -139,6 +139,8 @@ class AmazonAccount(models.Model):
         now = fields.Datetime.now()
         still_open = [
             ("picking_type_code", "=", "outgoing"),
+            # Amazon ships its FBA orders: a delivery awaiting lots is no work to ship.
+            ("sale_id.amazon_channel", "=", "fbm"),
             ("state", "not in", ("done", "cancel")),
         ]
         return {

@@ -11,12 +11,14 @@ record: per product, Odoo's figure before, Amazon's buckets, the drift and
 its likely cause.
 
 Amazon reports a SKU per marketplace, and one fulfilment network serves
-several marketplaces (Pan-European FBA, North American remote fulfilment):
-the same units show in each. A SKU counts once, with the largest figure any
-of the account's marketplaces reports.
+several marketplaces (Pan-European FBA, remote fulfilment): the same units
+show in each. Within a network (``amazon.marketplace.fba_network``) a SKU
+counts once, with the largest figure its marketplaces report; the networks
+of an account (say the EU's and the UK's) add up.
 """
 
 import logging
+from collections import defaultdict
 
 from odoo import _, api, fields, models
 
@@ -25,16 +27,6 @@ from ..mapping.orders import PayloadError
 from ..spapi import SpApiError
 
 _logger = logging.getLogger(__name__)
-
-BUCKETS = (
-    "fulfillable",
-    "inbound_working",
-    "inbound_shipped",
-    "inbound_receiving",
-    "reserved",
-    "unfulfillable",
-    "researching",
-)
 
 
 class AmazonFbaReconciliation(models.Model):
@@ -167,11 +159,13 @@ class AmazonFbaInventory(models.AbstractModel):
             self._unlock_account(account, "fba_stock")
 
     def _fetch(self, account, adapter):
-        """{sku: FbaQuantities}: every SKU Amazon holds for the account, once
-        (the largest figure of its marketplaces). The pages of one marketplace
-        are read back to back: a nextToken expires after 30 seconds."""
-        amazon = {}
+        """{sku: FbaQuantities}: every SKU Amazon holds for the account. The
+        marketplaces of one fulfilment network show the same units: counted
+        once, with the largest figure; networks add up. The pages of one
+        marketplace are read back to back: a nextToken expires after 30 seconds."""
+        per_network = defaultdict(dict)
         for marketplace in account.marketplace_ids:
+            network = per_network[marketplace.fba_network or marketplace.api_ref]
             for page in adapter.iter_fba_inventory_pages(marketplace.api_ref):
                 for summary in page:
                     try:
@@ -179,9 +173,13 @@ class AmazonFbaInventory(models.AbstractModel):
                     except PayloadError as error:
                         _logger.warning("FBA inventory of account %s: %s", account.id, error)
                         continue
-                    known = amazon.get(quantities.sku)
+                    known = network.get(quantities.sku)
                     if known is None or quantities.total > known.total:
-                        amazon[quantities.sku] = quantities
+                        network[quantities.sku] = quantities
+        amazon = {}
+        for network in per_network.values():
+            for sku, quantities in network.items():
+                amazon[sku] = amazon[sku] + quantities if sku in amazon else quantities
         return amazon
 
     def _map(self, account, amazon, offers):
@@ -203,15 +201,7 @@ class AmazonFbaInventory(models.AbstractModel):
                 continue
             skus_of.setdefault(product, []).append(sku)
             known = per_product.get(product)
-            per_product[product] = (
-                quantities
-                if known is None
-                else FbaQuantities(
-                    sku=known.sku,
-                    **{b: getattr(known, b) + getattr(quantities, b) for b in BUCKETS},
-                    total=known.total + quantities.total,
-                )
-            )
+            per_product[product] = quantities if known is None else known + quantities
         return per_product, skus_of, sorted(unknown)
 
     def _write(self, account, amazon):

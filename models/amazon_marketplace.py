@@ -2,6 +2,11 @@ from odoo import api, fields, models
 
 from ..spapi.endpoints import SELLER_CENTRAL_HOSTS
 
+# Pan-European FBA: Amazon's EU fulfilment centres serve these marketplaces
+# from one pool of units; elsewhere each country's centres hold their own
+# (the UK's since 2021).
+PAN_EU_COUNTRIES = {"DE", "FR", "IT", "ES", "NL", "PL", "SE", "BE", "IE"}
+
 
 class AmazonMarketplace(models.Model):
     """An Amazon marketplace (amazon.de, amazon.com, ...) identified by its
@@ -46,6 +51,16 @@ class AmazonMarketplace(models.Model):
         "VAT, map them to price-included taxes of the destination's rate: the order's total "
         "is then Amazon's, to the cent.",
     )
+    fba_network = fields.Char(
+        string="FBA Network",
+        compute="_compute_fba_network",
+        store=True,
+        readonly=False,
+        help="Amazon's fulfilment network holding this marketplace's FBA units. Marketplaces "
+        "of one network show the same units (Pan-European FBA, remote fulfilment): the FBA "
+        "reconciliation counts them once. Different networks add up. Default: EU for the "
+        "Pan-European marketplaces, else the country.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -55,6 +70,12 @@ class AmazonMarketplace(models.Model):
             "A marketplace with this API identifier already exists.",
         ),
     ]
+
+    @api.depends("country_id")
+    def _compute_fba_network(self):
+        for marketplace in self:
+            code = marketplace.country_id.code or marketplace.api_ref
+            marketplace.fba_network = "EU" if code in PAN_EU_COUNTRIES else code
 
     @api.depends("name", "domain")
     def _compute_display_name(self):

@@ -958,7 +958,13 @@ class AmazonOrderImport(models.AbstractModel):
 
     def _record_fba_moves(self, run, sales):
         """Amazon shipped from its stock: one done move per item, from the
-        account's Amazon location to the customer (all orders of a page at once)."""
+        account's Amazon location to the customer (all orders of a page at once).
+
+        Lot- and serial-tracked products take the lots Odoo holds at the Amazon
+        location, through Odoo's reservation (the product's removal strategy:
+        first in, first out unless its category says otherwise). Where none is
+        there, the move waits on a delivery for a person to say which lot
+        Amazon shipped: never a made-up lot."""
         source = run.account.location_id or run.company._amazon_get_fba_location()
         lines = sales.order_line.filtered(
             lambda line: line.product_id.type == "consu" and line.product_uom_qty > 0
@@ -969,10 +975,75 @@ class AmazonOrderImport(models.AbstractModel):
             [self._prepare_fba_move_values(run, line, source) for line in lines]
         )
         moves._action_confirm()
-        for move in moves:
+        tracked = moves.filtered(lambda move: move.has_tracking != "none")
+        for move in moves - tracked:
             move.quantity = move.product_uom_qty
-        moves.picked = True
-        moves._action_done()
+        tracked._action_assign()
+        waiting = tracked.filtered(
+            lambda move: move.state != "assigned" or not all(move.move_line_ids.lot_id)
+        )
+        done = moves - waiting
+        done.picked = True
+        done._action_done()
+        if waiting:
+            self._await_lots(run, waiting, source)
+
+    def _await_lots(self, run, moves, source):
+        """Moves of tracked products Amazon shipped without a lot Odoo knows
+        of: a delivery per order from the Amazon location, for a person to
+        enter the lot and validate, with an activity on the order saying so."""
+        picking_type = self._fba_picking_type(run)
+        for sale in moves.sale_line_id.order_id:
+            order_moves = moves.filtered(lambda move, sale=sale: move.sale_line_id.order_id == sale)
+            if not sale.procurement_group_id:
+                sale.procurement_group_id = self.env["procurement.group"].create(
+                    order_moves.sale_line_id[:1]._prepare_procurement_group_vals()
+                )
+            picking = self.env["stock.picking"].create(
+                self._prepare_lot_picking_values(run, sale, picking_type, source)
+            )
+            order_moves.write(
+                {
+                    "picking_id": picking.id,
+                    "picking_type_id": picking_type.id,
+                    "group_id": sale.procurement_group_id.id,
+                }
+            )
+            products = ", ".join(order_moves.product_id.mapped("display_name"))
+            note = _(
+                "Amazon shipped this order from its stock (FBA), but Odoo's location "
+                "%(location)s holds no lot or serial number of %(products)s to take. "
+                "Enter the lot or serial number Amazon shipped on %(picking)s and "
+                "validate it. Sending tracked products to Amazon with their lots "
+                "(a Send to Amazon transfer) lets the next orders take them by themselves.",
+                location=source.display_name,
+                products=products,
+                picking=picking.name,
+            )
+            sale.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=_("Lot or serial number for FBA order %(ref)s", ref=sale.amazon_order_ref),
+                note=note,
+                user_id=(run.account.responsible_id or self.env.user).id,
+            )
+
+    def _fba_picking_type(self, run):
+        warehouse = run.account.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", run.company.id)], limit=1
+        )
+        return warehouse.out_type_id
+
+    def _prepare_lot_picking_values(self, run, sale, picking_type, source):
+        """The delivery of an FBA order awaiting the lots Amazon shipped."""
+        return {
+            "picking_type_id": picking_type.id,
+            "location_id": source.id,
+            "location_dest_id": sale.partner_shipping_id.property_stock_customer.id,
+            "partner_id": sale.partner_shipping_id.id,
+            "origin": sale.name,
+            "group_id": sale.procurement_group_id.id,
+            "company_id": run.company.id,
+        }
 
     def _prepare_fba_move_values(self, run, line, source):
         """The done move of an FBA order line, from Amazon's location."""

@@ -3,14 +3,18 @@
 report per product."""
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..spapi_emulator import Address
-from .common import DE, SELLER_ID, US, AmazonTestCase
+from .common import DE, SELLER_ID, UK, US, AmazonTestCase
+
+FR = "A13V1IB3VIYZZH"
 
 
 @tagged("post_install", "-at_install")
 class TestFbaReconciliation(AmazonTestCase):
+    seller_marketplaces = (US, DE, UK, FR)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -91,13 +95,26 @@ class TestFbaReconciliation(AmazonTestCase):
         self.assertEqual(self.env["stock.move"].search_count([("is_inventory", "=", True)]), moves)
         self.assertEqual(set(record.line_ids.mapped("drift")), {0})
 
-    def test_units_one_network_reports_in_several_marketplaces_count_once(self):
-        """Pan-European FBA, remote fulfilment: the same units in each
-        marketplace's summary. Counted once, with the largest figure."""
-        self.emulator.store.set_fba_stock(SELLER_ID, US, "MUG-01", fulfillable=18)
-        self.addCleanup(self.emulator.store.fba_stock.pop, (SELLER_ID, US, "MUG-01"))
-        self.reconcile()
-        self.assertEqual(self.held(self.mug), 22)
+    def test_units_count_once_per_network_and_networks_add_up(self):
+        """Pan-European FBA: amazon.de and amazon.fr show the same units, counted
+        once with the largest figure. The UK's fulfilment centres hold their own."""
+        store = self.emulator.store
+        store.set_fba_stock(SELLER_ID, FR, "MUG-01", fulfillable=18)
+        store.set_fba_stock(SELLER_ID, UK, "MUG-01", fulfillable=7)
+        self.addCleanup(store.fba_stock.pop, (SELLER_ID, FR, "MUG-01"))
+        self.addCleanup(store.fba_stock.pop, (SELLER_ID, UK, "MUG-01"))
+        french = self.env["amazon.marketplace"].search([("api_ref", "=", FR)])
+        self.sell_on(US, DE, UK)
+        self.account.available_marketplace_ids |= french
+        self.account.marketplace_ids |= french
+        self.assertEqual(
+            (self.marketplace[DE] | french | self.marketplace[UK]).mapped("fba_network"),
+            ["EU", "EU", "GB"],
+        )
+        record = self.reconcile()
+        self.assertEqual(self.held(self.mug), 22 + 7)
+        line = record.line_ids.filtered(lambda line: line.product_id == self.mug)
+        self.assertEqual((line.fulfillable, line.reserved), (27, 2))
 
     def test_a_product_amazon_no_longer_holds_goes_to_zero(self):
         # The emulator is the class's: the SKU comes back after the test.
@@ -154,3 +171,129 @@ class TestFbaReconciliation(AmazonTestCase):
         )
         self.account._sync_orders()
         self.assertEqual(self.held(self.mug), 0)
+
+
+@tagged("post_install", "-at_install")
+class TestFbaTrackedProducts(AmazonTestCase):
+    """Lot- and serial-tracked products sold through FBA: the lots Odoo holds at
+    the Amazon location go first in, first out; without one, the order says so
+    and a person enters the lot Amazon shipped."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sell_on(US)
+        env = cls.env
+        env["product.pricelist"].create({"name": "USD", "currency_id": env.ref("base.USD").id})
+        cls.location = cls.account.location_id or cls.account.company_id._amazon_get_fba_location()
+        cls.serum = env["product.product"].create(
+            {"name": "Serum", "is_storable": True, "tracking": "lot"}
+        )
+        cls.camera = env["product.product"].create(
+            {"name": "Camera", "is_storable": True, "tracking": "serial"}
+        )
+        for sku, product in (("SERUM", cls.serum), ("CAM", cls.camera)):
+            env["amazon.offer"].create(
+                {"account_id": cls.account.id, "sku": sku, "product_id": product.id}
+            )
+        Lot = env["stock.lot"]
+        cls.older, cls.newer = (
+            Lot.create({"name": name, "product_id": cls.serum.id}) for name in ("L-OLD", "L-NEW")
+        )
+        # Sent to Amazon in two shipments, the older lot first.
+        Quant = env["stock.quant"]
+        Quant._update_available_quantity(
+            cls.serum, cls.location, 3, lot_id=cls.older, in_date="2026-01-05 08:00:00"
+        )
+        Quant._update_available_quantity(
+            cls.serum, cls.location, 5, lot_id=cls.newer, in_date="2026-03-05 08:00:00"
+        )
+        cls.stock_user = new_test_user(
+            env,
+            login="amazon_fba_stock",
+            groups="stock.group_stock_user,stock.group_production_lot",
+        )
+
+    def fba_order(self, sku, quantity):
+        store = self.emulator.store
+        order = store.add_order(
+            SELLER_ID,
+            US,
+            [{"sku": sku, "title": sku, "quantity": quantity, "unit_price": "20.00"}],
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+            buyer_name="Jane Doe",
+            buyer_email="jane@marketplace.amazon.example",
+            address=Address(
+                name="Jane Doe", city="Seattle", postal_code="98101", country_code="US"
+            ),
+        )
+        # The emulator is the class's: its order goes with the test.
+        self.addCleanup(store.orders.pop, order.order_id)
+        self.account._sync_orders()
+        return self.env["sale.order"].search([("amazon_order_ref", "=", order.order_id)])
+
+    def lot_quantity(self, lot):
+        return sum(
+            self.env["stock.quant"]
+            .search([("lot_id", "=", lot.id), ("location_id", "=", self.location.id)])
+            .mapped("quantity")
+        )
+
+    def test_an_fba_order_takes_its_lots_first_in_first_out(self):
+        sale = self.fba_order("SERUM", 4)
+        line = sale.order_line.filtered(lambda line: line.product_id == self.serum)
+        move = line.move_ids
+        self.assertEqual(move.state, "done")
+        self.assertEqual(
+            {(line.lot_id.name, line.quantity) for line in move.move_line_ids},
+            {("L-OLD", 3), ("L-NEW", 1)},
+        )
+        self.assertEqual((self.lot_quantity(self.older), self.lot_quantity(self.newer)), (0, 4))
+        self.assertFalse(sale.picking_ids, "Amazon shipped it: no delivery in Odoo")
+        self.assertEqual(line.qty_delivered, 4)
+
+    def test_a_serial_odoo_does_not_hold_is_asked_for_on_the_order(self):
+        sale = self.fba_order("CAM", 1)
+        self.assertEqual(sale.amazon_channel, "fba")
+        self.assertEqual(sale.state, "sale", "the sale is in Odoo all the same")
+        picking = sale.picking_ids
+        self.assertEqual(len(picking), 1)
+        self.assertEqual(picking.location_id, self.location)
+        self.assertNotIn(picking.state, ("done", "cancel"))
+        self.assertFalse(picking.move_line_ids.lot_id, "never a made-up serial")
+        activity = sale.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertIn("Camera", activity.note)
+        self.assertIn(picking.name, activity.note)
+        # Not the warehouse's work to ship: the dashboard leaves it out.
+        self.assertEqual(self.account.pickings_ship_today + self.account.pickings_late, 0)
+        # A second sync books nothing twice.
+        self.account._sync_orders()
+        self.assertEqual(len(sale.picking_ids), 1)
+        self.assertEqual(len(sale.order_line.move_ids), 1)
+        line = sale.order_line.filtered(lambda line: line.product_id == self.camera)
+        # The warehouse enters the serial Amazon shipped and validates.
+        serial = self.env["stock.lot"].create({"name": "CAM-0001", "product_id": self.camera.id})
+        as_user = picking.with_user(self.stock_user)
+        as_user.move_ids.move_line_ids.unlink()
+        as_user.move_ids.move_line_ids = [
+            (
+                0,
+                0,
+                {
+                    "product_id": self.camera.id,
+                    "lot_id": serial.id,
+                    "quantity": 1,
+                    "location_id": self.location.id,
+                    "location_dest_id": picking.location_dest_id.id,
+                    "picking_id": picking.id,
+                },
+            )
+        ]
+        as_user.move_ids.picked = True
+        as_user.button_validate()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(line.qty_delivered, 1)
+        self.assertEqual(picking.amazon_sync_state, False, "Amazon shipped it: nothing to confirm")
+        self.assertFalse(self.emulator.calls_for("confirmShipment"))

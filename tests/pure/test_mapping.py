@@ -7,6 +7,7 @@ import pytest
 from conftest import DE, SELLER_ID, US
 
 from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
+from mapping.fba import FbaQuantities
 from mapping.listings import availability_patch, parse_listing, quantity_feed_message
 from mapping.shipments import package_detail
 from mapping.stock import allocate
@@ -336,3 +337,12 @@ def test_an_inventory_summary_is_read_bucket_by_bucket():
     for bad in ({}, {"sellerSku": "X", "inventoryDetails": {"fulfillableQuantity": -1}}):
         with pytest.raises(PayloadError):
             parse_inventory_summary(bad)
+
+
+def test_fba_quantities_of_two_pools_add_up_bucket_by_bucket():
+    eu = FbaQuantities("MUG", fulfillable=20, reserved=2, inbound_shipped=5, total=27)
+    uk = FbaQuantities("MUG-UK", fulfillable=7, unfulfillable=1, total=8)
+    both = eu + uk
+    assert both.sku == "MUG"
+    assert (both.fulfillable, both.reserved, both.unfulfillable) == (27, 2, 1)
+    assert (both.inbound, both.total) == (5, 35)
