@@ -6,6 +6,7 @@ own against the emulator; the Odoo models build one adapter per account.
 
 from .adapter import (
     FEED_FINAL_STATUSES,
+    REPORT_FINAL_STATUSES,
     ORDER_INCLUDED_DATA,
     USAGE_PLANS,
     ApiStats,
@@ -29,6 +30,7 @@ __all__ = [
     "FEED_FINAL_STATUSES",
     "LWA_TOKEN_URL",
     "ORDER_INCLUDED_DATA",
+    "REPORT_FINAL_STATUSES",
     "TOKEN_CACHE",
     "USAGE_PLANS",
     "ApiStats",

@@ -14,6 +14,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import httpx
 from sp_api.api import (
@@ -22,6 +23,7 @@ from sp_api.api import (
     ListingsItemsV20210801,
     OrdersV0,
     OrdersV20260101,
+    ReportsV2,
     Sellers,
 )
 from sp_api.auth.exceptions import AuthorizationError
@@ -70,7 +72,15 @@ USAGE_PLANS = {
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
     "getInventorySummaries": (2.0, 2),
+    "createReport": (0.0167, 15),
+    "getReport": (2.0, 15),
+    "getReportDocument": (0.0167, 15),
 }
+# Report.processingStatus values after which a report never changes: DONE ("The
+# report has completed processing"), FATAL ("aborted due to a fatal error") and
+# CANCELLED (explicitly, or "an automatic cancellation if there is no data to
+# return").
+REPORT_FINAL_STATUSES = ("DONE", "FATAL", "CANCELLED")
 # Feed.processingStatus values after which a feed never changes: DONE ("Examine
 # the contents of the result document"), FATAL ("aborted due to a fatal error.
 # Some, none, or all of the operations within the feed may have completed") and
@@ -220,6 +230,25 @@ class _Feeds(FeedsV20210630):
         library's get_feed_document downloads with a client of its own)."""
         return self._request(
             fill_query_params("/feeds/2021-06-30/documents/{}", feed_document_id),
+            params={},
+            add_marketplace=False,
+        )
+
+
+class _Reports(ReportsV2):
+    def get_report_only(self, report_id):
+        """getReport without the marketplace parameters the library adds to
+        every GET: the model has none (Amazon ignores them)."""
+        return self._request(
+            fill_query_params("/reports/2021-06-30/reports/{}", report_id),
+            params={},
+            add_marketplace=False,
+        )
+
+    def get_document_info(self, report_document_id):
+        """The document's URL and compression, without downloading it."""
+        return self._request(
+            fill_query_params("/reports/2021-06-30/documents/{}", report_document_id),
             params={},
             add_marketplace=False,
         )
@@ -613,6 +642,43 @@ class SpApiAdapter:
         ):
             return feed, None
         return feed, json.loads(self.get_feed_document(feed["resultFeedDocumentId"]))
+
+    # --- Reports ---------------------------------------------------------------------------
+    def create_report(self, report_type, marketplace_ids, data_start=None, data_end=None):
+        """Ask Amazon to write a report; returns its reportId. ``data_start`` and
+        ``data_end`` (aware datetimes) must not be in the future: "The value must
+        be prior to or equal to the current date and time"."""
+        body = {"reportType": report_type, "marketplaceIds": list(marketplace_ids)}
+        for name, moment in (("dataStartTime", data_start), ("dataEndTime", data_end)):
+            if moment is not None:
+                body[name] = moment.astimezone(UTC).isoformat(timespec="seconds")
+        return self._call("createReport", _Reports, "create_report", **body).payload["reportId"]
+
+    def get_report(self, report_id):
+        return self._call("getReport", _Reports, "get_report_only", report_id).payload
+
+    def get_report_document(self, report_document_id):
+        """The document's text, decompressed. Amazon writes flat files in UTF-8
+        or, for older report types and some marketplaces, in Windows-1252."""
+        info = self._call(
+            "getReportDocument", _Reports, "get_document_info", report_document_id
+        ).payload
+        # The URL "expires after 5 minutes": fetched at once.
+        content = self._transfer("downloadReportDocument", "GET", info["url"])
+        if info.get("compressionAlgorithm") == "GZIP":
+            content = gzip.decompress(content)
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return content.decode("cp1252", errors="replace")
+
+    def read_report(self, report_id):
+        """(report, document text or None). The text comes once the report is
+        DONE; a CANCELLED report has none (nothing to report), nor a FATAL one."""
+        report = self.get_report(report_id)
+        if report.get("processingStatus") != "DONE" or not report.get("reportDocumentId"):
+            return report, None
+        return report, self.get_report_document(report["reportDocumentId"])
 
     def _transfer(self, operation, method, url, content=None, content_type=None):
         """Document transfers to pre-signed URLs: retried like API calls."""

@@ -36,6 +36,7 @@ MODEL_FILES = (
     "listingsItems_2021-08-01.json",
     "feeds_2021-06-30.json",
     "fbaInventory.json",
+    "reports_2021-06-30.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}

@@ -23,6 +23,9 @@ USAGE_PLANS = {
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
     "getInventorySummaries": (2.0, 2),
+    "createReport": (0.0167, 15),
+    "getReport": (2.0, 15),
+    "getReportDocument": (0.0167, 15),
 }
 
 

@@ -1,4 +1,5 @@
-"""The emulator's HTTP server: LWA tokens, Sellers, Orders, Listings, Feeds.
+"""The emulator's HTTP server: LWA tokens, Sellers, Orders, Listings, Feeds, FBA
+Inventory, Reports.
 
 Speaks Amazon's wire protocol (paths, query parameters, JSON bodies, error
 shapes, rate-limit headers), so python-amazon-sp-api talks to it unchanged but
@@ -30,6 +31,7 @@ from .render import (
     render_order,
     render_participations,
 )
+from .reports import REPORT_TYPES, render_report_document, report_rows
 from .sandbox import Sandbox
 from .store import (
     ORDER_STATUSES,
@@ -215,6 +217,14 @@ ROUTES = [
     ),
     _route("POST", "/feeds/2021-06-30/feeds", "createFeed", "create_feed"),
     _route("GET", "/feeds/2021-06-30/feeds/(?P<feed_id>[^/]+)", "getFeed", "get_feed"),
+    _route("POST", "/reports/2021-06-30/reports", "createReport", "create_report"),
+    _route("GET", "/reports/2021-06-30/reports/(?P<report_id>[^/]+)", "getReport", "get_report"),
+    _route(
+        "GET",
+        "/reports/2021-06-30/documents/(?P<document_id>[^/]+)",
+        "getReportDocument",
+        "get_report_document",
+    ),
     # Pre-signed document URLs (S3 on Amazon): no SP-API token, no usage plan.
     _route(
         "PUT",
@@ -1038,6 +1048,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def op_download_document(self, call, params, body, document_id):
         document = self.emulator.store.documents.get(document_id)
+        # ReportDocument.url: "A presigned URL for the report document. [...] This
+        # URL expires after 5 minutes."
+        expires = params.get("expires")
+        if expires and time.time() > float(expires):
+            raise ApiError(403, "AccessDenied", "Request has expired.")
         if document is None or document.content is None:
             raise ApiError(404, "NoSuchKey", "The specified key does not exist.")
         return 200, document.content
@@ -1090,6 +1105,76 @@ class Handler(BaseHTTPRequestHandler):
         if document.content and document.content[:2] == b"\x1f\x8b":
             data["compressionAlgorithm"] = "GZIP"
         return 200, data
+
+    # --- Reports ----------------------------------------------------------------------
+    def op_create_report(self, call, params, body):
+        store = self.emulator.store
+        # The body's schema (reportType, marketplaceIds 1..25) is the contract's.
+        report_type = body["reportType"]
+        if report_type not in REPORT_TYPES:
+            raise invalid(f"Report type {report_type!r} is not supported by the emulator.")
+        marketplace_ids = self._marketplace_ids(
+            call, {"marketplaceIds": ",".join(body["marketplaceIds"])}, limit=25
+        )
+        now = utcnow()
+        # dataStartTime, dataEndTime: "The default is now. The value must be prior
+        # to or equal to the current date and time."
+        bounds = {}
+        for name in ("dataStartTime", "dataEndTime"):
+            moment = parse_iso8601(name, body[name]) if body.get(name) else now
+            if moment > now:
+                raise invalid(f"{name} must be prior to or equal to the current date and time.")
+            bounds[name] = moment
+        # "The start of a date and time range": a range starts before it ends.
+        if bounds["dataStartTime"] > bounds["dataEndTime"]:
+            raise invalid("dataStartTime must be prior to dataEndTime.")
+        report = store.create_report(
+            call.seller_id,
+            report_type,
+            marketplace_ids,
+            bounds["dataStartTime"],
+            bounds["dataEndTime"],
+        )
+        return 202, {"reportId": report.report_id}
+
+    def op_get_report(self, call, params, body, report_id):
+        store = self.emulator.store
+        report = store.reports.get(report_id)
+        # reportId: "This identifier is unique only in combination with a seller ID."
+        if report is None or report.seller_id != call.seller_id:
+            raise ApiError(404, "NotFound", f"Report {report_id} not found.")
+        self.emulator.process_report(report)
+        data = {
+            "reportId": report.report_id,
+            "reportType": report.report_type,
+            "marketplaceIds": report.marketplace_ids,
+            "dataStartTime": isoformat(report.data_start),
+            "dataEndTime": isoformat(report.data_end),
+            "createdTime": isoformat(report.created_time),
+            "processingStatus": report.status,
+        }
+        if report.processing_start:
+            data["processingStartTime"] = isoformat(report.processing_start)
+        if report.processing_end:
+            data["processingEndTime"] = isoformat(report.processing_end)
+        if report.document_id:
+            data["reportDocumentId"] = report.document_id
+        return 200, data
+
+    def op_get_report_document(self, call, params, body, document_id):
+        store = self.emulator.store
+        owned = any(
+            report.document_id == document_id and report.seller_id == call.seller_id
+            for report in store.reports.values()
+        )
+        if not owned:
+            raise ApiError(404, "NotFound", f"Report document {document_id} not found.")
+        expires = time.time() + DOCUMENT_URL_LIFETIME.total_seconds()
+        return 200, {
+            "reportDocumentId": document_id,
+            "url": f"{self.emulator.url}/_documents/{document_id}?expires={expires:.0f}",
+            "compressionAlgorithm": "GZIP",
+        }
 
 
 class Emulator:
@@ -1179,6 +1264,30 @@ class Emulator:
             feed.processing_end = utcnow()
             # DONE, FATAL and CANCELLED are final: a feed never leaves them.
             feed.status = status
+
+    # --- reports --------------------------------------------------------------------
+    def process_report(self, report):
+        """Amazon writes reports in the background: the emulator moves a report
+        on each time it is looked at, once ``store.report_processing_delay``
+        passed: IN_QUEUE, then IN_PROGRESS, then DONE with its document, or
+        CANCELLED: "an automatic cancellation if there is no data to return"."""
+        store = self.store
+        with store.lock:
+            age = (utcnow() - report.created_time).total_seconds()
+            if report.status == "IN_QUEUE" and age >= store.report_processing_delay:
+                report.status = "IN_PROGRESS"
+                report.processing_start = utcnow()
+            elif report.status == "IN_PROGRESS":
+                rows = report_rows(report, store.returns)
+                if rows:
+                    document = store.create_document(
+                        "text/tab-separated-values",
+                        render_report_document(report.report_type, rows),
+                    )
+                    report.document_id = document.document_id
+                report.processing_end = utcnow()
+                # DONE, FATAL and CANCELLED are final.
+                report.status = "DONE" if rows else "CANCELLED"
 
 
 __all__ = ["ApiError", "Call", "Emulator", "StoreError"]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from .marketplaces import MARKETPLACES
+from .reports import REPORT_TYPES, CustomerReturn, Report
 
 ACCESS_TOKEN_LIFETIME = 3600
 ORDER_STATUSES = ("PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED")
@@ -353,6 +354,10 @@ class Store:
         self.fba_stock = {}  # (seller_id, marketplace_id, sku) -> FbaStock
         self.fba_pages = {}  # getInventorySummaries nextToken -> FbaInventoryPages
         self.feed_processing_delay = 0.0  # seconds before a feed is processed
+        self.reports = {}  # reportId -> Report
+        self.returns = []  # CustomerReturn, FBA and merchant-fulfilled
+        self.report_processing_delay = 0.0  # seconds before a report is processed
+        self._report_seq = 0
         self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
         self._feed_seq = 0
@@ -599,6 +604,49 @@ class Store:
             stock.last_updated_time = utcnow()
             self.fba_stock[key] = stock
             return stock
+
+    # --- customer returns and reports -------------------------------------------
+    def add_return(self, seller_id, marketplace_id, order_id, sku, quantity=1, **details):
+        """A customer return of ``quantity`` units of ``sku`` from ``order_id``:
+        FBA or merchant-fulfilled as the order was (``fulfilled_by`` otherwise),
+        ``moment`` defaults to now; other fields: see ``reports.CustomerReturn``."""
+        if seller_id not in self.sellers:
+            raise StoreError(f"unknown seller {seller_id}")
+        order = self.orders.get(order_id)
+        fulfilled_by = details.pop("fulfilled_by", None) or (
+            order.fulfilled_by if order else "AMAZON"
+        )
+        with self.lock:
+            item = CustomerReturn(
+                seller_id=seller_id,
+                marketplace_id=marketplace_id,
+                fulfilled_by=fulfilled_by,
+                moment=aware(details.pop("moment", None)) or utcnow(),
+                order_id=order_id,
+                sku=sku,
+                quantity=quantity,
+                order_date=order.created_time if order else None,
+                **details,
+            )
+            self.returns.append(item)
+            return item
+
+    def create_report(self, seller_id, report_type, marketplace_ids, data_start, data_end):
+        if report_type not in REPORT_TYPES:
+            raise StoreError(f"unsupported report type {report_type}")
+        with self.lock:
+            self._report_seq += 1
+            report = Report(
+                report_id=str(70000 + self._report_seq),
+                seller_id=seller_id,
+                report_type=report_type,
+                marketplace_ids=list(marketplace_ids),
+                data_start=data_start,
+                data_end=data_end,
+                created_time=utcnow(),
+            )
+            self.reports[report.report_id] = report
+            return report
 
     # --- feeds and documents ---------------------------------------------------
     def create_document(self, content_type, content=None):

@@ -9,6 +9,13 @@ import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, UK, US
 
 from mapping.fba import parse_inventory_summary
+from mapping.returns import (
+    FBA_RETURNS_REPORT,
+    FBM_RETURNS_REPORT,
+    parse_fba_return,
+    parse_fbm_return,
+    read_tsv,
+)
 from spapi import (
     FEED_FINAL_STATUSES,
     ORDER_INCLUDED_DATA,
@@ -590,3 +597,43 @@ def test_fba_inventory_pages_repeat_the_query_with_the_token(adapter, emulator):
     assert queries[0]["granularityId"] == queries[0]["marketplaceIds"] == DE
     assert [bool(c.params.get("nextToken")) for c in calls] == [False, True, True]
     assert not any(c.unknown_params for c in calls)
+
+
+def test_returns_report_read_through_its_states(adapter, emulator):
+    """createReport, then getReport until DONE, then the gzip TSV document:
+    the FBA returns of the window, each parsed; a window without returns is
+    CANCELLED by Amazon and read as nothing to book."""
+    store = emulator.store
+    now = datetime.now(timezone.utc)
+    store.add_return(
+        SELLER_ID, DE, "302-1", "MUG", 2, fulfilled_by="AMAZON", license_plate_number="LPN1"
+    )
+    store.add_return(
+        SELLER_ID, DE, "302-2", "TEE", 1, fulfilled_by="AMAZON", disposition="CUSTOMER_DAMAGED"
+    )
+    store.add_return(SELLER_ID, DE, "302-3", "LAMP", 1, fulfilled_by="MERCHANT", rma_id="R1")
+    report_id = adapter.create_report(FBA_RETURNS_REPORT, [DE], now - timedelta(days=1), now)
+    report, text = adapter.read_report(report_id)
+    assert (report["processingStatus"], text) == ("IN_PROGRESS", None)
+    report, text = adapter.read_report(report_id)
+    assert report["processingStatus"] == "DONE"
+    returns = sorted((parse_fba_return(row) for row in read_tsv(text)), key=lambda r: r.order_ref)
+    assert [(r.order_ref, r.sku, r.quantity, r.sellable) for r in returns] == [
+        ("302-1", "MUG", 2, True),
+        ("302-2", "TEE", 1, False),
+    ]
+    assert returns[0].key == "fba|302-1|MUG|LPN1"
+    (created,) = emulator.calls_for("createReport")
+    assert created.body["dataEndTime"] <= datetime.now(timezone.utc).isoformat()
+    fbm_id = adapter.create_report(FBM_RETURNS_REPORT, [DE], now - timedelta(days=1), now)
+    adapter.read_report(fbm_id)
+    _report, text = adapter.read_report(fbm_id)
+    (fbm,) = [parse_fbm_return(row) for row in read_tsv(text)]
+    assert (fbm.order_ref, fbm.rma, fbm.sku, fbm.quantity) == ("302-3", "R1", "LAMP", 1)
+    empty = adapter.create_report(
+        FBA_RETURNS_REPORT, [DE], now - timedelta(days=9), now - timedelta(days=8)
+    )
+    adapter.read_report(empty)
+    report, text = adapter.read_report(empty)
+    assert (report["processingStatus"], text) == ("CANCELLED", None)
+    assert not any(c.unknown_params for c in emulator.calls)

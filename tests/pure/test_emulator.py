@@ -1,5 +1,6 @@
 """The emulator's own behaviour: validation, state, rate limits, seeding, CLI."""
 
+import gzip
 import json
 import socket
 import subprocess
@@ -831,3 +832,57 @@ def test_fba_inventory_next_page_repeats_the_query_within_30_seconds(http, emula
     first = http.get(path, params=query).json()
     second = http.get(path, params={**query, "nextToken": first["pagination"]["nextToken"]})
     assert len(second.json()["payload"]["inventorySummaries"]) == 10
+
+
+def test_reports_follow_the_model(http, emulator):
+    """What createReport, getReport and getReportDocument refuse, as the
+    Reports API model says, and the states a report goes through."""
+    store = emulator.store
+    store.add_return(SELLER_ID, DE, "302-1", "MUG", 1, fulfilled_by="AMAZON")
+    path = "/reports/2021-06-30/reports"
+    base = {"reportType": "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA", "marketplaceIds": [DE]}
+    future = iso(datetime.now(timezone.utc) + timedelta(hours=1))
+    refused = [
+        ({k: v for k, v in base.items() if k != "marketplaceIds"}, "marketplaceIds"),
+        ({**base, "marketplaceIds": []}, "marketplaceIds"),  # minItems 1
+        ({**base, "dataEndTime": future}, "prior to or equal to the current"),
+        ({**base, "dataStartTime": ago(days=1), "dataEndTime": ago(days=2)}, "dataStartTime"),
+        ({**base, "reportType": "GET_NO_SUCH_REPORT"}, "GET_NO_SUCH_REPORT"),
+    ]
+    for body, word in refused:
+        response = http.post(path, json=body)
+        assert response.status_code == 400, body
+        assert word in json.dumps(error_of(response)), (body, error_of(response))
+    created = http.post(path, json={**base, "dataStartTime": ago(days=2)})
+    assert created.status_code == 202
+    report_id = created.json()["reportId"]
+    states = [http.get(f"{path}/{report_id}").json()["processingStatus"] for _ in range(3)]
+    assert states == ["IN_PROGRESS", "DONE", "DONE"]
+    report = http.get(f"{path}/{report_id}").json()
+    document = http.get(f"/reports/2021-06-30/documents/{report['reportDocumentId']}").json()
+    assert document["compressionAlgorithm"] == "GZIP"
+    content = gzip.decompress(httpx.get(document["url"]).content).decode()
+    header, row = content.splitlines()
+    assert header.split("\t")[:3] == ["return-date", "order-id", "sku"]
+    assert row.split("\t")[1:3] == ["302-1", "MUG"]
+    # "This URL expires after 5 minutes."
+    stale = document["url"].rsplit("=", 1)[0] + f"={time.time() - 1:.0f}"
+    assert httpx.get(stale).status_code == 403
+    # A report id is "unique only in combination with a seller ID".
+    store.add_seller("AOTHERSELLER", [DE], client_id=CLIENT_ID, refresh_token="Atzr|other-seller")
+    other = httpx.Client(
+        base_url=emulator.url,
+        headers={
+            "x-amz-access-token": access_token(emulator.url, refresh_token="Atzr|other-seller")
+        },
+    )
+    assert other.get(f"{path}/{report_id}").status_code == 404
+    assert (
+        other.get(f"/reports/2021-06-30/documents/{report['reportDocumentId']}").status_code == 404
+    )
+    # Nothing to report: "an automatic cancellation if there is no data to return".
+    empty = http.post(path, json={**base, "dataStartTime": ago(days=9), "dataEndTime": ago(days=8)})
+    report_id = empty.json()["reportId"]
+    states = [http.get(f"{path}/{report_id}").json() for _ in range(2)]
+    assert [s["processingStatus"] for s in states] == ["IN_PROGRESS", "CANCELLED"]
+    assert "reportDocumentId" not in states[-1]

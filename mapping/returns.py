@@ -1,0 +1,136 @@
+"""Customer returns reports (Reports API) into plain values.
+
+Plain functions, no Odoo. Amazon's report documents are tab-separated text
+with a header row: the FBA customer returns report
+(GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA), one row per returned unit group
+as Amazon's fulfilment centre received it, and the returns report of
+merchant-fulfilled orders (GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE), one
+row per return request.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .orders import PayloadError
+
+FBA_RETURNS_REPORT = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
+FBM_RETURNS_REPORT = "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"
+# detailed-disposition: only SELLABLE units go back on sale; DAMAGED,
+# CUSTOMER_DAMAGED, CARRIER_DAMAGED, DISTRIBUTOR_DAMAGED, DEFECTIVE, EXPIRED...
+# are held apart as unfulfillable.
+SELLABLE = "SELLABLE"
+
+
+@dataclass(frozen=True)
+class FbaReturn:
+    key: str  # what makes the row one return, read twice or not
+    order_ref: str
+    sku: str
+    quantity: int
+    returned_at: datetime
+    disposition: str
+    reason: str
+    status: str
+    license_plate: str
+    fulfillment_center: str
+
+    @property
+    def sellable(self):
+        return self.disposition == SELLABLE
+
+
+@dataclass(frozen=True)
+class FbmReturn:
+    key: str
+    order_ref: str
+    rma: str
+    sku: str
+    quantity: int
+    requested_at: datetime
+    status: str
+    reason: str
+    tracking: str
+
+
+def read_tsv(text):
+    """The rows of a tab-separated report document, as dicts by column name."""
+    reader = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [
+        {(key or "").strip(): (value or "").strip() for key, value in row.items()} for row in reader
+    ]
+
+
+def _moment(value, name):
+    if not value:
+        raise PayloadError(f"{name} is missing")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadError(f"{name} is not a date: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _quantity(value, name):
+    try:
+        quantity = int(value)
+    except (TypeError, ValueError):
+        raise PayloadError(f"{name} is not a quantity: {value!r}") from None
+    if quantity <= 0:
+        raise PayloadError(f"{name} is not a quantity: {value!r}")
+    return quantity
+
+
+def parse_fba_return(row):
+    """:class:`FbaReturn` of a row of the FBA customer returns report."""
+    order_ref, sku = row.get("order-id"), row.get("sku")
+    if not order_ref or not sku:
+        raise PayloadError("the return has no order-id or sku")
+    returned_at = _moment(row.get("return-date"), "return-date")
+    quantity = _quantity(row.get("quantity"), "quantity")
+    disposition = (row.get("detailed-disposition") or "").upper()
+    lpn = row.get("license-plate-number") or ""
+    # The license plate number labels the returned unit(s) in Amazon's centre:
+    # with it a row is one return; without, its date, disposition and quantity.
+    key = "|".join(
+        (order_ref, sku, lpn)
+        if lpn
+        else (order_ref, sku, returned_at.isoformat(), disposition, str(quantity))
+    )
+    return FbaReturn(
+        key=f"fba|{key}",
+        order_ref=order_ref,
+        sku=sku,
+        quantity=quantity,
+        returned_at=returned_at,
+        disposition=disposition,
+        reason=row.get("reason") or "",
+        status=row.get("status") or "",
+        license_plate=lpn,
+        fulfillment_center=row.get("fulfillment-center-id") or "",
+    )
+
+
+def parse_fbm_return(row):
+    """:class:`FbmReturn` of a row of the merchant-fulfilled returns report."""
+    order_ref, sku = row.get("Order ID"), row.get("Merchant SKU")
+    if not order_ref or not sku:
+        raise PayloadError("the return has no Order ID or Merchant SKU")
+    rma = row.get("Amazon RMA ID") or ""
+    requested_at = _moment(row.get("Return request date"), "Return request date")
+    quantity = _quantity(row.get("Return quantity"), "Return quantity")
+    key = "|".join((order_ref, sku, rma) if rma else (order_ref, sku, requested_at.isoformat()))
+    return FbmReturn(
+        key=f"fbm|{key}",
+        order_ref=order_ref,
+        rma=rma,
+        sku=sku,
+        quantity=quantity,
+        requested_at=requested_at,
+        status=row.get("Return request status") or "",
+        reason=row.get("Return Reason") or "",
+        tracking=row.get("Tracking ID") or "",
+    )
