@@ -10,6 +10,7 @@ from . import amazon_order_import
 from . import amazon_stock_push
 from . import amazon_listing_import
 from . import amazon_fba_inventory
+from . import amazon_return
 from . import amazon_offer
 from . import amazon_listing
 from . import amazon_order_failure

@@ -349,6 +349,11 @@ class AmazonAccount(models.Model):
         self.ensure_one()
         return self.env["amazon.fba.inventory"]._action_reconcile(self)
 
+    def action_import_returns(self):
+        self._check_can_operate()
+        self.ensure_one()
+        return self.env["amazon.return.import"]._action_import(self)
+
     def action_push_stock(self):
         self._check_can_operate()
         self.ensure_one()

@@ -25,6 +25,7 @@ class AmazonSyncLog(models.Model):
             ("stock", "Stock"),
             ("listings", "Listings"),
             ("fba_stock", "FBA Stock"),
+            ("returns", "Returns"),
         ],
         required=True,
         index=True,

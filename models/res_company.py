@@ -14,6 +14,9 @@ class ResCompany(models.Model):
     amazon_fba_location_id = fields.Many2one(
         "stock.location", string="Amazon FBA Location", check_company=True
     )
+    amazon_fba_damaged_location_id = fields.Many2one(
+        "stock.location", string="Amazon Damaged Location", check_company=True
+    )
     amazon_sale_product_id = fields.Many2one(
         "product.product",
         default=lambda self: self._amazon_shipped_product("sale"),
@@ -56,20 +59,35 @@ class ResCompany(models.Model):
         """The company's 'Amazon' location (stock held by Amazon), made on first use."""
         self.ensure_one()
         if not self.amazon_fba_location_id:
-            parent = self.env.ref("stock.stock_location_locations", raise_if_not_found=False)
-            self.sudo().amazon_fba_location_id = (
-                self.env["stock.location"]
-                .sudo()
-                .create(
-                    {
-                        "name": _("Amazon"),
-                        "usage": "internal",
-                        "location_id": parent.id if parent else False,
-                        "company_id": self.id,
-                    }
-                )
-            )
+            self.sudo().amazon_fba_location_id = self._amazon_make_location(_("Amazon"))
         return self.amazon_fba_location_id
+
+    def _amazon_get_fba_damaged_location(self):
+        """The company's 'Amazon Damaged' location: units Amazon holds but cannot
+        sell (returned damaged or defective). Beside the Amazon location, not
+        inside it: FBA orders take their lots from the Amazon location and
+        everything in it."""
+        self.ensure_one()
+        if not self.amazon_fba_damaged_location_id:
+            self.sudo().amazon_fba_damaged_location_id = self._amazon_make_location(
+                _("Amazon Damaged")
+            )
+        return self.amazon_fba_damaged_location_id
+
+    def _amazon_make_location(self, name):
+        parent = self.env.ref("stock.stock_location_locations", raise_if_not_found=False)
+        return (
+            self.env["stock.location"]
+            .sudo()
+            .create(
+                {
+                    "name": name,
+                    "usage": "internal",
+                    "location_id": parent.id if parent else False,
+                    "company_id": self.id,
+                }
+            )
+        )
 
     def _amazon_shipped_product(self, kind):
         return self.env.ref(f"sale_amazon_connector.product_amazon_{kind}", False)

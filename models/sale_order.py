@@ -55,6 +55,8 @@ class SaleOrder(models.Model):
         compute="_compute_amazon_total_explanation",
         string="Why Totals Differ",
     )
+    amazon_return_ids = fields.One2many("amazon.return", "sale_order_id", string="Amazon Returns")
+    amazon_return_count = fields.Integer(compute="_compute_amazon_return_count")
 
     # OrderFulfillment.shipByWindow / deliverByWindow: FBM sellers are measured
     # on them (late shipment rate). The delivery is scheduled by the ship-by.
@@ -96,6 +98,20 @@ class SaleOrder(models.Model):
                 if order.amazon_order_ref
                 else 0.0
             )
+
+    @api.depends("amazon_return_ids")
+    def _compute_amazon_return_count(self):
+        for order in self:
+            order.amazon_return_count = len(order.amazon_return_ids)
+
+    def action_view_amazon_returns(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_return_action"
+        )
+        action["domain"] = [("sale_order_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
 
     @api.depends("amazon_total_difference", "amount_tax", "amount_untaxed", "order_line.tax_id")
     def _compute_amazon_total_explanation(self):

@@ -13,6 +13,7 @@ ACCOUNT_ACTIONS = (
     "action_push_stock",
     "action_import_listings",
     "action_reconcile_fba_stock",
+    "action_import_returns",
     "action_sync_pickings",
     "action_check_connection",
     "action_update_marketplaces",
