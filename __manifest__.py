@@ -2,7 +2,7 @@
     "name": "Amazon Connector (SP-API)",
     "summary": "Synchronize Amazon Seller Central orders, shipments and stock "
     "with Odoo through the Selling Partner API",
-    "version": "18.0.0.3.0",
+    "version": "18.0.0.4.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "Amazon Connector for Odoo contributors",

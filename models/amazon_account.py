@@ -232,15 +232,27 @@ class AmazonAccount(models.Model):
             if vals.get("refresh_token"):
                 vals.setdefault("link_date", fields.Datetime.now())
         accounts = super().create(vals_list)
+        # The default warehouse is the current company's: an account made for
+        # another company takes that company's own.
+        for account in accounts.filtered(
+            lambda a: a.warehouse_id and a.warehouse_id.company_id != a.company_id
+        ):
+            account.warehouse_id = self.env["stock.warehouse"].search(
+                [("company_id", "=", account.company_id.id)], limit=1
+            )
         for account in accounts.filtered(lambda a: not a.location_id):
             account.location_id = account.company_id._amazon_get_fba_location()
+        self.env["amazon.fba.inventory"]._ensure_send_to_amazon(accounts)
         return accounts
 
     def write(self, vals):
         if "refresh_token" in vals and not self.env.context.get("amazon_linking"):
             # A token typed by hand: the account is (re)linked now.
             vals.setdefault("link_date", fields.Datetime.now() if vals["refresh_token"] else False)
-        return super().write(vals)
+        result = super().write(vals)
+        if {"warehouse_id", "location_id"} & set(vals):
+            self.env["amazon.fba.inventory"]._ensure_send_to_amazon(self)
+        return result
 
     # --- credentials and adapter -------------------------------------------------------------
     def _get_credentials(self):

@@ -76,8 +76,9 @@ class AmazonFbaReconciliationLine(models.Model):
         string="Amazon's Quantity",
         readonly=True,
         help="What the Amazon location holds after this reconciliation: the fulfillable "
-        "units plus those Amazon reserves (mostly for orders it is shipping, which take "
-        "their units out of the location when Odoo imports them).",
+        "units, those Amazon reserves (mostly for orders it is shipping, which take "
+        "their units out of the location when Odoo imports them) and those shipped to "
+        "Amazon and not received yet.",
     )
     fulfillable = fields.Integer(readonly=True, help="Amazon can pick, pack and ship these.")
     inbound = fields.Integer(
@@ -88,7 +89,11 @@ class AmazonFbaReconciliationLine(models.Model):
         help="Held by Amazon for orders being picked and shipped, transfers between "
         "fulfilment centres or processing.",
     )
-    unfulfillable = fields.Integer(readonly=True, help="Damaged, defective or expired units.")
+    unfulfillable = fields.Integer(
+        readonly=True,
+        help="Damaged, defective or expired units: what the Amazon Damaged location holds "
+        "after this reconciliation.",
+    )
     researching = fields.Integer(readonly=True, help="Misplaced units Amazon is looking for.")
     drift = fields.Float(
         digits="Product Unit of Measure",
@@ -148,6 +153,77 @@ class AmazonFbaInventory(models.AbstractModel):
             "views": [(False, "form")],
         }
 
+    # --- replenishing Amazon ------------------------------------------------------------
+    @api.model
+    def _ensure_send_to_amazon(self, accounts):
+        """Each account's 'Send to Amazon' operation type and route: from its
+        warehouse's stock to its Amazon location. Made once per warehouse and
+        location, then the seller's to edit (they are found by the type's mark)."""
+        PickingType = self.env["stock.picking.type"].sudo().with_context(active_test=False)
+        for account in accounts.filtered(
+            lambda a: a.warehouse_id and a.warehouse_id.company_id == a.company_id
+        ):
+            warehouse = account.warehouse_id
+            location = account.location_id or account.company_id._amazon_get_fba_location()
+            found = PickingType.search(
+                [
+                    ("amazon_send_to_amazon", "=", True),
+                    ("warehouse_id", "=", warehouse.id),
+                    ("default_location_dest_id", "=", location.id),
+                ],
+                limit=1,
+            )
+            if found:
+                continue
+            picking_type = PickingType.create(
+                self._prepare_send_type_values(account, warehouse, location)
+            )
+            self.env["stock.route"].sudo().create(
+                self._prepare_send_route_values(account, warehouse, location, picking_type)
+            )
+
+    def _prepare_send_type_values(self, account, warehouse, location):
+        return {
+            "name": _("Send to Amazon"),
+            "code": "internal",
+            "sequence_code": "AMZ",
+            "amazon_send_to_amazon": True,
+            "warehouse_id": warehouse.id,
+            "company_id": warehouse.company_id.id,
+            "default_location_src_id": warehouse.lot_stock_id.id,
+            "default_location_dest_id": location.id,
+        }
+
+    def _prepare_send_route_values(self, account, warehouse, location, picking_type):
+        """A route products (and reordering rules at the Amazon location) take:
+        Odoo's replenishment then plans the Send to Amazon transfers."""
+        return {
+            "name": _("Send to Amazon from %(warehouse)s", warehouse=warehouse.name),
+            "product_selectable": True,
+            "warehouse_selectable": False,
+            "company_id": warehouse.company_id.id,
+            "rule_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": _(
+                            "%(warehouse)s: Stock to %(location)s",
+                            warehouse=warehouse.name,
+                            location=location.display_name,
+                        ),
+                        "action": "pull",
+                        "picking_type_id": picking_type.id,
+                        "location_src_id": warehouse.lot_stock_id.id,
+                        "location_dest_id": location.id,
+                        "procure_method": "make_to_stock",
+                        "warehouse_id": warehouse.id,
+                        "company_id": warehouse.company_id.id,
+                    },
+                )
+            ],
+        }
+
     # --- lock -> fetch -> map -> write -> log -------------------------------------------
     def _run_reconcile(self, account, adapter):
         if not self._lock_account(account, "fba_stock"):
@@ -205,20 +281,20 @@ class AmazonFbaInventory(models.AbstractModel):
         return per_product, skus_of, sorted(unknown)
 
     def _write(self, account, amazon):
-        location = account.location_id or account.company_id._amazon_get_fba_location()
+        company = account.company_id
+        location = account.location_id or company._amazon_get_fba_location()
         # The account's offers, read once: they pair SKUs with products, and
         # say which products of the location are the account's.
         offers = self.env["amazon.offer"].search([("account_id", "=", account.id)])
         per_product, skus_of, unknown = self._map(account, amazon, offers)
-        # Products Odoo has at the location but Amazon no longer holds go to zero.
-        held = self.env["stock.quant"]._read_group(
-            [("location_id", "=", location.id), ("product_id.is_storable", "=", True)],
-            ["product_id"],
-            ["quantity:sum"],
-        )
-        before = dict(held)
+        damaged = company.amazon_fba_damaged_location_id
+        if not damaged and any(q.unfulfillable for q in per_product.values()):
+            damaged = company._amazon_get_fba_damaged_location()
+        # Products Odoo has at the locations but Amazon no longer holds go to zero.
+        before = self._held(location)
+        before_damaged = self._held(damaged) if damaged else {}
         offered = offers.product_id
-        for product in before:
+        for product in {*before, *before_damaged}:
             if product not in per_product and product in offered:
                 per_product[product] = FbaQuantities(sku="")
                 skus_of.setdefault(product, [])
@@ -232,6 +308,7 @@ class AmazonFbaInventory(models.AbstractModel):
         for product, quantities in per_product.items():
             odoo = before.get(product, 0.0)
             drift = self._amazon_quantity(quantities) - odoo
+            damaged_drift = quantities.unfulfillable - before_damaged.get(product, 0.0)
             lines.append(
                 self._prepare_line_values(product, skus_of[product], odoo, quantities, drift)
             )
@@ -239,10 +316,14 @@ class AmazonFbaInventory(models.AbstractModel):
                 continue  # lots: left to the FBA orders' lots, counted only
             if drift:
                 moves.append(self._prepare_adjustment_values(product, location, drift, label))
-                adjusted += 1
+            if damaged and damaged_drift:
+                moves.append(
+                    self._prepare_adjustment_values(product, damaged, damaged_drift, label)
+                )
+            adjusted += bool(drift or (damaged and damaged_drift))
         if moves:
             # Odoo's inventory adjustments, as Physical Inventory makes them: one
-            # done move per product between the location and Inventory adjustment.
+            # done move per product and location, from or to Inventory adjustment.
             self.env["stock.move"].create(moves)._action_done()
         return self.env["amazon.fba.reconciliation"].create(
             {
@@ -254,6 +335,16 @@ class AmazonFbaInventory(models.AbstractModel):
                 "unknown_skus": ", ".join(unknown) or False,
                 "line_ids": [(0, 0, values) for values in lines],
             }
+        )
+
+    def _held(self, location):
+        """{product: quantity} of the storable products at ``location``, in one query."""
+        return dict(
+            self.env["stock.quant"]._read_group(
+                [("location_id", "=", location.id), ("product_id.is_storable", "=", True)],
+                ["product_id"],
+                ["quantity:sum"],
+            )
         )
 
     def _prepare_adjustment_values(self, product, location, drift, label):
@@ -291,10 +382,21 @@ class AmazonFbaInventory(models.AbstractModel):
 
     def _amazon_quantity(self, quantities):
         """What the Amazon location should hold of a product: the fulfillable
-        units, plus the reserved ones. FBA orders come into Odoo once shipped,
-        each with a move out of the location: the units Amazon reserves for
-        them must still be there then, or the location would go negative."""
-        return quantities.fulfillable + quantities.reserved
+        units, plus the reserved ones, plus those shipped to Amazon and not
+        received yet.
+
+        FBA orders come into Odoo once shipped, each with a move out of the
+        location: the units Amazon reserves for them must still be there then,
+        or the location would go negative. A Send to Amazon transfer puts the
+        units there when they leave the warehouse: Amazon counts them inbound
+        (shipped, then receiving) until its centre has them. Inbound units
+        still "working" are a shipment plan: still in the seller's warehouse."""
+        return (
+            quantities.fulfillable
+            + quantities.reserved
+            + quantities.inbound_shipped
+            + quantities.inbound_receiving
+        )
 
     def _prepare_line_values(self, product, skus, odoo, quantities, drift):
         return {
@@ -328,7 +430,8 @@ class AmazonFbaInventory(models.AbstractModel):
             return _("Odoo had sold more than it held: Amazon's stock was never brought in.")
         if drift > 0:
             return _(
-                "Received by Amazon (inbound shipments or customer returns) since Odoo counted."
+                "Sent to or received by Amazon (inbound shipments or customer returns) "
+                "without a transfer in Odoo."
             )
         return _(
             "Sold or removed on Amazon without a record in Odoo: FBA orders not imported "

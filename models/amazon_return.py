@@ -414,6 +414,9 @@ class AmazonReturnImport(models.AbstractModel):
         )
         move._action_confirm()
         if product.tracking != "none":
+            # Confirming reserved a line without lot (goods from customers are
+            # always there): replaced by the lots that left.
+            move.move_line_ids.unlink()
             move.move_line_ids = self._lot_lines(item, move, delivered)
         else:
             move.quantity = item.quantity

@@ -380,3 +380,14 @@ class StockPicking(models.Model):
         pickings = self.search([("amazon_sync_state", "=", "to_send")], limit=limit)
         pickings._amazon_send(commit_each=True)
         return True
+
+
+class StockPickingType(models.Model):
+    _inherit = "stock.picking.type"
+
+    amazon_send_to_amazon = fields.Boolean(
+        string="Send to Amazon",
+        copy=False,
+        help="The operation type that sends a warehouse's goods to an Amazon account's FBA "
+        "location (made with the account).",
+    )

@@ -5,6 +5,7 @@
 # test: numbers, not assertions.
 #
 #   SAC_BENCH_ORDERS=1000,10000 SAC_BENCH_FLAT=0,10000,100000 bash scripts/benchmark.sh
+#   SAC_BENCH_ONLY=fba SAC_BENCH_FBA_SKUS=1000,10000 bash scripts/benchmark.sh  (FBA only)
 source "$(dirname "$0")/lib.sh"
 
 install_requirements
@@ -15,8 +16,14 @@ DB="sac_bench_$$"
 trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; stop_local_postgres' EXIT
 log "creating benchmark database $DB"
 odoo_cmd -d "$DB" -i sale_amazon_connector --without-demo=all --stop-after-init --log-level=warn
-log "running the benchmark (orders: ${SAC_BENCH_ORDERS:-1000}, database sizes: ${SAC_BENCH_FLAT:-0,10000})"
+rm -f "$BUILD/benchmark-results.json"
+if [ "${SAC_BENCH_ONLY:-}" != "fba" ]; then
+  log "running the benchmark (orders: ${SAC_BENCH_ORDERS:-1000}, database sizes: ${SAC_BENCH_FLAT:-0,10000})"
+  SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
+    <"$ROOT/scripts/benchmark.py"
+fi
+log "running the FBA reconciliation benchmark (SKUs: ${SAC_BENCH_FBA_SKUS:-1000,10000})"
 SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
-  <"$ROOT/scripts/benchmark.py"
+  <"$ROOT/scripts/benchmark_fba.py"
 log "results against the targets (also in $BUILD/benchmark-results.json):"
 "$PYTHON" "$ROOT/scripts/benchmark_table.py" "$BUILD/benchmark-results.json"

@@ -20,6 +20,18 @@ def _calls(calls):
     return ", ".join(f"{count} `{name}`" for name, count in sorted(calls.items())) or "0 calls"
 
 
+def _fba_ok(row, rows):
+    """One getInventorySummaries call per page of 50 SKUs, and no more queries
+    per SKU than the smallest run of the same kind (10% leeway: the fixed
+    queries of a run weigh more on fewer SKUs, never less)."""
+    pages = -(-row["skus"] // 50)
+    same = [r["queries_per_sku"] for r in rows if r["run"] == row["run"]]
+    return (
+        row["calls"].get("getInventorySummaries", 0) == pages
+        and row["queries_per_sku"] <= same[0] * 1.1
+    )
+
+
 def rows(results):
     """[(measure, result, target, status)] for the results present."""
     out = []
@@ -136,6 +148,19 @@ def rows(results):
                 f"**{_calls(quiet['calls'])}**, {quiet['seconds']:g} s",
                 "1 call",
                 _status(calls == 1),
+            )
+        )
+    fba = results.get("fba", [])
+    for row in fba:
+        out.append(
+            (
+                f"8. FBA reconciliation, {row['skus']:,} SKUs, {row['run']}",
+                f"**{_calls(row['calls'])}**, {row['seconds']:g} s (of which the emulator's "
+                f"answers {row['api_seconds']:g} s; Amazon's plan of 2 requests/s alone takes "
+                f"{row['amazon_wait_s']:,} s), **{row['queries_per_sku']:g} queries/SKU**, "
+                f"{row['adjusted']:,} adjusted",
+                "1 call per 50 SKUs; queries/SKU flat",
+                _status(_fba_ok(row, fba)),
             )
         )
     for row in results.get("throughput", []):

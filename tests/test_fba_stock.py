@@ -41,9 +41,9 @@ class TestFbaReconciliation(AmazonTestCase):
         store.set_fba_stock(SELLER_ID, DE, "LAMP", fulfillable=2)
         store.set_fba_stock(SELLER_ID, DE, "NOT-IN-ODOO", fulfillable=5)
 
-    def held(self, product):
+    def held(self, product, location=None):
         quants = self.env["stock.quant"].search(
-            [("product_id", "=", product.id), ("location_id", "=", self.location.id)]
+            [("product_id", "=", product.id), ("location_id", "=", (location or self.location).id)]
         )
         return sum(quants.mapped("quantity"))
 
@@ -52,18 +52,21 @@ class TestFbaReconciliation(AmazonTestCase):
 
     def test_reconciliation_from_a_drifted_state_with_its_report(self):
         record = self.reconcile()
-        # Fulfillable plus reserved: the reserved units leave with their orders.
+        # Fulfillable, reserved (they leave with their orders) and shipped to Amazon.
         self.assertEqual(
-            (self.held(self.mug), self.held(self.tee), self.held(self.lamp)), (22, 4, 2)
+            (self.held(self.mug), self.held(self.tee), self.held(self.lamp)), (27, 4, 2)
         )
+        # Amazon's unsellable units: at Amazon Damaged.
+        damaged = self.env.company.amazon_fba_damaged_location_id
+        self.assertEqual(self.held(self.tee, damaged), 1)
         negatives = self.env["stock.quant"].search(
             [("location_id", "=", self.location.id), ("quantity", "<", 0)]
         )
         self.assertFalse(negatives, "no product is negative at the Amazon location")
         lines = {line.product_id: line for line in record.line_ids}
         mug, tee, lamp = lines[self.mug], lines[self.tee], lines[self.lamp]
-        self.assertEqual((mug.odoo_before, mug.fulfillable, mug.amazon_quantity), (-3, 20, 22))
-        self.assertEqual(mug.drift, 25)
+        self.assertEqual((mug.odoo_before, mug.fulfillable, mug.amazon_quantity), (-3, 20, 27))
+        self.assertEqual(mug.drift, 30)
         self.assertEqual((mug.reserved, mug.inbound), (2, 5))
         self.assertIn("never brought in", mug.cause)
         self.assertEqual((tee.odoo_before, tee.drift, tee.unfulfillable), (10, -6, 1))
@@ -75,7 +78,7 @@ class TestFbaReconciliation(AmazonTestCase):
         moves = self.env["stock.move"].search(
             [("is_inventory", "=", True), ("product_id", "in", (self.mug | self.tee).ids)]
         )
-        self.assertEqual(len(moves), 2)
+        self.assertEqual(len(moves), 3)  # the mug's, the tee's and the damaged tee's
         self.assertTrue(all(m.state == "done" for m in moves))
         self.assertTrue(all(m.name.startswith("Amazon FBA stock of") for m in moves))
         log = self.env["amazon.sync.log"].search(
@@ -112,9 +115,9 @@ class TestFbaReconciliation(AmazonTestCase):
             ["EU", "EU", "GB"],
         )
         record = self.reconcile()
-        self.assertEqual(self.held(self.mug), 22 + 7)
+        self.assertEqual(self.held(self.mug), 27 + 7)
         line = record.line_ids.filtered(lambda line: line.product_id == self.mug)
-        self.assertEqual((line.fulfillable, line.reserved), (27, 2))
+        self.assertEqual((line.fulfillable, line.reserved, line.inbound), (27, 2, 5))
 
     def test_a_product_amazon_no_longer_holds_goes_to_zero(self):
         # The emulator is the class's: the SKU comes back after the test.
@@ -171,6 +174,59 @@ class TestFbaReconciliation(AmazonTestCase):
         )
         self.account._sync_orders()
         self.assertEqual(self.held(self.mug), 0)
+
+    def test_send_to_amazon_is_one_transfer_the_reconciliation_confirms(self):
+        """Replenishing Amazon: a reordering rule at the Amazon location plans a
+        Send to Amazon transfer from the warehouse; once validated, Amazon
+        counts the units inbound, then fulfillable, and the reconciliations
+        find nothing to adjust."""
+        env, store = self.env, self.emulator.store
+        warehouse = self.account.warehouse_id
+        picking_type = env["stock.picking.type"].search(
+            [("amazon_send_to_amazon", "=", True), ("warehouse_id", "=", warehouse.id)]
+        )
+        self.assertEqual(len(picking_type), 1)
+        self.assertEqual(picking_type.default_location_dest_id, self.location)
+        route = env["stock.rule"].search([("picking_type_id", "=", picking_type.id)]).route_id
+        self.assertEqual(len(route), 1)
+        self.reconcile()
+        self.assertEqual(self.held(self.lamp), 2)
+        env["stock.quant"]._update_available_quantity(self.lamp, warehouse.lot_stock_id, 30)
+        env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.lamp.id,
+                "location_id": self.location.id,
+                "warehouse_id": warehouse.id,
+                "route_id": route.id,
+                "product_min_qty": 5,
+                "product_max_qty": 10,
+            }
+        ).action_replenish()
+        picking = env["stock.picking"].search([("picking_type_id", "=", picking_type.id)])
+        self.assertEqual(len(picking), 1)
+        self.assertEqual(
+            (picking.location_id, picking.location_dest_id), (warehouse.lot_stock_id, self.location)
+        )
+        self.assertEqual(picking.move_ids.product_uom_qty, 8)
+        picking.action_assign()
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(self.held(self.lamp), 10)
+        # On their way: Amazon counts them inbound. Then received.
+        self.addCleanup(store.set_fba_stock, SELLER_ID, DE, "LAMP", fulfillable=2)
+        for fulfillable, shipped, receiving in ((2, 8, 0), (2, 3, 5), (10, 0, 0)):
+            store.set_fba_stock(
+                SELLER_ID,
+                DE,
+                "LAMP",
+                fulfillable=fulfillable,
+                inbound_shipped=shipped,
+                inbound_receiving=receiving,
+            )
+            record = self.reconcile()
+            line = record.line_ids.filtered(lambda line: line.product_id == self.lamp)
+            self.assertEqual((line.drift, self.held(self.lamp)), (0, 10))
 
 
 @tagged("post_install", "-at_install")

@@ -174,3 +174,27 @@ class TestCustomerReturns(OrderSyncCase):
         (item,) = self.env["amazon.return"].search([("amazon_order_ref", "=", amazon.order_id)])
         self.assertEqual(item.state, "to_check")
         self.assertIn("NOT-ON-THE-ORDER", item.note)
+
+    def test_a_tracked_product_comes_back_with_its_lot(self):
+        env = self.env
+        serum = env["product.product"].create(
+            {"name": "Serum", "is_storable": True, "tracking": "lot"}
+        )
+        env["amazon.offer"].create(
+            {"account_id": self.account.id, "sku": "SERUM", "product_id": serum.id}
+        )
+        lot = env["stock.lot"].create({"name": "L-2026-11", "product_id": serum.id})
+        env["stock.quant"]._update_available_quantity(serum, self.location, 5, lot_id=lot)
+        amazon = self.add_order(
+            US,
+            [{"sku": "SERUM", "title": "Serum", "quantity": 2, "unit_price": "30.00"}],
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+        )
+        self.sync()
+        self.amazon_return(amazon, "SERUM", disposition="SELLABLE", license_plate_number="LPN-S")
+        self.import_returns()
+        (item,) = self.sale_of(amazon).amazon_return_ids
+        self.assertEqual(item.state, "booked")
+        self.assertEqual(item.move_id.move_line_ids.lot_id, lot)
+        self.assertEqual(self.held(serum, self.location), 5 - 2 + 1)

@@ -94,3 +94,25 @@ def test_partial_results_render_what_is_there():
     assert benchmark_table.rows({}) == []
     rows = benchmark_table.rows({"quiet": {"seconds": 0.1, "calls": {"searchOrders": 2}}})
     assert rows[0][3] == "**not met**"
+
+
+def test_fba_reconciliation_rows_check_pages_and_flat_queries():
+    def run(skus, queries, pages=None):
+        calls = {"getInventorySummaries": pages or -(-skus // 50)}
+        return {
+            "skus": skus,
+            "run": "drifted",
+            "seconds": 1.0,
+            "api_seconds": 0.1,
+            "amazon_wait_s": 0,
+            "calls": calls,
+            "queries_per_sku": queries,
+            "adjusted": skus,
+        }
+
+    flat = {"fba": [run(1000, 4.55), run(10000, 4.49)]}
+    assert [row[3] for row in benchmark_table.rows(flat)] == ["met", "met"]
+    growing = {"fba": [run(1000, 4.55), run(10000, 9.1)]}
+    assert benchmark_table.rows(growing)[1][3] == "**not met**"
+    chatty = {"fba": [run(1000, 4.55, pages=1000)]}
+    assert benchmark_table.rows(chatty)[0][3] == "**not met**"

@@ -1,0 +1,107 @@
+"""FBA stock reconciliation benchmark (run by scripts/benchmark.sh inside `odoo shell`).
+
+Reconciles SAC_BENCH_FBA_SKUS SKUs (e.g. "1000,10000") that Amazon holds for
+one account against an in-process emulator on the benchmark's database:
+Amazon's calls, the time, and the SQL queries per SKU, which must not grow
+with the number of SKUs. Each size runs twice: from a drifted state (every
+product adjusted), then again with nothing changed. Its results are added to
+SAC_BENCH_OUT (JSON) under "fba".
+"""
+# ruff: noqa: F821 - `env` is injected by `odoo shell`; printing is the point
+
+import json
+import os
+import pathlib
+import random
+import time
+
+from odoo.addons.sale_amazon_connector.spapi_emulator import Emulator
+from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_models_dir
+
+SIZES = [int(n) for n in os.environ.get("SAC_BENCH_FBA_SKUS", "1000,10000").split(",")]
+OUT = pathlib.Path(os.environ.get("SAC_BENCH_OUT", "benchmark-results.json"))
+CLIENT, SECRET = "bench-fba-client", "bench-secret"
+DE = "A1PA6795UKMFR9"
+rng = random.Random(17)
+
+emulator = Emulator(rate_limits=False, models_dir=find_models_dir(os.getcwd())).start()
+store = emulator.store
+store.add_app(CLIENT, SECRET)
+germany = env["amazon.marketplace"].search([("api_ref", "=", DE)])
+env.ref("base.EUR").active = True
+rows = []
+for size in SIZES:
+    # A seller per size: an account per seller.
+    SELLER, TOKEN = f"A1BENCHFBA{size}", f"Atzr|bench-fba-{size}"
+    store.add_seller(SELLER, [DE], client_id=CLIENT, refresh_token=TOKEN)
+    account = env["amazon.account"].create(
+        {
+            "name": f"FBA benchmark {size}",
+            "signup_marketplace_id": germany.id,
+            "environment": "custom",
+            "custom_api_url": emulator.url,
+            "lwa_client_id": CLIENT,
+            "lwa_client_secret": SECRET,
+            "refresh_token": TOKEN,
+            "seller_ref": SELLER,
+            "available_marketplace_ids": [(6, 0, germany.ids)],
+            "marketplace_ids": [(6, 0, germany.ids)],
+            # Its own Amazon location: the sizes do not share stock.
+            "location_id": env["stock.location"]
+            .create({"name": f"Amazon FBA bench {size}", "usage": "internal"})
+            .id,
+        }
+    )
+    products = env["product.product"].create(
+        [{"name": f"FBA {size} {n}", "is_storable": True} for n in range(size)]
+    )
+    env["amazon.offer"].create(
+        [
+            {"account_id": account.id, "sku": f"FBA-{size}-{n:05d}", "product_id": p.id}
+            for n, p in enumerate(products)
+        ]
+    )
+    # The drifted state: what FBA orders took out of a location nothing filled.
+    for product in products:
+        env["stock.quant"]._update_available_quantity(
+            product, account.location_id, -rng.randint(1, 5)
+        )
+    for n in range(size):
+        store.set_fba_stock(
+            SELLER,
+            DE,
+            f"FBA-{size}-{n:05d}",
+            fulfillable=rng.randint(0, 40),
+            reserved=rng.randint(0, 3),
+            inbound_shipped=rng.randint(0, 10),
+            unfulfillable=rng.randint(0, 2),
+        )
+    env.cr.commit()
+    for label in ("drifted", "unchanged"):
+        adapter = account._get_adapter()
+        queries = env.cr.sql_log_count
+        began = time.perf_counter()
+        record = env["amazon.fba.inventory"]._run_reconcile(account.sudo(), adapter)
+        seconds = time.perf_counter() - began
+        env.cr.commit()
+        calls = adapter.stats.as_dict()["calls"]
+        row = {
+            "skus": size,
+            "run": label,
+            "seconds": round(seconds, 1),
+            # Of which waiting for the in-process emulator's answers (its paging
+            # and the check of each response against Amazon's model).
+            "api_seconds": round(sum(adapter.stats.seconds.values()), 1),
+            # getInventorySummaries' default plan: 2 requests per second, burst 2.
+            "amazon_wait_s": round(max(calls.get("getInventorySummaries", 0) - 2, 0) / 2),
+            "calls": calls,
+            "queries_per_sku": round((env.cr.sql_log_count - queries) / size, 2),
+            "adjusted": record.adjusted_count,
+        }
+        rows.append(row)
+        print("FBA reconciliation:", row)
+
+results = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
+results["fba"] = rows
+OUT.write_text(json.dumps(results, indent=2), encoding="utf-8")
+emulator.stop()
