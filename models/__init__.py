@@ -11,6 +11,8 @@ from . import amazon_stock_push
 from . import amazon_listing_import
 from . import amazon_fba_inventory
 from . import amazon_return
+from . import amazon_invoicing
+from . import account_move
 from . import amazon_offer
 from . import amazon_listing
 from . import amazon_order_failure

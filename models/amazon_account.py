@@ -176,6 +176,24 @@ class AmazonAccount(models.Model):
         help="Where the stock held by Amazon (FBA) lives in Odoo. Default: the "
         "company's 'Amazon' location.",
     )
+    invoice_fbm = fields.Boolean(
+        string="Invoice FBM Orders When Delivered",
+        help="Merchant-fulfilled orders are invoiced (posted, never emailed) once their "
+        "delivery is validated.",
+    )
+    invoice_fba = fields.Boolean(
+        string="Invoice FBA Orders When Shipped",
+        help="Orders fulfilled by Amazon are invoiced (posted, never emailed) once Amazon "
+        "has shipped them.",
+    )
+    invoice_journal_id = fields.Many2one(
+        "account.journal",
+        string="Invoice Journal",
+        check_company=True,
+        domain="[('type', '=', 'sale')]",
+        help="The sales journal of this account's invoices (a marketplace's own journal "
+        "comes first). Default: the company's first sales journal.",
+    )
     fbm_stock_sync = fields.Boolean(
         string="Synchronize FBM Stock",
         help="Send the available quantities of merchant-fulfilled offers to Amazon.",

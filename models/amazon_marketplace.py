@@ -51,6 +51,13 @@ class AmazonMarketplace(models.Model):
         "VAT, map them to price-included taxes of the destination's rate: the order's total "
         "is then Amazon's, to the cent.",
     )
+    journal_id = fields.Many2one(
+        "account.journal",
+        string="Invoice Journal",
+        company_dependent=True,
+        domain="[('type', '=', 'sale')]",
+        help="The sales journal of this marketplace's invoices, before the account's.",
+    )
     fba_network = fields.Char(
         string="FBA Network",
         compute="_compute_fba_network",

@@ -26,6 +26,7 @@ class AmazonSyncLog(models.Model):
             ("listings", "Listings"),
             ("fba_stock", "FBA Stock"),
             ("returns", "Returns"),
+            ("invoices", "Invoices"),
         ],
         required=True,
         index=True,

@@ -1,0 +1,127 @@
+"""Invoicing by policy (issue #18, step 1): merchant-fulfilled orders once
+delivered, FBA orders once Amazon shipped them; posted in the marketplace's or
+the account's journal, in the order's currency, with a business buyer's VAT;
+never emailed; one order that cannot be invoiced never blocks the others."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import DE, US
+from .test_orders import OrderSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingPolicy(OrderSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.journal = cls.env["account.journal"].create(
+            {"name": "Amazon Sales", "code": "AMZS", "type": "sale"}
+        )
+        cls.account.write(
+            {"invoice_fbm": True, "invoice_fba": True, "invoice_journal_id": cls.journal.id}
+        )
+
+    def invoice(self):
+        return self.env["amazon.invoicing"]._invoice(self.account)
+
+    def add_fba_order(self, items=None):
+        return self.add_order(
+            US,
+            items or [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+        )
+
+    def fba_order(self, items=None):
+        amazon = self.add_fba_order(items)
+        self.sync()
+        return self.sale_of(amazon)
+
+    def assert_never_mailed(self, invoice):
+        buyer = invoice.partner_id.commercial_partner_id
+        self.assertTrue(buyer.amazon_buyer)
+        self.assertNotIn(buyer, invoice.message_partner_ids, "a buyer never follows")
+        mails = self.env["mail.mail"].search([("recipient_ids", "in", buyer.ids)])
+        self.assertFalse(mails)
+        with self.assertRaises(UserError):
+            invoice.action_send_and_print()
+
+    def test_fbm_order_invoiced_once_delivered(self):
+        amazon = self.add_order(
+            DE,
+            [{"sku": "MUG-01", "title": "Mug", "quantity": 2, "unit_price": "11.90"}],
+            business=True,
+            vat_number="DE123456789",
+            buyer_company="Muster GmbH",
+        )
+        self.sync()
+        sale = self.sale_of(amazon)
+        self.invoice()
+        self.assertFalse(sale.invoice_ids, "not delivered yet")
+        delivery = sale.picking_ids
+        delivery.carrier_tracking_ref = "1Z999AA1"
+        delivery.move_ids.quantity = 2
+        delivery.move_ids.picked = True
+        delivery.button_validate()
+        counts = self.invoice()
+        self.assertEqual(counts["created"], 1)
+        invoice = sale.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.journal_id, self.journal)
+        self.assertEqual(invoice.currency_id.name, "EUR")
+        self.assertEqual(invoice.partner_id.commercial_partner_id.vat, "DE123456789")
+        self.assertAlmostEqual(invoice.amount_total, sale.amount_total)
+        self.assertEqual(sale.invoice_status, "invoiced")
+        self.assert_never_mailed(invoice)
+        # Invoiced once: the next run finds nothing.
+        self.assertEqual(self.invoice()["created"], 0)
+        self.assertEqual(len(sale.invoice_ids), 1)
+
+    def test_fba_order_invoiced_when_shipped_in_the_marketplace_journal(self):
+        us_journal = self.env["account.journal"].create(
+            {"name": "Amazon.com Sales", "code": "AMZUS", "type": "sale"}
+        )
+        self.marketplace[US].with_company(self.env.company).journal_id = us_journal
+        sale = self.fba_order()
+        self.invoice()
+        invoice = sale.invoice_ids
+        self.assertEqual((invoice.state, invoice.journal_id), ("posted", us_journal))
+        self.assertEqual(invoice.currency_id.name, "USD")
+        self.assert_never_mailed(invoice)
+
+    def test_manual_policy_invoices_nothing(self):
+        self.account.write({"invoice_fbm": False, "invoice_fba": False})
+        sale = self.fba_order()
+        self.env["amazon.invoicing"]._cron_invoice()
+        self.assertFalse(sale.invoice_ids)
+        self.assertEqual(sale.invoice_status, "to invoice")
+
+    def test_an_order_that_cannot_be_invoiced_never_blocks_the_batch(self):
+        income = self.env["account.account"].create(
+            {"name": "Old income", "code": "700999", "account_type": "income"}
+        )
+        self.tee.property_account_income_id = income
+        income.deprecated = True
+        broken = self.add_fba_order(
+            [{"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "19.99"}]
+        )
+        fine = self.add_fba_order()
+        self.sync()
+        broken, fine = self.sale_of(broken), self.sale_of(fine)
+        counts = self.invoice()
+        self.assertEqual((counts["created"], counts["failed"]), (1, 1))
+        self.assertEqual(fine.invoice_ids.state, "posted")
+        self.assertFalse(broken.invoice_ids, "nothing half-made")
+        (activity,) = broken.activity_ids
+        self.assertIn("deprecated", activity.note)
+        log = self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id), ("kind", "=", "invoices")], limit=1
+        )
+        self.assertEqual(log.state, "partial")
+        # Fixed: the next run invoices it, and the activity is not repeated.
+        self.invoice()
+        self.assertEqual(len(broken.activity_ids), 1)
+        income.deprecated = False
+        self.invoice()
+        self.assertEqual(broken.invoice_ids.state, "posted")
