@@ -19,6 +19,7 @@ from datetime import UTC
 import httpx
 from sp_api.api import (
     FeedsV20210630,
+    FinancesV20240619,
     Inventories,
     ListingsItemsV20210801,
     OrdersV0,
@@ -75,6 +76,7 @@ USAGE_PLANS = {
     "createReport": (0.0167, 15),
     "getReport": (2.0, 15),
     "getReportDocument": (0.0167, 15),
+    "listTransactions": (0.5, 10),
 }
 # Report.processingStatus values after which a report never changes: DONE ("The
 # report has completed processing"), FATAL ("aborted due to a fatal error") and
@@ -232,6 +234,15 @@ class _Feeds(FeedsV20210630):
             fill_query_params("/feeds/2021-06-30/documents/{}", feed_document_id),
             params={},
             add_marketplace=False,
+        )
+
+
+class _Finances(FinancesV20240619):
+    def list_transactions_only(self, **params):
+        """listTransactions without the marketplace parameters the library adds
+        to every GET (not in the model; Amazon ignores them)."""
+        return self._request(
+            "/finances/2024-06-19/transactions", params=params, add_marketplace=False
         )
 
 
@@ -642,6 +653,34 @@ class SpApiAdapter:
         ):
             return feed, None
         return feed, json.loads(self.get_feed_document(feed["resultFeedDocumentId"]))
+
+    # --- Finances ---------------------------------------------------------------------------
+    def iter_transactions(self, posted_after=None, posted_before=None, related=None, status=None):
+        """The seller's transactions (Finances 2024-06-19), a page of
+        Transaction dicts at a time (lazily; a page may be empty: "this
+        operation can return empty pages"). ``posted_after`` / ``posted_before``
+        (aware datetimes, "more than two minutes before the time of the
+        request") or ``related`` = (FINANCIAL_EVENT_GROUP_ID or ORDER_ID, value).
+        No marketplaceId: "If you want to retrieve MFN orders in the US store,
+        do not supply the marketplaceId parameter" (the caller filters)."""
+        query = {}
+        for name, moment in (("postedAfter", posted_after), ("postedBefore", posted_before)):
+            if moment is not None:
+                query[name] = moment.astimezone(UTC).isoformat(timespec="seconds")
+        if related:
+            query["relatedIdentifierName"], query["relatedIdentifierValue"] = related
+        if status:
+            query["transactionStatus"] = status
+        token = None
+        while True:
+            # The next page: "include the same arguments as the call that produced the token".
+            params = dict(query, nextToken=token) if token else query
+            response = self._call("listTransactions", _Finances, "list_transactions_only", **params)
+            payload = response.payload or {}
+            token = payload.get("nextToken") or response.next_token
+            yield payload.get("transactions") or []
+            if not token:
+                return
 
     # --- Reports ---------------------------------------------------------------------------
     def create_report(self, report_type, marketplace_ids, data_start=None, data_end=None):

@@ -37,6 +37,7 @@ MODEL_FILES = (
     "feeds_2021-06-30.json",
     "fbaInventory.json",
     "reports_2021-06-30.json",
+    "finances_2024-06-19.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}

@@ -26,6 +26,7 @@ USAGE_PLANS = {
     "createReport": (0.0167, 15),
     "getReport": (2.0, 15),
     "getReportDocument": (0.0167, 15),
+    "listTransactions": (0.5, 10),
 }
 
 

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from .contract import ContractError, RequestContract
+from .finances import render_transaction
 from .listings import apply_patches, process_listings_feed
 from .marketplaces import MARKETPLACES
 from .ratelimits import RateLimiter
@@ -130,6 +131,12 @@ LISTINGS_SEARCH_LIMIT = 1000  # searchListingsItems pages through 1000 SKUs at m
 FBA_INVENTORY_PAGE_SIZE = 50
 FBA_NEXT_TOKEN_LIFETIME = 30  # seconds: "The string token will expire 30 seconds after..."
 FBA_INVENTORY_LOOKBACK = timedelta(days=548)  # "no earlier than 18 months prior"
+# listTransactions. The page size is not in the model; nextToken comes "when the
+# number of results exceeds the specified pageSize value".
+TRANSACTIONS_PAGE_SIZE = 100
+TRANSACTIONS_LAG = timedelta(minutes=2)  # "more than two minutes before the time of the request"
+TRANSACTIONS_MAX_RANGE = timedelta(days=180)  # "more than 180 days apart, the response is empty"
+TRANSACTION_FILTERS = ("FINANCIAL_EVENT_GROUP_ID", "ORDER_ID")
 
 
 def _encode_offset(offset):
@@ -217,6 +224,7 @@ ROUTES = [
     ),
     _route("POST", "/feeds/2021-06-30/feeds", "createFeed", "create_feed"),
     _route("GET", "/feeds/2021-06-30/feeds/(?P<feed_id>[^/]+)", "getFeed", "get_feed"),
+    _route("GET", "/finances/2024-06-19/transactions", "listTransactions", "list_transactions"),
     _route("POST", "/reports/2021-06-30/reports", "createReport", "create_report"),
     _route("GET", "/reports/2021-06-30/reports/(?P<report_id>[^/]+)", "getReport", "get_report"),
     _route(
@@ -1105,6 +1113,98 @@ class Handler(BaseHTTPRequestHandler):
         if document.content and document.content[:2] == b"\x1f\x8b":
             data["compressionAlgorithm"] = "GZIP"
         return 200, data
+
+    # --- Finances 2024-06-19 ----------------------------------------------------------
+    def op_list_transactions(self, call, params, body):
+        store = self.emulator.store
+        token = params.get("nextToken")
+        bound = {k: v for k, v in params.items() if k != "nextToken"}
+        if token:
+            with store.lock:
+                pages = store.transaction_pages.pop(token, None)
+            if pages is None or pages.seller_id != call.seller_id:
+                raise invalid("nextToken is not valid.")
+            # nextToken: "call the operation with this token and include the same
+            # arguments as the call that produced the token".
+            if bound != pages.bound_params:
+                raise invalid("The next page must repeat the arguments of the first request.")
+            return self._transactions_page(call, bound, pages.skus)  # the pages left
+        now = utcnow()
+        name, value = params.get("relatedIdentifierName"), params.get("relatedIdentifierValue")
+        if bool(name) != bool(value):
+            raise invalid("relatedIdentifierName and relatedIdentifierValue go together.")
+        # "FINANCIAL_EVENT_GROUP_ID and ORDER_ID are the only relatedIdentifier with
+        # filtering capabilities at the moment. [...] they cannot be used for
+        # filtering purposes."
+        if name and name not in TRANSACTION_FILTERS:
+            raise invalid(f"relatedIdentifierName {name!r} cannot be used for filtering.")
+        # postedAfter: "This field is required if you do not specify a related identifier."
+        if not params.get("postedAfter") and not name:
+            raise invalid("postedAfter is required without a related identifier.")
+        after = (
+            parse_iso8601("postedAfter", params["postedAfter"])
+            if params.get("postedAfter")
+            else None
+        )
+        # "The date-time must be more than two minutes before the time of the request."
+        if after and after > now - TRANSACTIONS_LAG:
+            raise invalid("postedAfter must be more than two minutes before the request.")
+        # postedBefore: "must be later than PostedAfter and more than two minutes
+        # before the request was submitted. [...] Default: Two minutes before the
+        # time of the request."
+        before = now - TRANSACTIONS_LAG
+        if params.get("postedBefore"):
+            before = parse_iso8601("postedBefore", params["postedBefore"])
+            if before > now - TRANSACTIONS_LAG:
+                raise invalid("postedBefore must be more than two minutes before the request.")
+            if after and before <= after:
+                raise invalid("postedBefore must be later than postedAfter.")
+        # "If PostedAfter and PostedBefore are more than 180 days apart, the
+        # response is empty."
+        if after and before - after > TRANSACTIONS_MAX_RANGE:
+            return 200, {"payload": {"transactions": []}}
+        with store.lock:
+            found = [
+                index
+                for index, tx in enumerate(store.transactions)
+                if tx.seller_id == call.seller_id
+                and (after is None or tx.posted >= after)
+                and tx.posted < before
+                and (
+                    not params.get("marketplaceId") or tx.marketplace_id == params["marketplaceId"]
+                )
+                and (
+                    not params.get("transactionStatus") or tx.status == params["transactionStatus"]
+                )
+                and (
+                    not name
+                    or (name == "ORDER_ID" and tx.order_id == value)
+                    or (name == "FINANCIAL_EVENT_GROUP_ID" and tx.group_id == value)
+                )
+            ]
+        found.sort(key=lambda index: store.transactions[index].posted)
+        pages = [
+            found[start : start + TRANSACTIONS_PAGE_SIZE]
+            for start in range(0, len(found), TRANSACTIONS_PAGE_SIZE)
+        ] or [[]]
+        if store.transaction_empty_pages and len(pages) > 1:
+            pages.insert(-1, [])  # "Note that this operation can return empty pages."
+        return self._transactions_page(call, bound, pages)
+
+    def _transactions_page(self, call, bound, pages):
+        """The first of ``pages`` (lists of indexes in store.transactions); a
+        nextToken stands for the others."""
+        store = self.emulator.store
+        page, rest = pages[0], pages[1:]
+        with store.lock:
+            transactions = [render_transaction(store.transactions[i], isoformat) for i in page]
+        payload = {"transactions": transactions}
+        if rest:
+            token = secrets.token_urlsafe(24)
+            with store.lock:
+                store.transaction_pages[token] = FbaInventoryPages(call.seller_id, bound, rest)
+            payload["nextToken"] = token
+        return 200, {"payload": payload}
 
     # --- Reports ----------------------------------------------------------------------
     def op_create_report(self, call, params, body):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from .finances import Transaction, TransactionItem
 from .marketplaces import MARKETPLACES
 from .reports import REPORT_TYPES, CustomerReturn, Report
 
@@ -357,6 +358,12 @@ class Store:
         self.reports = {}  # reportId -> Report
         self.returns = []  # CustomerReturn, FBA and merchant-fulfilled
         self.report_processing_delay = 0.0  # seconds before a report is processed
+        self.transactions = []  # Finances 2024-06-19 Transaction
+        self.transaction_pages = {}  # listTransactions nextToken -> FbaInventoryPages
+        # "Note that this operation can return empty pages": when set, each
+        # listing serves an empty page (with its nextToken) before its last one.
+        self.transaction_empty_pages = False
+        self._transaction_seq = 0
         self._report_seq = 0
         self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
@@ -630,6 +637,49 @@ class Store:
             )
             self.returns.append(item)
             return item
+
+    def add_transaction(
+        self,
+        seller_id,
+        marketplace_id,
+        transaction_type,
+        *,
+        posted=None,
+        items=(),
+        breakdowns=(),
+        **details,
+    ):
+        """A movement of money on the seller's account. ``items``: dicts with
+        sku, quantity and breakdowns [(type, amount)]; ``breakdowns``: the
+        transaction's own [(type, amount)]; ``details``: order_id, group_id,
+        refund_id, status, description, currency (default: the marketplace's)."""
+        if seller_id not in self.sellers:
+            raise StoreError(f"unknown seller {seller_id}")
+        if marketplace_id not in MARKETPLACES:
+            raise StoreError(f"unknown marketplace {marketplace_id}")
+        with self.lock:
+            self._transaction_seq += 1
+            details.setdefault("currency", MARKETPLACES[marketplace_id].currency)
+            transaction = Transaction(
+                seller_id=seller_id,
+                transaction_id=f"TX-{self._transaction_seq:08d}",
+                transaction_type=transaction_type,
+                marketplace_id=marketplace_id,
+                posted=aware(posted) or utcnow(),
+                items=[
+                    TransactionItem(
+                        item["sku"],
+                        item.get("quantity", 1),
+                        [(kind, money(amount)) for kind, amount in item["breakdowns"]],
+                        item.get("adjustment_id", ""),
+                    )
+                    for item in items
+                ],
+                breakdowns=[(kind, money(amount)) for kind, amount in breakdowns],
+                **details,
+            )
+            self.transactions.append(transaction)
+            return transaction
 
     def create_report(self, seller_id, report_type, marketplace_ids, data_start, data_end):
         if report_type not in REPORT_TYPES:

@@ -4,11 +4,13 @@ real python-amazon-sp-api client."""
 import json
 import logging
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, UK, US
 
 from mapping.fba import parse_inventory_summary
+from mapping.finances import parse_transaction
 from mapping.returns import (
     FBA_RETURNS_REPORT,
     FBM_RETURNS_REPORT,
@@ -637,3 +639,39 @@ def test_returns_report_read_through_its_states(adapter, emulator):
     report, text = adapter.read_report(empty)
     assert (report["processingStatus"], text) == ("CANCELLED", None)
     assert not any(c.unknown_params for c in emulator.calls)
+
+
+def test_transactions_read_page_by_page_with_the_same_arguments(adapter, emulator):
+    """listTransactions: 250 transactions in pages of 100, with an empty page
+    Amazon may serve in between; every page asked with the first one's
+    arguments and no marketplaceId."""
+    store = emulator.store
+    store.transaction_empty_pages = True
+    start = datetime.now(timezone.utc) - timedelta(days=2)
+    for n in range(250):
+        store.add_transaction(
+            SELLER_ID,
+            DE if n % 2 else US,
+            "Shipment",
+            posted=start + timedelta(minutes=n),
+            order_id=f"302-{n:04d}",
+            items=[{"sku": "MUG", "quantity": 1, "breakdowns": [("ProductCharges", "10.00")]}],
+        )
+    pages = list(adapter.iter_transactions(posted_after=start - timedelta(minutes=1)))
+    assert [len(page) for page in pages] == [100, 100, 0, 50]
+    assert len({t["transactionId"] for page in pages for t in page}) == 250
+    calls = emulator.calls_for("listTransactions")
+    queries = [{k: v for k, v in c.params.items() if k != "nextToken"} for c in calls]
+    assert all(query == queries[0] for query in queries)
+    assert "marketplaceId" not in queries[0]
+    assert not any(c.unknown_params for c in calls)
+    # Read as plain values.
+    first = parse_transaction(pages[0][0])
+    assert (first.kind, first.order_ref, first.currency, first.total) == (
+        "Shipment",
+        "302-0000",
+        "USD",
+        Decimal("10.00"),
+    )
+    assert first.items[0].sku == "MUG"
+    assert first.items[0].breakdowns == {"ProductCharges": Decimal("10.00")}

@@ -886,3 +886,58 @@ def test_reports_follow_the_model(http, emulator):
     states = [http.get(f"{path}/{report_id}").json() for _ in range(2)]
     assert [s["processingStatus"] for s in states] == ["IN_PROGRESS", "CANCELLED"]
     assert "reportDocumentId" not in states[-1]
+
+
+def test_list_transactions_follows_the_model(http, emulator):
+    """What listTransactions refuses, as Finances 2024-06-19 says, and what it
+    serves: the window's transactions, by order or payout when asked."""
+    store = emulator.store
+    posted = datetime.now(timezone.utc) - timedelta(days=3)
+    sale = store.add_transaction(
+        SELLER_ID,
+        DE,
+        "Shipment",
+        posted=posted,
+        order_id="302-1",
+        group_id="G1",
+        items=[{"sku": "MUG", "quantity": 2, "breakdowns": [("ProductCharges", "23.80")]}],
+        breakdowns=[("AmazonFees", "-3.57")],
+    )
+    store.add_transaction(
+        SELLER_ID,
+        DE,
+        "Refund",
+        posted=posted + timedelta(days=1),
+        order_id="302-1",
+        group_id="G2",
+        items=[{"sku": "MUG", "quantity": 1, "breakdowns": [("ProductCharges", "-11.90")]}],
+    )
+    path = "/finances/2024-06-19/transactions"
+    refused = [
+        ({}, "postedAfter is required"),  # "required if you do not specify a related identifier"
+        ({"postedAfter": ago(minutes=1)}, "two minutes"),
+        ({"postedAfter": ago(days=5), "postedBefore": ago(minutes=1)}, "two minutes"),
+        ({"postedAfter": ago(days=5), "postedBefore": ago(days=6)}, "later than postedAfter"),
+        ({"relatedIdentifierName": "ORDER_ID"}, "go together"),
+        ({"relatedIdentifierName": "REFUND_ID", "relatedIdentifierValue": "R1"}, "filtering"),
+    ]
+    for params, word in refused:
+        response = http.get(path, params=params)
+        assert response.status_code == 400, params
+        assert word in json.dumps(error_of(response)), (params, error_of(response))
+    window = http.get(path, params={"postedAfter": ago(days=5)}).json()["payload"]
+    assert [t["transactionType"] for t in window["transactions"]] == ["Shipment", "Refund"]
+    first = window["transactions"][0]
+    assert first["totalAmount"] == {"currencyCode": "EUR", "currencyAmount": float(sale.total)}
+    assert first["items"][0]["contexts"][0]["sku"] == "MUG"
+    by_group = http.get(
+        path,
+        params={
+            "relatedIdentifierName": "FINANCIAL_EVENT_GROUP_ID",
+            "relatedIdentifierValue": "G2",
+        },
+    ).json()["payload"]["transactions"]
+    assert [t["transactionType"] for t in by_group] == ["Refund"]
+    # "If PostedAfter and PostedBefore are more than 180 days apart, the response is empty."
+    wide = http.get(path, params={"postedAfter": ago(days=200)}).json()["payload"]
+    assert wide["transactions"] == []

@@ -346,3 +346,65 @@ def test_fba_quantities_of_two_pools_add_up_bucket_by_bucket():
     assert both.sku == "MUG"
     assert (both.fulfillable, both.reserved, both.unfulfillable) == (27, 2, 1)
     assert (both.inbound, both.total) == (5, 35)
+
+
+def test_a_refund_transaction_read_with_its_items_and_identifiers():
+    from mapping.finances import parse_transaction  # noqa: PLC0415
+
+    refund = parse_transaction(
+        {
+            "transactionId": "TX-9",
+            "transactionType": "Refund",
+            "transactionStatus": "RELEASED",
+            "postedDate": "2026-11-30T10:15:00Z",
+            "totalAmount": {"currencyCode": "EUR", "currencyAmount": -13.49},
+            "marketplaceDetails": {"marketplaceId": DE},
+            "relatedIdentifiers": [
+                {"relatedIdentifierName": "ORDER_ID", "relatedIdentifierValue": "302-1"},
+                {"relatedIdentifierName": "REFUND_ID", "relatedIdentifierValue": "R-7"},
+                {
+                    "relatedIdentifierName": "FINANCIAL_EVENT_GROUP_ID",
+                    "relatedIdentifierValue": "G2",
+                },
+            ],
+            "items": [
+                {
+                    "totalAmount": {"currencyCode": "EUR", "currencyAmount": -13.49},
+                    "breakdowns": [
+                        {
+                            "breakdownType": "ProductCharges",
+                            "breakdownAmount": {"currencyCode": "EUR", "currencyAmount": -11.90},
+                        },
+                        {
+                            "breakdownType": "ShippingCharges",
+                            "breakdownAmount": {"currencyCode": "EUR", "currencyAmount": -1.59},
+                        },
+                    ],
+                    "contexts": [
+                        {"contextType": "ProductContext", "sku": "MUG", "quantityShipped": 1}
+                    ],
+                    "relatedIdentifiers": [
+                        {
+                            "itemRelatedIdentifierName": "ORDER_ADJUSTMENT_ITEM_ID",
+                            "itemRelatedIdentifierValue": "OAI-1",
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    assert (refund.kind, refund.order_ref, refund.refund_ref, refund.group_ref) == (
+        "Refund",
+        "302-1",
+        "R-7",
+        "G2",
+    )
+    assert (refund.total, refund.posted) == (Decimal("-13.49"), datetime(2026, 11, 30, 10, 15))
+    (item,) = refund.items
+    assert (item.sku, item.quantity, item.adjustment_ref) == ("MUG", 1, "OAI-1")
+    assert item.breakdowns == {
+        "ProductCharges": Decimal("-11.90"),
+        "ShippingCharges": Decimal("-1.59"),
+    }
+    with pytest.raises(PayloadError):
+        parse_transaction({"transactionId": "TX-1", "totalAmount": {"currencyAmount": "x"}})

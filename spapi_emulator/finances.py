@@ -1,0 +1,113 @@
+"""The seller's money as Finances API 2024-06-19 ``listTransactions`` tells it.
+
+A transaction is one movement of money on the seller's Amazon account: an
+order's payment (``Shipment``), a refund (``Refund``), a fee, a reserve. Its
+``totalAmount`` is the sum of its breakdowns (``ProductCharges``, ``Tax``,
+``AmazonFees``...); an item carries the SKU and quantity it is about
+(``ProductContext``). Signs are the seller's: money in positive, out negative.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from .marketplaces import MARKETPLACES
+
+
+@dataclass
+class TransactionItem:
+    sku: str
+    quantity: int
+    breakdowns: list  # [(breakdownType, Decimal)]
+    adjustment_id: str = ""  # ORDER_ADJUSTMENT_ITEM_ID of refunds
+
+    @property
+    def total(self):
+        return sum((amount for _kind, amount in self.breakdowns), Decimal("0"))
+
+
+@dataclass
+class Transaction:
+    seller_id: str
+    transaction_id: str
+    transaction_type: str  # Shipment, Refund, ServiceFee, ...
+    marketplace_id: str
+    posted: datetime
+    currency: str
+    description: str = ""
+    status: str = "RELEASED"  # DEFERRED, RELEASED, DEFERRED_RELEASED
+    order_id: str = ""
+    group_id: str = ""  # FINANCIAL_EVENT_GROUP_ID: the payout it belongs to
+    refund_id: str = ""
+    items: list = field(default_factory=list)  # [TransactionItem]
+    breakdowns: list = field(default_factory=list)  # transaction-level [(type, Decimal)]
+
+    @property
+    def total(self):
+        return sum((item.total for item in self.items), Decimal("0")) + sum(
+            (amount for _kind, amount in self.breakdowns), Decimal("0")
+        )
+
+
+def _amount(value, currency):
+    # BigDecimal: "A signed decimal number" (a JSON number).
+    return {"currencyCode": currency, "currencyAmount": float(value)}
+
+
+def _breakdowns(breakdowns, currency):
+    return [
+        {"breakdownType": kind, "breakdownAmount": _amount(amount, currency)}
+        for kind, amount in breakdowns
+    ]
+
+
+def render_transaction(transaction, isoformat):
+    related = [
+        {"relatedIdentifierName": name, "relatedIdentifierValue": value}
+        for name, value in (
+            ("ORDER_ID", transaction.order_id),
+            ("FINANCIAL_EVENT_GROUP_ID", transaction.group_id),
+            ("REFUND_ID", transaction.refund_id),
+        )
+        if value
+    ]
+    currency = transaction.currency
+    items = []
+    for item in transaction.items:
+        rendered = {
+            "description": item.sku,
+            "totalAmount": _amount(item.total, currency),
+            "breakdowns": _breakdowns(item.breakdowns, currency),
+            "contexts": [
+                {"contextType": "ProductContext", "sku": item.sku, "quantityShipped": item.quantity}
+            ],
+        }
+        if item.adjustment_id:
+            rendered["relatedIdentifiers"] = [
+                {
+                    "itemRelatedIdentifierName": "ORDER_ADJUSTMENT_ITEM_ID",
+                    "itemRelatedIdentifierValue": item.adjustment_id,
+                }
+            ]
+        items.append(rendered)
+    marketplace = MARKETPLACES[transaction.marketplace_id]
+    return {
+        "sellingPartnerMetadata": {
+            "sellingPartnerId": transaction.seller_id,
+            "accountType": "Standard Orders",
+            "marketplaceId": transaction.marketplace_id,
+        },
+        "relatedIdentifiers": related,
+        "transactionType": transaction.transaction_type,
+        "transactionId": transaction.transaction_id,
+        "transactionStatus": transaction.status,
+        "description": transaction.description or transaction.transaction_type,
+        "postedDate": isoformat(transaction.posted),
+        "totalAmount": _amount(transaction.total, currency),
+        "marketplaceDetails": {
+            "marketplaceId": transaction.marketplace_id,
+            "marketplaceName": marketplace.domain[0].upper() + marketplace.domain[1:],
+        },
+        "items": items,
+        "breakdowns": _breakdowns(transaction.breakdowns, currency),
+    }
