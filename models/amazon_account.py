@@ -134,6 +134,12 @@ class AmazonAccount(models.Model):
     )
 
     # --- synchronization settings -----------------------------------------------------------
+    last_finances_sync = fields.Datetime(
+        string="Last Transactions Sync",
+        copy=False,
+        help="Amazon's financial transactions posted after this moment (less two days, "
+        "for those Amazon posts late) are read by the next import.",
+    )
     last_orders_sync = fields.Datetime(
         string="Last Order Sync",
         copy=False,
@@ -383,6 +389,11 @@ class AmazonAccount(models.Model):
         self._check_can_operate()
         self.ensure_one()
         return self.env["amazon.return.import"]._action_import(self)
+
+    def action_import_transactions(self):
+        self._check_can_operate()
+        self.ensure_one()
+        return self.env["amazon.finance.import"]._action_import(self)
 
     def action_push_stock(self):
         self._check_can_operate()

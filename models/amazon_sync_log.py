@@ -27,6 +27,7 @@ class AmazonSyncLog(models.Model):
             ("fba_stock", "FBA Stock"),
             ("returns", "Returns"),
             ("invoices", "Invoices"),
+            ("finances", "Transactions"),
         ],
         required=True,
         index=True,

@@ -14,6 +14,7 @@ ACCOUNT_ACTIONS = (
     "action_import_listings",
     "action_reconcile_fba_stock",
     "action_import_returns",
+    "action_import_transactions",
     "action_sync_pickings",
     "action_check_connection",
     "action_update_marketplaces",

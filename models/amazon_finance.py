@@ -1,0 +1,286 @@
+"""Amazon's money in: the seller's financial transactions (Finances API
+2024-06-19 ``listTransactions``) kept in Odoo. The flow's home.
+
+Entry points: the cron (``_cron_import``) and the account's Import
+Transactions button (``_action_import``). Each run reads the window since the
+last one, two days back again ("Financial events might not include orders
+from the last 48 hours"), up to two minutes before now (the API's bound);
+each transaction is kept once per account by Amazon's transactionId, its
+status followed (DEFERRED, then RELEASED). Pages are committed one by one and
+the cursor moves only when the window is read: a run that stops reads its
+window again, and nothing twice. A window longer than 180 days is read in
+parts ("more than 180 days apart, the response is empty").
+
+The transactions are what the refunds (credit notes) and the payouts
+(statements) are booked from.
+"""
+
+import hashlib
+import json
+import logging
+from datetime import UTC, timedelta
+
+from odoo import _, api, fields, models
+
+from ..mapping.finances import parse_transaction
+from ..mapping.orders import PayloadError
+from ..spapi import SpApiError
+
+_logger = logging.getLogger(__name__)
+
+FIRST_WINDOW = timedelta(days=30)
+OVERLAP = timedelta(days=2)  # "might not include orders from the last 48 hours"
+API_LAG = timedelta(minutes=3)  # postedBefore "more than two minutes before" the request
+MAX_RANGE = timedelta(days=179)  # "more than 180 days apart, the response is empty"
+
+
+class AmazonFinanceTransaction(models.Model):
+    """One movement of money on the seller's Amazon account."""
+
+    _name = "amazon.finance.transaction"
+    _description = "Amazon Financial Transaction"
+    _order = "posted desc, id desc"
+    _rec_name = "ref"
+
+    account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    ref = fields.Char(string="Transaction ID", required=True, readonly=True)
+    kind = fields.Char(string="Type", readonly=True, index=True)
+    status = fields.Char(readonly=True)
+    description = fields.Char(readonly=True)
+    posted = fields.Datetime(readonly=True, index=True)
+    marketplace_id = fields.Many2one("amazon.marketplace", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    total = fields.Monetary(readonly=True)
+    amazon_order_ref = fields.Char(string="Amazon Order", readonly=True, index=True)
+    group_ref = fields.Char(
+        string="Payout Group",
+        readonly=True,
+        index=True,
+        help="Amazon's financial event group: the payout (settlement) this money belongs to.",
+    )
+    refund_ref = fields.Char(string="Refund ID", readonly=True)
+    sale_order_id = fields.Many2one("sale.order", readonly=True, index=True)
+    line_ids = fields.One2many(
+        "amazon.finance.transaction.line", "transaction_id", string="Breakdown", readonly=True
+    )
+    raw = fields.Text(
+        string="As Amazon Sent It", readonly=True, help="Kept for transactions Odoo could not read."
+    )
+
+    _sql_constraints = [
+        ("ref_uniq", "UNIQUE(account_id, ref)", "This Amazon transaction is already recorded."),
+    ]
+
+
+class AmazonFinanceTransactionLine(models.Model):
+    """An amount of a transaction by type (``ProductCharges``, ``Tax``,
+    ``AmazonFees``...), for an item (SKU) or the transaction itself."""
+
+    _name = "amazon.finance.transaction.line"
+    _description = "Amazon Financial Transaction Line"
+    _order = "transaction_id, id"
+
+    transaction_id = fields.Many2one(
+        "amazon.finance.transaction", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="transaction_id.company_id", store=True)
+    currency_id = fields.Many2one(related="transaction_id.currency_id")
+    sku = fields.Char(string="SKU")
+    quantity = fields.Integer()
+    breakdown_type = fields.Char(string="Type")
+    amount = fields.Monetary()
+    adjustment_ref = fields.Char(string="Adjustment ID")
+
+
+class AmazonFinanceImport(models.AbstractModel):
+    _name = "amazon.finance.import"
+    _inherit = "amazon.flow"
+    _description = "Amazon Financial Transactions In"
+
+    @api.model
+    def _cron_import(self):
+        accounts = self.env["amazon.account"].search([("link_date", "!=", False)])
+        for account in accounts:
+            self._cron_boundary(account, "transactions import", lambda a=account: self._import(a))
+        return True
+
+    @api.model
+    def _import(self, account, **adapter_options):
+        """Read the account's transactions since the last run; logged. Returns
+        the counts (None when another run holds the account)."""
+
+        def work(adapter):
+            run_account = account.sudo().with_company(account.company_id)
+            counts = self.with_env(run_account.env)._run_import(run_account, adapter)
+            return counts, counts or {}
+
+        return self._run_logged(account, "finances", work, **adapter_options)
+
+    @api.model
+    def _action_import(self, account):
+        title = _("Amazon transactions")
+        try:
+            counts = self._import(account)
+        except SpApiError as error:
+            return self._notify(title, account._explain(error), "danger")
+        if counts is None:
+            message = _("Another transactions import of this account is running: try again later.")
+            return self._notify(title, message, "warning")
+        message = _(
+            "%(created)s new transactions, %(updated)s updated.",
+            created=counts["created"],
+            updated=counts["updated"],
+        )
+        return self._notify(title, message, "success", reload=True)
+
+    # --- lock -> fetch -> map -> write -> log -------------------------------------------
+    def _run_import(self, account, adapter):
+        if not self._lock_account(account, "finances"):
+            return None
+        try:
+            counts = {"fetched": 0, "created": 0, "updated": 0, "skipped": 0, "failed": 0}
+            now = fields.Datetime.now()
+            start = (account.last_finances_sync or now - FIRST_WINDOW) - OVERLAP
+            end = min(now - API_LAG, start + MAX_RANGE)
+            if end <= start:
+                return counts
+            pages = adapter.iter_transactions(
+                posted_after=start.replace(tzinfo=UTC), posted_before=end.replace(tzinfo=UTC)
+            )
+            for page in pages:
+                counts["fetched"] += len(page)
+                self._write_page(account, page, counts)
+                self._commit()
+            # Read to its end: the next run starts here (less the overlap).
+            account.last_finances_sync = end
+            self._commit()
+            return counts
+        finally:
+            self._unlock_account(account, "finances")
+
+    def _write_page(self, account, page, counts):
+        parsed, unreadable = [], []
+        for data in page:
+            try:
+                parsed.append(parse_transaction(data))
+            except PayloadError as error:
+                unreadable.append((data, error))
+        Transaction = self.env["amazon.finance.transaction"]
+        if unreadable:
+            # Kept, never dropped: the sync log says Done with Failures and the
+            # transaction shows what Amazon sent and why it was not read.
+            counts["failed"] += len(unreadable)
+            refs = [self._unreadable_ref(data) for data, _error in unreadable]
+            known = set(
+                Transaction.search([("account_id", "=", account.id), ("ref", "in", refs)]).mapped(
+                    "ref"
+                )
+            )
+            Transaction.create(
+                [
+                    {
+                        "account_id": account.id,
+                        "ref": ref,
+                        "kind": _("Unreadable"),
+                        "description": str(error)[:250],
+                        "raw": json.dumps(data, default=str),
+                    }
+                    for ref, (data, error) in zip(refs, unreadable, strict=True)
+                    if ref not in known
+                ]
+            )
+        if not parsed:
+            return
+        known = {
+            record.ref: record
+            for record in Transaction.search(
+                [("account_id", "=", account.id), ("ref", "in", [t.ref for t in parsed])]
+            )
+        }
+        sales = self.env["sale.order"].search(
+            [
+                ("amazon_account_id", "=", account.id),
+                ("amazon_order_ref", "in", list({t.order_ref for t in parsed if t.order_ref})),
+            ]
+        )
+        sale_of = {sale.amazon_order_ref: sale for sale in sales}
+        marketplaces = {
+            m.api_ref: m
+            for m in self.env["amazon.marketplace"].search(
+                [("api_ref", "in", list({t.marketplace_ref for t in parsed}))]
+            )
+        }
+        currencies = {
+            c.name: c
+            for c in self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", list({t.currency for t in parsed}))])
+        }
+        values, seen = [], set()
+        for transaction in parsed:
+            record = known.get(transaction.ref)
+            if record:
+                if record.status != transaction.status:
+                    record.status = transaction.status
+                    counts["updated"] += 1
+                else:
+                    counts["skipped"] += 1
+                continue
+            if transaction.ref in seen:
+                continue
+            seen.add(transaction.ref)
+            values.append(
+                self._prepare_transaction_values(
+                    account, transaction, sale_of, marketplaces, currencies
+                )
+            )
+        Transaction.create(values)
+        counts["created"] += len(values)
+
+    @staticmethod
+    def _unreadable_ref(data):
+        if isinstance(data, dict) and data.get("transactionId"):
+            return str(data["transactionId"])
+        digest = hashlib.sha1(json.dumps(data, default=str, sort_keys=True).encode())
+        return "unreadable-" + digest.hexdigest()[:16]
+
+    def _prepare_transaction_values(self, account, transaction, sale_of, marketplaces, currencies):
+        lines = [
+            (0, 0, {"breakdown_type": kind, "amount": float(amount)})
+            for kind, amount in transaction.breakdowns.items()
+        ]
+        for item in transaction.items:
+            lines += [
+                (
+                    0,
+                    0,
+                    {
+                        "sku": item.sku,
+                        "quantity": item.quantity,
+                        "breakdown_type": kind,
+                        "amount": float(amount),
+                        "adjustment_ref": item.adjustment_ref or False,
+                    },
+                )
+                for kind, amount in item.breakdowns.items()
+            ]
+        sale = sale_of.get(transaction.order_ref)
+        marketplace = marketplaces.get(transaction.marketplace_ref)
+        currency = currencies.get(transaction.currency) or account.company_id.currency_id
+        return {
+            "account_id": account.id,
+            "ref": transaction.ref,
+            "kind": transaction.kind,
+            "status": transaction.status,
+            "description": transaction.description,
+            "posted": transaction.posted,
+            "marketplace_id": marketplace.id if marketplace else False,
+            "currency_id": currency.id,
+            "total": float(transaction.total),
+            "amazon_order_ref": transaction.order_ref or False,
+            "group_ref": transaction.group_ref or False,
+            "refund_ref": transaction.refund_ref or False,
+            "sale_order_id": sale.id if sale else False,
+            "line_ids": lines,
+        }
