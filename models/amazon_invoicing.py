@@ -99,7 +99,18 @@ class AmazonInvoicing(models.AbstractModel):
         domain = self._due_domain(account)
         if domain is None:
             return self.env["sale.order"]
-        orders = self.env["sale.order"].search(domain, order="id", limit=limit)
+        # Orders that failed before come after the others: a batch full of
+        # orders waiting for a fix never holds the rest back.
+        SaleOrder = self.env["sale.order"]
+        orders = SaleOrder.search(
+            [*domain, ("amazon_invoice_error", "=", False)], order="id", limit=limit
+        )
+        if len(orders) < limit:
+            orders |= SaleOrder.search(
+                [*domain, ("amazon_invoice_error", "!=", False)],
+                order="id",
+                limit=limit - len(orders),
+            )
         # Merchant-fulfilled: once every delivery is validated (or cancelled).
         return orders.filtered(
             lambda sale: (
@@ -119,6 +130,8 @@ class AmazonInvoicing(models.AbstractModel):
         invoices = sale._create_invoices(final=True)
         invoices.write(self._prepare_invoice_values(account, sale))
         invoices.action_post()
+        if sale.amazon_invoice_error:
+            sale.amazon_invoice_error = False
         return invoices
 
     def _journal(self, account, sale):
@@ -133,6 +146,7 @@ class AmazonInvoicing(models.AbstractModel):
     def _note_failure(self, account, sale, error):
         reason = str(error.args[0] if error.args else error)
         _logger.info("Amazon order %s not invoiced: %s", sale.amazon_order_ref, reason)
+        sale.amazon_invoice_error = reason[:250]
         summary = _("Amazon order %(ref)s not invoiced", ref=sale.amazon_order_ref)
         # One activity per order, however many runs fail on it.
         if not sale.activity_ids.filtered(lambda activity: activity.summary == summary):

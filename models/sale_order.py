@@ -55,6 +55,12 @@ class SaleOrder(models.Model):
         compute="_compute_amazon_total_explanation",
         string="Why Totals Differ",
     )
+    amazon_invoice_error = fields.Char(
+        string="Amazon Invoicing Error",
+        readonly=True,
+        copy=False,
+        help="Why the last automatic invoicing of this order failed (cleared once invoiced).",
+    )
     amazon_return_ids = fields.One2many("amazon.return", "sale_order_id", string="Amazon Returns")
     amazon_return_count = fields.Integer(compute="_compute_amazon_return_count")
 

@@ -36,10 +36,10 @@ from .reports import REPORT_TYPES, render_report_document, report_rows
 from .sandbox import Sandbox
 from .store import (
     ORDER_STATUSES,
-    FbaInventoryPages,
     OrderPages,
     Store,
     StoreError,
+    TokenPages,
     isoformat,
     utcnow,
 )
@@ -957,7 +957,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise invalid(
                     "The request for the next page must repeat the first one's parameters."
                 )
-            skus = pages.skus
+            skus = pages.rest
         else:
             # When startDateTime is provided: changes after it, sellerSkus and
             # sellerSku ignored; else sellerSkus, else sellerSku, else everything.
@@ -990,7 +990,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest:
             next_token = secrets.token_urlsafe(24)
             with store.lock:
-                store.fba_pages[next_token] = FbaInventoryPages(
+                store.fba_pages[next_token] = TokenPages(
                     call.seller_id,
                     {k: v for k, v in params.items() if k not in ("nextToken", "details")},
                     rest,
@@ -1128,7 +1128,7 @@ class Handler(BaseHTTPRequestHandler):
             # arguments as the call that produced the token".
             if bound != pages.bound_params:
                 raise invalid("The next page must repeat the arguments of the first request.")
-            return self._transactions_page(call, bound, pages.skus)  # the pages left
+            return self._transactions_page(call, bound, pages.rest)
         now = utcnow()
         name, value = params.get("relatedIdentifierName"), params.get("relatedIdentifierValue")
         if bool(name) != bool(value):
@@ -1202,7 +1202,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest:
             token = secrets.token_urlsafe(24)
             with store.lock:
-                store.transaction_pages[token] = FbaInventoryPages(call.seller_id, bound, rest)
+                store.transaction_pages[token] = TokenPages(call.seller_id, bound, rest)
             payload["nextToken"] = token
         return 200, {"payload": payload}
 

@@ -95,13 +95,14 @@ class FbaStock:
 
 
 @dataclass
-class FbaInventoryPages:
-    """What a getInventorySummaries ``nextToken`` stands for: the request that
-    made it and the SKUs still to serve."""
+class TokenPages:
+    """What a ``nextToken`` stands for, kept on the server side: the request
+    that made it (the next one must repeat it) and what is still to serve
+    (getInventorySummaries: SKUs; listTransactions: pages)."""
 
     seller_id: str
     bound_params: dict
-    skus: list
+    rest: list
     issued: float = field(default_factory=time.monotonic)
 
 
@@ -353,13 +354,13 @@ class Store:
         self.feeds = {}
         self.order_pages = {}  # searchOrders paginationToken -> OrderPages
         self.fba_stock = {}  # (seller_id, marketplace_id, sku) -> FbaStock
-        self.fba_pages = {}  # getInventorySummaries nextToken -> FbaInventoryPages
+        self.fba_pages = {}  # getInventorySummaries nextToken -> TokenPages
         self.feed_processing_delay = 0.0  # seconds before a feed is processed
         self.reports = {}  # reportId -> Report
         self.returns = []  # CustomerReturn, FBA and merchant-fulfilled
         self.report_processing_delay = 0.0  # seconds before a report is processed
         self.transactions = []  # Finances 2024-06-19 Transaction
-        self.transaction_pages = {}  # listTransactions nextToken -> FbaInventoryPages
+        self.transaction_pages = {}  # listTransactions nextToken -> TokenPages
         # "Note that this operation can return empty pages": when set, each
         # listing serves an empty page (with its nextToken) before its last one.
         self.transaction_empty_pages = False

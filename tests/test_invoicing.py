@@ -115,6 +115,7 @@ class TestInvoicingPolicy(OrderSyncCase):
         self.assertFalse(broken.invoice_ids, "nothing half-made")
         (activity,) = broken.activity_ids
         self.assertIn("deprecated", activity.note)
+        self.assertIn("deprecated", broken.amazon_invoice_error)
         log = self.env["amazon.sync.log"].search(
             [("account_id", "=", self.account.id), ("kind", "=", "invoices")], limit=1
         )
@@ -125,3 +126,25 @@ class TestInvoicingPolicy(OrderSyncCase):
         income.deprecated = False
         self.invoice()
         self.assertEqual(broken.invoice_ids.state, "posted")
+        self.assertFalse(broken.amazon_invoice_error)
+
+    def test_orders_that_failed_never_hold_the_others_back(self):
+        income = self.env["account.account"].create(
+            {"name": "Old income", "code": "700998", "account_type": "income"}
+        )
+        self.tee.property_account_income_id = income
+        income.deprecated = True
+        broken = self.add_fba_order(
+            [{"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "19.99"}]
+        )
+        fine = self.add_fba_order()
+        self.sync()
+        broken, fine = self.sale_of(broken), self.sale_of(fine)
+        self.assertLess(broken.id, fine.id)
+        Invoicing = self.env["amazon.invoicing"]
+        self.assertEqual(Invoicing._invoice(self.account, limit=1)["failed"], 1)
+        self.assertTrue(broken.amazon_invoice_error)
+        # A batch of one: the failed order waits behind the others.
+        counts = Invoicing._invoice(self.account, limit=1)
+        self.assertEqual((counts["created"], counts["failed"]), (1, 0))
+        self.assertEqual(fine.invoice_ids.state, "posted")
