@@ -174,6 +174,16 @@ def _listing_matches(listing, identifiers, identifiers_type, bounds):
     return True
 
 
+def _processing_times(job):
+    """processingStartTime / processingEndTime of a feed or a report, once known."""
+    times = {}
+    if job.processing_start:
+        times["processingStartTime"] = isoformat(job.processing_start)
+    if job.processing_end:
+        times["processingEndTime"] = isoformat(job.processing_end)
+    return times
+
+
 def _route(method, path, operation, handler, authenticated=True):
     return Route(method, re.compile(f"^{path}$"), operation, handler, authenticated)
 
@@ -1094,10 +1104,7 @@ class Handler(BaseHTTPRequestHandler):
             "createdTime": isoformat(feed.created_time),
             "processingStatus": feed.status,
         }
-        if feed.processing_start:
-            data["processingStartTime"] = isoformat(feed.processing_start)
-        if feed.processing_end:
-            data["processingEndTime"] = isoformat(feed.processing_end)
+        data.update(_processing_times(feed))
         if feed.result_document_id:
             data["resultFeedDocumentId"] = feed.result_document_id
         return 200, data
@@ -1253,10 +1260,7 @@ class Handler(BaseHTTPRequestHandler):
             "createdTime": isoformat(report.created_time),
             "processingStatus": report.status,
         }
-        if report.processing_start:
-            data["processingStartTime"] = isoformat(report.processing_start)
-        if report.processing_end:
-            data["processingEndTime"] = isoformat(report.processing_end)
+        data.update(_processing_times(report))
         if report.document_id:
             data["reportDocumentId"] = report.document_id
         return 200, data

@@ -38,6 +38,21 @@ class TestInvoicingPolicy(OrderSyncCase):
         self.sync()
         return self.sale_of(amazon)
 
+    def broken_and_fine_orders(self):
+        """(income account, order Odoo cannot invoice, order it can): the tee's
+        income account is deprecated, as an accountant may do."""
+        income = self.env["account.account"].create(
+            {"name": "Old income", "code": "700999", "account_type": "income"}
+        )
+        self.tee.property_account_income_id = income
+        income.deprecated = True
+        broken = self.add_fba_order(
+            [{"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "19.99"}]
+        )
+        fine = self.add_fba_order()
+        self.sync()
+        return income, self.sale_of(broken), self.sale_of(fine)
+
     def assert_never_mailed(self, invoice):
         buyer = invoice.partner_id.commercial_partner_id
         self.assertTrue(buyer.amazon_buyer)
@@ -98,17 +113,7 @@ class TestInvoicingPolicy(OrderSyncCase):
         self.assertEqual(sale.invoice_status, "to invoice")
 
     def test_an_order_that_cannot_be_invoiced_never_blocks_the_batch(self):
-        income = self.env["account.account"].create(
-            {"name": "Old income", "code": "700999", "account_type": "income"}
-        )
-        self.tee.property_account_income_id = income
-        income.deprecated = True
-        broken = self.add_fba_order(
-            [{"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "19.99"}]
-        )
-        fine = self.add_fba_order()
-        self.sync()
-        broken, fine = self.sale_of(broken), self.sale_of(fine)
+        income, broken, fine = self.broken_and_fine_orders()
         counts = self.invoice()
         self.assertEqual((counts["created"], counts["failed"]), (1, 1))
         self.assertEqual(fine.invoice_ids.state, "posted")
@@ -129,17 +134,7 @@ class TestInvoicingPolicy(OrderSyncCase):
         self.assertFalse(broken.amazon_invoice_error)
 
     def test_orders_that_failed_never_hold_the_others_back(self):
-        income = self.env["account.account"].create(
-            {"name": "Old income", "code": "700998", "account_type": "income"}
-        )
-        self.tee.property_account_income_id = income
-        income.deprecated = True
-        broken = self.add_fba_order(
-            [{"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "19.99"}]
-        )
-        fine = self.add_fba_order()
-        self.sync()
-        broken, fine = self.sale_of(broken), self.sale_of(fine)
+        _income, broken, fine = self.broken_and_fine_orders()
         self.assertLess(broken.id, fine.id)
         Invoicing = self.env["amazon.invoicing"]
         self.assertEqual(Invoicing._invoice(self.account, limit=1)["failed"], 1)
