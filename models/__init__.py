@@ -13,6 +13,7 @@ from . import amazon_fba_inventory
 from . import amazon_return
 from . import amazon_invoicing
 from . import amazon_finance
+from . import amazon_refund
 from . import account_move
 from . import amazon_offer
 from . import amazon_listing

@@ -67,6 +67,22 @@ class AmazonFinanceTransaction(models.Model):
     raw = fields.Text(
         string="As Amazon Sent It", readonly=True, help="Kept for transactions Odoo could not read."
     )
+    # Refunds (amazon_refund.py): the credit note booked from the refund.
+    refund_state = fields.Selection(
+        [
+            ("waiting", "Waiting for the Invoice"),
+            ("done", "Credit Note Posted"),
+            ("error", "To Check"),
+        ],
+        readonly=True,
+        index=True,
+        help="A refund is credited once the order's invoice is posted.",
+    )
+    refund_note = fields.Char(readonly=True)
+    credit_note_id = fields.Many2one("account.move", readonly=True, index="btree_not_null")
+    return_id = fields.Many2one(
+        "amazon.return", string="Customer Return", readonly=True, index="btree_not_null"
+    )
 
     _sql_constraints = [
         ("ref_uniq", "UNIQUE(account_id, ref)", "This Amazon transaction is already recorded."),
@@ -155,6 +171,8 @@ class AmazonFinanceImport(models.AbstractModel):
             # Read to its end: the next run starts here (less the overlap).
             account.last_finances_sync = end
             self._commit()
+            # The refunds read, credited (amazon_refund.py).
+            self.env["amazon.refund"]._book_refunds(account, counts)
             return counts
         finally:
             self._unlock_account(account, "finances")
@@ -283,4 +301,5 @@ class AmazonFinanceImport(models.AbstractModel):
             "refund_ref": transaction.refund_ref or False,
             "sale_order_id": sale.id if sale else False,
             "line_ids": lines,
+            "refund_state": "waiting" if transaction.kind == "Refund" else False,
         }

@@ -75,6 +75,8 @@ class AmazonInvoicing(models.AbstractModel):
                 # Each invoice kept as soon as it is posted: a run that stops
                 # halfway never invoices an order twice (it is no longer due).
                 self._commit()
+            # Refunds that waited for these invoices (amazon_refund.py).
+            self.env["amazon.refund"]._book_refunds(account, counts)
             return counts
         finally:
             self._unlock_account(account, "invoices")
@@ -92,6 +94,10 @@ class AmazonInvoicing(models.AbstractModel):
             ("amazon_account_id", "=", account.id),
             ("state", "=", "sale"),
             ("invoice_status", "=", "to invoice"),
+            # Invoiced once: after a refund's credit note, or a return, Odoo
+            # finds quantities to invoice again; Amazon's refunds say what they
+            # were worth, not a new invoice.
+            ("invoice_ids", "=", False),
             *expression.OR(channels),
         ]
 

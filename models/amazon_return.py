@@ -115,6 +115,11 @@ class AmazonReturn(models.Model):
     move_id = fields.Many2one("stock.move", string="Return Move", readonly=True)
     picking_id = fields.Many2one("stock.picking", string="Return", readonly=True)
     location_dest_id = fields.Many2one("stock.location", string="Returned To", readonly=True)
+    credit_note_id = fields.Many2one(
+        "account.move",
+        readonly=True,
+        help="The credit note of Amazon's refund for this return (from its transactions).",
+    )
     state = fields.Selection(
         [
             ("waiting", "Waiting for the Order"),

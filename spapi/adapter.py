@@ -19,6 +19,7 @@ from datetime import UTC
 import httpx
 from sp_api.api import (
     FeedsV20210630,
+    FinancesV0,
     FinancesV20240619,
     Inventories,
     ListingsItemsV20210801,
@@ -77,6 +78,7 @@ USAGE_PLANS = {
     "getReport": (2.0, 15),
     "getReportDocument": (0.0167, 15),
     "listTransactions": (0.5, 10),
+    "listFinancialEventGroups": (0.5, 30),
 }
 # Report.processingStatus values after which a report never changes: DONE ("The
 # report has completed processing"), FATAL ("aborted due to a fatal error") and
@@ -243,6 +245,15 @@ class _Finances(FinancesV20240619):
         to every GET (not in the model; Amazon ignores them)."""
         return self._request(
             "/finances/2024-06-19/transactions", params=params, add_marketplace=False
+        )
+
+
+class _FinancesV0(FinancesV0):
+    def list_event_groups_only(self, **params):
+        """listFinancialEventGroups without the marketplace parameters the
+        library adds to every GET (not in the model)."""
+        return self._request(
+            "/finances/v0/financialEventGroups", params=params, add_marketplace=False
         )
 
 
@@ -679,6 +690,34 @@ class SpApiAdapter:
             payload = response.payload or {}
             token = payload.get("nextToken") or response.next_token
             yield payload.get("transactions") or []
+            if not token:
+                return
+
+    def iter_event_groups(self, started_after, started_before=None):
+        """The seller's financial event groups (Finances v0), the payouts: a
+        page of FinancialEventGroup dicts at a time, lazily (a page may be
+        empty). ``started_after`` / ``started_before``: aware datetimes "more
+        than two minutes before" the request, less than 180 days apart."""
+        query = {
+            "FinancialEventGroupStartedAfter": started_after.astimezone(UTC).isoformat(
+                timespec="seconds"
+            ),
+            "MaxResultsPerPage": 100,  # "maximum": 100
+        }
+        if started_before is not None:
+            query["FinancialEventGroupStartedBefore"] = started_before.astimezone(UTC).isoformat(
+                timespec="seconds"
+            )
+        token = None
+        while True:
+            # "include the same arguments as the call that produced the token"
+            params = dict(query, NextToken=token) if token else query
+            response = self._call(
+                "listFinancialEventGroups", _FinancesV0, "list_event_groups_only", **params
+            )
+            payload = response.payload or {}
+            token = payload.get("NextToken") or response.next_token
+            yield payload.get("FinancialEventGroupList") or []
             if not token:
                 return
 

@@ -38,6 +38,7 @@ MODEL_FILES = (
     "fbaInventory.json",
     "reports_2021-06-30.json",
     "finances_2024-06-19.json",
+    "financesV0.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}

@@ -111,3 +111,57 @@ def render_transaction(transaction, isoformat):
         "items": items,
         "breakdowns": _breakdowns(transaction.breakdowns, currency),
     }
+
+
+@dataclass
+class EventGroup:
+    """A financial event group (Finances v0): the period whose transactions one
+    disbursement pays out. ``Open`` while Amazon adds to it, then ``Closed``
+    with the fund transfer."""
+
+    seller_id: str
+    group_id: str
+    currency: str
+    start: datetime
+    end: datetime | None = None
+    processing_status: str = "Open"  # Open, Closed
+    fund_transfer_status: str = ""  # e.g. Succeeded, once closed
+    transfer_date: datetime | None = None  # "Only present for closed settlements"
+    trace_id: str = ""
+    account_tail: str = ""
+    beginning_balance: Decimal = Decimal("0")
+
+
+def render_event_group(group, total, isoformat):
+    """A FinancialEventGroup; ``total``: its transactions' sum. "For a closed
+    financial group, this is the total amount of a disbursement [...]. For an
+    open financial event group, this is the current balance." """
+    currency = group.currency
+    rendered = {
+        "FinancialEventGroupId": group.group_id,
+        "ProcessingStatus": group.processing_status,
+        "OriginalTotal": {
+            "CurrencyCode": currency,
+            "CurrencyAmount": float(group.beginning_balance + total),
+        },
+        "ConvertedTotal": {
+            "CurrencyCode": currency,
+            "CurrencyAmount": float(group.beginning_balance + total),
+        },
+        "BeginningBalance": {
+            "CurrencyCode": currency,
+            "CurrencyAmount": float(group.beginning_balance),
+        },
+        "FinancialEventGroupStart": isoformat(group.start),
+    }
+    if group.fund_transfer_status:
+        rendered["FundTransferStatus"] = group.fund_transfer_status
+    if group.trace_id:
+        rendered["TraceId"] = group.trace_id
+    if group.account_tail:
+        rendered["AccountTail"] = group.account_tail
+    if group.end:
+        rendered["FinancialEventGroupEnd"] = isoformat(group.end)
+    if group.processing_status == "Closed" and group.transfer_date:
+        rendered["FundTransferDate"] = isoformat(group.transfer_date)
+    return rendered

@@ -27,6 +27,7 @@ USAGE_PLANS = {
     "getReport": (2.0, 15),
     "getReportDocument": (0.0167, 15),
     "listTransactions": (0.5, 10),
+    "listFinancialEventGroups": (0.5, 30),
 }
 
 

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from .contract import ContractError, RequestContract
-from .finances import render_transaction
+from .finances import render_event_group, render_transaction
 from .listings import apply_patches, process_listings_feed
 from .marketplaces import MARKETPLACES
 from .ratelimits import RateLimiter
@@ -137,6 +137,9 @@ TRANSACTIONS_PAGE_SIZE = 100
 TRANSACTIONS_LAG = timedelta(minutes=2)  # "more than two minutes before the time of the request"
 TRANSACTIONS_MAX_RANGE = timedelta(days=180)  # "more than 180 days apart, the response is empty"
 TRANSACTION_FILTERS = ("FINANCIAL_EVENT_GROUP_ID", "ORDER_ID")
+# listFinancialEventGroups: the same two-minute and 180-day bounds (Finances v0).
+EVENT_GROUPS_LAG = timedelta(minutes=2)
+EVENT_GROUPS_MAX_RANGE = timedelta(days=180)
 
 
 def _encode_offset(offset):
@@ -235,6 +238,12 @@ ROUTES = [
     _route("POST", "/feeds/2021-06-30/feeds", "createFeed", "create_feed"),
     _route("GET", "/feeds/2021-06-30/feeds/(?P<feed_id>[^/]+)", "getFeed", "get_feed"),
     _route("GET", "/finances/2024-06-19/transactions", "listTransactions", "list_transactions"),
+    _route(
+        "GET",
+        "/finances/v0/financialEventGroups",
+        "listFinancialEventGroups",
+        "list_financial_event_groups",
+    ),
     _route("POST", "/reports/2021-06-30/reports", "createReport", "create_report"),
     _route("GET", "/reports/2021-06-30/reports/(?P<report_id>[^/]+)", "getReport", "get_report"),
     _route(
@@ -1197,6 +1206,85 @@ class Handler(BaseHTTPRequestHandler):
         if store.transaction_empty_pages and len(pages) > 1:
             pages.insert(-1, [])  # "Note that this operation can return empty pages."
         return self._transactions_page(call, bound, pages)
+
+    # --- Finances v0: the payouts -------------------------------------------------
+    def op_list_financial_event_groups(self, call, params, body):
+        store = self.emulator.store
+        token = params.get("NextToken")
+        bound = {k: v for k, v in params.items() if k != "NextToken"}
+        if token:
+            with store.lock:
+                pages = store.event_group_pages.pop(token, None)
+            if pages is None or pages.seller_id != call.seller_id:
+                raise invalid("NextToken is not valid.")
+            # "call the operation with this token and include the same arguments
+            # as the call that produced the token".
+            if bound != pages.bound_params:
+                raise invalid("The next page must repeat the arguments of the first request.")
+            return self._event_groups_page(call, bound, pages.rest)
+        now = utcnow()
+        after = before = None
+        if params.get("FinancialEventGroupStartedAfter"):
+            after = parse_iso8601(
+                "FinancialEventGroupStartedAfter", params["FinancialEventGroupStartedAfter"]
+            )
+            # "The date-time must be more than two minutes before you submit the request."
+            if after > now - EVENT_GROUPS_LAG:
+                raise invalid(
+                    "FinancialEventGroupStartedAfter must be more than two minutes "
+                    "before the request."
+                )
+        if params.get("FinancialEventGroupStartedBefore"):
+            before = parse_iso8601(
+                "FinancialEventGroupStartedBefore", params["FinancialEventGroupStartedBefore"]
+            )
+            # "The date-time must be after FinancialEventGroupStartedAfter and more
+            # than two minutes before the time of request."
+            if before > now - EVENT_GROUPS_LAG:
+                raise invalid(
+                    "FinancialEventGroupStartedBefore must be more than two minutes "
+                    "before the request."
+                )
+            if after and before <= after:
+                raise invalid(
+                    "FinancialEventGroupStartedBefore must be after "
+                    "FinancialEventGroupStartedAfter."
+                )
+            # "If FinancialEventGroupStartedAfter and FinancialEventGroupStartedBefore
+            # are more than 180 days apart, no financial event groups are returned."
+            if after and before - after > EVENT_GROUPS_MAX_RANGE:
+                return 200, {"payload": {"FinancialEventGroupList": []}}
+        # MaxResultsPerPage: "minimum": 1, "maximum": 100, "default": 10 (the
+        # model's bounds are checked before this handler).
+        size = int(params.get("MaxResultsPerPage") or 10)
+        with store.lock:
+            found = [
+                index
+                for index, group in enumerate(store.event_groups)
+                if group.seller_id == call.seller_id
+                and (after is None or group.start >= after)
+                and (before is None or group.start < before)
+            ]
+        found.sort(key=lambda index: store.event_groups[index].start)
+        pages = [found[start : start + size] for start in range(0, len(found), size)] or [[]]
+        if store.transaction_empty_pages and len(pages) > 1:
+            pages.insert(-1, [])  # "Note that this operation can return empty pages."
+        return self._event_groups_page(call, bound, pages)
+
+    def _event_groups_page(self, call, bound, pages):
+        store = self.emulator.store
+        page, rest = pages[0], pages[1:]
+        groups = [store.event_groups[i] for i in page]
+        rendered = [
+            render_event_group(group, store.event_group_total(group), isoformat) for group in groups
+        ]
+        payload = {"FinancialEventGroupList": rendered}
+        if rest:
+            token = secrets.token_urlsafe(24)
+            with store.lock:
+                store.event_group_pages[token] = TokenPages(call.seller_id, bound, rest)
+            payload["NextToken"] = token
+        return 200, {"payload": payload}
 
     def _transactions_page(self, call, bound, pages):
         """The first of ``pages`` (lists of indexes in store.transactions); a

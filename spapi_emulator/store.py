@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from .finances import Transaction, TransactionItem
+from .finances import EventGroup, Transaction, TransactionItem
 from .marketplaces import MARKETPLACES
 from .reports import REPORT_TYPES, CustomerReturn, Report
 
@@ -365,6 +365,8 @@ class Store:
         # listing serves an empty page (with its nextToken) before its last one.
         self.transaction_empty_pages = False
         self._transaction_seq = 0
+        self.event_groups = []  # Finances v0 FinancialEventGroup: the payouts
+        self.event_group_pages = {}  # listFinancialEventGroups NextToken -> TokenPages
         self._report_seq = 0
         self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
@@ -681,6 +683,34 @@ class Store:
             )
             self.transactions.append(transaction)
             return transaction
+
+    def add_event_group(self, seller_id, group_id, currency, start, **details):
+        """A payout period; ``details``: end, processing_status ("Open",
+        "Closed"), fund_transfer_status, transfer_date, trace_id,
+        account_tail, beginning_balance. Its total is its transactions' sum
+        (those whose group_id is ``group_id``) plus the beginning balance."""
+        if seller_id not in self.sellers:
+            raise StoreError(f"unknown seller {seller_id}")
+        for moment in ("end", "transfer_date"):
+            if details.get(moment):
+                details[moment] = aware(details[moment])
+        if "beginning_balance" in details:
+            details["beginning_balance"] = money(details["beginning_balance"])
+        with self.lock:
+            group = EventGroup(seller_id, group_id, currency, aware(start), **details)
+            self.event_groups.append(group)
+            return group
+
+    def event_group_total(self, group):
+        with self.lock:
+            return sum(
+                (
+                    tx.total
+                    for tx in self.transactions
+                    if tx.seller_id == group.seller_id and tx.group_id == group.group_id
+                ),
+                Decimal("0"),
+            )
 
     def create_report(self, seller_id, report_type, marketplace_ids, data_start, data_end):
         if report_type not in REPORT_TYPES:

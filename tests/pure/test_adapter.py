@@ -675,3 +675,47 @@ def test_transactions_read_page_by_page_with_the_same_arguments(adapter, emulato
     )
     assert first.items[0].sku == "MUG"
     assert first.items[0].breakdowns == {"ProductCharges": Decimal("10.00")}
+
+
+def test_payouts_read_page_by_page_as_plain_values(adapter, emulator):
+    """listFinancialEventGroups: 150 payout periods in pages of 100 (the
+    model's maximum), every page with the first one's arguments, nothing the
+    model does not know; read as plain values."""
+    from mapping.finances import parse_event_group  # noqa: PLC0415
+
+    store = emulator.store
+    start = datetime.now(timezone.utc) - timedelta(days=170)
+    for n in range(150):
+        store.add_event_group(
+            SELLER_ID,
+            f"FEG-{n:03d}",
+            "EUR",
+            start + timedelta(days=n),
+            processing_status="Closed",
+            fund_transfer_status="Succeeded",
+            transfer_date=start + timedelta(days=n + 1),
+            trace_id=f"T{n}",
+        )
+    store.add_transaction(
+        SELLER_ID,
+        DE,
+        "Shipment",
+        posted=start + timedelta(hours=1),
+        group_id="FEG-000",
+        items=[{"sku": "MUG", "quantity": 1, "breakdowns": [("ProductCharges", "11.90")]}],
+    )
+    pages = list(adapter.iter_event_groups(start - timedelta(minutes=1)))
+    assert [len(page) for page in pages] == [100, 50]
+    calls = emulator.calls_for("listFinancialEventGroups")
+    queries = [{k: v for k, v in c.params.items() if k != "NextToken"} for c in calls]
+    assert all(query == queries[0] for query in queries)
+    assert not any(c.unknown_params for c in calls)
+    first = parse_event_group(pages[0][0])
+    assert (first.ref, first.closed, first.total, first.currency, first.trace_ref) == (
+        "FEG-000",
+        True,
+        Decimal("11.90"),
+        "EUR",
+        "T0",
+    )
+    assert first.transfer_date is not None and first.transfer_date.tzinfo is None

@@ -408,3 +408,31 @@ def test_a_refund_transaction_read_with_its_items_and_identifiers():
     }
     with pytest.raises(PayloadError):
         parse_transaction({"transactionId": "TX-1", "totalAmount": {"currencyAmount": "x"}})
+
+
+def test_a_refund_read_as_what_the_buyer_got_back_per_sku():
+    from mapping.finances import refunded_items  # noqa: PLC0415
+
+    mug, tee = refunded_items(
+        [
+            ("MUG", 1, "ProductCharges", -5.00),
+            ("MUG", 1, "Tax", -0.95),
+            ("MUG", 1, "ShippingCharges", -1.59),
+            ("MUG", 1, "Promotion", 1.00),
+            ("MUG", 1, "AmazonFees", 0.75),  # Amazon's, not the buyer's: left to the payout
+            ("TEE", 2, "ProductCharges", -39.98),
+            ("", 0, "RefundAdministrationFee", -0.15),
+        ]
+    )
+    assert (mug.sku, mug.quantity, tee.sku, tee.quantity) == ("MUG", 1, "TEE", 2)
+    assert mug.parts == {
+        "product": Decimal("5.00"),
+        "product_tax": Decimal("0.95"),
+        "shipping": Decimal("1.59"),
+        "promotion": Decimal("-1.00"),
+    }
+    assert mug.gross("product") == Decimal("5.95")
+    assert mug.gross("product", with_tax=False) == Decimal("5.00")
+    assert tee.gross("shipping") == Decimal("0")
+    # Fees only: nothing the buyer got back, nothing to credit.
+    assert refunded_items([("MUG", 1, "AmazonFees", 0.75)]) == []
