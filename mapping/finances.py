@@ -2,14 +2,22 @@
 
 Plain functions, no Odoo. A transaction is one movement of money on the
 seller's Amazon account (an order's payment, a refund, a fee, a reserve):
-its total, its breakdowns by type (``ProductCharges``, ``Tax``,
-``AmazonFees``...; nested breakdowns summed into their parent), the items it
-is about (SKU, quantity) and the identifiers tying it to an order, a refund
-and the payout (financial event group) it belongs to. Amounts are Decimals
-with the seller's sign: money in positive, out negative.
+its total, its breakdowns, the items it is about (SKU, quantity, their own
+breakdowns) and the identifiers tying it to an order, a refund and the payout
+(financial event group) it belongs to. Amounts are Decimals with the seller's
+sign: money in positive, out negative.
+
+Breakdowns nest (Amazon's own example: ``Sales`` > ``Product Charges``, and
+an item's ``Product Charges`` > ``Principle``); each is kept as its leaves,
+with the top-level type they belong to. The transaction's breakdowns and its
+items' describe the same money (the example: a 10 USD order whose item and
+transaction both break down into 10 USD of product charges): what is booked
+per SKU is the items' (``booked_lines``), all of it the transaction's
+(``summary_lines``).
 """
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -17,11 +25,29 @@ from .orders import PayloadError
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """A leaf of a breakdown tree: ``kind`` is its top-level type, ``detail``
+    its own (the same when it has no children)."""
+
+    kind: str
+    detail: str
+    amount: Decimal
+
+
+def by_kind(breakdowns):
+    """{top-level type: Decimal} of :class:`Breakdown` leaves."""
+    totals = {}
+    for leaf in breakdowns:
+        totals[leaf.kind] = totals.get(leaf.kind, Decimal("0")) + leaf.amount
+    return totals
+
+
+@dataclass(frozen=True)
 class TransactionItem:
     sku: str
     quantity: int
     total: Decimal
-    breakdowns: dict  # {breakdownType: Decimal}
+    breakdowns: tuple  # (Breakdown, ...)
     adjustment_ref: str = ""  # ORDER_ADJUSTMENT_ITEM_ID (refunds)
 
 
@@ -38,7 +64,7 @@ class FinanceTransaction:
     order_ref: str = ""
     group_ref: str = ""  # FINANCIAL_EVENT_GROUP_ID: the payout
     refund_ref: str = ""
-    breakdowns: dict = field(default_factory=dict)
+    breakdowns: tuple = ()  # (Breakdown, ...) of the transaction itself
     items: tuple = ()
 
 
@@ -55,14 +81,41 @@ def _amount(value, what):
     return value.get("currencyCode") or "", amount
 
 
-def _breakdowns(entries, what):
-    """{breakdownType: Decimal}, the same type added up."""
-    totals = {}
+def _entries(entries, what):
+    # The model says an array; Amazon's own example nests it in an object.
+    if isinstance(entries, dict):
+        entries = entries.get("breakdowns")
+    if entries and not isinstance(entries, list):
+        raise PayloadError(f"the breakdowns of {what} are not a list")
     for entry in entries or ():
-        kind = (entry or {}).get("breakdownType") or "Other"
-        _currency, amount = _amount(entry.get("breakdownAmount"), f"{what} {kind}")
-        totals[kind] = totals.get(kind, Decimal("0")) + amount
-    return totals
+        if not isinstance(entry, dict):
+            raise PayloadError(f"a breakdown of {what} is not an object")
+        yield entry
+
+
+def _leaves(entry, top, what):
+    """The leaves under ``entry`` (itself when it has none); what its children
+    leave of its amount is a leaf of its own type."""
+    kind = entry.get("breakdownType") or "Other"
+    _currency, amount = _amount(entry.get("breakdownAmount"), f"{what} {kind}")
+    children = list(_entries(entry.get("breakdowns"), what))
+    if not children:
+        return [Breakdown(top or kind, kind, amount)]
+    leaves = []
+    for child in children:
+        leaves += _leaves(child, top or kind, what)
+    rest = amount - sum((leaf.amount for leaf in leaves), Decimal("0"))
+    if rest:
+        leaves.append(Breakdown(top or kind, kind, rest))
+    return leaves
+
+
+def _breakdowns(entries, what):
+    """(Breakdown, ...) of a breakdowns array: its leaves."""
+    leaves = []
+    for entry in _entries(entries, what):
+        leaves += _leaves(entry, None, what)
+    return tuple(leaves)
 
 
 def _related(entries, name_key, value_key):
@@ -191,23 +244,80 @@ def parse_event_group(data):
     )
 
 
-# What a refund gave back to the buyer, by breakdown type: the parts a credit
-# note reverses. Every other type of a refund (Amazon's fees it returns, its
-# refund administration fee, tax it withholds as marketplace facilitator) is
-# between Amazon and the seller: the payout books it, not the credit note.
-REFUND_PARTS = {
-    "ProductCharges": "product",
-    "Principal": "product",
-    "Tax": "product_tax",
-    "ShippingCharges": "shipping",
-    "ShippingCharge": "shipping",
-    "ShippingTax": "shipping_tax",
-    "GiftWrap": "giftwrap",
-    "GiftWrapCharges": "giftwrap",
-    "GiftWrapTax": "giftwrap_tax",
-    "Promotion": "promotion",
-    "PromotionDiscount": "promotion",
+def type_key(name):
+    """A breakdown type compared loosely: Amazon writes ``ProductCharges`` and
+    ``Product Charges``."""
+    return re.sub(r"[^a-z]", "", (name or "").lower())
+
+
+@dataclass(frozen=True)
+class MoneyLine:
+    """A stored breakdown leaf of a transaction (what Odoo keeps of it)."""
+
+    sku: str
+    quantity: int
+    kind: str  # top-level type
+    detail: str  # leaf type
+    amount: Decimal
+    item_level: bool  # an item's breakdown, not the transaction's
+
+
+def booked_lines(lines):
+    """The lines that tell the transaction's money per item: its items' when
+    it has some, else its own (both describe the same money)."""
+    items = [line for line in lines if line.item_level]
+    return items or [line for line in lines if not line.item_level]
+
+
+def summary_lines(lines):
+    """The lines that tell all of the transaction's money: its own breakdowns
+    ("how the total amount is calculated for the transaction") when it has
+    some, else its items'."""
+    own = [line for line in lines if not line.item_level]
+    return own or [line for line in lines if line.item_level]
+
+
+# What the buyer paid or got back, by breakdown type (compared by type_key):
+# the parts an invoice or a credit note holds. Every other type (Amazon's fees,
+# its refund administration fee, reserves) is between Amazon and the seller.
+CUSTOMER_PARTS = {
+    "productcharges": "product",
+    "principal": "product",
+    "principle": "product",  # sic, in Amazon's own example
+    "tax": "product_tax",
+    "itemtax": "product_tax",
+    "producttax": "product_tax",
+    "shippingcharges": "shipping",
+    "shippingcharge": "shipping",
+    "shipping": "shipping",
+    "shippingtax": "shipping_tax",
+    "giftwrap": "giftwrap",
+    "giftwrapcharges": "giftwrap",
+    "giftwrapcharge": "giftwrap",
+    "giftwraptax": "giftwrap_tax",
+    "promotion": "promotion",
+    "promotions": "promotion",
+    "promotiondiscount": "promotion",
 }
+
+
+def customer_part(line):
+    """The part of the buyer's money ``line`` is (product, product_tax,
+    shipping, shipping_tax, giftwrap, giftwrap_tax, promotion), the tax Amazon
+    withholds as marketplace facilitator ("withheld": the buyer's tax, paid on
+    by Amazon), or None (Amazon's and the seller's business)."""
+    detail, kind = type_key(line.detail), type_key(line.kind)
+    if detail.startswith("marketplacefacilitator") or kind.startswith("marketplacefacilitator"):
+        return "withheld"
+    top = CUSTOMER_PARTS.get(kind)
+    leaf = CUSTOMER_PARTS.get(detail)
+    if leaf == "product_tax" and top in ("shipping", "giftwrap"):
+        return f"{top}_tax"  # the tax of the shipping, under Shipping Charges
+    return leaf or top
+
+
+def is_reserve(line):
+    return "reserve" in type_key(line.detail) or "reserve" in type_key(line.kind)
 
 
 @dataclass(frozen=True)
@@ -228,21 +338,21 @@ class RefundedItem:
 
 
 def refunded_items(lines):
-    """[:class:`RefundedItem`] of a refund's breakdown lines, given as
-    (sku, quantity, breakdownType, amount) with the seller's sign, in their
-    order: one per SKU, the parts the credit note reverses added up. Lines
-    without a SKU (a transaction-level breakdown) are the first SKU's, or
-    ``""``'s when there is none."""
+    """[:class:`RefundedItem`] of a refund's :class:`MoneyLine` list, in their
+    order: one per SKU, the parts a credit note reverses added up. Lines
+    without a SKU are the first SKU's, or ``""``'s when there is none."""
+    lines = booked_lines(lines)
     items = {}
-    first_sku = next((sku for sku, _q, _t, _a in lines if sku), "")
-    for sku, quantity, kind, amount in lines:
-        part = REFUND_PARTS.get(kind)
-        if part is None:
+    first_sku = next((line.sku for line in lines if line.sku), "")
+    for line in lines:
+        part = customer_part(line)
+        if part in (None, "withheld"):
             continue
-        entry = items.setdefault(sku or first_sku, {"quantity": 0, "parts": {}})
-        entry["quantity"] = max(entry["quantity"], int(quantity or 0))
+        entry = items.setdefault(line.sku or first_sku, {"quantity": 0, "parts": {}})
+        entry["quantity"] = max(entry["quantity"], int(line.quantity or 0))
         # The seller's sign turned into the buyer's: money back is positive.
-        entry["parts"][part] = entry["parts"].get(part, Decimal("0")) - Decimal(str(amount))
+        amount = Decimal(str(line.amount))
+        entry["parts"][part] = entry["parts"].get(part, Decimal("0")) - amount
     return [
         RefundedItem(sku=sku, quantity=entry["quantity"], parts=entry["parts"])
         for sku, entry in items.items()

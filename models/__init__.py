@@ -14,6 +14,7 @@ from . import amazon_return
 from . import amazon_invoicing
 from . import amazon_finance
 from . import amazon_refund
+from . import amazon_payout
 from . import account_move
 from . import amazon_offer
 from . import amazon_listing

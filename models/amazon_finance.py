@@ -19,10 +19,11 @@ import hashlib
 import json
 import logging
 from datetime import UTC, timedelta
+from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 
-from ..mapping.finances import parse_transaction
+from ..mapping.finances import MoneyLine, parse_event_group, parse_transaction
 from ..mapping.orders import PayloadError
 from ..spapi import SpApiError
 
@@ -32,6 +33,9 @@ FIRST_WINDOW = timedelta(days=30)
 OVERLAP = timedelta(days=2)  # "might not include orders from the last 48 hours"
 API_LAG = timedelta(minutes=3)  # postedBefore "more than two minutes before" the request
 MAX_RANGE = timedelta(days=179)  # "more than 180 days apart, the response is empty"
+# A payout opened up to a month before the window may still be open (Amazon
+# settles every 14 days, some sellers monthly): read the groups that far back.
+PAYOUT_LOOKBACK = timedelta(days=31)
 
 
 class AmazonFinanceTransaction(models.Model):
@@ -60,6 +64,9 @@ class AmazonFinanceTransaction(models.Model):
         help="Amazon's financial event group: the payout (settlement) this money belongs to.",
     )
     refund_ref = fields.Char(string="Refund ID", readonly=True)
+    payout_id = fields.Many2one(
+        "amazon.payout", string="Payout", readonly=True, index="btree_not_null"
+    )
     sale_order_id = fields.Many2one("sale.order", readonly=True, index=True)
     line_ids = fields.One2many(
         "amazon.finance.transaction.line", "transaction_id", string="Breakdown", readonly=True
@@ -102,11 +109,30 @@ class AmazonFinanceTransactionLine(models.Model):
     )
     company_id = fields.Many2one(related="transaction_id.company_id", store=True)
     currency_id = fields.Many2one(related="transaction_id.currency_id")
+    item_level = fields.Boolean(
+        string="Item", help="A breakdown of an item (else of the transaction as a whole)."
+    )
     sku = fields.Char(string="SKU")
     quantity = fields.Integer()
     breakdown_type = fields.Char(string="Type")
+    detail_type = fields.Char(string="Detail")
     amount = fields.Monetary()
     adjustment_ref = fields.Char(string="Adjustment ID")
+
+    def _money_lines(self):
+        """These lines as mapping.finances.MoneyLine."""
+        return [
+            MoneyLine(
+                sku=line.sku or "",
+                quantity=line.quantity,
+                kind=line.breakdown_type or "",
+                detail=line.detail_type or line.breakdown_type or "",
+                amount=Decimal(str(line.amount)),
+                # Lines kept before the level was: an item's have a SKU.
+                item_level=line.item_level or bool(line.sku),
+            )
+            for line in self
+        ]
 
 
 class AmazonFinanceImport(models.AbstractModel):
@@ -168,14 +194,98 @@ class AmazonFinanceImport(models.AbstractModel):
                 counts["fetched"] += len(page)
                 self._write_page(account, page, counts)
                 self._commit()
+            self._import_payouts(account, adapter, start, end, counts)
             # Read to its end: the next run starts here (less the overlap).
             account.last_finances_sync = end
             self._commit()
-            # The refunds read, credited (amazon_refund.py).
+            # The refunds read, credited (amazon_refund.py), then the payouts
+            # Amazon closed, booked and reconciled (amazon_payout.py).
             self.env["amazon.refund"]._book_refunds(account, counts)
+            self.env["amazon.payout.booking"]._book_payouts(account, counts)
             return counts
         finally:
             self._unlock_account(account, "finances")
+
+    def _import_payouts(self, account, adapter, start, end, counts):
+        """The payouts (financial event groups) opened in the window, and again
+        those Odoo holds open until Amazon closes them. A payout that closes has
+        all its transactions read by its group id: what is booked for it is
+        complete, whatever the windows saw."""
+        Payout = self.env["amazon.payout"]
+        oldest_open = Payout.search(
+            [("account_id", "=", account.id), ("state", "=", "open")], order="start", limit=1
+        )
+        start -= PAYOUT_LOOKBACK
+        if oldest_open.start:
+            start = min(start, oldest_open.start)
+        start = max(start, end - MAX_RANGE)  # "more than 180 days apart": none returned
+        counts.setdefault("payouts", 0)
+        for page in adapter.iter_event_groups(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)):
+            groups = []
+            for data in page:
+                try:
+                    groups.append(parse_event_group(data))
+                except PayloadError as error:
+                    _logger.warning("Amazon payout of account %s unreadable: %s", account.id, error)
+                    counts["failed"] += 1
+            known = {
+                payout.ref: payout
+                for payout in Payout.search(
+                    [("account_id", "=", account.id), ("ref", "in", [g.ref for g in groups])]
+                )
+            }
+            for group in groups:
+                payout = known.get(group.ref)
+                values = self._prepare_payout_values(account, group)
+                newly_closed = group.closed and (not payout or payout.state == "open")
+                if payout and payout.state != "open":
+                    values.pop("state")  # booked or to check: Odoo's, not Amazon's
+                if payout:
+                    changed = {
+                        key: value
+                        for key, value in values.items()
+                        if payout._fields[key].convert_to_write(payout[key], payout) != value
+                    }
+                    if changed:
+                        payout.write(changed)
+                else:
+                    payout = Payout.create(values)
+                counts["payouts"] += 1
+                if newly_closed:
+                    for transactions in adapter.iter_transactions(
+                        related=("FINANCIAL_EVENT_GROUP_ID", group.ref)
+                    ):
+                        counts["fetched"] += len(transactions)
+                        self._write_page(account, transactions, counts)
+                self.env["amazon.finance.transaction"].search(
+                    [
+                        ("account_id", "=", account.id),
+                        ("group_ref", "=", group.ref),
+                        ("payout_id", "=", False),
+                    ]
+                ).payout_id = payout
+                self._commit()
+
+    def _prepare_payout_values(self, account, group):
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", group.currency)], limit=1)
+        ) or account.company_id.currency_id
+        return {
+            "account_id": account.id,
+            "ref": group.ref,
+            "state": "closed" if group.closed else "open",
+            "transfer_status": group.transfer_status or False,
+            "currency_id": currency.id,
+            "total": float(group.total),
+            "beginning_balance": float(group.beginning_balance),
+            "start": group.start or False,
+            "end": group.end or False,
+            "transfer_date": group.transfer_date or False,
+            "trace_ref": group.trace_ref or False,
+            "account_tail": group.account_tail or False,
+        }
 
     def _write_page(self, account, page, counts):
         parsed, unreadable = [], []
@@ -235,6 +345,15 @@ class AmazonFinanceImport(models.AbstractModel):
             .with_context(active_test=False)
             .search([("name", "in", list({t.currency for t in parsed}))])
         }
+        payouts = {
+            p.ref: p
+            for p in self.env["amazon.payout"].search(
+                [
+                    ("account_id", "=", account.id),
+                    ("ref", "in", list({t.group_ref for t in parsed if t.group_ref})),
+                ]
+            )
+        }
         values, seen = [], set()
         for transaction in parsed:
             record = known.get(transaction.ref)
@@ -250,7 +369,7 @@ class AmazonFinanceImport(models.AbstractModel):
             seen.add(transaction.ref)
             values.append(
                 self._prepare_transaction_values(
-                    account, transaction, sale_of, marketplaces, currencies
+                    account, transaction, sale_of, marketplaces, currencies, payouts
                 )
             )
         Transaction.create(values)
@@ -263,27 +382,39 @@ class AmazonFinanceImport(models.AbstractModel):
         digest = hashlib.sha1(json.dumps(data, default=str, sort_keys=True).encode())
         return "unreadable-" + digest.hexdigest()[:16]
 
-    def _prepare_transaction_values(self, account, transaction, sale_of, marketplaces, currencies):
+    def _prepare_transaction_values(
+        self, account, transaction, sale_of, marketplaces, currencies, payouts
+    ):
+        # Every leaf of the breakdowns, the transaction's and its items' (they
+        # describe the same money: mapping.finances.booked_lines and
+        # summary_lines pick one).
         lines = [
-            (0, 0, {"breakdown_type": kind, "amount": float(amount)})
-            for kind, amount in transaction.breakdowns.items()
+            Command.create(
+                {
+                    "breakdown_type": leaf.kind,
+                    "detail_type": leaf.detail,
+                    "amount": float(leaf.amount),
+                }
+            )
+            for leaf in transaction.breakdowns
         ]
         for item in transaction.items:
             lines += [
-                (
-                    0,
-                    0,
+                Command.create(
                     {
+                        "item_level": True,
                         "sku": item.sku,
                         "quantity": item.quantity,
-                        "breakdown_type": kind,
-                        "amount": float(amount),
+                        "breakdown_type": leaf.kind,
+                        "detail_type": leaf.detail,
+                        "amount": float(leaf.amount),
                         "adjustment_ref": item.adjustment_ref or False,
-                    },
+                    }
                 )
-                for kind, amount in item.breakdowns.items()
+                for leaf in item.breakdowns
             ]
         sale = sale_of.get(transaction.order_ref)
+        payout = payouts.get(transaction.group_ref)
         marketplace = marketplaces.get(transaction.marketplace_ref)
         currency = currencies.get(transaction.currency) or account.company_id.currency_id
         return {
@@ -302,4 +433,5 @@ class AmazonFinanceImport(models.AbstractModel):
             "sale_order_id": sale.id if sale else False,
             "line_ids": lines,
             "refund_state": "waiting" if transaction.kind == "Refund" else False,
+            "payout_id": payout.id if payout else False,
         }

@@ -114,12 +114,7 @@ class AmazonRefund(models.AbstractModel):
                 {"refund_state": "waiting", "refund_note": note, "sale_order_id": sale.id}
             )
             return "waiting"
-        items = refunded_items(
-            [
-                (line.sku, line.quantity, line.breakdown_type, line.amount)
-                for line in transaction.line_ids
-            ]
-        )
+        items = refunded_items(transaction.line_ids._money_lines())
         lines = []
         for item in items:
             lines += self._prepare_credit_lines(account, sale, invoice, item)

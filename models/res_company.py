@@ -17,6 +17,33 @@ class ResCompany(models.Model):
     amazon_fba_damaged_location_id = fields.Many2one(
         "stock.location", string="Amazon Damaged Location", check_company=True
     )
+    # The payouts' accounting (amazon_payout.py), each made on first use.
+    amazon_payout_journal_id = fields.Many2one(
+        "account.journal",
+        string="Amazon Payout Journal",
+        check_company=True,
+        help="The journal of the entries of Amazon's payouts.",
+    )
+    amazon_clearing_account_id = fields.Many2one(
+        "account.account",
+        string="Amazon Clearing Account",
+        check_company=True,
+        help="What Amazon owes the seller: each payout's transfer is debited here, and "
+        "matched with the bank statement line of the transfer.",
+    )
+    amazon_reserve_account_id = fields.Many2one(
+        "account.account",
+        string="Amazon Reserve Account",
+        check_company=True,
+        help="Money Amazon holds back (reserves) and balances carried from one payout to the next.",
+    )
+    amazon_fee_account_id = fields.Many2one(
+        "account.account",
+        string="Amazon Fees Account",
+        check_company=True,
+        help="The expense account of a type of Amazon fee with no account of its own "
+        "(Amazon Fee Accounts).",
+    )
     amazon_sale_product_id = fields.Many2one(
         "product.product",
         default=lambda self: self._amazon_shipped_product("sale"),
@@ -73,6 +100,60 @@ class ResCompany(models.Model):
                 _("Amazon Damaged")
             )
         return self.amazon_fba_damaged_location_id
+
+    def _amazon_get_payout_journal(self):
+        """The company's 'Amazon Payouts' journal, made on first use."""
+        self.ensure_one()
+        if not self.amazon_payout_journal_id:
+            Journal = self.env["account.journal"].sudo()
+            code = next(
+                code
+                for code in ("AMZP", "AMZP2", "AMZP3", "AMZP4", "AMZPX")
+                if not Journal.search_count([("company_id", "=", self.id), ("code", "=", code)])
+            )
+            self.sudo().amazon_payout_journal_id = Journal.create(
+                {
+                    "name": _("Amazon Payouts"),
+                    "code": code,
+                    "type": "general",
+                    "company_id": self.id,
+                }
+            )
+        return self.amazon_payout_journal_id
+
+    def _amazon_get_account(self, kind):
+        """The company's Amazon account of ``kind`` (clearing, reserve, fee),
+        made on first use, coded after an account of the same nature in the
+        company's chart."""
+        self.ensure_one()
+        field = f"amazon_{kind}_account_id"
+        if not self[field]:
+            name, account_type, reconcile = {
+                "clearing": (_("Amazon Clearing"), "asset_current", True),
+                "reserve": (_("Amazon Reserve"), "asset_current", False),
+                "fee": (_("Amazon Fees"), "expense", False),
+            }[kind]
+            Account = self.env["account.account"].sudo().with_company(self)
+            like = (
+                self.transfer_account_id
+                if account_type == "asset_current" and self.transfer_account_id
+                else Account.search(
+                    [("company_ids", "in", self.id), ("account_type", "=", account_type)],
+                    order="code",
+                    limit=1,
+                )
+            )
+            code = Account._search_new_account_code(like.code if like else "AMZ000")
+            self.sudo()[field] = Account.create(
+                {
+                    "name": name,
+                    "code": code,
+                    "account_type": account_type,
+                    "reconcile": reconcile,
+                    "company_ids": [(6, 0, self.ids)],
+                }
+            )
+        return self[field]
 
     def _amazon_make_location(self, name):
         parent = self.env.ref("stock.stock_location_locations", raise_if_not_found=False)

@@ -6,6 +6,7 @@
 #
 #   SAC_BENCH_ORDERS=1000,10000 SAC_BENCH_FLAT=0,10000,100000 bash scripts/benchmark.sh
 #   SAC_BENCH_ONLY=fba SAC_BENCH_FBA_SKUS=1000,10000 bash scripts/benchmark.sh  (FBA only)
+#   SAC_BENCH_ONLY=payout SAC_BENCH_PAYOUT_TRANSACTIONS=1000,10000 bash scripts/benchmark.sh
 source "$(dirname "$0")/lib.sh"
 
 install_requirements
@@ -17,13 +18,21 @@ trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; stop_local_postgres' EXI
 log "creating benchmark database $DB"
 odoo_cmd -d "$DB" -i sale_amazon_connector --without-demo=all --stop-after-init --log-level=warn
 rm -f "$BUILD/benchmark-results.json"
-if [ "${SAC_BENCH_ONLY:-}" != "fba" ]; then
+ONLY="${SAC_BENCH_ONLY:-}"
+if [ -z "$ONLY" ]; then
   log "running the benchmark (orders: ${SAC_BENCH_ORDERS:-1000}, database sizes: ${SAC_BENCH_FLAT:-0,10000})"
   SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
     <"$ROOT/scripts/benchmark.py"
 fi
-log "running the FBA reconciliation benchmark (SKUs: ${SAC_BENCH_FBA_SKUS:-1000,10000})"
-SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
-  <"$ROOT/scripts/benchmark_fba.py"
+if [ -z "$ONLY" ] || [ "$ONLY" = "fba" ]; then
+  log "running the FBA reconciliation benchmark (SKUs: ${SAC_BENCH_FBA_SKUS:-1000,10000})"
+  SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
+    <"$ROOT/scripts/benchmark_fba.py"
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = "payout" ]; then
+  log "running the payout benchmark (transactions: ${SAC_BENCH_PAYOUT_TRANSACTIONS:-1000,10000})"
+  SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
+    <"$ROOT/scripts/benchmark_payout.py"
+fi
 log "results against the targets (also in $BUILD/benchmark-results.json):"
 "$PYTHON" "$ROOT/scripts/benchmark_table.py" "$BUILD/benchmark-results.json"

@@ -32,6 +32,12 @@ def _fba_ok(row, rows):
     )
 
 
+def _payout_flat(row, rows):
+    """No more queries per transaction to book than the smallest payout (10%
+    leeway, as for the FBA reconciliation)."""
+    return row["book_queries_per_transaction"] <= rows[0]["book_queries_per_transaction"] * 1.1
+
+
 def rows(results):
     """[(measure, result, target, status)] for the results present."""
     out = []
@@ -161,6 +167,22 @@ def rows(results):
                 f"{row['adjusted']:,} adjusted",
                 "1 call per 50 SKUs; queries/SKU flat",
                 _status(_fba_ok(row, fba)),
+            )
+        )
+    payout = results.get("payout", [])
+    for row in payout:
+        booked = row["state"] == "booked" and row["open_invoices"] == 0
+        out.append(
+            (
+                f"9. payout of {row['transactions']:,} transactions ({row['orders']:,} "
+                "invoiced orders) booked and reconciled",
+                f"read {row['read_seconds']:g} s ({row['read_queries_per_transaction']:g} "
+                f"queries/transaction); closed and read again {row['close_seconds']:g} s "
+                f"({row['close_queries_per_transaction']:g}); **booked {row['book_seconds']:g} s, "
+                f"{row['book_queries_per_transaction']:g} queries/transaction**, "
+                f"{row['entry_lines']:,} entry lines, {row['open_invoices']} invoices left open",
+                "one entry, every invoice reconciled; queries/transaction flat",
+                _status(booked and _payout_flat(row, payout)),
             )
         )
     for row in results.get("throughput", []):

@@ -69,6 +69,10 @@ def main(argv=None):
         seed_demo(emulator.store, order_count=args.orders)
     elif args.seed != "none":
         load_seed_file(emulator.store, args.seed)
+    # Asked to stop from now on (even before it says where it listens): it
+    # finishes saying so, then stops cleanly.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     emulator.start()
     print(f"SP-API emulator listening on {emulator.url}", flush=True)
     print(
@@ -88,8 +92,6 @@ def main(argv=None):
             f"  demo seller {DEMO_SELLER_ID}, refresh token {DEMO_REFRESH_TOKEN}",
             flush=True,
         )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     emulator.stop()

@@ -40,7 +40,12 @@ class Transaction:
     group_id: str = ""  # FINANCIAL_EVENT_GROUP_ID: the payout it belongs to
     refund_id: str = ""
     items: list = field(default_factory=list)  # [TransactionItem]
-    breakdowns: list = field(default_factory=list)  # transaction-level [(type, Decimal)]
+    # A fault to inject: served without its totalAmount's amount (a client must
+    # keep what it cannot read, and see that a payout misses it).
+    unreadable: bool = False
+    # Money of the transaction no item carries [(type, Decimal)]; rendered with
+    # the items' in the transaction's breakdowns.
+    breakdowns: list = field(default_factory=list)
 
     @property
     def total(self):
@@ -103,14 +108,32 @@ def render_transaction(transaction, isoformat):
         "transactionStatus": transaction.status,
         "description": transaction.description or transaction.transaction_type,
         "postedDate": isoformat(transaction.posted),
-        "totalAmount": _amount(transaction.total, currency),
+        "totalAmount": (
+            {"currencyCode": currency}
+            if transaction.unreadable
+            else _amount(transaction.total, currency)
+        ),
         "marketplaceDetails": {
             "marketplaceId": transaction.marketplace_id,
             "marketplaceName": marketplace.domain[0].upper() + marketplace.domain[1:],
         },
         "items": items,
-        "breakdowns": _breakdowns(transaction.breakdowns, currency),
+        # "breakdowns that detail how the total amount is calculated for the
+        # transaction": all of its money, its items' included (Amazon's own
+        # example tells the same 10 USD in the item and in the transaction).
+        "breakdowns": _breakdowns(_summary(transaction), currency),
     }
+
+
+def _summary(transaction):
+    """The transaction's breakdowns: its items' added up by type, then its own."""
+    totals = {}
+    for item in transaction.items:
+        for kind, amount in item.breakdowns:
+            totals[kind] = totals.get(kind, Decimal("0")) + amount
+    for kind, amount in transaction.breakdowns:
+        totals[kind] = totals.get(kind, Decimal("0")) + amount
+    return list(totals.items())
 
 
 @dataclass

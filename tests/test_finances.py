@@ -16,6 +16,7 @@ class TestFinanceTransactions(OrderSyncCase):
     def setUp(self):
         super().setUp()
         self.emulator.store.transactions.clear()
+        self.emulator.store.event_groups.clear()
 
     def import_transactions(self):
         return self.env["amazon.finance.import"]._import(self.account)
@@ -62,7 +63,13 @@ class TestFinanceTransactions(OrderSyncCase):
         self.assertEqual(shipment.currency_id.name, "EUR")
         self.assertEqual(
             sorted(shipment.line_ids.mapped(lambda line: (line.sku or "", line.breakdown_type))),
-            [("", "AmazonFees"), ("MUG-01", "ProductCharges"), ("MUG-01", "Tax")],
+            [
+                ("", "AmazonFees"),
+                ("", "ProductCharges"),
+                ("", "Tax"),
+                ("MUG-01", "ProductCharges"),
+                ("MUG-01", "Tax"),
+            ],
         )
         self.assertEqual(
             (refund.refund_ref, refund.group_ref, refund.status), ("R-1", "G2", "DEFERRED")
@@ -104,3 +111,68 @@ class TestFinanceTransactions(OrderSyncCase):
         self.assertEqual(len(self.transactions().with_user(accountant).read(["total"])), 1)
         with self.assertRaises(AccessError):
             self.transactions().with_user(self.salesman).read(["total"])
+
+    def test_payouts_followed_until_closed_then_read_whole(self):
+        """A payout (financial event group) is kept open while Amazon adds to
+        it; once closed, every transaction of it is read by its group id, also
+        those posted before the windows Odoo read."""
+        store = self.emulator.store
+        group = store.add_event_group(SELLER_ID, "FEG-1", "EUR", ago(days=10))
+        early = self.add_money(
+            "302-A",
+            transaction_type="Shipment",
+            group_id="FEG-1",
+            posted=ago(days=8),
+            items=[{"sku": "MUG-01", "quantity": 1, "breakdowns": [("ProductCharges", "11.90")]}],
+            breakdowns=[("AmazonFees", "-1.79")],
+        )
+        self.add_money(
+            "302-B",
+            transaction_type="Shipment",
+            group_id="FEG-1",
+            posted=ago(days=1),
+            items=[{"sku": "MUG-01", "quantity": 1, "breakdowns": [("ProductCharges", "11.90")]}],
+        )
+        # The last run was two days ago: its window (less the overlap) misses
+        # the early transaction.
+        self.account.last_finances_sync = datetime.now() - timedelta(days=2)
+        self.import_transactions()
+        payout = self.env["amazon.payout"].search([("account_id", "=", self.account.id)])
+        self.assertEqual((payout.ref, payout.state), ("FEG-1", "open"))
+        self.assertEqual(len(payout.transaction_ids), 1)
+        self.assertAlmostEqual(payout.total, float(early.total) + 11.90, msg="the balance so far")
+        # Amazon closes it and transfers the money.
+        group.processing_status = "Closed"
+        group.fund_transfer_status = "Succeeded"
+        group.end = group.transfer_date = ago(hours=1)
+        group.trace_id = "TRACE-1"
+        self.import_transactions()
+        # Closed, and booked at once (amazon_payout.py; test_payouts.py).
+        self.assertEqual((payout.state, payout.trace_ref), ("booked", "TRACE-1"))
+        self.assertEqual(len(payout.transaction_ids), 2)
+        self.assertAlmostEqual(payout.transactions_total, payout.total)
+        self.assertAlmostEqual(payout.total, 22.01)
+        calls = self.emulator.calls_for("listTransactions")
+        self.assertIn(
+            {
+                "relatedIdentifierName": "FINANCIAL_EVENT_GROUP_ID",
+                "relatedIdentifierValue": "FEG-1",
+            },
+            [call.params for call in calls],
+        )
+        # Read again: nothing twice.
+        self.account.last_finances_sync = datetime.now() - timedelta(days=9)
+        self.import_transactions()
+        self.assertEqual(self.env["amazon.payout"].search_count([("ref", "=", "FEG-1")]), 1)
+        self.assertEqual(len(payout.transaction_ids), 2)
+        # The drill-down: its transactions and its orders.
+        action = payout.action_view_transactions()
+        self.assertEqual(
+            self.env["amazon.finance.transaction"].search(action["domain"]), payout.transaction_ids
+        )
+        accountant = new_test_user(
+            self.env, login="amazon_payout_accountant", groups="account.group_account_invoice"
+        )
+        self.assertEqual(payout.with_user(accountant).read(["total"])[0]["total"], 22.01)
+        with self.assertRaises(AccessError):
+            payout.with_user(self.salesman).read(["total"])

@@ -12,8 +12,9 @@ from .common import DE, SELLER_ID, US
 from .test_orders import OrderSyncCase, ago
 
 
-@tagged("post_install", "-at_install")
-class TestRefundCreditNotes(OrderSyncCase):
+class MoneyCase(OrderSyncCase):
+    """Orders invoiced by policy, and Amazon's money about them."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -27,6 +28,7 @@ class TestRefundCreditNotes(OrderSyncCase):
     def setUp(self):
         super().setUp()
         self.emulator.store.transactions.clear()
+        self.emulator.store.event_groups.clear()
         self.emulator.store.returns.clear()
 
     # --- helpers ---------------------------------------------------------------------
@@ -40,13 +42,13 @@ class TestRefundCreditNotes(OrderSyncCase):
 
     def refund(self, amazon, items, **values):
         values.setdefault("posted", ago(hours=5))
+        values.setdefault("group_id", "G-2")
         return self.emulator.store.add_transaction(
             SELLER_ID,
             amazon.marketplace_id,
             "Refund",
             order_id=amazon.order_id,
             refund_id=f"R-{amazon.order_id}",
-            group_id="G-2",
             items=items,
             **values,
         )
@@ -68,7 +70,9 @@ class TestRefundCreditNotes(OrderSyncCase):
             ]
         )
 
-    # --- tests -----------------------------------------------------------------------
+
+@tagged("post_install", "-at_install")
+class TestRefundCreditNotes(MoneyCase):
     def test_a_partial_refund_becomes_a_credit_note_once(self):
         amazon = self.add_order(
             DE, [{"sku": "MUG-01", "title": "Mug", "quantity": 2, "unit_price": "23.80"}]

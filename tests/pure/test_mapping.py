@@ -349,7 +349,7 @@ def test_fba_quantities_of_two_pools_add_up_bucket_by_bucket():
 
 
 def test_a_refund_transaction_read_with_its_items_and_identifiers():
-    from mapping.finances import parse_transaction  # noqa: PLC0415
+    from mapping.finances import by_kind, parse_transaction  # noqa: PLC0415
 
     refund = parse_transaction(
         {
@@ -402,7 +402,7 @@ def test_a_refund_transaction_read_with_its_items_and_identifiers():
     assert (refund.total, refund.posted) == (Decimal("-13.49"), datetime(2026, 11, 30, 10, 15))
     (item,) = refund.items
     assert (item.sku, item.quantity, item.adjustment_ref) == ("MUG", 1, "OAI-1")
-    assert item.breakdowns == {
+    assert by_kind(item.breakdowns) == {
         "ProductCharges": Decimal("-11.90"),
         "ShippingCharges": Decimal("-1.59"),
     }
@@ -411,17 +411,23 @@ def test_a_refund_transaction_read_with_its_items_and_identifiers():
 
 
 def test_a_refund_read_as_what_the_buyer_got_back_per_sku():
-    from mapping.finances import refunded_items  # noqa: PLC0415
+    from mapping.finances import MoneyLine, refunded_items  # noqa: PLC0415
+
+    def item(sku, quantity, kind, amount, detail=None):
+        return MoneyLine(sku, quantity, kind, detail or kind, Decimal(amount), True)
 
     mug, tee = refunded_items(
         [
-            ("MUG", 1, "ProductCharges", -5.00),
-            ("MUG", 1, "Tax", -0.95),
-            ("MUG", 1, "ShippingCharges", -1.59),
-            ("MUG", 1, "Promotion", 1.00),
-            ("MUG", 1, "AmazonFees", 0.75),  # Amazon's, not the buyer's: left to the payout
-            ("TEE", 2, "ProductCharges", -39.98),
-            ("", 0, "RefundAdministrationFee", -0.15),
+            item("MUG", 1, "Product Charges", "-5.00", "Principal"),
+            item("MUG", 1, "Product Charges", "-0.95", "Tax"),
+            item("MUG", 1, "ShippingCharges", "-1.59"),
+            item("MUG", 1, "Shipping Charges", "-0.30", "Tax"),  # the shipping's tax
+            item("MUG", 1, "Promotion", "1.00"),
+            item("MUG", 1, "AmazonFees", "0.75"),  # Amazon's, not the buyer's: left to the payout
+            item("MUG", 1, "Tax", "0.95", "MarketplaceFacilitatorTax-Principal"),
+            item("TEE", 2, "ProductCharges", "-39.98"),
+            # The transaction's own breakdowns say the same money again: not counted twice.
+            MoneyLine("", 0, "Sales", "Product Charges", Decimal("-45.93"), False),
         ]
     )
     assert (mug.sku, mug.quantity, tee.sku, tee.quantity) == ("MUG", 1, "TEE", 2)
@@ -429,10 +435,78 @@ def test_a_refund_read_as_what_the_buyer_got_back_per_sku():
         "product": Decimal("5.00"),
         "product_tax": Decimal("0.95"),
         "shipping": Decimal("1.59"),
+        "shipping_tax": Decimal("0.30"),
         "promotion": Decimal("-1.00"),
     }
     assert mug.gross("product") == Decimal("5.95")
     assert mug.gross("product", with_tax=False) == Decimal("5.00")
     assert tee.gross("shipping") == Decimal("0")
     # Fees only: nothing the buyer got back, nothing to credit.
-    assert refunded_items([("MUG", 1, "AmazonFees", 0.75)]) == []
+    assert refunded_items([item("MUG", 1, "AmazonFees", "0.75")]) == []
+    # Only the transaction's breakdowns: they are the ones read.
+    (whole,) = refunded_items(
+        [MoneyLine("", 0, "Sales", "Product Charges", Decimal("-10.00"), False)]
+    )
+    assert (whole.sku, whole.parts) == ("", {"product": Decimal("10.00")})
+
+
+def test_amazons_own_example_transaction_read_without_counting_twice():
+    """The Transaction example of finances_2024-06-19.json: breakdowns nested
+    (Product Charges > Principle), the transaction's given as an object, and
+    the same 10 USD told by the item and by the transaction."""
+    from mapping.finances import booked_lines, by_kind, parse_transaction  # noqa: PLC0415
+
+    example = {
+        "transactionType": "Shipment",
+        "transactionId": "b1qD0oAliFkLiqRyGbmeT0DoS2Z2kHzi7TZ92z-vARI",
+        "transactionStatus": "Released",
+        "postedDate": "2020-07-14T03:35:13.214Z",
+        "totalAmount": {"currencyAmount": 10, "currencyCode": "USD"},
+        "items": [
+            {
+                "totalAmount": {"currencyAmount": 10, "currencyCode": "USD"},
+                "breakdowns": [
+                    {
+                        "breakdownType": "Product Charges",
+                        "breakdownAmount": {"currencyAmount": 10, "currencyCode": "USD"},
+                        "breakdowns": [
+                            {
+                                "breakdownType": "Principle",
+                                "breakdownAmount": {"currencyAmount": 10, "currencyCode": "USD"},
+                                "breakdowns": [],
+                            }
+                        ],
+                    }
+                ],
+                "contexts": [
+                    {"contextType": "ProductContext", "sku": "sku-12", "quantityShipped": 1}
+                ],
+            }
+        ],
+        "breakdowns": {
+            "breakdowns": [
+                {
+                    "breakdownType": "Sales",
+                    "breakdownAmount": {"currencyAmount": 10, "currencyCode": "USD"},
+                    "breakdowns": [
+                        {
+                            "breakdownType": "Product Charges",
+                            "breakdownAmount": {"currencyAmount": 10, "currencyCode": "USD"},
+                            "breakdowns": [],
+                        }
+                    ],
+                }
+            ]
+        },
+    }
+    transaction = parse_transaction(example)
+    (leaf,) = transaction.items[0].breakdowns
+    assert (leaf.kind, leaf.detail, leaf.amount) == ("Product Charges", "Principle", Decimal(10))
+    assert by_kind(transaction.breakdowns) == {"Sales": Decimal(10)}
+    from mapping.finances import MoneyLine  # noqa: PLC0415
+
+    lines = [
+        MoneyLine("sku-12", 1, leaf.kind, leaf.detail, leaf.amount, True),
+        *(MoneyLine("", 0, b.kind, b.detail, b.amount, False) for b in transaction.breakdowns),
+    ]
+    assert sum(line.amount for line in booked_lines(lines)) == transaction.total

@@ -1,0 +1,408 @@
+"""Amazon's payouts: the financial event groups (Finances v0
+``listFinancialEventGroups``), each the period one disbursement settles.
+
+A payout is *Open* while Amazon adds money to it and *Closed* once Amazon
+transfers its balance (``FundTransferDate``, ``TraceId`` for the bank). The
+transactions import (``amazon_finance.py``) reads them, and when one closes,
+reads every transaction of it by its group id ("FINANCIAL_EVENT_GROUP_ID [...]
+with filtering capabilities"), so that what is booked for it is complete.
+"""
+
+import logging
+from decimal import Decimal
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..mapping.finances import customer_part, is_reserve, summary_lines, type_key
+
+_logger = logging.getLogger(__name__)
+
+
+class AmazonPayout(models.Model):
+    """One Amazon payout (settlement period) and what it holds."""
+
+    _name = "amazon.payout"
+    _description = "Amazon Payout"
+    _inherit = ["mail.thread"]
+    _order = "start desc, id desc"
+    _rec_name = "ref"
+
+    account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    ref = fields.Char(string="Financial Event Group", required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("open", "Open"),
+            ("closed", "Closed"),
+            ("booked", "Booked"),
+            ("to_check", "To Check"),
+        ],
+        default="open",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+        help="Open: Amazon still adds money to this period (its total is the current "
+        "balance). Closed: Amazon settled it; its total is the transfer. Booked: its "
+        "journal entry is posted. To Check: Odoo could not book it (see why).",
+    )
+    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, copy=False)
+    note = fields.Char(readonly=True)
+    transfer_status = fields.Char(string="Fund Transfer Status", readonly=True, tracking=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    total = fields.Monetary(
+        readonly=True, help="Closed: the amount Amazon transferred (or charged). Open: the balance."
+    )
+    beginning_balance = fields.Monetary(readonly=True)
+    start = fields.Datetime(readonly=True)
+    end = fields.Datetime(readonly=True)
+    transfer_date = fields.Datetime(string="Transferred On", readonly=True)
+    trace_ref = fields.Char(
+        string="Trace ID", readonly=True, help="What the bank shows for Amazon's transfer."
+    )
+    account_tail = fields.Char(string="Bank Account Ending", readonly=True)
+    transaction_ids = fields.One2many(
+        "amazon.finance.transaction", "payout_id", string="Transactions", readonly=True
+    )
+    transaction_count = fields.Integer(compute="_compute_counts")
+    transactions_total = fields.Monetary(
+        compute="_compute_counts",
+        help="What the transactions of the payout Odoo holds add up to, with the beginning "
+        "balance: the payout's total once they are all here.",
+    )
+    sale_count = fields.Integer(compute="_compute_counts")
+
+    _sql_constraints = [
+        ("ref_uniq", "UNIQUE(account_id, ref)", "This Amazon payout is already recorded."),
+    ]
+
+    def _compute_counts(self):
+        # One grouped query for the whole list, not one per payout.
+        data = self.env["amazon.finance.transaction"]._read_group(
+            [("payout_id", "in", self.ids)],
+            ["payout_id"],
+            ["__count", "total:sum", "sale_order_id:count_distinct"],
+        )
+        by_payout = {payout.id: (count, total, sales) for payout, count, total, sales in data}
+        for payout in self:
+            count, total, sales = by_payout.get(payout.id, (0, 0.0, 0))
+            payout.transaction_count = count
+            payout.transactions_total = total + payout.beginning_balance
+            payout.sale_count = sales
+
+    def action_book(self):
+        """Book these closed payouts now (after a missing transaction came in,
+        or an account was fixed)."""
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(_("Only accounting managers book Amazon payouts."))
+        self.check_access("read")
+        for account in self.account_id:
+            run_account = account.sudo().with_company(account.company_id)
+            booking = self.env["amazon.payout.booking"].with_env(run_account.env)
+            booking._book_payouts(
+                run_account,
+                {},
+                payouts=self.filtered(lambda payout, a=account: payout.account_id == a).sudo(),
+            )
+        return True
+
+    def action_view_transactions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_finance_transaction_action"
+        )
+        action["domain"] = [("payout_id", "=", self.id)]
+        action["context"] = {"create": False, "search_default_group_kind": 1}
+        action["name"] = _("Transactions of %(payout)s", payout=self.ref)
+        return action
+
+    def action_view_orders(self):
+        self.ensure_one()
+        sales = self.transaction_ids.sale_order_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Orders of %(payout)s", payout=self.ref),
+            "res_model": "sale.order",
+            "view_mode": "list,form",
+            "domain": [("id", "in", sales.ids)],
+            "context": {"create": False},
+        }
+
+
+class AmazonFeeAccount(models.Model):
+    """The expense account of a type of Amazon fee, per company. A type met
+    for the first time gets a line on the company's Amazon Fees account: the
+    accountant sees every type Amazon charged and may give it its own."""
+
+    _name = "amazon.fee.account"
+    _description = "Amazon Fee Account"
+    _order = "name"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    name = fields.Char(
+        string="Fee Type", required=True, help="As Amazon names it (breakdown type)."
+    )
+    key = fields.Char(compute="_compute_key", store=True, index=True)
+    account_id = fields.Many2one(
+        "account.account", required=True, check_company=True, domain="[('deprecated', '=', False)]"
+    )
+
+    _sql_constraints = [
+        ("key_uniq", "UNIQUE(company_id, key)", "This fee type already has its account."),
+    ]
+
+    @api.depends("name")
+    def _compute_key(self):
+        for mapping in self:
+            mapping.key = type_key(mapping.name)
+
+    @api.model
+    def _accounts_for(self, company, names):
+        """{type_key: account} of the fee types ``names``, the missing ones
+        made on the company's default fee account."""
+        wanted = {type_key(name): name for name in names}
+        mappings = self.sudo().search(
+            [("company_id", "=", company.id), ("key", "in", list(wanted))]
+        )
+        known = {mapping.key: mapping.account_id for mapping in mappings}
+        missing = [key for key in wanted if key not in known]
+        if missing:
+            default = company._amazon_get_account("fee")
+            self.sudo().create(
+                [
+                    {"company_id": company.id, "name": wanted[key], "account_id": default.id}
+                    for key in missing
+                ]
+            )
+            known.update(dict.fromkeys(missing, default))
+        return known
+
+
+class AmazonPayoutBooking(models.AbstractModel):
+    """Amazon's closed payouts as journal entries. The flow's home.
+
+    One entry per payout, in the company's Amazon Payouts journal, dated the
+    transfer:
+
+    - what the buyers paid (and got back) per transaction, on the receivable of
+      the order's invoice (its credit note for a refund), reconciled with it;
+      a transaction whose order has no posted invoice stays on its buyer's
+      receivable, one without order in Odoo on the suspense account;
+    - Amazon's fees, per type on the account mapped to it (Amazon Fee
+      Accounts), one line per type;
+    - reserves, and the balance carried from the previous payout, on the
+      Amazon Reserve account;
+    - the transfer on the Amazon Clearing account: the entry balances there to
+      the amount Amazon transferred, matched with the bank's statement line.
+
+    Booked once (the payout keeps its entry); a payout whose transactions do
+    not add up to its total is To Check and booked once they do.
+    """
+
+    _name = "amazon.payout.booking"
+    _inherit = "amazon.flow"
+    _description = "Amazon Payouts to Journal Entries"
+
+    @api.model
+    def _book_payouts(self, account, counts, payouts=None):
+        """Book the account's closed payouts (or ``payouts``), counted in the
+        run's ``counts``."""
+        counts.setdefault("failed", 0)
+        counts.setdefault("payouts_booked", 0)
+        if payouts is None:
+            payouts = self.env["amazon.payout"].search(
+                [("account_id", "=", account.id), ("state", "in", ["closed", "to_check"])],
+                order="start, id",
+            )
+        for payout in payouts.filtered(lambda p: p.state in ("closed", "to_check")):
+            try:
+                with self.env.cr.savepoint():
+                    booked = self._book_payout(account, payout)
+            except UserError as error:
+                reason = str(error.args[0] if error.args else error)
+                payout.write({"state": "to_check", "note": reason[:250]})
+                booked = False
+            counts["payouts_booked" if booked else "failed"] += 1
+            self._commit()
+
+    def _book_payout(self, account, payout):
+        """Post ``payout``'s entry and reconcile it; False when it must wait."""
+        self.env.cr.execute(
+            "SELECT id FROM amazon_payout WHERE id = %s FOR UPDATE SKIP LOCKED", (payout.id,)
+        )
+        if not self.env.cr.fetchone():
+            return False  # another run books it
+        payout.invalidate_recordset(["move_id", "state"])
+        if payout.move_id:
+            return True
+        currency = payout.currency_id
+        if currency.compare_amounts(payout.transactions_total, payout.total):
+            payout.write(
+                {
+                    "state": "to_check",
+                    "note": _(
+                        "The transactions Odoo holds add up to %(held)s, Amazon's total is "
+                        "%(total)s: a transaction is missing or unreadable.",
+                        held=currency.format(payout.transactions_total),
+                        total=currency.format(payout.total),
+                    ),
+                }
+            )
+            return False
+        company = account.company_id
+        lines, to_reconcile = self._prepare_payout_lines(account, payout)
+        move = self.env["account.move"].create(self._prepare_move_values(account, payout, lines))
+        move.action_post()
+        self._reconcile(move, to_reconcile)
+        payout.write({"state": "booked", "note": False, "move_id": move.id})
+        _logger.info("Amazon payout %s booked in %s (%s)", payout.ref, move.name, company.name)
+        return True
+
+    def _prepare_move_values(self, account, payout, lines):
+        company = account.company_id
+        return {
+            "move_type": "entry",
+            "journal_id": company._amazon_get_payout_journal().id,
+            "date": (payout.transfer_date or payout.end or fields.Datetime.now()).date(),
+            "ref": _("Amazon payout %(ref)s", ref=payout.trace_ref or payout.ref),
+            "line_ids": [Command.create(line) for line in lines],
+        }
+
+    def _reconcile(self, move, to_reconcile):
+        """Reconcile, order by order, the buyers' money of the entry with the
+        open receivables of the order's invoices and credit notes (Odoo has
+        already matched a credit note with the invoice it reverses: what is
+        left open of both is what the payout settles)."""
+        lines = move.line_ids.sorted("id")
+        plan = []
+        for sale, indexes in to_reconcile.items():
+            ours = self.env["account.move.line"].union(*(lines[index] for index in indexes))
+            documents = sale.invoice_ids.filtered(lambda document: document.state == "posted")
+            open_lines = documents.line_ids.filtered(
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                )
+            )
+            plan += [
+                group
+                for account, group in (ours | open_lines).grouped("account_id").items()
+                if account.reconcile and len(group) > 1
+            ]
+        # One plan for the whole payout: Odoo reconciles its groups one after
+        # the other but reads and checks them together (reconcile() per order
+        # would pay its set-up thousands of times).
+        self.env["account.move.line"]._reconcile_plan(plan)
+
+    def _prepare_payout_lines(self, account, payout):
+        """(move line values, {sale order: [indexes of its lines]})."""
+        company = account.company_id
+        transactions = payout.transaction_ids
+        # Prefetch what each transaction reaches: one query per model, not per line.
+        transactions.line_ids.mapped("amount")
+        sales = transactions.sale_order_id
+        sales.invoice_ids.line_ids.mapped("account_id")
+        lines, to_reconcile = [], {}
+        fees, reserves = {}, Decimal("0")
+        for transaction in transactions:
+            money = summary_lines(transaction.line_ids._money_lines())
+            customer = Decimal("0")
+            for line in money:
+                if customer_part(line):
+                    customer += line.amount
+                elif is_reserve(line):
+                    reserves += line.amount
+                else:
+                    fees[line.detail] = fees.get(line.detail, Decimal("0")) + line.amount
+            rest = Decimal(str(transaction.total)) - sum(
+                (line.amount for line in money), Decimal("0")
+            )
+            if rest:  # what the breakdowns do not tell: the transaction's own type
+                kind = transaction.kind or _("Other")
+                fees[kind] = fees.get(kind, Decimal("0")) + rest
+            if customer:
+                sale = transaction.sale_order_id
+                if sale:
+                    to_reconcile.setdefault(sale, []).append(len(lines))
+                lines.append(self._prepare_customer_line(account, payout, transaction, customer))
+        fee_accounts = self.env["amazon.fee.account"]._accounts_for(company, list(fees))
+        for name, amount in sorted(fees.items()):
+            if amount:
+                lines.append(
+                    self._prepare_amount_line(
+                        payout,
+                        fee_accounts[type_key(name)],
+                        -amount,
+                        _("Amazon fees: %(type)s", type=name),
+                    )
+                )
+        carried = reserves + Decimal(str(payout.beginning_balance))
+        if carried:
+            lines.append(
+                self._prepare_amount_line(
+                    payout,
+                    company._amazon_get_account("reserve"),
+                    -carried,
+                    _("Amazon reserve and carried balance"),
+                )
+            )
+        transfer = self._prepare_amount_line(
+            payout,
+            company._amazon_get_account("clearing"),
+            Decimal(str(payout.total)),
+            _("Amazon transfer %(ref)s", ref=payout.trace_ref or payout.ref),
+        )
+        # In the company's currency the lines are converted one by one: the
+        # transfer takes what balances them (never an unbalanced entry).
+        transfer["balance"] = company.currency_id.round(-sum(line["balance"] for line in lines))
+        lines.append(transfer)
+        return lines, to_reconcile
+
+    def _prepare_customer_line(self, account, payout, transaction, amount):
+        """What the buyer paid (positive) or got back (negative) in
+        ``transaction``: on the receivable of the order's invoice (or credit
+        note), else the buyer's, else (no order in Odoo) the suspense account."""
+        sale = transaction.sale_order_id
+        documents = (transaction.credit_note_id | sale.invoice_ids).filtered(
+            lambda document: document.state == "posted"
+        )
+        counterpart = documents.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )[:1]
+        label = _(
+            "Amazon %(type)s %(order)s",
+            type=transaction.kind,
+            order=transaction.amazon_order_ref or transaction.ref,
+        )
+        if counterpart:
+            target, partner = counterpart.account_id, counterpart.partner_id
+        elif sale:
+            partner = sale.partner_invoice_id.commercial_partner_id
+            target = partner.with_company(account.company_id).property_account_receivable_id
+        else:
+            partner = self.env["res.partner"]
+            target = account.company_id.account_journal_suspense_account_id
+            if not target:
+                raise UserError(
+                    _("The company has no suspense account for money of orders not in Odoo.")
+                )
+        values = self._prepare_amount_line(payout, target, -amount, label)
+        values["partner_id"] = partner.id
+        return values
+
+    def _prepare_amount_line(self, payout, target, amount, label):
+        """A line of ``amount`` (debit positive) in the payout's currency."""
+        company = payout.company_id
+        currency = payout.currency_id or company.currency_id
+        date = (payout.transfer_date or payout.end or fields.Datetime.now()).date()
+        balance = currency._convert(float(amount), company.currency_id, company, date)
+        return {
+            "account_id": target.id,
+            "name": label,
+            "currency_id": currency.id,
+            "amount_currency": float(amount),
+            "balance": balance,
+        }
