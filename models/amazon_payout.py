@@ -113,7 +113,7 @@ class AmazonPayout(models.Model):
             "sale_amazon_connector.amazon_finance_transaction_action"
         )
         action["domain"] = [("payout_id", "=", self.id)]
-        action["context"] = {"create": False, "search_default_group_kind": 1}
+        action["context"] = {"create": False}
         action["name"] = _("Transactions of %(payout)s", payout=self.ref)
         return action
 

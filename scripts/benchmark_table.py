@@ -32,6 +32,12 @@ def _fba_ok(row, rows):
     )
 
 
+def _plan_wait(calls):
+    """Seconds Amazon's default plan for listTransactions (0.5/s, burst 10)
+    makes a client wait for these calls."""
+    return max(calls.get("listTransactions", 0) - 10, 0) * 2
+
+
 def _payout_flat(row, rows):
     """No more queries per transaction to book than the smallest payout (10%
     leeway, as for the FBA reconciliation)."""
@@ -176,6 +182,8 @@ def rows(results):
             (
                 f"9. payout of {row['transactions']:,} transactions ({row['orders']:,} "
                 "invoiced orders) booked and reconciled",
+                f"{_calls(row['calls'])} (Amazon's plan of 0.5 `listTransactions`/s after a "
+                f"burst of 10 alone takes {_plan_wait(row['calls'])} s); "
                 f"read {row['read_seconds']:g} s ({row['read_queries_per_transaction']:g} "
                 f"queries/transaction); closed and read again {row['close_seconds']:g} s "
                 f"({row['close_queries_per_transaction']:g}); **booked {row['book_seconds']:g} s, "

@@ -1131,20 +1131,37 @@ class Handler(BaseHTTPRequestHandler):
         return 200, data
 
     # --- Finances 2024-06-19 ----------------------------------------------------------
+    def _resumed_pages(self, call, params, token_key, holder):
+        """(the request's arguments, the pages its token stands for, or None
+        on a first request). "call the operation with this token and include
+        the same arguments as the call that produced the token"."""
+        token = params.get(token_key)
+        bound = {k: v for k, v in params.items() if k != token_key}
+        if not token:
+            return bound, None
+        with self.emulator.store.lock:
+            pages = holder.pop(token, None)
+        if pages is None or pages.seller_id != call.seller_id:
+            raise invalid(f"{token_key} is not valid.")
+        if bound != pages.bound_params:
+            raise invalid("The next page must repeat the arguments of the first request.")
+        return bound, pages.rest
+
+    def _first_page(self, call, bound, pages, holder):
+        """(the first of ``pages``, a token standing for the others or None)."""
+        page, rest = pages[0], pages[1:]
+        if not rest:
+            return page, None
+        token = secrets.token_urlsafe(24)
+        with self.emulator.store.lock:
+            holder[token] = TokenPages(call.seller_id, bound, rest)
+        return page, token
+
     def op_list_transactions(self, call, params, body):
         store = self.emulator.store
-        token = params.get("nextToken")
-        bound = {k: v for k, v in params.items() if k != "nextToken"}
-        if token:
-            with store.lock:
-                pages = store.transaction_pages.pop(token, None)
-            if pages is None or pages.seller_id != call.seller_id:
-                raise invalid("nextToken is not valid.")
-            # nextToken: "call the operation with this token and include the same
-            # arguments as the call that produced the token".
-            if bound != pages.bound_params:
-                raise invalid("The next page must repeat the arguments of the first request.")
-            return self._transactions_page(call, bound, pages.rest)
+        bound, rest = self._resumed_pages(call, params, "nextToken", store.transaction_pages)
+        if rest is not None:
+            return self._transactions_page(call, bound, rest)
         now = utcnow()
         name, value = params.get("relatedIdentifierName"), params.get("relatedIdentifierValue")
         if bool(name) != bool(value):
@@ -1210,18 +1227,9 @@ class Handler(BaseHTTPRequestHandler):
     # --- Finances v0: the payouts -------------------------------------------------
     def op_list_financial_event_groups(self, call, params, body):
         store = self.emulator.store
-        token = params.get("NextToken")
-        bound = {k: v for k, v in params.items() if k != "NextToken"}
-        if token:
-            with store.lock:
-                pages = store.event_group_pages.pop(token, None)
-            if pages is None or pages.seller_id != call.seller_id:
-                raise invalid("NextToken is not valid.")
-            # "call the operation with this token and include the same arguments
-            # as the call that produced the token".
-            if bound != pages.bound_params:
-                raise invalid("The next page must repeat the arguments of the first request.")
-            return self._event_groups_page(call, bound, pages.rest)
+        bound, rest = self._resumed_pages(call, params, "NextToken", store.event_group_pages)
+        if rest is not None:
+            return self._event_groups_page(call, bound, rest)
         now = utcnow()
         after = before = None
         if params.get("FinancialEventGroupStartedAfter"):
@@ -1273,16 +1281,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _event_groups_page(self, call, bound, pages):
         store = self.emulator.store
-        page, rest = pages[0], pages[1:]
+        page, token = self._first_page(call, bound, pages, store.event_group_pages)
         groups = [store.event_groups[i] for i in page]
         rendered = [
             render_event_group(group, store.event_group_total(group), isoformat) for group in groups
         ]
         payload = {"FinancialEventGroupList": rendered}
-        if rest:
-            token = secrets.token_urlsafe(24)
-            with store.lock:
-                store.event_group_pages[token] = TokenPages(call.seller_id, bound, rest)
+        if token:
             payload["NextToken"] = token
         return 200, {"payload": payload}
 
@@ -1290,14 +1295,11 @@ class Handler(BaseHTTPRequestHandler):
         """The first of ``pages`` (lists of indexes in store.transactions); a
         nextToken stands for the others."""
         store = self.emulator.store
-        page, rest = pages[0], pages[1:]
+        page, token = self._first_page(call, bound, pages, store.transaction_pages)
         with store.lock:
             transactions = [render_transaction(store.transactions[i], isoformat) for i in page]
         payload = {"transactions": transactions}
-        if rest:
-            token = secrets.token_urlsafe(24)
-            with store.lock:
-                store.transaction_pages[token] = TokenPages(call.seller_id, bound, rest)
+        if token:
             payload["nextToken"] = token
         return 200, {"payload": payload}
 

@@ -10,8 +10,9 @@ from .common import DE, US
 from .test_orders import OrderSyncCase
 
 
-@tagged("post_install", "-at_install")
-class TestInvoicingPolicy(OrderSyncCase):
+class InvoicedCase(OrderSyncCase):
+    """An account invoicing its orders by policy, in its own sales journal."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -25,6 +26,18 @@ class TestInvoicingPolicy(OrderSyncCase):
     def invoice(self):
         return self.env["amazon.invoicing"]._invoice(self.account)
 
+    def deliver(self, sale):
+        """The stock user ships the whole order."""
+        delivery = sale.picking_ids
+        delivery.carrier_tracking_ref = "1Z999AA1"
+        for move in delivery.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        delivery.button_validate()
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingPolicy(InvoicedCase):
     def add_fba_order(self, items=None):
         return self.add_order(
             US,
@@ -74,11 +87,7 @@ class TestInvoicingPolicy(OrderSyncCase):
         sale = self.sale_of(amazon)
         self.invoice()
         self.assertFalse(sale.invoice_ids, "not delivered yet")
-        delivery = sale.picking_ids
-        delivery.carrier_tracking_ref = "1Z999AA1"
-        delivery.move_ids.quantity = 2
-        delivery.move_ids.picked = True
-        delivery.button_validate()
+        self.deliver(sale)
         counts = self.invoice()
         self.assertEqual(counts["created"], 1)
         invoice = sale.invoice_ids

@@ -9,21 +9,12 @@ from datetime import datetime, timedelta
 from odoo.tests import tagged
 
 from .common import DE, SELLER_ID, US
-from .test_orders import OrderSyncCase, ago
+from .test_invoicing import InvoicedCase
+from .test_orders import ago
 
 
-class MoneyCase(OrderSyncCase):
+class MoneyCase(InvoicedCase):
     """Orders invoiced by policy, and Amazon's money about them."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.journal = cls.env["account.journal"].create(
-            {"name": "Amazon Sales", "code": "AMZS", "type": "sale"}
-        )
-        cls.account.write(
-            {"invoice_fbm": True, "invoice_fba": True, "invoice_journal_id": cls.journal.id}
-        )
 
     def setUp(self):
         super().setUp()
@@ -32,9 +23,6 @@ class MoneyCase(OrderSyncCase):
         self.emulator.store.returns.clear()
 
     # --- helpers ---------------------------------------------------------------------
-    def invoice(self):
-        return self.env["amazon.invoicing"]._invoice(self.account)
-
     def import_transactions(self, since=None):
         if since:
             self.account.last_finances_sync = since
@@ -52,14 +40,6 @@ class MoneyCase(OrderSyncCase):
             items=items,
             **values,
         )
-
-    def deliver(self, sale):
-        delivery = sale.picking_ids
-        delivery.carrier_tracking_ref = "1Z999AA1"
-        for move in delivery.move_ids:
-            move.quantity = move.product_uom_qty
-            move.picked = True
-        delivery.button_validate()
 
     def refund_transaction(self, amazon):
         return self.env["amazon.finance.transaction"].search(

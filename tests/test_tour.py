@@ -228,3 +228,61 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
         self.assertEqual((picking.state, picking.amazon_sync_state), ("done", "sent"))
         self.assertEqual(self.amazon_order.status, "SHIPPED")
         self.assertEqual(self.amazon_order.packages[0].tracking_number, "1ZROLE0001")
+
+    def test_an_accountant_follows_a_payout_to_the_refunds_credit_note(self):
+        """Erika's order invoiced, refunded, paid out: the accountant finds the
+        payout booked, its transactions, and the refund's credit note (#18)."""
+        self.account.invoice_fbm = True
+        delivery = self.sale.picking_ids
+        delivery.carrier_tracking_ref = "1ZPAYOUT01"
+        delivery.move_ids.quantity = 1
+        delivery.move_ids.picked = True
+        delivery.button_validate()
+        self.env["amazon.invoicing"]._invoice(self.account)
+        store = self.emulator.store
+        now = datetime.now(timezone.utc)
+        store.add_event_group(
+            SELLER_ID,
+            "FEG-TOUR",
+            "EUR",
+            now - timedelta(days=5),
+            processing_status="Closed",
+            transfer_date=now - timedelta(hours=1),
+            trace_id="TRACE-TOUR",
+        )
+        self.addCleanup(store.event_groups.clear)
+        self.addCleanup(store.transactions.clear)
+        order_id = self.amazon_order.order_id
+        mug = [{"sku": "MUG-01", "quantity": 1, "breakdowns": [("ProductCharges", "11.90")]}]
+        store.add_transaction(
+            SELLER_ID,
+            DE,
+            "Shipment",
+            order_id=order_id,
+            group_id="FEG-TOUR",
+            posted=now - timedelta(days=2),
+            items=mug,
+            breakdowns=[("Commission", "-1.79")],
+        )
+        mug = [{"sku": "MUG-01", "quantity": 1, "breakdowns": [("ProductCharges", "-5.95")]}]
+        store.add_transaction(
+            SELLER_ID,
+            DE,
+            "Refund",
+            order_id=order_id,
+            group_id="FEG-TOUR",
+            refund_id="R-T",
+            posted=now - timedelta(days=1),
+            items=mug,
+        )
+        self.env["amazon.finance.import"]._import(self.account)
+        payout = self.env["amazon.payout"].search([("ref", "=", "FEG-TOUR")])
+        self.assertEqual(payout.state, "booked")
+        accountant = new_test_user(
+            self.env, login="amazon_accountant_tour", groups="account.group_account_manager"
+        )
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_payout_action",
+            "sale_amazon_connector_accountant_tour",
+            login=accountant.login,
+        )

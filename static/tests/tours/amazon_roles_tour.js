@@ -94,3 +94,38 @@ registry.category("web_tour.tours").add("sale_amazon_connector_warehouse_tour", 
         },
     ],
 });
+
+// An accountant: Amazon's payouts, one booked, its transactions, the refund's
+// credit note.
+registry.category("web_tour.tours").add("sale_amazon_connector_accountant_tour", {
+    url: "/odoo/action-sale_amazon_connector.amazon_payout_action",
+    steps: () => [
+        {
+            content: "The payout is listed, booked",
+            trigger: ".o_list_view .o_data_row:contains(Role seller):contains(Booked)",
+        },
+        {
+            content: "Open it",
+            trigger: ".o_list_view .o_data_row:contains(Role seller) .o_data_cell:first",
+            run: "click",
+        },
+        {
+            content: "It shows its journal entry and what Amazon transferred",
+            trigger: ".o_form_view .o_field_widget[name=move_id]:contains(AMZP)",
+        },
+        {
+            content: "Open its transactions",
+            trigger: ".o_form_view button[name=action_view_transactions]",
+            run: "click",
+        },
+        {
+            content: "Open the refund",
+            trigger: ".o_list_view .o_data_row:contains(Refund) .o_data_cell:first",
+            run: "click",
+        },
+        {
+            content: "The refund shows its credit note",
+            trigger: ".o_form_view .o_field_widget[name=credit_note_id]:contains(/)",
+        },
+    ],
+});
