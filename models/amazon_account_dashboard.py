@@ -126,7 +126,8 @@ class AmazonAccount(models.Model):
     def _amazon_local_midnight(self, days=0):
         """Midnight starting today (+ ``days``) in the user's time zone, as
         naive UTC."""
-        tz = pytz.timezone(self.env.user.tz or "UTC")
+        # The zone context_today takes "today" from (the context's, else the user's).
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         day = fields.Date.context_today(self) + timedelta(days=days)
         midnight = tz.localize(datetime.combine(day, time.min))
         return midnight.astimezone(pytz.utc).replace(tzinfo=None)

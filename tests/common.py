@@ -3,11 +3,22 @@ pointing at it. Every response the emulator gave is checked against Amazon's
 models at the end of the class (when the models are present)."""
 
 import pathlib
+from datetime import datetime, timezone
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from ..spapi_emulator import Emulator
 from ..spapi_emulator.conformance import ModelValidator, find_models_dir
+
+
+def tz_where_it_is_noon():
+    """An Etc/GMT zone where it is about noon now: "today" then has hours to
+    go on either side, whenever the test runs (a test run at 00:10 UTC must
+    not see an order of an hour ago as yesterday's)."""
+    offset = 12 - datetime.now(timezone.utc).hour  # hours east of UTC, -11..12
+    # Etc/GMT zones count the other way: Etc/GMT-3 is UTC+3.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
 
 CLIENT_ID = "amzn1.application-oa2-client.odoo-tests"
 CLIENT_SECRET = "odoo-tests-client-secret"

@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
 
 from ..spapi_emulator import Address
-from .common import DE, SELLER_ID, US, AmazonHttpCase
+from .common import DE, SELLER_ID, US, AmazonHttpCase, tz_where_it_is_noon
 
 ARTIFACTS = pathlib.Path(os.environ.get("SAC_TEST_ARTIFACTS", "/tmp"))
 
@@ -173,14 +173,6 @@ class TestAmazonTour(MugSellerMixin, AmazonHttpCase):
         self.assertGreater((ARTIFACTS / "amazon_offer.png").stat().st_size, 1000)
 
 
-def _tz_where_it_is_noon():
-    """An Etc/GMT zone where it is about noon now: "today" then has hours to
-    go on either side, whenever the test runs."""
-    offset = 12 - datetime.now(timezone.utc).hour  # hours east of UTC, -11..12
-    # Etc/GMT zones count the other way: Etc/GMT-3 is UTC+3.
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
-
-
 @tagged("post_install", "-at_install")
 @unittest.skipIf(
     _browser_missing(),
@@ -196,7 +188,7 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
         cls.warehouse_user = new_test_user(
             cls.env, login="amazon_warehouse", groups="stock.group_stock_user"
         )
-        (cls.salesman | cls.warehouse_user).tz = _tz_where_it_is_noon()
+        (cls.salesman | cls.warehouse_user).tz = tz_where_it_is_noon()
         now = datetime.now(timezone.utc)
         cls._setup_mug_seller(
             "Role seller",

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
 from ..spapi import SpApiThrottledError
-from .common import DE
+from .common import DE, tz_where_it_is_noon
 from .test_orders import OrderSyncCase, ago, erika_address
 
 
@@ -50,7 +50,8 @@ class TestSyncVisibility(OrderSyncCase):
     def test_dashboard_figures(self):
         self.add_order(DE)
         self.sync()
-        account = self.account
+        # Where it is noon: the order of an hour ago is today's at any hour of the run.
+        account = self.account.with_context(tz=tz_where_it_is_noon())
         account.invalidate_recordset()
         self.assertEqual((account.orders_today, account.orders_week), (1, 1))
         self.assertTrue(account.last_orders_success)
