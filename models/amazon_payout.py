@@ -221,24 +221,26 @@ class AmazonPayoutBooking(models.AbstractModel):
         for payout in payouts.filtered(lambda p: p.state in ("closed", "to_check")):
             try:
                 with self.env.cr.savepoint():
-                    booked = self._book_payout(account, payout)
+                    outcome = self._book_payout(account, payout)
             except UserError as error:
                 reason = str(error.args[0] if error.args else error)
                 payout.write({"state": "to_check", "note": reason[:250]})
-                booked = False
-            counts["payouts_booked" if booked else "failed"] += 1
+                outcome = "to_check"
+            if outcome:  # None: another run holds it, or booked it already
+                counts["payouts_booked" if outcome == "booked" else "failed"] += 1
             self._commit()
 
     def _book_payout(self, account, payout):
-        """Post ``payout``'s entry and reconcile it; False when it must wait."""
+        """Post ``payout``'s entry and reconcile it: "booked", "to_check" (it
+        does not add up), or None (another run holds it or has booked it)."""
         self.env.cr.execute(
             "SELECT id FROM amazon_payout WHERE id = %s FOR UPDATE SKIP LOCKED", (payout.id,)
         )
         if not self.env.cr.fetchone():
-            return False  # another run books it
+            return None
         payout.invalidate_recordset(["move_id", "state"])
         if payout.move_id:
-            return True
+            return None
         currency = payout.currency_id
         if currency.compare_amounts(payout.transactions_total, payout.total):
             payout.write(
@@ -252,7 +254,7 @@ class AmazonPayoutBooking(models.AbstractModel):
                     ),
                 }
             )
-            return False
+            return "to_check"
         company = account.company_id
         lines, to_reconcile = self._prepare_payout_lines(account, payout)
         move = self.env["account.move"].create(self._prepare_move_values(account, payout, lines))
@@ -260,7 +262,7 @@ class AmazonPayoutBooking(models.AbstractModel):
         self._reconcile(move, to_reconcile)
         payout.write({"state": "booked", "note": False, "move_id": move.id})
         _logger.info("Amazon payout %s booked in %s (%s)", payout.ref, move.name, company.name)
-        return True
+        return "booked"
 
     def _prepare_move_values(self, account, payout, lines):
         company = account.company_id
