@@ -621,7 +621,8 @@ class SpApiAdapter:
         """PUT the document to its pre-signed URL (no SP-API token there)."""
         self._transfer("uploadFeedDocument", "PUT", url, content, content_type)
 
-    def create_feed(self, feed_type, marketplace_ids, feed_document_id):
+    def create_feed(self, feed_type, marketplace_ids, feed_document_id, feed_options=None):
+        extra = {"feedOptions": dict(feed_options)} if feed_options else {}
         response = self._call(
             "createFeed",
             _Feeds,
@@ -629,6 +630,7 @@ class SpApiAdapter:
             feed_type,
             feed_document_id,
             marketplaceIds=list(marketplace_ids),
+            **extra,
         )
         return response.payload["feedId"]
 
@@ -654,16 +656,31 @@ class SpApiAdapter:
         self.upload_feed_document(info["url"], json.dumps(document).encode())
         return self.create_feed("JSON_LISTINGS_FEED", marketplace_ids, info["feedDocumentId"])
 
-    def get_feed_report(self, feed_id):
-        """(feed, processing report dict or None). The report comes once the feed
-        reached a final status (``FEED_FINAL_STATUSES``) with a result document:
-        DONE, and FATAL when Amazon wrote why; CANCELLED feeds have none."""
+    def get_feed_result(self, feed_id):
+        """(feed, processing report as bytes or None). The report comes once the
+        feed reached a final status (``FEED_FINAL_STATUSES``) with a result
+        document: DONE, and FATAL when Amazon wrote why; CANCELLED feeds have none."""
         feed = self.get_feed(feed_id)
         if feed.get("processingStatus") not in FEED_FINAL_STATUSES or not feed.get(
             "resultFeedDocumentId"
         ):
             return feed, None
-        return feed, json.loads(self.get_feed_document(feed["resultFeedDocumentId"]))
+        return feed, self.get_feed_document(feed["resultFeedDocumentId"])
+
+    def get_feed_report(self, feed_id):
+        """(feed, JSON processing report or None), as ``get_feed_result``."""
+        feed, content = self.get_feed_result(feed_id)
+        return feed, None if content is None else json.loads(content)
+
+    def submit_vat_invoice(self, marketplace_id, pdf, feed_options):
+        """Upload one invoice or credit note (its PDF) with its ``feedOptions``
+        as an UPLOAD_VAT_INVOICE feed; returns the feed id. What Amazon makes
+        of it is in the feed's processing report (``get_feed_result``)."""
+        info = self.create_feed_document("application/pdf")
+        self.upload_feed_document(info["url"], pdf, "application/pdf")
+        return self.create_feed(
+            "UPLOAD_VAT_INVOICE", [marketplace_id], info["feedDocumentId"], feed_options
+        )
 
     # --- Finances ---------------------------------------------------------------------------
     def iter_transactions(self, posted_after=None, posted_before=None, related=None, status=None):

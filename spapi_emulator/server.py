@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from . import invoices as vat_invoices
 from .contract import ContractError, RequestContract
 from .finances import render_event_group, render_transaction
 from .listings import apply_patches, process_listings_feed
@@ -55,7 +56,7 @@ LISTING_INCLUDED_DATA = (
     "relationships",
     "productTypes",
 )
-FEED_TYPES = ("JSON_LISTINGS_FEED",)
+FEED_TYPES = ("JSON_LISTINGS_FEED", vat_invoices.FEED_TYPE)
 PAGINATION_TOKEN_LIFETIME = timedelta(hours=24)
 DOCUMENT_URL_LIFETIME = timedelta(minutes=5)
 FAULT_KINDS = (
@@ -1095,8 +1096,13 @@ class Handler(BaseHTTPRequestHandler):
         document = store.documents.get(body.get("inputFeedDocumentId") or "")
         if document is None or document.content is None:
             raise invalid("inputFeedDocumentId does not name an uploaded document.")
+        options = body.get("feedOptions") or {}
+        if body["feedType"] == vat_invoices.FEED_TYPE:
+            refused = vat_invoices.check_create_feed(marketplace_ids, options)
+            if refused:
+                raise invalid(refused)
         feed = store.create_feed(
-            call.seller_id, body["feedType"], marketplace_ids, document.document_id
+            call.seller_id, body["feedType"], marketplace_ids, document.document_id, options
         )
         return 202, {"feedId": feed.feed_id}
 
@@ -1449,11 +1455,18 @@ class Emulator:
             if age < store.feed_processing_delay:
                 return
             feed.processing_start = utcnow()
-            content = store.documents[feed.input_document_id].content or b""
+            document = store.documents[feed.input_document_id]
+            content = document.content or b""
             if content[:2] == b"\x1f\x8b":
                 content = gzip.decompress(content)
-            report, status = process_listings_feed(store, feed, content)
-            result = store.create_document("application/json", json.dumps(report).encode())
+            if feed.feed_type == vat_invoices.FEED_TYPE:
+                text, status = vat_invoices.process_vat_invoice_feed(
+                    store, feed, document.content_type, content, feed.options
+                )
+                result = store.create_document("text/plain", text)
+            else:
+                report, status = process_listings_feed(store, feed, content)
+                result = store.create_document("application/json", json.dumps(report).encode())
             feed.result_document_id = result.document_id
             feed.processing_end = utcnow()
             # DONE, FATAL and CANCELLED are final: a feed never leaves them.

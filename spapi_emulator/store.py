@@ -337,6 +337,7 @@ class Feed:
     processing_start: datetime | None = None
     processing_end: datetime | None = None
     result_document_id: str | None = None
+    options: dict = field(default_factory=dict)  # feedOptions
 
 
 class Store:
@@ -371,6 +372,7 @@ class Store:
         self.consenting_seller_id = None  # who approves the consent page (default: first)
         self._order_seq = 0
         self._feed_seq = 0
+        self.vat_invoices = []  # UPLOAD_VAT_INVOICE: invoices.VatInvoice
 
     # --- apps, sellers and credentials -----------------------------------------
     def add_app(self, client_id, client_secret, redirect_uris=(), app_id=""):
@@ -746,7 +748,7 @@ class Store:
             feed.status = "CANCELLED"
             return feed
 
-    def create_feed(self, seller_id, feed_type, marketplace_ids, document_id):
+    def create_feed(self, seller_id, feed_type, marketplace_ids, document_id, options=None):
         with self.lock:
             self._feed_seq += 1
             feed = Feed(
@@ -756,6 +758,7 @@ class Store:
                 marketplace_ids=list(marketplace_ids),
                 input_document_id=document_id,
                 created_time=utcnow(),
+                options=dict(options or {}),
             )
             self.feeds[feed.feed_id] = feed
             return feed

@@ -11,6 +11,7 @@ from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, UK,
 
 from mapping.fba import parse_inventory_summary
 from mapping.finances import by_kind, parse_transaction
+from mapping.invoices import parse_vat_invoice_report, vat_invoice_options
 from mapping.returns import (
     FBA_RETURNS_REPORT,
     FBM_RETURNS_REPORT,
@@ -719,3 +720,52 @@ def test_payouts_read_page_by_page_as_plain_values(adapter, emulator):
         "T0",
     )
     assert first.transfer_date is not None and first.transfer_date.tzinfo is None
+
+
+# --- The seller's own invoices: UPLOAD_VAT_INVOICE --------------------------------------------
+PDF = b"%PDF-1.4\n% an invoice\n%%EOF\n"
+
+
+def test_an_eu_invoice_is_uploaded_as_a_pdf_feed_with_its_options(adapter, emulator):
+    order = emulator.store.add_order(
+        SELLER_ID,
+        DE,
+        [{"sku": "MUG-01", "title": "Mug", "quantity": 2, "unit_price": "11.90"}],
+    )
+    options = vat_invoice_options(order.order_id, "INV/2026/00007", Decimal("23.80"), "3.80")
+    feed_id = adapter.submit_vat_invoice(DE, PDF, options)
+    feed, content = adapter.get_feed_result(feed_id)
+    assert feed["processingStatus"] == "DONE"
+    assert parse_vat_invoice_report(content) == (True, [])
+    [received] = emulator.store.vat_invoices
+    assert received.pdf == PDF
+    assert received.options == {
+        "metadata:OrderId": order.order_id,
+        "metadata:InvoiceNumber": "INV/2026/00007",
+        "metadata:TotalAmount": "23.80",
+        "metadata:TotalVATAmount": "3.80",
+        "metadata:DocumentType": "Invoice",
+    }
+    assert emulator.calls_for("createFeedDocument")[0].body["contentType"] == "application/pdf"
+
+
+def test_an_invoice_amazon_rejects_says_why_in_its_report(adapter, emulator):
+    order = emulator.store.add_order(
+        SELLER_ID, DE, [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}]
+    )
+    options = vat_invoice_options(order.order_id, "INV-1", Decimal("11.00"), "1.76")
+    _feed, content = adapter.get_feed_result(adapter.submit_vat_invoice(DE, PDF, options))
+    accepted, errors = parse_vat_invoice_report(content)
+    assert not accepted
+    assert "TotalAmount 11.00 does not match the order's total 11.90 EUR." in errors[0]
+
+
+def test_an_invoice_outside_the_vat_program_is_refused_at_once(adapter, emulator):
+    order = emulator.store.add_order(
+        SELLER_ID, US, [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}]
+    )
+    options = vat_invoice_options(order.order_id, "INV-2", Decimal("11.90"), "0")
+    with pytest.raises(SpApiRequestError, match="only in the EU marketplaces"):
+        adapter.submit_vat_invoice(US, PDF, options)
+    assert not emulator.store.vat_invoices
+    emulator.reset_calls()  # a deliberately refused call

@@ -8,6 +8,12 @@ from conftest import DE, SELLER_ID, US
 
 from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
 from mapping.fba import FbaQuantities
+from mapping.invoices import (
+    CREDIT_NOTE,
+    InvoiceNumberError,
+    parse_vat_invoice_report,
+    vat_invoice_options,
+)
 from mapping.listings import availability_patch, parse_listing, quantity_feed_message
 from mapping.shipments import package_detail
 from mapping.stock import allocate
@@ -510,3 +516,47 @@ def test_amazons_own_example_transaction_read_without_counting_twice():
         *(MoneyLine("", 0, b.kind, b.detail, b.amount, False) for b in transaction.breakdowns),
     ]
     assert sum(line.amount for line in booked_lines(lines)) == transaction.total
+
+
+# --- The seller's own invoices ---------------------------------------------------------------
+def test_a_credit_note_is_uploaded_with_positive_amounts_and_its_refund():
+    options = vat_invoice_options(
+        "305-1234567-7654321", "RINV/2026/00002", Decimal("-11.90"), "-1.90", CREDIT_NOTE, "TX-9"
+    )
+    assert options == {
+        "metadata:OrderId": "305-1234567-7654321",
+        "metadata:InvoiceNumber": "RINV/2026/00002",
+        "metadata:TotalAmount": "11.90",
+        "metadata:TotalVATAmount": "1.90",
+        "metadata:DocumentType": "CreditNote",
+        "metadata:TransactionId": "TX-9",
+    }
+    with pytest.raises(ValueError, match="transaction id"):
+        vat_invoice_options("305-1234567-7654321", "R1", 1, 0, CREDIT_NOTE)
+
+
+@pytest.mark.parametrize("number", ["INV.2026.1", "FA-2026-ü1", "", "INV/2026/1\n"])
+def test_an_invoice_number_amazon_refuses_is_caught_before_the_upload(number):
+    with pytest.raises(InvoiceNumberError, match="letters, digits"):
+        vat_invoice_options("305-1234567-7654321", number, 10, 1)
+
+
+def test_amazons_report_of_a_rejected_invoice_is_read():
+    # As sellers quote it from Amazon (selling-partner-api-models issue 2437).
+    report = (
+        b"Feed Processing Summary:\n\tNumber of records processed\t\t1\n"
+        b"\tNumber of records successful\t\t0\n\n"
+        b"original-record-number\tsku\terror-code\terror-type\terror-message\n"
+        b"1\t\t79513\tError\tPlease provide metadata:shippingid or metadata:orderid,"
+        b"metadata:invoicenumber,metadata:totalamount,metadata:totalvatamount\n"
+    )
+    accepted, errors = parse_vat_invoice_report(report)
+    assert not accepted
+    assert errors == [
+        "Please provide metadata:shippingid or metadata:orderid,metadata:invoicenumber,"
+        "metadata:totalamount,metadata:totalvatamount (79513)"
+    ]
+    ok = b"Feed Processing Summary:\n\tNumber of records processed\t\t1\n"
+    ok += b"\tNumber of records successful\t\t1\n"
+    assert parse_vat_invoice_report(ok) == (True, [])
+    assert parse_vat_invoice_report(b"<html>oops</html>") == (False, ["<html>oops</html>"])
