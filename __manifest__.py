@@ -35,6 +35,7 @@
         "views/amazon_menus.xml",
         "views/amazon_return_views.xml",
         "views/amazon_finance_views.xml",
+        "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "report/report_deliveryslip.xml",
         "wizards/amazon_token_wizard_views.xml",

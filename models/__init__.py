@@ -12,6 +12,7 @@ from . import amazon_listing_import
 from . import amazon_fba_inventory
 from . import amazon_return
 from . import amazon_invoicing
+from . import amazon_invoice_upload
 from . import amazon_finance
 from . import amazon_refund
 from . import amazon_payout

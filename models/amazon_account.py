@@ -192,6 +192,13 @@ class AmazonAccount(models.Model):
         help="Orders fulfilled by Amazon are invoiced (posted, never emailed) once Amazon "
         "has shipped them.",
     )
+    upload_invoices = fields.Boolean(
+        string="Upload Invoices to Amazon",
+        help="Invoices and credit notes of orders from Spain, the UK, France, Germany, Italy, "
+        "the Netherlands, Poland and Sweden (Amazon's VAT program) are uploaded to Amazon as "
+        "PDF once posted, for Amazon to show the buyer. Needs the Tax Invoicing role and "
+        "wkhtmltopdf on the Odoo server.",
+    )
     invoice_journal_id = fields.Many2one(
         "account.journal",
         string="Invoice Journal",

@@ -27,6 +27,7 @@ class AmazonSyncLog(models.Model):
             ("fba_stock", "FBA Stock"),
             ("returns", "Returns"),
             ("invoices", "Invoices"),
+            ("invoice_uploads", "Invoice Uploads"),
             ("finances", "Transactions"),
         ],
         required=True,

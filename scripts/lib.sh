@@ -8,6 +8,7 @@
 #   PGPASSWORD       its password, if the server asks for one
 #   SAC_LOCAL_PGPORT port of the project-local cluster (default 55432)
 #   SAC_SKIP_PIP=1   do not pip-install requirements.txt (offline machines)
+#   SAC_SKIP_APT=1   do not apt-get install wkhtmltopdf when it is missing
 
 set -euo pipefail
 
@@ -30,6 +31,22 @@ install_requirements() {
   if [ "${SAC_SKIP_PIP:-0}" = 1 ]; then return 0; fi
   log "installing Python requirements into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" >&2
+}
+
+# Odoo makes PDFs (the invoices uploaded to Amazon) with wkhtmltopdf, Debian's
+# package. Installed when missing where we may (root, apt-get); elsewhere the
+# upload says why it cannot run, and its tests skip.
+ensure_wkhtmltopdf() {
+  if command -v wkhtmltopdf >/dev/null 2>&1; then return 0; fi
+  if [ "${SAC_SKIP_APT:-0}" = 1 ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    log "wkhtmltopdf is not installed: Odoo cannot make invoice PDFs (install the 'wkhtmltopdf' package)"
+    return 0
+  fi
+  log "installing wkhtmltopdf (Debian package) for invoice PDFs"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -qq wkhtmltopdf || { apt-get update -qq && apt-get install -y -qq wkhtmltopdf; }; } \
+    >"$BUILD/wkhtmltopdf-install.log" 2>&1 \
+    || log "wkhtmltopdf could not be installed (see $BUILD/wkhtmltopdf-install.log)"
 }
 
 odoo_version() {

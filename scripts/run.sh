@@ -20,6 +20,7 @@ EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
 EMULATOR_PID=""
 
 install_requirements
+ensure_wkhtmltopdf
 if [ -z "$(odoo_version)" ]; then
   log "Odoo 18.0 is not importable by $PYTHON. Install Odoo 18.0 Community first (see README.md)."
   exit 1

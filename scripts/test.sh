@@ -13,6 +13,7 @@ mkdir -p "$ARTIFACTS"
 export SAC_TEST_ARTIFACTS="$ARTIFACTS"
 
 install_requirements
+ensure_wkhtmltopdf
 
 log "ruff check and ruff format --check"
 "$PYTHON" -m ruff check "$ROOT"

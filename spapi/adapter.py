@@ -676,11 +676,18 @@ class SpApiAdapter:
         """Upload one invoice or credit note (its PDF) with its ``feedOptions``
         as an UPLOAD_VAT_INVOICE feed; returns the feed id. What Amazon makes
         of it is in the feed's processing report (``get_feed_result``)."""
+        document_ref = self.upload_vat_invoice_document(pdf)
+        return self.create_vat_invoice_feed(marketplace_id, document_ref, feed_options)
+
+    def upload_vat_invoice_document(self, pdf):
+        """The PDF as a feed document; returns its id (nothing is sent to the
+        buyer's order until ``create_vat_invoice_feed``)."""
         info = self.create_feed_document("application/pdf")
         self.upload_feed_document(info["url"], pdf, "application/pdf")
-        return self.create_feed(
-            "UPLOAD_VAT_INVOICE", [marketplace_id], info["feedDocumentId"], feed_options
-        )
+        return info["feedDocumentId"]
+
+    def create_vat_invoice_feed(self, marketplace_id, document_ref, feed_options):
+        return self.create_feed("UPLOAD_VAT_INVOICE", [marketplace_id], document_ref, feed_options)
 
     # --- Finances ---------------------------------------------------------------------------
     def iter_transactions(self, posted_after=None, posted_before=None, related=None, status=None):
