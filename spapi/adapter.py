@@ -30,6 +30,7 @@ from sp_api.api import (
 )
 from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces
+from sp_api.base.client import Client
 from sp_api.base.credential_provider import CredentialProvider
 from sp_api.base.helpers import fill_query_params
 
@@ -254,6 +255,23 @@ class _FinancesV0(FinancesV0):
         library adds to every GET (not in the model)."""
         return self._request(
             "/finances/v0/financialEventGroups", params=params, add_marketplace=False
+        )
+
+
+class _FinancesInvoices(Client):
+    """Finances Invoices API 2026-06-25 (not in python-amazon-sp-api): Amazon's
+    invoices to the seller, on the library's signed, throttled client."""
+
+    def get_invoice_headers(self, **params):
+        return self._request(
+            "/finances/invoices/2026-06-25/invoices", params=params, add_marketplace=False
+        )
+
+    def get_invoice(self, identifier, **params):
+        return self._request(
+            fill_query_params("/finances/invoices/2026-06-25/invoices/{}", identifier),
+            params=params,
+            add_marketplace=False,
         )
 
 
@@ -744,6 +762,47 @@ class SpApiAdapter:
             yield payload.get("FinancialEventGroupList") or []
             if not token:
                 return
+
+    # --- Amazon's invoices to the seller (Finances Invoices 2026-06-25) -------------------
+    def iter_fee_invoice_headers(self, marketplace_id, issued_after, issued_before):
+        """Amazon's invoices issued in ``marketplace_id`` between two aware
+        datetimes ("must not exceed 90 days" apart: the caller splits longer
+        windows), a page of InvoiceHeader dicts at a time (a page may be empty)."""
+        query = {
+            "marketplaceId": marketplace_id,
+            "fromIssueDate": issued_after.astimezone(UTC).isoformat(timespec="seconds"),
+            "toIssueDate": issued_before.astimezone(UTC).isoformat(timespec="seconds"),
+        }
+        token = None
+        while True:
+            # "call the operation with this token and include the same arguments"
+            params = dict(query, nextToken=token) if token else query
+            response = self._call(
+                "getInvoiceHeaders", _FinancesInvoices, "get_invoice_headers", **params
+            )
+            payload = response.payload or {}
+            # The library keeps a top-level nextToken apart from the payload.
+            token = payload.get("nextToken") or response.next_token
+            yield payload.get("invoices") or []
+            if not token:
+                return
+
+    def get_fee_invoice(self, marketplace_id, identifier):
+        """(InvoiceHeader, every InvoiceItem): the line items come by pages of
+        600, each asked "with this token, including the same request parameters"."""
+        query = {"marketplaceId": marketplace_id}
+        header, items, token = None, [], None
+        while True:
+            params = dict(query, nextTokenForLineItems=token) if token else query
+            payload = self._call(
+                "getInvoice", _FinancesInvoices, "get_invoice", identifier, **params
+            ).payload
+            payload = payload or {}
+            header = header or payload.get("invoiceHeader")
+            items.extend(payload.get("invoiceItems") or [])
+            token = payload.get("nextTokenForLineItems")
+            if not token:
+                return header, items
 
     # --- Reports ---------------------------------------------------------------------------
     def create_report(self, report_type, marketplace_ids, data_start=None, data_end=None):

@@ -39,6 +39,7 @@ MODEL_FILES = (
     "reports_2021-06-30.json",
     "finances_2024-06-19.json",
     "financesV0.json",
+    "financesInvoices_2026-06-25.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from . import fee_invoices
 from . import invoices as vat_invoices
 from .contract import ContractError, RequestContract
 from .finances import render_event_group, render_transaction
@@ -244,6 +245,15 @@ ROUTES = [
         "/finances/v0/financialEventGroups",
         "listFinancialEventGroups",
         "list_financial_event_groups",
+    ),
+    _route(
+        "GET", "/finances/invoices/2026-06-25/invoices", "getInvoiceHeaders", "get_invoice_headers"
+    ),
+    _route(
+        "GET",
+        "/finances/invoices/2026-06-25/invoices/(?P<identifier>[^/]+)",
+        "getInvoice",
+        "get_invoice",
     ),
     _route("POST", "/reports/2021-06-30/reports", "createReport", "create_report"),
     _route("GET", "/reports/2021-06-30/reports/(?P<report_id>[^/]+)", "getReport", "get_report"),
@@ -1296,6 +1306,97 @@ class Handler(BaseHTTPRequestHandler):
         if token:
             payload["NextToken"] = token
         return 200, {"payload": payload}
+
+    # --- Finances Invoices 2026-06-25: Amazon's invoices to the seller ---------------
+    def _seller_marketplace(self, call, params):
+        # marketplaceId: "required": true (the model's check comes first).
+        self._marketplace_ids(call, {"marketplaceIds": params.get("marketplaceId", "")})
+        return params["marketplaceId"]
+
+    def op_get_invoice_headers(self, call, params, body):
+        store = self.emulator.store
+        bound, rest = self._resumed_pages(call, params, "nextToken", store.fee_invoice_pages)
+        if rest is not None:
+            return self._fee_invoices_page(call, bound, rest)
+        marketplace_id = self._seller_marketplace(call, params)
+        now = utcnow()
+        start, end = params.get("fromIssueDate"), params.get("toIssueDate")
+        # "Either provide both dates or leave both empty."
+        if bool(start) != bool(end):
+            raise invalid("Provide both fromIssueDate and toIssueDate, or neither.")
+        if start:
+            start = parse_iso8601("fromIssueDate", start)
+            end = parse_iso8601("toIssueDate", end)
+            if end < start:
+                raise invalid("toIssueDate is before fromIssueDate.")
+            # "The range between fromIssueDate and toIssueDate must not exceed 90 days."
+            if end - start > fee_invoices.ISSUE_DATE_RANGE:
+                raise invalid("fromIssueDate and toIssueDate must not be more than 90 days apart.")
+        else:
+            # "fromIssueDate defaults to 90 days before the date of the request",
+            # "toIssueDate defaults to the date of the request".
+            start, end = now - fee_invoices.ISSUE_DATE_RANGE, now
+        modified_after = None
+        if params.get("invoicesModifiedAfter"):
+            modified_after = parse_iso8601("invoicesModifiedAfter", params["invoicesModifiedAfter"])
+        with store.lock:
+            found = [
+                index
+                for index, invoice in enumerate(store.fee_invoices)
+                if invoice.seller_id == call.seller_id
+                and invoice.marketplace_id == marketplace_id
+                and start <= invoice.issued <= end
+                and (modified_after is None or invoice.updated > modified_after)
+            ]
+        found.sort(key=lambda index: store.fee_invoices[index].issued)
+        size = fee_invoices.HEADERS_PAGE_SIZE
+        pages = [found[i : i + size] for i in range(0, len(found), size)] or [[]]
+        if store.transaction_empty_pages and len(pages) > 1:
+            pages.insert(-1, [])  # "Note that this operation can return empty pages."
+        return self._fee_invoices_page(call, bound, pages)
+
+    def _fee_invoices_page(self, call, bound, pages):
+        store = self.emulator.store
+        page, token = self._first_page(call, bound, pages, store.fee_invoice_pages)
+        invoices = [fee_invoices.render_header(store.fee_invoices[i], isoformat) for i in page]
+        data = {"invoices": invoices, "numOfRecords": len(invoices)}
+        if token:
+            data["nextToken"] = token
+        return 200, data
+
+    def op_get_invoice(self, call, params, body, identifier):
+        store = self.emulator.store
+        bound, rest = self._resumed_pages(
+            call,
+            dict(params, identifier=identifier),
+            "nextTokenForLineItems",
+            store.fee_invoice_item_pages,
+        )
+        marketplace_id = self._seller_marketplace(call, params)
+        invoice = next(
+            (
+                invoice
+                for invoice in store.fee_invoices
+                if invoice.seller_id == call.seller_id
+                and invoice.marketplace_id == marketplace_id
+                and invoice.identifier == identifier
+            ),
+            None,
+        )
+        if invoice is None:
+            raise ApiError(404, "NotFound", f"Invoice {identifier} not found.")
+        if rest is None:
+            size = fee_invoices.LINE_ITEMS_PAGE_SIZE
+            items = invoice.items
+            rest = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+        page, token = self._first_page(call, bound, rest, store.fee_invoice_item_pages)
+        data = {
+            "invoiceHeader": fee_invoices.render_header(invoice, isoformat),
+            "invoiceItems": [fee_invoices.render_item(item, invoice.currency) for item in page],
+        }
+        if token:
+            data["nextTokenForLineItems"] = token
+        return 200, data
 
     def _transactions_page(self, call, bound, pages):
         """The first of ``pages`` (lists of indexes in store.transactions); a

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from .fee_invoices import FeeInvoice, FeeInvoiceItem
 from .finances import EventGroup, Transaction, TransactionItem
 from .marketplaces import MARKETPLACES
 from .reports import REPORT_TYPES, CustomerReturn, Report
@@ -373,6 +374,9 @@ class Store:
         self._order_seq = 0
         self._feed_seq = 0
         self.vat_invoices = []  # UPLOAD_VAT_INVOICE: invoices.VatInvoice
+        self.fee_invoices = []  # Amazon's invoices to the seller: fee_invoices.FeeInvoice
+        self.fee_invoice_pages = {}  # getInvoiceHeaders nextToken -> TokenPages
+        self.fee_invoice_item_pages = {}  # getInvoice nextTokenForLineItems -> TokenPages
 
     # --- apps, sellers and credentials -----------------------------------------
     def add_app(self, client_id, client_secret, redirect_uris=(), app_id=""):
@@ -702,6 +706,36 @@ class Store:
             group = EventGroup(seller_id, group_id, currency, aware(start), **details)
             self.event_groups.append(group)
             return group
+
+    def add_fee_invoice(self, seller_id, marketplace_id, number, issued, items, **details):
+        """An invoice Amazon issues to the seller. ``items``: dicts with
+        description, amount (without tax), tax, tax_rate_code ("DE 19"),
+        service_charge_type; ``details``: FeeInvoice's other fields."""
+        if seller_id not in self.sellers:
+            raise StoreError(f"unknown seller {seller_id}")
+        details.setdefault("currency", MARKETPLACES[marketplace_id].currency)
+        with self.lock:
+            invoice = FeeInvoice(
+                seller_id=seller_id,
+                marketplace_id=marketplace_id,
+                number=number,
+                issued=aware(issued),
+                items=[
+                    FeeInvoiceItem(
+                        line_id=item.get("line_id") or f"{number}-{index + 1}",
+                        description=item["description"],
+                        amount=money(item["amount"]),
+                        tax=money(item.get("tax", "0")),
+                        tax_rate_code=item.get("tax_rate_code", ""),
+                        service_charge_type=item.get("service_charge_type", "OTHER"),
+                        quantity=item.get("quantity", 1),
+                    )
+                    for index, item in enumerate(items)
+                ],
+                **details,
+            )
+            self.fee_invoices.append(invoice)
+            return invoice
 
     def event_group_total(self, group):
         with self.lock:

@@ -10,6 +10,7 @@ import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DE, REFRESH_TOKEN, SELLER_ID, UK, US
 
 from mapping.fba import parse_inventory_summary
+from mapping.fee_invoices import parse_fee_invoice
 from mapping.finances import by_kind, parse_transaction
 from mapping.invoices import parse_vat_invoice_report, vat_invoice_options
 from mapping.returns import (
@@ -769,3 +770,56 @@ def test_an_invoice_outside_the_vat_program_is_refused_at_once(adapter, emulator
         adapter.submit_vat_invoice(US, PDF, options)
     assert not emulator.store.vat_invoices
     emulator.reset_calls()  # a deliberately refused call
+
+
+# --- Amazon's own invoices (Finances Invoices 2026-06-25) -----------------------------------
+def _fee_invoice(emulator, number, issued, lines=1):
+    return emulator.store.add_fee_invoice(
+        SELLER_ID,
+        DE,
+        number,
+        issued,
+        [
+            {
+                "description": f"FBA storage fee {n}",
+                "amount": "10.00",
+                "tax": "1.90",
+                "tax_rate_code": "DE 19",
+                "service_charge_type": "FBA_INVENTORY_STORAGE_FEE",
+            }
+            for n in range(lines)
+        ],
+    )
+
+
+def test_amazons_invoices_read_page_by_page_with_the_same_arguments(adapter, emulator):
+    now = datetime.now(timezone.utc)
+    for n in range(205):
+        _fee_invoice(emulator, f"DE-AEU-{n:04d}", now - timedelta(days=10, minutes=n))
+    _fee_invoice(emulator, "DE-AEU-OLD", now - timedelta(days=100))
+    pages = list(adapter.iter_fee_invoice_headers(DE, now - timedelta(days=30), now))
+    assert [len(page) for page in pages] == [100, 100, 5]
+    numbers = {header["invoiceNumber"] for page in pages for header in page}
+    assert len(numbers) == 205 and "DE-AEU-OLD" not in numbers
+    calls = emulator.calls_for("getInvoiceHeaders")
+    first = calls[0].params
+    for call in calls[1:]:
+        assert {k: v for k, v in call.params.items() if k != "nextToken"} == first
+
+
+def test_an_invoice_of_many_lines_is_read_whole(adapter, emulator):
+    now = datetime.now(timezone.utc)
+    _fee_invoice(emulator, "DE-AEU-BIG", now - timedelta(days=1), lines=1201)
+    header, items = adapter.get_fee_invoice(DE, "DE-AEU-BIG")
+    invoice = parse_fee_invoice(header, items)
+    assert len(invoice.lines) == 1201
+    assert len(emulator.calls_for("getInvoice")) == 3  # 600 line items a page
+    assert invoice.billed_to_seller
+    assert (invoice.untaxed, invoice.tax, invoice.total) == (
+        Decimal("12010.00"),
+        Decimal("2281.90"),
+        Decimal("14291.90"),
+    )
+    with pytest.raises(SpApiNotFoundError):
+        adapter.get_fee_invoice(DE, "DE-AEU-NONE")
+    emulator.reset_calls()  # a deliberate 404

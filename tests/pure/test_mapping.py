@@ -1,13 +1,15 @@
 """Amazon order payloads into plain values, without Odoo."""
 
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from conftest import DE, SELLER_ID, US
+from conftest import DE, MODELS_DIR, SELLER_ID, US
 
 from mapping import PayloadError, address_key, format_datetime, is_importable, parse_order
 from mapping.fba import FbaQuantities
+from mapping.fee_invoices import parse_fee_invoice, parse_tax_rate
 from mapping.invoices import (
     CREDIT_NOTE,
     InvoiceNumberError,
@@ -560,3 +562,45 @@ def test_amazons_report_of_a_rejected_invoice_is_read():
     ok += b"\tNumber of records successful\t\t1\n"
     assert parse_vat_invoice_report(ok) == (True, [])
     assert parse_vat_invoice_report(b"<html>oops</html>") == (False, ["<html>oops</html>"])
+
+
+# --- Amazon's own invoices (Finances Invoices 2026-06-25) -----------------------------------
+def _model_example(operation_id):
+    model = json.loads((MODELS_DIR / "financesInvoices_2026-06-25.json").read_text())
+    for methods in model["paths"].values():
+        for operation in methods.values():
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                return operation["responses"]["200"]["x-amzn-api-sandbox"]["static"][0]["response"]
+    raise LookupError(operation_id)
+
+
+@pytest.mark.skipif(MODELS_DIR is None, reason="Amazon's API models not found")
+def test_amazons_example_invoice_is_read_with_its_amounts_and_lines():
+    example = _model_example("getInvoice")
+    invoice = parse_fee_invoice(example["invoiceHeader"], example["invoiceItems"])
+    assert (invoice.ref, invoice.number) == ("INV-202505001~ABCDEF", "INV-202505001")
+    assert (invoice.total, invoice.untaxed, invoice.tax) == (
+        Decimal("540.00"),
+        Decimal("500.00"),
+        Decimal("40.00"),
+    )
+    assert invoice.currency == "USD"
+    assert invoice.issued == datetime(2025, 6, 18, 14, 30)
+    assert invoice.period == (datetime(2025, 6, 1, 14, 30), datetime(2025, 6, 30, 14, 30))
+    # Amazon pays a vendor here: not an invoice Amazon issued to a seller.
+    assert not invoice.billed_to_seller
+    [line] = invoice.lines
+    assert (line.ref, line.description, line.quantity) == ("LI-001", "Widget A", 10)
+    assert (line.amount, line.tax, line.tax_rates) == (
+        Decimal("500.00"),
+        Decimal("40.00"),
+        (("DE", Decimal("19")),),
+    )
+    assert line.charge_type == "GOODS"
+
+
+def test_tax_rate_codes_are_read_or_left_out():
+    assert parse_tax_rate("DE 19") == ("DE", Decimal("19"))
+    assert parse_tax_rate("fr 20.0") == ("FR", Decimal("20.0"))
+    assert parse_tax_rate("EXEMPT") is None
+    assert parse_tax_rate("DE nineteen") is None
