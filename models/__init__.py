@@ -16,6 +16,7 @@ from . import amazon_invoice_upload
 from . import amazon_finance
 from . import amazon_refund
 from . import amazon_payout
+from . import amazon_fee_invoice
 from . import account_move
 from . import amazon_offer
 from . import amazon_listing

@@ -199,6 +199,15 @@ class AmazonAccount(models.Model):
         "PDF once posted, for Amazon to show the buyer. Needs the Tax Invoicing role and "
         "wkhtmltopdf on the Odoo server.",
     )
+    import_fee_invoices = fields.Boolean(
+        string="Amazon's Invoices as Vendor Bills",
+        help="Amazon's invoices for its fees are booked every day as vendor bills from "
+        "Amazon, and the payouts book the fees they deduct as payments of those bills "
+        "(on Amazon's payable) rather than as expenses: each fee is an expense once.",
+    )
+    last_fee_invoice_sync = fields.Datetime(
+        string="Last Amazon Invoices Import", readonly=True, copy=False
+    )
     invoice_journal_id = fields.Many2one(
         "account.journal",
         string="Invoice Journal",

@@ -331,16 +331,21 @@ class AmazonPayoutBooking(models.AbstractModel):
                     to_reconcile.setdefault(sale, []).append(len(lines))
                 lines.append(self._prepare_customer_line(account, payout, transaction, customer))
         fee_accounts = self.env["amazon.fee.account"]._accounts_for(company, list(fees))
+        # With Amazon's invoices booked as vendor bills (amazon_fee_invoice.py),
+        # the fees deducted pay them: on Amazon's payable, not an expense twice.
+        vendor = company._amazon_get_vendor() if account.import_fee_invoices else None
+        payable = vendor and vendor.with_company(company).property_account_payable_id
         for name, amount in sorted(fees.items()):
             if amount:
-                lines.append(
-                    self._prepare_amount_line(
-                        payout,
-                        fee_accounts[type_key(name)],
-                        -amount,
-                        _("Amazon fees: %(type)s", type=name),
-                    )
+                values = self._prepare_amount_line(
+                    payout,
+                    payable or fee_accounts[type_key(name)],
+                    -amount,
+                    _("Amazon fees: %(type)s", type=name),
                 )
+                if vendor:
+                    values["partner_id"] = vendor.id
+                lines.append(values)
         carried = reserves + Decimal(str(payout.beginning_balance))
         if carried:
             lines.append(

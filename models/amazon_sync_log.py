@@ -28,6 +28,7 @@ class AmazonSyncLog(models.Model):
             ("returns", "Returns"),
             ("invoices", "Invoices"),
             ("invoice_uploads", "Invoice Uploads"),
+            ("fee_invoices", "Amazon Invoices"),
             ("finances", "Transactions"),
         ],
         required=True,
@@ -77,7 +78,8 @@ class AmazonSyncLog(models.Model):
                 "api_calls": json.dumps(calls, sort_keys=True),
                 "api_call_count": sum(calls.values()),
                 "throttled_count": sum(stats.throttled.values()) if stats else 0,
-                "error": error or False,
+                # A run done with failures lists what failed ("problems").
+                "error": error or "\n".join(counts.get("problems") or ()) or False,
             }
         )
 

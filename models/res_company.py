@@ -44,6 +44,13 @@ class ResCompany(models.Model):
         help="The expense account of a type of Amazon fee with no account of its own "
         "(Amazon Fee Accounts).",
     )
+    amazon_vendor_id = fields.Many2one(
+        "res.partner",
+        string="Amazon as Vendor",
+        check_company=True,
+        help="The vendor of Amazon's invoices to the seller, and of the fees payouts "
+        "deduct for them.",
+    )
     amazon_sale_product_id = fields.Many2one(
         "product.product",
         default=lambda self: self._amazon_shipped_product("sale"),
@@ -154,6 +161,26 @@ class ResCompany(models.Model):
                 }
             )
         return self[field]
+
+    def _amazon_get_vendor(self, name=None, vat=None):
+        """The company's Amazon vendor, made on first use with the name and VAT
+        number Amazon invoices under."""
+        self.ensure_one()
+        if not self.amazon_vendor_id:
+            self.sudo().amazon_vendor_id = (
+                self.env["res.partner"]
+                .sudo()
+                .create(
+                    {
+                        "name": name or "Amazon",
+                        "vat": vat or False,
+                        "is_company": True,
+                        "company_id": self.id,
+                        "supplier_rank": 1,
+                    }
+                )
+            )
+        return self.amazon_vendor_id
 
     def _amazon_make_location(self, name):
         parent = self.env.ref("stock.stock_location_locations", raise_if_not_found=False)

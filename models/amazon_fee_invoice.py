@@ -1,0 +1,224 @@
+"""Amazon's own invoices to the seller as vendor bills. The flow's home.
+
+Amazon bills the seller for its services (storage, referral and fulfilment
+fees, subscription...) and deducts the bills from its payouts (the invoices'
+status says *DEDUCTED*). An account with *Amazon's Invoices as Vendor Bills*
+reads them every day (Finances Invoices API 2026-06-25: ``getInvoiceHeaders``
+per marketplace of the account, by windows of at most 90 days, then
+``getInvoice`` for each new one, its line items by pages) and books each as a
+vendor bill from Amazon:
+
+- the partner is the company's *Amazon* vendor (made on first use with the
+  name and VAT number Amazon invoices under), the bill reference Amazon's
+  invoice number, dated the issue date, in the invoice's currency;
+- a line per invoice line, on the account of its charge type (Amazon Fee
+  Accounts, as the payouts' fees), with the company's purchase tax of the rate
+  Amazon gives (``DE 19``);
+- posted when Odoo's total is Amazon's; otherwise left in draft with why, for
+  the accountant (a rate the company has no purchase tax for, a reverse
+  charge to choose).
+
+So that a fee is an expense once, the payouts of such an account book the fees
+they deduct on the Amazon vendor's payable (``amazon_payout.py``): the bills
+are paid by the payouts.
+
+Each invoice is booked once (its identifier is kept on the bill), in its own
+savepoint and committed; one that fails says why in the sync log and is tried
+again at the next run.
+"""
+
+import logging
+from datetime import UTC, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from ..mapping.fee_invoices import parse_fee_invoice
+from ..mapping.finances import type_key
+
+_logger = logging.getLogger(__name__)
+
+# getInvoiceHeaders: "The range between fromIssueDate and toIssueDate must not
+# exceed 90 days"; a first run reads that far back.
+WINDOW = timedelta(days=90)
+# Amazon issues an invoice dated in the past (the end of a billing period):
+# each run reads again the last days before the previous one.
+OVERLAP = timedelta(days=7)
+
+
+class AmazonFeeInvoiceImport(models.AbstractModel):
+    _name = "amazon.fee.invoice.import"
+    _inherit = "amazon.flow"
+    _description = "Amazon Invoices Import"
+
+    @api.model
+    def _cron_import(self):
+        for account in self.env["amazon.account"].search([("import_fee_invoices", "=", True)]):
+            self._cron_boundary(account, "Amazon invoices", lambda a=account: self._import(a))
+        return True
+
+    @api.model
+    def _import(self, account):
+        """Book Amazon's new invoices of ``account`` as vendor bills; logged.
+        Returns the counts (None when another run holds the account)."""
+
+        def work(adapter):
+            run_account = account.sudo().with_company(account.company_id)
+            counts = self.with_env(run_account.env)._run_import(run_account, adapter)
+            return counts, counts or {}
+
+        return self._run_logged(account, "fee_invoices", work)
+
+    # --- lock -> fetch -> map -> write -> log ------------------------------------------------
+    def _run_import(self, account, adapter):
+        if not self._lock_account(account, "fee_invoices"):
+            return None
+        try:
+            counts = {"fetched": 0, "created": 0, "skipped": 0, "failed": 0}
+            end = fields.Datetime.now()
+            start = (account.last_fee_invoice_sync or end - WINDOW) - OVERLAP
+            for marketplace in account.marketplace_ids:
+                self._import_marketplace(account, adapter, marketplace, start, end, counts)
+            if not counts["failed"]:
+                # Read again from here next time (less the overlap); with a
+                # failure, the same window again: the failed one is retried.
+                account.last_fee_invoice_sync = end
+            return counts
+        finally:
+            self._unlock_account(account, "fee_invoices")
+
+    def _import_marketplace(self, account, adapter, marketplace, start, end, counts):
+        Move = self.env["account.move"]
+        part_start = start
+        while part_start < end:
+            part_end = min(part_start + WINDOW, end)
+            pages = adapter.iter_fee_invoice_headers(
+                marketplace.api_ref, _aware(part_start), _aware(part_end)
+            )
+            for headers in pages:
+                invoices = [parse_fee_invoice(header) for header in headers]
+                invoices = [invoice for invoice in invoices if invoice.billed_to_seller]
+                counts["fetched"] += len(invoices)
+                # One query per page for what is booked already.
+                known = set(
+                    Move.search(
+                        [
+                            ("company_id", "=", account.company_id.id),
+                            ("amazon_fee_invoice_ref", "in", [i.ref for i in invoices]),
+                        ]
+                    ).mapped("amazon_fee_invoice_ref")
+                )
+                for invoice in invoices:
+                    if invoice.ref in known:
+                        counts["skipped"] += 1
+                        continue
+                    self._import_invoice(account, adapter, marketplace, invoice.ref, counts)
+            part_start = part_end
+
+    def _import_invoice(self, account, adapter, marketplace, ref, counts):
+        header, items = adapter.get_fee_invoice(marketplace.api_ref, ref)
+        invoice = parse_fee_invoice(header, items)
+        try:
+            with self.env.cr.savepoint():
+                self._book(account, invoice)
+        except (UserError, ValueError) as error:
+            counts["failed"] += 1
+            reason = str(error.args[0] if error.args else error)
+            _logger.info("Amazon invoice %s not booked: %s", invoice.number, reason)
+            # Said on the run's sync log ("Done with Failures").
+            counts.setdefault("problems", []).append(f"{invoice.number}: {reason}")
+        else:
+            counts["created"] += 1
+        self._commit()
+
+    def _book(self, account, invoice):
+        bill = self.env["account.move"].create(self._prepare_bill_values(account, invoice))
+        difference = float_compare(
+            bill.amount_total, float(invoice.total), precision_rounding=bill.currency_id.rounding
+        )
+        if difference == 0:
+            bill.action_post()
+        else:
+            bill.message_post(
+                body=_(
+                    "Left in draft: Amazon's invoice totals %(amazon)s %(currency)s, this bill "
+                    "%(odoo)s. Check its taxes (Amazon's rates: %(rates)s) and post it.",
+                    amazon=invoice.total,
+                    currency=invoice.currency,
+                    odoo=bill.amount_total,
+                    rates=", ".join(
+                        sorted({f"{c} {r}" for line in invoice.lines for c, r in line.tax_rates})
+                    )
+                    or _("none"),
+                )
+            )
+        return bill
+
+    def _prepare_bill_values(self, account, invoice):
+        """The vendor bill of one of Amazon's invoices (a hook)."""
+        company = account.company_id
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", invoice.currency)], limit=1)
+        )
+        if not currency:
+            raise UserError(_("Currency %(code)s is unknown to Odoo.", code=invoice.currency))
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "purchase")], limit=1
+        )
+        if not journal:
+            raise UserError(_("The company has no purchase journal for Amazon's invoices."))
+        accounts = self.env["amazon.fee.account"]._accounts_for(
+            company, [line.charge_type for line in invoice.lines]
+        )
+        return {
+            "move_type": "in_invoice",
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "partner_id": company._amazon_get_vendor(invoice.payee_name, invoice.payee_vat).id,
+            "ref": invoice.number,
+            "invoice_date": invoice.issued.date(),
+            "invoice_date_due": (invoice.due or invoice.issued).date(),
+            "currency_id": currency.id,
+            "amazon_fee_invoice_ref": invoice.ref,
+            "invoice_line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": line.description or line.charge_type,
+                        "quantity": 1,
+                        "price_unit": float(line.amount),
+                        "account_id": accounts[type_key(line.charge_type)].id,
+                        "tax_ids": [(6, 0, self._purchase_taxes(company, line).ids)],
+                    },
+                )
+                for line in invoice.lines
+            ],
+        }
+
+    def _purchase_taxes(self, company, line):
+        """The company's purchase taxes of the rates Amazon gives for ``line``
+        (none for a zero rate or a rate Odoo has no tax of)."""
+        Tax = self.env["account.tax"]
+        taxes = Tax
+        for _country, rate in line.tax_rates:
+            if not rate:
+                continue
+            found = Tax.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("type_tax_use", "=", "purchase"),
+                    ("amount_type", "=", "percent"),
+                    ("amount", "=", float(rate)),
+                ]
+            ).filtered(lambda tax: not tax.price_include)
+            taxes |= found[:1]
+        return taxes
+
+
+def _aware(moment):
+    """Odoo's naive UTC datetime as the aware one the adapter takes."""
+    return moment.replace(tzinfo=UTC)

@@ -1,0 +1,145 @@
+"""Amazon's own invoices to the seller as vendor bills (issue #18): read from
+the Finances Invoices API, booked once each, a line per charge on its fee
+account with the purchase tax of Amazon's rate, posted when the totals agree;
+and the payouts then book the fees they deduct as payments of those bills."""
+
+from datetime import datetime, timedelta
+
+from odoo.tests import tagged
+
+from .common import DE, SELLER_ID
+from .test_orders import ago
+from .test_refunds import MoneyCase
+
+
+@tagged("post_install", "-at_install")
+class TestAmazonInvoicesAsBills(MoneyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account.import_fee_invoices = True
+        cls.vat_19 = cls.env["account.tax"].create(
+            {"name": "19% Input VAT", "amount": 19, "type_tax_use": "purchase"}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.store.fee_invoices.clear()
+        self.account.last_fee_invoice_sync = False
+
+    def import_invoices(self):
+        return self.env["amazon.fee.invoice.import"]._import(self.account)
+
+    def amazon_invoice(self, number, lines, days=3):
+        return self.emulator.store.add_fee_invoice(
+            SELLER_ID,
+            DE,
+            number,
+            datetime.now() - timedelta(days=days),
+            lines,
+            payee_name="Amazon EU S.a r.l.",
+            payee_vat="LU20260743",
+        )
+
+    def bills(self):
+        return self.env["account.move"].search(
+            [("amazon_fee_invoice_ref", "!=", False), ("company_id", "=", self.env.company.id)]
+        )
+
+    def test_amazons_invoice_is_a_posted_vendor_bill_once(self):
+        self.amazon_invoice(
+            "DE-AEU-2026-1",
+            [
+                {
+                    "description": "FBA storage fees, November",
+                    "amount": "10.00",
+                    "tax": "1.90",
+                    "tax_rate_code": "DE 19",
+                    "service_charge_type": "FBA_INVENTORY_STORAGE_FEE",
+                },
+                {
+                    "description": "Selling fees",
+                    "amount": "20.00",
+                    "tax": "3.80",
+                    "tax_rate_code": "DE 19",
+                },
+            ],
+        )
+        counts = self.import_invoices()
+        self.assertEqual((counts["fetched"], counts["created"]), (1, 1))
+        bill = self.bills()
+        self.assertEqual(len(bill), 1)
+        self.assertEqual((bill.move_type, bill.state), ("in_invoice", "posted"))
+        self.assertEqual(bill.ref, "DE-AEU-2026-1")
+        vendor = self.env.company.amazon_vendor_id
+        self.assertEqual(bill.partner_id, vendor)
+        self.assertEqual((vendor.name, vendor.vat), ("Amazon EU S.a r.l.", "LU20260743"))
+        self.assertAlmostEqual(bill.amount_total, 35.70)
+        self.assertAlmostEqual(bill.amount_tax, 5.70)
+        self.assertEqual(bill.invoice_line_ids.tax_ids, self.vat_19)
+        # Each charge on the account of its type, as the payouts' fees are.
+        mappings = self.env["amazon.fee.account"].search([("company_id", "=", self.env.company.id)])
+        self.assertIn("FBA_INVENTORY_STORAGE_FEE", mappings.mapped("name"))
+        # Read again (the windows overlap): nothing twice.
+        self.account.last_fee_invoice_sync = datetime.now() - timedelta(days=1)
+        counts = self.import_invoices()
+        self.assertEqual((counts["created"], counts["skipped"]), (0, 1))
+        self.assertEqual(len(self.bills()), 1)
+
+    def test_a_bill_odoo_cannot_total_as_amazon_stays_draft_and_says_why(self):
+        # A 20% rate the company has no purchase tax for.
+        self.amazon_invoice(
+            "FR-AEU-2026-7",
+            [
+                {
+                    "description": "Selling fees",
+                    "amount": "50.00",
+                    "tax": "10.00",
+                    "tax_rate_code": "FR 20",
+                }
+            ],
+        )
+        self.import_invoices()
+        bill = self.bills()
+        self.assertEqual(bill.state, "draft")
+        self.assertAlmostEqual(bill.amount_total, 50.00)
+        note = bill.message_ids[:1].body
+        self.assertIn("60.00", note)
+        self.assertIn("FR 20", note)
+
+    def test_the_fees_a_payout_deducts_pay_amazons_bills(self):
+        group = self.emulator.store.add_event_group(
+            SELLER_ID, "FEG-21", "EUR", ago(days=10), processing_status="Closed"
+        )
+        group.end = group.transfer_date = ago(hours=2)
+        self.emulator.store.add_transaction(
+            SELLER_ID,
+            DE,
+            "ServiceFee",
+            group_id="FEG-21",
+            posted=ago(days=3),
+            breakdowns=[("Subscription", "-39.00")],
+        )
+        self.import_transactions()
+        payout = self.env["amazon.payout"].search([("ref", "=", "FEG-21")])
+        self.assertEqual(payout.state, "booked")
+        vendor = self.env.company.amazon_vendor_id
+        payable = vendor.property_account_payable_id
+        fee_line = payout.move_id.line_ids.filtered(lambda line: line.account_id == payable)
+        self.assertEqual((fee_line.partner_id, fee_line.debit), (vendor, 39.00))
+        # Amazon's invoice for the subscription (VAT reverse-charged: 0%).
+        self.amazon_invoice(
+            "DE-AEU-2026-2",
+            [{"description": "Subscription fee", "amount": "39.00", "tax_rate_code": "LU 0"}],
+        )
+        self.import_invoices()
+        bill = self.bills()
+        self.assertEqual(bill.state, "posted")
+        lines = self.env["account.move.line"].search(
+            [
+                ("partner_id", "=", vendor.id),
+                ("account_id", "=", payable.id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        self.assertAlmostEqual(sum(lines.mapped("balance")), 0.0, msg="the payout paid the bill")
