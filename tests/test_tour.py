@@ -278,3 +278,34 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
             "sale_amazon_connector_accountant_tour",
             login=accountant.login,
         )
+
+    def test_an_accountant_sees_amazons_refusal_on_the_invoice_and_uploads_it_again(self):
+        """Erika's invoice refused by Amazon (#18): a billing user opens it,
+        reads why, and sends it again."""
+        self.account.write({"invoice_fbm": True, "upload_invoices": True})
+        delivery = self.sale.picking_ids
+        delivery.carrier_tracking_ref = "1ZUPLOAD01"
+        delivery.move_ids.quantity = delivery.move_ids.product_uom_qty
+        delivery.move_ids.picked = True
+        delivery.button_validate()
+        self.env["amazon.invoicing"]._invoice(self.account)
+        invoice = self.sale.invoice_ids
+        self.assertEqual(invoice.amazon_upload_state, "to_upload")
+        # Amazon's total is not Odoo's: Amazon refuses the invoice.
+        item = self.amazon_order.items[0]
+        self.addCleanup(setattr, item, "unit_price", item.unit_price)
+        item.unit_price += 1
+        self.addCleanup(self.emulator.store.vat_invoices.clear)
+        upload = self.env["amazon.invoice.upload"]
+        upload._upload(self.account)
+        upload._upload(self.account)
+        self.assertEqual(invoice.amazon_upload_state, "error")
+        billing = new_test_user(
+            self.env, login="amazon_billing_tour", groups="account.group_account_invoice"
+        )
+        self.start_tour(
+            f"/odoo/account.move/{invoice.id}",
+            "sale_amazon_connector_invoice_upload_tour",
+            login=billing.login,
+        )
+        self.assertEqual(invoice.amazon_upload_state, "to_upload")

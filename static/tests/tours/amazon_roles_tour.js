@@ -129,3 +129,30 @@ registry.category("web_tour.tours").add("sale_amazon_connector_accountant_tour",
         },
     ],
 });
+
+registry.category("web_tour.tours").add("sale_amazon_connector_invoice_upload_tour", {
+    steps: () => [
+        {
+            content: "The invoice says Amazon did not take it, and why",
+            trigger: ".o_form_view .alert-danger:contains(Amazon did not take this document):contains(does not match)",
+        },
+        {
+            content: "Upload it again",
+            trigger: ".o_form_view button[name=action_amazon_upload_again]",
+            run: "click",
+        },
+        {
+            content: "The refusal is gone: it waits for the next upload",
+            trigger: ".o_form_view:not(:has(.alert-danger:contains(Amazon did not take this document)))",
+        },
+        {
+            content: "Its Amazon status is in Other Info",
+            trigger: ".o_notebook .nav-link[name=other_info]",
+            run: "click",
+        },
+        {
+            content: "To Upload, for the order's marketplace",
+            trigger: ".o_form_view .o_field_widget[name=amazon_upload_state]:contains(To Upload)",
+        },
+    ],
+});
