@@ -5,9 +5,9 @@ and the payouts then book the fees they deduct as payments of those bills."""
 
 from datetime import datetime, timedelta
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import DE, SELLER_ID
+from .common import CLIENT_ID, DE, SELLER_ID
 from .test_orders import ago
 from .test_refunds import MoneyCase
 
@@ -143,3 +143,69 @@ class TestAmazonInvoicesAsBills(MoneyCase):
             ]
         )
         self.assertAlmostEqual(sum(lines.mapped("balance")), 0.0, msg="the payout paid the bill")
+
+    def test_another_companys_invoices_stay_in_that_company(self):
+        env = self.env
+        company_b = env["res.company"].create(
+            {"name": "Seller B SARL", "currency_id": env.ref("base.EUR").id}
+        )
+        env["account.chart.template"].try_loading("generic_coa", company_b, install_demo=False)
+        company_b.write(
+            {
+                "amazon_app_ref": env.company.amazon_app_ref,
+                "amazon_lwa_client_id": env.company.amazon_lwa_client_id,
+                "amazon_lwa_client_secret": env.company.amazon_lwa_client_secret,
+            }
+        )
+        seller_b, token_b = "A2FEESELLERB", "Atzr|fee-tests-seller-b"
+        self.emulator.store.add_seller(seller_b, [DE], client_id=CLIENT_ID, refresh_token=token_b)
+        account_b = (
+            env["amazon.account"]
+            .with_company(company_b)
+            .create(
+                {
+                    "name": "Seller B",
+                    "company_id": company_b.id,
+                    "signup_marketplace_id": self.marketplace[DE].id,
+                    "environment": "custom",
+                    "custom_api_url": self.emulator.url,
+                    "seller_ref": seller_b,
+                    "refresh_token": token_b,
+                    "available_marketplace_ids": [(6, 0, self.marketplace[DE].ids)],
+                    "marketplace_ids": [(6, 0, self.marketplace[DE].ids)],
+                    "import_fee_invoices": True,
+                }
+            )
+        )
+        self.emulator.store.add_fee_invoice(
+            seller_b,
+            DE,
+            "DE-AEU-B-1",
+            datetime.now() - timedelta(days=2),
+            [{"description": "Selling fees", "amount": "12.00", "tax_rate_code": "LU 0"}],
+        )
+        self.amazon_invoice("DE-AEU-A-1", [{"description": "Selling fees", "amount": "8.00"}])
+        self.env["amazon.fee.invoice.import"]._import(account_b)
+        self.import_invoices()
+        bills = self.env["account.move"].search([("amazon_fee_invoice_ref", "!=", False)])
+        by_ref = {bill.ref: bill for bill in bills}
+        self.assertEqual(set(by_ref), {"DE-AEU-A-1", "DE-AEU-B-1"})
+        bill_b = by_ref["DE-AEU-B-1"]
+        self.assertEqual((bill_b.company_id, bill_b.state), (company_b, "posted"))
+        self.assertEqual(bill_b.partner_id, company_b.amazon_vendor_id)
+        self.assertEqual(company_b.amazon_vendor_id.company_id, company_b)
+        self.assertNotEqual(company_b.amazon_vendor_id, self.env.company.amazon_vendor_id)
+        self.assertEqual(bill_b.invoice_line_ids.account_id.company_ids, company_b)
+        # Each company's accountant finds only its own company's bills.
+        for company, own in ((self.env.company, by_ref["DE-AEU-A-1"]), (company_b, bill_b)):
+            accountant = new_test_user(
+                env,
+                login=f"amazon_fee_billing_{company.id}",
+                groups="account.group_account_invoice",
+                company_id=company.id,
+                company_ids=[(6, 0, company.ids)],
+            )
+            found = env(user=accountant)["account.move"].search(
+                [("amazon_fee_invoice_ref", "!=", False)]
+            )
+            self.assertEqual(found, own)
