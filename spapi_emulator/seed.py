@@ -185,7 +185,116 @@ def seed_demo(store, order_count=300, seed=42):
         )
         if status == "PARTIALLY_SHIPPED" and order.items:
             order.items[0].quantity_shipped = order.items[0].quantity
+    seed_demo_money(store, now)
     return store
+
+
+DEMO_GERMANY = "A1PA6795UKMFR9"
+
+
+def seed_demo_money(store, now):
+    """Amazon's money about the demo's German orders: a closed payout with
+    sales, fees (commission, FBA fulfilment, subscription), a refund and a
+    reserve; an open one; and Amazon's invoice for the subscription."""
+    shipped = [
+        order
+        for order in store.orders.values()
+        if order.seller_id == DEMO_SELLER_ID
+        and order.marketplace_id == DEMO_GERMANY
+        and order.status == "SHIPPED"
+    ][:10]
+    store.add_event_group(
+        DEMO_SELLER_ID,
+        "DEMO-PAYOUT-DE-1",
+        "EUR",
+        now - timedelta(days=8),
+        end=now - timedelta(hours=3),
+        processing_status="Closed",
+        fund_transfer_status="Succeeded",
+        transfer_date=now - timedelta(hours=2),
+        trace_id="DEMO-TRACE-0001",
+        account_tail="042",
+    )
+    store.add_event_group(DEMO_SELLER_ID, "DEMO-PAYOUT-DE-2", "EUR", now - timedelta(hours=3))
+    posted = now - timedelta(days=1)
+    for order in shipped:
+        fees = []
+        items = []
+        for item in order.items:
+            charged = item.item_total + item.shipping_price + item.gift_wrap_price
+            items.append(
+                {
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "breakdowns": [
+                        (kind, amount)
+                        for kind, amount in (
+                            ("ProductCharges", item.item_total),
+                            ("ShippingCharges", item.shipping_price),
+                            ("GiftWrapCharges", item.gift_wrap_price),
+                            ("Promotion", -item.promotion_discount),
+                        )
+                        if amount
+                    ],
+                }
+            )
+            fees.append(("Commission", -(charged * 15 / 100)))
+            if order.fulfilled_by == "AMAZON":
+                fees.append(("FBAPerUnitFulfillmentFee", -3.10 * item.quantity))
+        store.add_transaction(
+            DEMO_SELLER_ID,
+            DEMO_GERMANY,
+            "Shipment",
+            order_id=order.order_id,
+            group_id="DEMO-PAYOUT-DE-1",
+            posted=posted,
+            items=items,
+            breakdowns=fees,
+        )
+    if shipped:
+        order, item = shipped[0], shipped[0].items[0]
+        unit = item.unit_price
+        store.add_transaction(
+            DEMO_SELLER_ID,
+            DEMO_GERMANY,
+            "Refund",
+            order_id=order.order_id,
+            refund_id="DEMO-REFUND-1",
+            group_id="DEMO-PAYOUT-DE-1",
+            posted=posted + timedelta(hours=6),
+            items=[{"sku": item.sku, "quantity": 1, "breakdowns": [("ProductCharges", -unit)]}],
+            breakdowns=[
+                ("Commission", unit * 12 / 100),
+                ("RefundAdministrationFee", -(unit * 3 / 100)),
+            ],
+        )
+    for kind, detail, amount in (
+        ("ServiceFee", "Subscription", "-39.00"),
+        ("Reserve", "CurrentReserveAmount", "-25.00"),
+    ):
+        store.add_transaction(
+            DEMO_SELLER_ID,
+            DEMO_GERMANY,
+            kind,
+            group_id="DEMO-PAYOUT-DE-1",
+            posted=posted,
+            breakdowns=[(detail, amount)],
+        )
+    store.add_fee_invoice(
+        DEMO_SELLER_ID,
+        DEMO_GERMANY,
+        "DE-AEU-DEMO-0001",
+        now - timedelta(days=3),
+        [
+            {
+                "description": "Seller subscription fee",
+                "amount": "39.00",
+                "tax_rate_code": "LU 0",
+                "service_charge_type": "OTHER",
+            }
+        ],
+        payee_name="Amazon EU S.a r.l.",
+    )
 
 
 def load_seed_file(store, path):

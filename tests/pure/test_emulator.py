@@ -253,6 +253,13 @@ def test_demo_seed_covers_three_marketplaces_and_both_channels():
     assert {o.status for o in orders} >= {"SHIPPED", "UNSHIPPED", "CANCELLED", "PENDING"}
     assert {o.currency for o in orders} == {"USD", "EUR", "GBP"}
     assert any(not o.buyer_name for o in orders if o.fulfilled_by == "AMAZON")
+    # Amazon's money: a closed payout with sales, fees, a refund and a reserve.
+    store = emu.store
+    [closed] = [g for g in store.event_groups if g.processing_status == "Closed"]
+    kinds = {tx.transaction_type for tx in store.transactions if tx.group_id == closed.group_id}
+    assert kinds == {"Shipment", "Refund", "ServiceFee", "Reserve"}
+    assert store.event_group_total(closed) > 0
+    assert len(store.fee_invoices) == 1
 
 
 def test_marketplace_catalogue_matches_the_library():
