@@ -229,6 +229,67 @@ class AmazonPayoutBooking(models.AbstractModel):
             if outcome:  # None: another run holds it, or booked it already
                 counts["payouts_booked" if outcome == "booked" else "failed"] += 1
             self._commit()
+        counts["payouts_matched"] = self._match_bank_lines(account)
+
+    # --- the transfer matched with the bank's statement line -----------------------------
+    def _match_bank_lines(self, account):
+        """Match each booked payout whose transfer is still open on the Amazon
+        Clearing account with the bank statement line of the same amount that
+        names its trace id (as banks show Amazon's transfers). Returns how many."""
+        company = account.company_id
+        clearing = company.amazon_clearing_account_id
+        if not clearing:
+            return 0
+        open_lines = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", clearing.id),
+                ("reconciled", "=", False),
+                ("parent_state", "=", "posted"),
+                (
+                    "move_id",
+                    "in",
+                    self.env["amazon.payout"]
+                    .search([("account_id", "=", account.id), ("state", "=", "booked")])
+                    .move_id.ids,
+                ),
+            ]
+        )
+        matched = 0
+        for line in open_lines:
+            payout = self.env["amazon.payout"].search([("move_id", "=", line.move_id.id)], limit=1)
+            if payout.trace_ref and self._match_bank_line(payout, line):
+                matched += 1
+                self._commit()
+        return matched
+
+    def _match_bank_line(self, payout, clearing_line):
+        StatementLine = self.env["account.bank.statement.line"]
+        candidates = StatementLine.search(
+            [
+                ("company_id", "=", payout.company_id.id),
+                ("is_reconciled", "=", False),
+                ("payment_ref", "ilike", payout.trace_ref),
+            ]
+        )
+        for st_line in candidates:
+            currency = st_line.foreign_currency_id or st_line.currency_id
+            amount = st_line.amount_currency if st_line.foreign_currency_id else st_line.amount
+            if currency != clearing_line.currency_id or currency.compare_amounts(
+                amount, clearing_line.amount_currency
+            ):
+                continue
+            _liquidity, suspense, other = st_line._seek_for_lines()
+            if len(suspense) != 1 or other:
+                continue
+            # What Odoo's bank reconciliation does: the statement line's
+            # counterpart leaves the suspense account for the clearing account,
+            # and the two clearing lines are reconciled.
+            st_line.move_id.with_context(skip_readonly_check=True).write(
+                {"line_ids": [(1, suspense.id, {"account_id": clearing_line.account_id.id})]}
+            )
+            (suspense | clearing_line).reconcile()
+            return True
+        return False
 
     def _book_payout(self, account, payout):
         """Post ``payout``'s entry and reconcile it: "booked", "to_check" (it

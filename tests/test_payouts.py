@@ -167,3 +167,57 @@ class TestPayouts(MoneyCase):
         )
         with self.assertRaises(AccessError):
             payout.with_user(accountant).action_book()
+
+    def test_the_transfer_is_matched_with_the_banks_statement_line(self):
+        store = self.emulator.store
+        group = store.add_event_group(
+            SELLER_ID,
+            "FEG-31",
+            "EUR",
+            ago(days=10),
+            processing_status="Closed",
+            fund_transfer_status="Succeeded",
+            trace_id="TRACE-31",
+        )
+        group.end = group.transfer_date = ago(hours=2)
+        store.add_transaction(
+            SELLER_ID,
+            DE,
+            "ServiceFee",
+            group_id="FEG-31",
+            posted=ago(days=3),
+            breakdowns=[("AdvertisingRefund", "30.00"), ("Subscription", "-4.50")],
+        )
+        eur = self.env.ref("base.EUR")
+        bank = self.env["account.journal"].create(
+            {"name": "Bank EUR", "code": "BEUR", "type": "bank", "currency_id": eur.id}
+        )
+        StatementLine = self.env["account.bank.statement.line"]
+        today = datetime.now().date()
+        transfer, decoy = StatementLine.create(
+            [
+                {
+                    "journal_id": bank.id,
+                    "date": today,
+                    "amount": 25.50,
+                    "payment_ref": "AMAZON EU SARL TRACE-31",
+                },
+                {
+                    "journal_id": bank.id,
+                    "date": today,
+                    "amount": 20.00,
+                    "payment_ref": "AMAZON EU SARL TRACE-31",
+                },
+            ]
+        )
+        counts = self.import_transactions()
+        self.assertEqual((counts["payouts_booked"], counts["payouts_matched"]), (1, 1))
+        payout = self.env["amazon.payout"].search([("ref", "=", "FEG-31")])
+        clearing = payout.move_id.line_ids.filtered(
+            lambda line: line.account_id == self.env.company.amazon_clearing_account_id
+        )
+        self.assertTrue(clearing.reconciled)
+        self.assertTrue(transfer.is_reconciled)
+        self.assertFalse(decoy.is_reconciled, "another amount is another transfer")
+        # Read again: nothing more to match.
+        self.assertEqual(self.import_transactions()["payouts_matched"], 0)
