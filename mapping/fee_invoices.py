@@ -65,9 +65,8 @@ def _by_type(breakdowns):
     found = {}
     for breakdown in breakdowns or ():
         found.setdefault(breakdown.get("breakdownType"), _decimal(breakdown.get("breakdownAmount")))
-        found.update(
-            {k: v for k, v in _by_type(breakdown.get("breakdowns")).items() if k not in found}
-        )
+        for kind, amount in _by_type(breakdown.get("breakdowns")).items():
+            found.setdefault(kind, amount)  # the first of a type wins, as above
     return found
 
 

@@ -240,24 +240,21 @@ class AmazonPayoutBooking(models.AbstractModel):
         clearing = company.amazon_clearing_account_id
         if not clearing:
             return 0
+        booked = self.env["amazon.payout"].search(
+            [("account_id", "=", account.id), ("state", "=", "booked"), ("trace_ref", "!=", False)]
+        )
+        payout_of = {payout.move_id: payout for payout in booked}
         open_lines = self.env["account.move.line"].search(
             [
                 ("account_id", "=", clearing.id),
                 ("reconciled", "=", False),
                 ("parent_state", "=", "posted"),
-                (
-                    "move_id",
-                    "in",
-                    self.env["amazon.payout"]
-                    .search([("account_id", "=", account.id), ("state", "=", "booked")])
-                    .move_id.ids,
-                ),
+                ("move_id", "in", booked.move_id.ids),
             ]
         )
         matched = 0
         for line in open_lines:
-            payout = self.env["amazon.payout"].search([("move_id", "=", line.move_id.id)], limit=1)
-            if payout.trace_ref and self._match_bank_line(payout, line):
+            if self._match_bank_line(payout_of[line.move_id], line):
                 matched += 1
                 self._commit()
         return matched
