@@ -3,6 +3,7 @@ from . import res_partner
 from . import res_config_settings
 from . import amazon_marketplace
 from . import amazon_flow
+from . import amazon_rate_limit
 from . import amazon_account
 from . import amazon_account_link
 from . import amazon_account_dashboard

@@ -1,4 +1,5 @@
 import logging
+import time
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -340,7 +341,9 @@ class AmazonAccount(models.Model):
         self.check_access("write")
 
     def _get_adapter(self, **options):
-        """An SP-API adapter with this account's credentials (see spapi/)."""
+        """An SP-API adapter with this account's credentials (see spapi/), on the
+        rate limits shared by every process; ``max_throttle_wait`` (seconds): a
+        longer wait for Amazon's rate limit raises SpApiRateLimitWait."""
         self.ensure_one()
         _app, client_id, client_secret = self._get_credentials()
         refresh_token = self.sudo().refresh_token
@@ -354,14 +357,31 @@ class AmazonAccount(models.Model):
             )
         if not refresh_token:
             raise UserError(_("%(account)s is not linked with Amazon yet.", account=self.name))
+        endpoint = self._get_endpoint()
+        max_wait = options.pop("max_throttle_wait", None)
+        if "throttle" not in options:
+            # Amazon's limits are the seller's and app's, not this process's: every
+            # worker and server takes its tokens from the same buckets.
+            options["throttle"] = self.env["amazon.rate.limit"]._throttle(
+                self._rate_limit_key(client_id, endpoint),
+                sleep=options.get("sleep", time.sleep),
+                max_wait=max_wait,
+            )
         return SpApiAdapter(
             client_id=client_id,
             client_secret=client_secret,
             refresh_token=refresh_token,
-            endpoint=self._get_endpoint(),
+            endpoint=endpoint,
             region=self.region,
             **options,
         )
+
+    def _rate_limit_key(self, client_id, endpoint):
+        """Whose usage plan the calls spend: Amazon counts per application and
+        selling partner, on each endpoint (production, sandbox, emulator)."""
+        self.ensure_one()
+        seller = self.sudo().seller_ref or f"account-{self.id}"
+        return f"{endpoint.api_url}|{client_id}|{seller}"
 
     # --- the flows' buttons (each flow's home does the work) ---------------------------------
     def _sync_orders(self, max_pages=None, **adapter_options):

@@ -11,10 +11,13 @@ and the user's notification are the same for all, so they live here once:
   time, whichever process or server starts it;
 - ``_cron_boundary``: one account's failure, whatever it is, stays that
   account's; the cron and the other accounts go on;
+- ``_cron_turns``: a cron serves the accounts fairly, one bounded turn each,
+  the least recently served first, within a time budget per run;
 - ``_notify``: the notification a button answers with.
 """
 
 import logging
+import time
 import zlib
 
 import psycopg2
@@ -28,6 +31,10 @@ from .utils import commit, rollback
 _logger = logging.getLogger(__name__)
 
 
+class AmazonAccountBusy(UserError):
+    """Another run of the flow holds the account: try again soon."""
+
+
 def lock_namespace(kind):
     """The advisory lock namespace of a flow (``orders``, ``stock``...)."""
     return zlib.crc32(f"sale_amazon_connector.{kind}".encode()) & 0x7FFFFFFF
@@ -36,6 +43,19 @@ def lock_namespace(kind):
 class AmazonFlow(models.AbstractModel):
     _name = "amazon.flow"
     _description = "Amazon Flow (shared steps)"
+
+    # A cron run gives accounts turns for this long (seconds), then reports how
+    # many are left: Odoo runs it again at once (up to ten times, then at the
+    # next trigger), starting with the accounts not served yet.
+    cron_time_budget = 120
+    # An account's turn begins no new unit (a page of orders...) after this
+    # many seconds, so that the next account's turn comes soon.
+    cron_turn_seconds = 30
+    # In a cron's turn, the longest wait for Amazon's rate limit (seconds):
+    # beyond it the account's turn ends there and a later run goes on, rather
+    # than the worker sleeping while other accounts wait (searchOrders allows
+    # one page per 180 s once its burst is spent).
+    cron_max_throttle_wait = 20
 
     @api.model
     def _run_logged(self, account, kind, work, **adapter_options):
@@ -103,6 +123,43 @@ class AmazonFlow(models.AbstractModel):
         except Exception:
             _logger.exception("Amazon %s of account %s failed", kind, account.id)
         return None
+
+    @api.model
+    def _cron_turns(self, kind, accounts, serve):
+        """Serve ``accounts`` in turns: ``serve(account)`` does one bounded turn
+        and returns True when the account has more to do now. The accounts this
+        flow served least recently go first (by their ``kind`` sync logs), so a
+        busy or slow account never keeps the others waiting; once the time budget
+        is spent no new turn starts, and the accounts not served yet or with
+        more to do are reported to the cron (``_notify_progress``), which runs
+        again. Returns (turns, accounts left)."""
+        began = time.monotonic()
+        queue = self._least_recently_served(kind, accounts)
+        turns = left = 0
+        for position, account in enumerate(queue):
+            if turns and time.monotonic() - began >= self.cron_time_budget:
+                left += len(queue) - position
+                break
+            more = self._cron_boundary(account, kind, lambda a=account: serve(a))
+            turns += 1
+            left += bool(more)
+        self.env["ir.cron"]._notify_progress(done=turns, remaining=left)
+        return turns, left
+
+    @api.model
+    def _least_recently_served(self, kind, accounts):
+        """``accounts``, those whose last ``kind`` run is oldest (or none) first.
+        The logs' ids order the runs (their start times tie within a second)."""
+        last = dict(
+            self.env["amazon.sync.log"]
+            .sudo()
+            ._read_group(
+                [("account_id", "in", accounts.ids), ("kind", "=", kind)],
+                ["account_id"],
+                ["id:max"],
+            )
+        )
+        return accounts.sorted(lambda account: (last.get(account, 0), account.id))
 
     @api.model
     def _notify(self, title, message, kind, reload=False):

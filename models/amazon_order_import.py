@@ -23,6 +23,7 @@ The account's ``last_orders_sync`` moves only when the whole window is done.
 import functools
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -43,8 +44,14 @@ from ..mapping import (
     missing_datasets,
     parse_order,
 )
-from ..spapi import ORDER_INCLUDED_DATA, SpApiError, SpApiRequestError, SpApiResponseError
-from .amazon_flow import lock_namespace
+from ..spapi import (
+    ORDER_INCLUDED_DATA,
+    SpApiError,
+    SpApiRateLimitWait,
+    SpApiRequestError,
+    SpApiResponseError,
+)
+from .amazon_flow import AmazonAccountBusy, lock_namespace
 
 _logger = logging.getLogger(__name__)
 
@@ -81,6 +88,9 @@ class SyncResult:
     pages: int = 0
     done: bool = True  # False when the window has more pages left for a next run
     locked: bool = False  # True when another run held the account
+    # Seconds Amazon's rate limit asks before the next page, when the run ended
+    # there rather than wait (a cron's turn).
+    waiting: float = 0.0
 
     def as_dict(self):
         return {
@@ -115,6 +125,7 @@ class OrderRun:
         self.listings = {}  # of the page: (sku, marketplace id) -> amazon.listing
         self.products_by_code = {}
         self.failure_refs = None  # the account's failed orders, read when first needed
+        self.deadline = None  # time.monotonic() after which no page is begun
         marketplaces = self.env["amazon.marketplace"].with_context(active_test=False).search([])
         self.marketplaces = {m.api_ref: m for m in marketplaces}
         self.countries = {c.code: c for c in self.env["res.country"].search([])}
@@ -132,30 +143,41 @@ class AmazonOrderImport(models.AbstractModel):
     # --- entry points ---------------------------------------------------------------------
     @api.model
     def _cron_sync(self, pages_per_account=10):
-        """All active linked accounts, a bounded number of pages each: when an
-        account has more, the cron reports the work left and runs again soon."""
-        accounts = self.env["amazon.account"].search(
-            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
-        )
-        done = remaining = 0
-        for account in accounts:
-            result = self._cron_boundary(
-                account, "order sync", lambda a=account: self._sync(a, max_pages=pages_per_account)
+        """All active linked accounts in turns (see ``_cron_turns``), a bounded
+        number of pages each: when an account has more, the cron reports the
+        work left and runs again soon. An account whose next page Amazon's rate
+        limit holds back is not work left now: the next run goes on."""
+        accounts = self._cron_accounts()
+
+        def turn(account):
+            result = self._sync(
+                account,
+                max_pages=pages_per_account,
+                max_seconds=self.cron_turn_seconds,
+                max_throttle_wait=self.cron_max_throttle_wait,
             )
-            if result is None:
-                continue
-            done += 1
-            if not result.done:
-                remaining += 1
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            return not (result.done or result.locked or result.waiting)
+
+        self._cron_turns("orders", accounts, turn)
         return True
 
     @api.model
-    def _sync(self, account, max_pages=None, **adapter_options):
-        """Import the account's new and changed orders; logged on the account."""
+    def _cron_accounts(self):
+        """The accounts the cron synchronizes: linked, with marketplaces."""
+        return self.env["amazon.account"].search(
+            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
+        )
+
+    @api.model
+    def _sync(self, account, max_pages=None, max_seconds=None, **adapter_options):
+        """Import the account's new and changed orders; logged on the account.
+        At most ``max_pages`` pages, and no page begun after ``max_seconds``:
+        the next run resumes there."""
 
         def work(adapter):
             run = OrderRun(account, adapter)
+            if max_seconds is not None:
+                run.deadline = time.monotonic() + max_seconds
             result = self.with_env(run.env)._run_window(run, max_pages=max_pages)
             return result, result.as_dict()
 
@@ -191,7 +213,9 @@ class AmazonOrderImport(models.AbstractModel):
         flow = self.with_env(run.env)
         if not flow._lock_account(run.account, "orders"):
             adapter.close()
-            raise UserError(_("A synchronization of this account is running: try again soon."))
+            raise AmazonAccountBusy(
+                _("A synchronization of this account is running: try again soon.")
+            )
         try:
             payloads = [adapter.get_order(ref.strip()) for ref in order_refs if ref.strip()]
             flow._process_page(run, payloads)
@@ -261,15 +285,24 @@ class AmazonOrderImport(models.AbstractModel):
             page_size=self.page_size,
             included_data=self.included_data,
         )
-        for page in pages:
-            with self.env.cr.savepoint():
-                self._process_page(run, page.orders)
-                run.account.orders_page_token = page.next_token or False
-            self._commit()
-            run.result.pages += 1
-            if page.next_token and max_pages and run.result.pages >= max_pages:
-                run.result.done = False
-                return
+        try:
+            for page in pages:
+                with self.env.cr.savepoint():
+                    self._process_page(run, page.orders)
+                    run.account.orders_page_token = page.next_token or False
+                self._commit()
+                run.result.pages += 1
+                if page.next_token and (
+                    (max_pages and run.result.pages >= max_pages)
+                    or (run.deadline and time.monotonic() >= run.deadline)
+                ):
+                    run.result.done = False
+                    return
+        except SpApiRateLimitWait as wait:
+            # Nothing was asked: the saved page token resumes the window later.
+            run.result.done = False
+            run.result.waiting = wait.retry_after
+            return
         self._close_window(run, end)
 
     def _close_window(self, run, end):

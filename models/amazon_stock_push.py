@@ -65,13 +65,22 @@ class AmazonStockPush(models.AbstractModel):
     # --- entry points ---------------------------------------------------------------------
     @api.model
     def _cron_push(self):
-        accounts = self.env["amazon.account"].search(
+        accounts = self._cron_accounts()
+
+        def turn(account):
+            # What was not sent is still "changed": the next run sends it.
+            self._push(account, max_throttle_wait=self.cron_max_throttle_wait)
+            return False
+
+        self._cron_turns("stock", accounts, turn)
+        return True
+
+    @api.model
+    def _cron_accounts(self):
+        """The accounts whose FBM stock the cron pushes."""
+        return self.env["amazon.account"].search(
             [("fbm_stock_sync", "=", True), ("link_date", "!=", False)]
         )
-        for account in accounts:
-            # What was not sent is still "changed": the next run sends it.
-            self._cron_boundary(account, "stock push", lambda a=account: self._push(a))
-        return True
 
     @api.model
     def _push(self, account, **adapter_options):

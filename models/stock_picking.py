@@ -377,9 +377,25 @@ class StockPicking(models.Model):
 
     @api.model
     def _cron_send_shipments(self, limit=200):
-        pickings = self.search([("amazon_sync_state", "=", "to_send")], limit=limit)
-        pickings._amazon_send(commit_each=True)
+        """Deliveries To Send, account by account in turns (see
+        ``amazon.flow._cron_turns``), at most ``limit`` per account and turn."""
+        accounts = self._amazon_to_send().sale_id.amazon_account_id
+
+        def turn(account):
+            pickings = self._amazon_to_send(account, limit=limit + 1)
+            pickings[:limit]._amazon_send(commit_each=True)
+            return len(pickings) > limit
+
+        self.env["amazon.flow"]._cron_turns("shipments", accounts, turn)
         return True
+
+    @api.model
+    def _amazon_to_send(self, account=None, limit=None):
+        """Deliveries waiting to be confirmed to Amazon (of ``account``)."""
+        domain = [("amazon_sync_state", "=", "to_send")]
+        if account:
+            domain.append(("sale_id.amazon_account_id", "=", account.id))
+        return self.search(domain, limit=limit)
 
 
 class StockPickingType(models.Model):

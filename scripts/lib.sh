@@ -13,10 +13,13 @@
 set -euo pipefail
 
 ADDON=sale_amazon_connector
+# The glue addon that runs the connector's work on OCA's queue_job (optional).
+QUEUE_ADDON=sale_amazon_connector_queue
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/.build"
 ADDONS_DIR="$BUILD/addons"
 ADDON_LINK="$ADDONS_DIR/$ADDON"
+QUEUE_ADDON_LINK="$ADDONS_DIR/$QUEUE_ADDON"
 mkdir -p "$BUILD" "$ADDONS_DIR"
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
@@ -31,6 +34,18 @@ install_requirements() {
   if [ "${SAC_SKIP_PIP:-0}" = 1 ]; then return 0; fi
   log "installing Python requirements into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" >&2
+}
+
+# OCA's queue_job for the glue addon, from PyPI (18.0 series). Without its
+# dependencies: they are Odoo itself (installed the usual way, maybe not by
+# pip) and requests (in requirements.txt).
+install_queue_job() {
+  if [ "${SAC_SKIP_PIP:-0}" = 1 ] || "$PYTHON" -c "import odoo.addons.queue_job" 2>/dev/null; then
+    return 0
+  fi
+  log "installing OCA's queue_job (odoo-addon-queue_job 18.0) for $QUEUE_ADDON"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps \
+    "odoo-addon-queue_job>=18.0,<18.1" >&2
 }
 
 # Odoo makes PDFs (the invoices uploaded to Amazon) with wkhtmltopdf, Debian's
@@ -64,6 +79,10 @@ link_addon() {
   if [ "$(readlink "$ADDON_LINK" 2>/dev/null)" != "$ROOT" ]; then
     rm -f "$ADDON_LINK"
     ln -s "$ROOT" "$ADDON_LINK"
+  fi
+  if [ "$(readlink "$QUEUE_ADDON_LINK" 2>/dev/null)" != "$ROOT/addons/$QUEUE_ADDON" ]; then
+    rm -f "$QUEUE_ADDON_LINK"
+    ln -s "$ROOT/addons/$QUEUE_ADDON" "$QUEUE_ADDON_LINK"
   fi
 }
 

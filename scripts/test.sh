@@ -13,6 +13,7 @@ mkdir -p "$ARTIFACTS"
 export SAC_TEST_ARTIFACTS="$ARTIFACTS"
 
 install_requirements
+install_queue_job
 ensure_wkhtmltopdf
 
 log "ruff check and ruff format --check"
@@ -65,6 +66,7 @@ cleanup() {
   dropdb --if-exists "$DB" >/dev/null 2>&1 || true
   dropdb --if-exists "${DB}_lifecycle" >/dev/null 2>&1 || true
   dropdb --if-exists "${DB}_crash" >/dev/null 2>&1 || true
+  dropdb --if-exists "${DB}_queue" >/dev/null 2>&1 || true
   stop_local_postgres
 }
 trap cleanup EXIT
@@ -82,6 +84,12 @@ odoo_cmd -d "$DB" -i "$ADDON" --without-demo=all --stop-after-init \
 createdb -T "$DB" "${DB}_lifecycle"
 # Another for the crash test, whose syncs run in Odoo processes it kills.
 createdb -T "$DB" "${DB}_crash"
+# And one where queue_job and the glue addon are installed too, for its tests:
+# there the crons queue jobs instead of doing the work.
+createdb -T "$DB" "${DB}_queue"
+log "installing queue_job and $QUEUE_ADDON into ${DB}_queue"
+odoo_cmd -d "${DB}_queue" -i "$QUEUE_ADDON" --without-demo=all --stop-after-init \
+  --log-level=warn --logfile="$ARTIFACTS/install_queue.log"
 export SAC_TEST_DB="$DB" SAC_LIFECYCLE_DB="${DB}_lifecycle" SAC_CRASH_DB="${DB}_crash"
 export SAC_ADDONS_PATH="$ADDONS_DIR"
 
@@ -114,6 +122,18 @@ fi
 
 log "running the tests (Odoo $SERIE, database $DB)"
 cd "$ADDONS_DIR"
+rc=0
 run_pytest -p no:cacheprovider --rootdir="$ADDONS_DIR" --odoo-database="$DB" --odoo-addons-path="$ADDONS_DIR" \
   --odoo-log-level=warn --odoo-http $(odoo_db_args | sed 's/^--/--odoo-extra=/') \
-  "$ADDON_LINK/tests" "$@"
+  "$ADDON_LINK/tests" "$@" || rc=$?
+
+log "running the tests of $QUEUE_ADDON (database ${DB}_queue)"
+queue_rc=0
+"$PYTHON" -m pytest -p no:cacheprovider --rootdir="$ADDONS_DIR" --odoo-database="${DB}_queue" \
+  --odoo-addons-path="$ADDONS_DIR" --odoo-log-level=warn $(odoo_db_args | sed 's/^--/--odoo-extra=/') \
+  "$QUEUE_ADDON_LINK/tests" "$@" || queue_rc=$?
+# Selected out by the arguments (exit code 5) is fine here; with none, it is not.
+if [ "$queue_rc" = 5 ] && [ $# -gt 0 ]; then queue_rc=0; fi
+[ "$queue_rc" = 0 ] || log "FAILED: the tests of $QUEUE_ADDON (exit code $queue_rc)"
+[ "$rc" != 0 ] || rc=$queue_rc
+exit "$rc"

@@ -133,8 +133,12 @@ class _Bucket:
         self.stamp = now
 
 
-class _Throttle:
-    """Client-side token buckets: wait before sending rather than be refused."""
+class MemoryThrottle:
+    """Client-side token buckets of one process: wait before sending rather than
+    be refused. Several processes calling for the same seller each spend the
+    whole plan: give them a shared throttle instead (the adapter's ``throttle``;
+    the connector keeps its buckets in PostgreSQL). A throttle has ``wait``,
+    ``observe``, ``exhausted`` and ``rate``, all by operation name."""
 
     def __init__(self, sleep):
         self._buckets = {}
@@ -300,6 +304,8 @@ class SpApiAdapter:
     :param endpoint: an :class:`~.endpoints.Endpoint`
     :param region: ``na``, ``eu`` or ``fe`` (the library wants a marketplace of it)
     :param sleep: injectable for tests; every wait goes through it
+    :param throttle: the usage-plan buckets to wait on (default: this process's
+        own, a :class:`MemoryThrottle`)
     """
 
     def __init__(
@@ -318,6 +324,7 @@ class SpApiAdapter:
         sleep=time.sleep,
         jitter=random.random,
         token_cache=TOKEN_CACHE,
+        throttle=None,
     ):
         if not (client_id and client_secret):
             raise SpApiAuthError("The LWA client id and client secret are required.")
@@ -331,7 +338,7 @@ class SpApiAdapter:
         self.stats = ApiStats()
         self._sleep = sleep
         self._jitter = jitter
-        self._throttle = _Throttle(sleep)
+        self._throttle = throttle or MemoryThrottle(sleep)
         self._refresh_token = refresh_token
         self._credentials = {"lwa_app_id": client_id, "lwa_client_secret": client_secret}
         self._token_cache = token_cache

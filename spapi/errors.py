@@ -33,6 +33,16 @@ class SpApiThrottledError(SpApiError):
     retryable = True
 
 
+class SpApiRateLimitWait(SpApiThrottledError):
+    """Nothing was sent: Amazon's usage plan allows the next call only in
+    ``retry_after`` seconds, longer than the caller agreed to wait. A cron ends
+    the account's turn there; a later run goes on."""
+
+    def __init__(self, message, *, retry_after, **info):
+        super().__init__(message, **info)
+        self.retry_after = retry_after
+
+
 class SpApiUnavailableError(SpApiError):
     """Network failure, timeout or 5xx after the bounded retries."""
 

@@ -5,6 +5,7 @@ models at the end of the class (when the models are present)."""
 import pathlib
 from datetime import datetime, timezone
 
+from odoo import sql_db
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from ..spapi_emulator import Emulator
@@ -89,6 +90,21 @@ class AmazonEmulatorMixin:
                 **values,
             }
         )
+
+    def forget_rate_limits(self):
+        """Amazon's buckets are whole again (the emulator's reset): so are the
+        connector's, which would otherwise remember a plan the test has undone.
+        The connector writes them on cursors of their own that commit (as in
+        production): so does this, never the test's transaction, which would
+        hold their rows locked."""
+        self.emulator.limiter.reset()
+        with self.rate_limits_cursor() as cr:
+            cr.execute("DELETE FROM amazon_rate_limit")
+
+    def rate_limits_cursor(self):
+        """A cursor outside the test's transaction, as the connector's throttle
+        uses (committed on exit, never the test cursor, even in test mode)."""
+        return sql_db.db_connect(self.env.cr.dbname).cursor()
 
     @classmethod
     def _check_conformance(cls):

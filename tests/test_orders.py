@@ -506,6 +506,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.addCleanup(self.emulator.limiter.reset)
         self.addCleanup(setattr, self.emulator.limiter, "speed", 1000)
         self.addCleanup(self.emulator.limiter.overrides.clear)
+        self.addCleanup(self.forget_rate_limits)
         with patch.object(self.OrderImport, "page_size", 2):
             self.sync_expecting(SpApiThrottledError, max_throttle_retries=0)
         self.assertEqual(
@@ -514,7 +515,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         self.assertTrue(self.account.orders_page_token)
         self.assertFalse(self.account.last_orders_sync)
         self.emulator.limiter.overrides.clear()
-        self.emulator.limiter.reset()
+        self.forget_rate_limits()
         with patch.object(self.OrderImport, "page_size", 2):
             result = self.sync()
         self.assertEqual(result.created, 3)

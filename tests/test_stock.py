@@ -183,6 +183,7 @@ class TestStockPush(AmazonTestCase):
         self.emulator.limiter.speed = 1
         self.emulator.limiter.set_plan("patchListingsItem", 0.001, 2)
         self.addCleanup(self.emulator.limiter.overrides.clear)
+        self.addCleanup(self.forget_rate_limits)
         self.addCleanup(setattr, self.emulator.limiter, "speed", 1000)
         try:
             self.push(max_throttle_retries=0)
@@ -192,7 +193,7 @@ class TestStockPush(AmazonTestCase):
         states = storable.listing_ids.mapped("stock_sync_state")
         self.assertEqual(sorted(states), ["never", "synced", "synced"])
         self.emulator.limiter.overrides.clear()
-        self.emulator.limiter.reset()
+        self.forget_rate_limits()
         self.push()
         self.assert_amazon_equals_odoo()
         self.assertEqual(

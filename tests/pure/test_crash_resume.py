@@ -7,7 +7,9 @@ a number of ``searchOrders`` pages into the run, plus a delay that lands in
 the middle of the page's work. After each kill it checks what was committed;
 after the last run, that every Amazon order is in Odoo exactly once.
 
-Two processes started at once for the same account are tested the same way.
+Two processes started at once for the same account are tested the same way,
+and two processes syncing the same accounts over and over stay within Amazon's
+rate limits (issue #19: the buckets are shared in PostgreSQL).
 The figures (kill points, orders lost, orders duplicated) are written to
 ``crash_resume.json`` in the test artifacts; README and BENCHMARKS.md quote them.
 """
@@ -41,6 +43,9 @@ SELLERS = {
     "concurrent": ("A1CRASHCONCURRENT", "Atzr|crash-concurrent-token"),
     "shipping": ("A1CRASHSHIPPING", "Atzr|crash-shipping-token"),
     "uploading": ("A1CRASHUPLOADING", "Atzr|crash-uploading-token"),
+    "shared_a": ("A1CRASHSHAREDA", "Atzr|crash-shared-a-token"),
+    "shared_b": ("A1CRASHSHAREDB", "Atzr|crash-shared-b-token"),
+    "own_buckets": ("A1CRASHOWNBUCKETS", "Atzr|crash-own-buckets-token"),
 }
 
 pytestmark = pytest.mark.skipif(
@@ -135,6 +140,34 @@ account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
 result = account._sync_orders()
 env.cr.commit()
 print("RESULT " + json.dumps({**result.as_dict(), "locked": result.locked, "done": result.done}))
+"""
+
+# What an order cron does, over and over until each account is up to date: each
+# account a few pages per turn, an account another process holds skipped.
+CRON_TURNS = """
+import json, os
+type(env["amazon.order.import"]).page_size = int(os.environ["SAC_CRASH_PAGE_SIZE"])
+if os.environ.get("SAC_OWN_BUCKETS"):
+    # The control: every adapter keeps its own buckets, as before issue 19.
+    from odoo.addons.sale_amazon_connector.spapi import SpApiAdapter
+    from odoo.addons.sale_amazon_connector.spapi.adapter import MemoryThrottle
+    import time
+    original = SpApiAdapter.__init__
+    def own_buckets(self, **options):
+        original(self, **dict(options, throttle=MemoryThrottle(time.sleep)))
+    SpApiAdapter.__init__ = own_buckets
+flow = env["amazon.order.import"]
+accounts = env["amazon.account"].browse(json.loads(os.environ["SAC_CRASH_ACCOUNTS"]))
+left, turns = set(accounts.ids), 0
+while left:
+    turns += 1
+    for account in accounts.filtered(lambda a: a.id in left):
+        run = lambda a=account: flow._sync(a, max_pages=4)  # noqa: E731
+        result = flow._cron_boundary(account, "order sync", run)
+        env.cr.commit()
+        if result is not None and not result.locked and result.done:
+            left.discard(account.id)
+print("TURNS " + json.dumps(turns))
 """
 
 
@@ -535,3 +568,65 @@ def test_killed_invoice_uploads_never_send_an_invoice_twice(crash_world):
     # VAT-included tax for Germany, see README).
     answered = states.get("done", 0) + states.get("error", 0) - interrupted
     assert answered == invoiced - interrupted <= len(sent), report["invoice_uploads"]
+
+
+def test_two_processes_share_amazons_rate_limits(crash_world):
+    """Issue #19: two Odoo processes run the order cron's turns over the same
+    two accounts at once, one page per order, more pages than Amazon's burst:
+    Amazon refuses none of their calls, because every process takes its tokens
+    from the same buckets in PostgreSQL. The control, where each run keeps its
+    own buckets as before, is refused: the test would see the difference."""
+    emulator, accounts, report = crash_world
+    plan_rate, burst = 0.0056, 20  # searchOrders' plan in the Orders model
+    speed = 300  # one page every 0.6 s per seller once the burst is spent
+    emulator.limiter.speed = speed
+    try:
+        figures = {}
+        for name, sellers, extra in (
+            ("shared", ("shared_a", "shared_b"), {}),
+            ("own_buckets", ("own_buckets",), {"SAC_OWN_BUCKETS": "1"}),
+        ):
+            scenarios = [Scenario(emulator, accounts, seller) for seller in sellers]
+            for scenario in scenarios:
+                scenario.add_orders(burst + 10)
+            began = time.monotonic()
+            processes = [
+                start(
+                    CRON_TURNS,
+                    SAC_CRASH_PAGE_SIZE="1",
+                    SAC_CRASH_ACCOUNTS=json.dumps([s.account_id for s in scenarios]),
+                    **extra,
+                )
+                for _process in range(2)
+            ]
+            turns = [output_line(process, "TURNS ") for process in processes]
+            calls = [
+                call
+                for call in emulator.calls_for("searchOrders")
+                if call.seller_id in {s.seller for s in scenarios}
+            ]
+            states = [scenario.state() for scenario in scenarios]
+            figures[name] = {
+                "seconds": round(time.monotonic() - began, 1),
+                "turns": turns,
+                "searchOrders": len(calls),
+                "refused_429": sum(1 for call in calls if call.status == 429),
+                "orders": sum(state["orders"] for state in states),
+                "duplicated": sum(state["duplicated"] for state in states),
+                "lost": sum(state["lost"] for state in states),
+            }
+            for state in states:
+                scenarios[0].assert_consistent(state)
+                assert state["lost"] == 0, figures
+        report["shared_rate_limits"] = {
+            "speed": speed,
+            "plan": {"rate": plan_rate * speed, "burst": burst},
+            **figures,
+        }
+        shared = figures["shared"]
+        assert shared["refused_429"] == 0, figures
+        # More pages than the bursts: the rate limit did bind.
+        assert shared["searchOrders"] > 2 * burst, figures
+        assert figures["own_buckets"]["refused_429"] > 0, figures
+    finally:
+        emulator.limiter.speed = 1000

@@ -1,0 +1,4 @@
+from . import amazon_flow
+from . import amazon_order_import
+from . import amazon_stock_push
+from . import stock_picking

@@ -1,0 +1,27 @@
+from odoo import _, api, models
+
+
+class AmazonStockPush(models.AbstractModel):
+    _inherit = "amazon.stock.push"
+
+    @api.model
+    def _cron_push(self):
+        """A job per account: its changed FBM quantities, and the answers of the
+        feeds it sent before."""
+        for account in self._cron_accounts():
+            description = _("Amazon FBM stock of %(account)s", account=account.name)
+            self._delay(description)._job_push(account)
+        return True
+
+    @api.model
+    def _job_push(self, account):
+        stats = self._job_boundary(
+            lambda: self._push(account, max_throttle_wait=self.cron_max_throttle_wait)
+        )
+        if stats["locked"]:
+            return _("Another stock push of this account holds it: nothing to do.")
+        return _(
+            "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
+            "%(refused)s refused.",
+            **stats,
+        )

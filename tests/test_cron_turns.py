@@ -1,0 +1,129 @@
+"""Without queue_job, the crons serve accounts fairly (issue #19): in turns, the
+least recently served first, within a time budget per run, and an account
+whose next call Amazon's rate limit holds back ends its turn instead of
+keeping the worker asleep."""
+
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from ..spapi import USAGE_PLANS
+from .common import CLIENT_ID, SELLER_ID, US
+from .test_orders import OrderSyncCase, ago
+
+SELLERS = {"B": ("A2TURNSSELLERB", "Atzr|turns-b"), "C": ("A2TURNSSELLERC", "Atzr|turns-c")}
+
+
+@tagged("post_install", "-at_install")
+class TestCronTurns(OrderSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account.write({"name": "A (busy)", "link_date": "2026-12-01 00:00:00"})
+        cls.accounts = {"A": cls.account}
+        for name, (seller, token) in SELLERS.items():
+            cls.emulator.store.add_seller(seller, [US], client_id=CLIENT_ID, refresh_token=token)
+            cls.accounts[name] = cls.account.copy(
+                {
+                    "name": name,
+                    "seller_ref": seller,
+                    "refresh_token": token,
+                    "link_date": "2026-12-01 00:00:00",
+                    "available_marketplace_ids": [(6, 0, cls.marketplace[US].ids)],
+                    "marketplace_ids": [(6, 0, cls.marketplace[US].ids)],
+                }
+            )
+        cls.flow = cls.env["amazon.order.import"]
+
+    def setUp(self):
+        super().setUp()
+        self.forget_rate_limits()
+        self.addCleanup(self.forget_rate_limits)
+
+    def add_orders(self, seller, count):
+        for n in range(count):
+            self.emulator.store.add_order(
+                seller,
+                US,
+                [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
+                created_time=ago(minutes=50 - n),
+            )
+
+    def served(self):
+        """The accounts' names in the order their order runs started."""
+        logs = self.env["amazon.sync.log"].search(
+            [("kind", "=", "orders"), ("account_id", "in", [a.id for a in self.accounts.values()])],
+            order="id",
+        )
+        return [log.account_id.name for log in logs]
+
+    def cron(self):
+        """One cron callback whose time budget allows a single turn."""
+        with (
+            patch.object(type(self.flow), "page_size", 1),
+            patch.object(type(self.flow), "cron_time_budget", 0),
+        ):
+            return self.flow._cron_sync(pages_per_account=2)
+
+    def test_a_busy_account_never_keeps_the_others_waiting(self):
+        self.add_orders(SELLER_ID, 6)  # A: three turns of two pages
+        self.add_orders(SELLERS["B"][0], 1)
+        self.add_orders(SELLERS["C"][0], 2)
+        for _run in range(5):
+            self.cron()
+        # Each run serves the account served least recently: B and C get their
+        # turn right after A's first, whatever A still has to do.
+        self.assertEqual(self.served(), ["A (busy)", "B", "C", "A (busy)", "B"])
+        self.cron()
+        self.cron()
+        sales = self.env["sale.order"].search(
+            [("amazon_account_id", "in", [a.id for a in self.accounts.values()])]
+        )
+        self.assertEqual(
+            sorted(sale.amazon_account_id.name for sale in sales),
+            ["A (busy)"] * 6 + ["B"] + ["C"] * 2,
+        )
+
+    def test_a_turn_ends_where_amazons_rate_limit_holds_it(self):
+        self.add_orders(SELLER_ID, 2)
+        self.add_orders(SELLERS["B"][0], 1)
+        # Another worker spent A's searchOrders burst a moment ago: Amazon's
+        # plan allows A's next page in about 180 s.
+        rate, burst = USAGE_PLANS["searchOrders"]
+        key = self.account._rate_limit_key(CLIENT_ID, self.account._get_endpoint())
+        with self.rate_limits_cursor() as cr:
+            cr.execute(
+                "INSERT INTO amazon_rate_limit (key, operation, rate, burst, tokens, stamp)"
+                " VALUES (%s, 'searchOrders', %s, %s, 0, EXTRACT(EPOCH FROM clock_timestamp()))",
+                (key, rate, burst),
+            )
+        with patch.object(type(self.env["ir.cron"]), "_notify_progress") as progress:
+            self.flow._cron_sync()
+        # A's turn ended at once, asking Amazon nothing, and it is not work
+        # left now (the cron would run again at once for it, in vain).
+        self.assertEqual(progress.call_args.kwargs, {"done": 3, "remaining": 0})
+        asked = {call.seller_id for call in self.emulator.calls_for("searchOrders")}
+        self.assertEqual(asked, {SELLERS["B"][0], SELLERS["C"][0]})
+        log_a = self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id), ("kind", "=", "orders")], limit=1
+        )
+        self.assertEqual(log_a.state, "done", "a wait for Amazon is not a failure")
+        # The token it did not use was given back.
+        with self.rate_limits_cursor() as cr:
+            cr.execute("SELECT tokens FROM amazon_rate_limit WHERE key = %s", (key,))
+            self.assertLess(cr.fetchone()[0], 0.1)
+        # Once Amazon's bucket has refilled, A's next turn imports its orders.
+        self.forget_rate_limits()
+        self.flow._cron_sync()
+        self.assertEqual(
+            self.env["sale.order"].search_count([("amazon_account_id", "=", self.account.id)]), 2
+        )
+
+    def test_a_turn_begins_no_page_after_its_time_slice(self):
+        self.add_orders(SELLER_ID, 3)
+        with patch.object(type(self.flow), "page_size", 1):
+            result = self.flow._sync(self.account, max_pages=10, max_seconds=0)
+            self.assertEqual((result.pages, result.done), (1, False))
+            self.assertTrue(self.account.orders_page_token, "the next turn resumes there")
+            result = self.flow._sync(self.account, max_pages=10)
+        self.assertEqual((result.pages, result.done), (2, True))
