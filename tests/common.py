@@ -91,6 +91,25 @@ class AmazonEmulatorMixin:
             }
         )
 
+    @classmethod
+    def add_seller_account(cls, name, seller, token, marketplace=US):
+        """Another seller of the app on the emulator, and its account in Odoo (a
+        copy of ``cls.account``), linked and selling on ``marketplace``."""
+        cls.emulator.store.add_seller(
+            seller, [marketplace], client_id=CLIENT_ID, refresh_token=token
+        )
+        markets = cls.marketplace[marketplace].ids
+        return cls.account.copy(
+            {
+                "name": name,
+                "seller_ref": seller,
+                "refresh_token": token,
+                "link_date": "2026-12-01 00:00:00",
+                "available_marketplace_ids": [(6, 0, markets)],
+                "marketplace_ids": [(6, 0, markets)],
+            }
+        )
+
     def forget_rate_limits(self):
         """Amazon's buckets are whole again (the emulator's reset): so are the
         connector's, which would otherwise remember a plan the test has undone.

@@ -8,8 +8,8 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from ..spapi import USAGE_PLANS
-from .common import CLIENT_ID, SELLER_ID, US
-from .test_orders import OrderSyncCase, ago
+from .common import CLIENT_ID, SELLER_ID
+from .test_orders import OrderSyncCase
 
 SELLERS = {"B": ("A2TURNSSELLERB", "Atzr|turns-b"), "C": ("A2TURNSSELLERC", "Atzr|turns-c")}
 
@@ -22,32 +22,13 @@ class TestCronTurns(OrderSyncCase):
         cls.account.write({"name": "A (busy)", "link_date": "2026-12-01 00:00:00"})
         cls.accounts = {"A": cls.account}
         for name, (seller, token) in SELLERS.items():
-            cls.emulator.store.add_seller(seller, [US], client_id=CLIENT_ID, refresh_token=token)
-            cls.accounts[name] = cls.account.copy(
-                {
-                    "name": name,
-                    "seller_ref": seller,
-                    "refresh_token": token,
-                    "link_date": "2026-12-01 00:00:00",
-                    "available_marketplace_ids": [(6, 0, cls.marketplace[US].ids)],
-                    "marketplace_ids": [(6, 0, cls.marketplace[US].ids)],
-                }
-            )
+            cls.accounts[name] = cls.add_seller_account(name, seller, token)
         cls.flow = cls.env["amazon.order.import"]
 
     def setUp(self):
         super().setUp()
         self.forget_rate_limits()
         self.addCleanup(self.forget_rate_limits)
-
-    def add_orders(self, seller, count):
-        for n in range(count):
-            self.emulator.store.add_order(
-                seller,
-                US,
-                [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
-                created_time=ago(minutes=50 - n),
-            )
 
     def served(self):
         """The accounts' names in the order their order runs started."""
@@ -66,9 +47,9 @@ class TestCronTurns(OrderSyncCase):
             return self.flow._cron_sync(pages_per_account=2)
 
     def test_a_busy_account_never_keeps_the_others_waiting(self):
-        self.add_orders(SELLER_ID, 6)  # A: three turns of two pages
-        self.add_orders(SELLERS["B"][0], 1)
-        self.add_orders(SELLERS["C"][0], 2)
+        self.add_mug_orders(SELLER_ID, 6)  # A: three turns of two pages
+        self.add_mug_orders(SELLERS["B"][0], 1)
+        self.add_mug_orders(SELLERS["C"][0], 2)
         for _run in range(5):
             self.cron()
         # Each run serves the account served least recently: B and C get their
@@ -85,8 +66,8 @@ class TestCronTurns(OrderSyncCase):
         )
 
     def test_a_turn_ends_where_amazons_rate_limit_holds_it(self):
-        self.add_orders(SELLER_ID, 2)
-        self.add_orders(SELLERS["B"][0], 1)
+        self.add_mug_orders(SELLER_ID, 2)
+        self.add_mug_orders(SELLERS["B"][0], 1)
         # Another worker spent A's searchOrders burst a moment ago: Amazon's
         # plan allows A's next page in about 180 s.
         rate, burst = USAGE_PLANS["searchOrders"]
@@ -120,7 +101,7 @@ class TestCronTurns(OrderSyncCase):
         )
 
     def test_a_turn_begins_no_page_after_its_time_slice(self):
-        self.add_orders(SELLER_ID, 3)
+        self.add_mug_orders(SELLER_ID, 3)
         with patch.object(type(self.flow), "page_size", 1):
             result = self.flow._sync(self.account, max_pages=10, max_seconds=0)
             self.assertEqual((result.pages, result.done), (1, False))

@@ -117,6 +117,16 @@ class OrderSyncCase(AmazonTestCase):
         items = items or [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}]
         return self.emulator.store.add_order(SELLER_ID, marketplace, items, **values)
 
+    def add_mug_orders(self, seller, count, marketplace=US):
+        """``count`` orders of one mug for ``seller``, a minute apart."""
+        for n in range(count):
+            self.emulator.store.add_order(
+                seller,
+                marketplace,
+                [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
+                created_time=ago(minutes=50 - n),
+            )
+
     def add_anonymous_fba_order(self, city, state, postal_code, items=None):
         """A US FBA order whose buyer Amazon does not disclose."""
         return self.add_order(

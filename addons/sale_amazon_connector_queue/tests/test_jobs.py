@@ -8,7 +8,7 @@ from unittest.mock import patch
 
 from odoo import api
 from odoo.addons.queue_job.controllers.main import RunJobController
-from odoo.addons.sale_amazon_connector.tests.common import CLIENT_ID, SELLER_ID, US
+from odoo.addons.sale_amazon_connector.tests.common import SELLER_ID, US
 from odoo.addons.sale_amazon_connector.tests.test_orders import OrderSyncCase, ago
 from odoo.tests import tagged
 
@@ -23,17 +23,7 @@ class TestAmazonJobs(OrderSyncCase):
         cls.account.write({"name": "A", "link_date": "2026-12-01 00:00:00"})
         cls.accounts = cls.account
         for name, (seller, token) in SELLERS.items():
-            cls.emulator.store.add_seller(seller, [US], client_id=CLIENT_ID, refresh_token=token)
-            cls.accounts |= cls.account.copy(
-                {
-                    "name": name,
-                    "seller_ref": seller,
-                    "refresh_token": token,
-                    "link_date": "2026-12-01 00:00:00",
-                    "available_marketplace_ids": [(6, 0, cls.marketplace[US].ids)],
-                    "marketplace_ids": [(6, 0, cls.marketplace[US].ids)],
-                }
-            )
+            cls.accounts |= cls.add_seller_account(name, seller, token)
         cls.flow = cls.env["amazon.order.import"]
 
     def setUp(self):
@@ -46,15 +36,6 @@ class TestAmazonJobs(OrderSyncCase):
         page_size = patch.object(type(self.flow), "page_size", 1)
         page_size.start()
         self.addCleanup(page_size.stop)
-
-    def add_orders(self, seller, count):
-        for n in range(count):
-            self.emulator.store.add_order(
-                seller,
-                US,
-                [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
-                created_time=ago(minutes=50 - n),
-            )
 
     def jobs(self, **states):
         domain = [("state", "in", list(states) or ["pending"])]
@@ -93,8 +74,8 @@ class TestAmazonJobs(OrderSyncCase):
         return sorted(sale.amazon_account_id.name for sale in self.sales())
 
     def test_the_order_cron_runs_each_account_as_a_chain_of_page_jobs(self):
-        self.add_orders(SELLER_ID, 3)
-        self.add_orders(SELLERS["B"][0], 1)
+        self.add_mug_orders(SELLER_ID, 3)
+        self.add_mug_orders(SELLERS["B"][0], 1)
         self.flow._cron_sync()
         self.flow._cron_sync()  # a second cron run queues nothing twice
         queued = self.jobs()
@@ -114,8 +95,8 @@ class TestAmazonJobs(OrderSyncCase):
         self.assertTrue(all(account.last_orders_sync for account in self.accounts))
 
     def test_a_page_amazon_cannot_serve_is_retried_alone(self):
-        self.add_orders(SELLER_ID, 2)
-        self.add_orders(SELLERS["B"][0], 1)
+        self.add_mug_orders(SELLER_ID, 2)
+        self.add_mug_orders(SELLERS["B"][0], 1)
         self.flow._cron_sync()
         # Amazon fails A's first page more often than the adapter retries.
         self.emulator.faults.add("searchOrders", "unavailable", count=4)
