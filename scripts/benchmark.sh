@@ -7,14 +7,17 @@
 #   SAC_BENCH_ORDERS=1000,10000 SAC_BENCH_FLAT=0,10000,100000 bash scripts/benchmark.sh
 #   SAC_BENCH_ONLY=fba SAC_BENCH_FBA_SKUS=1000,10000 bash scripts/benchmark.sh  (FBA only)
 #   SAC_BENCH_ONLY=payout SAC_BENCH_PAYOUT_TRANSACTIONS=1000,10000 bash scripts/benchmark.sh
+#   SAC_BENCH_ONLY=scale SAC_BENCH_SCALE_ORDERS=1000 bash scripts/benchmark.sh
+#     (20 accounts, crons against queue_job, 1 and 2 workers; real Odoo servers)
 source "$(dirname "$0")/lib.sh"
 
 install_requirements
+install_queue_job
 [ -n "$(odoo_version)" ] || { log "Odoo 18.0 is not importable by $PYTHON"; exit 1; }
 link_addon
 ensure_postgres
 DB="sac_bench_$$"
-trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; stop_local_postgres' EXIT
+trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; dropdb --if-exists "${DB}_queue" >/dev/null 2>&1 || true; stop_local_postgres' EXIT
 log "creating benchmark database $DB"
 odoo_cmd -d "$DB" -i sale_amazon_connector --without-demo=all --stop-after-init --log-level=warn
 rm -f "$BUILD/benchmark-results.json"
@@ -33,6 +36,14 @@ if [ -z "$ONLY" ] || [ "$ONLY" = "payout" ]; then
   log "running the payout benchmark (transactions: ${SAC_BENCH_PAYOUT_TRANSACTIONS:-1000,10000})"
   SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
     <"$ROOT/scripts/benchmark_payout.py"
+fi
+if [ "$ONLY" = "scale" ]; then
+  # Opt-in: it starts real Odoo servers, for minutes per configuration.
+  createdb -T "$DB" "${DB}_queue"
+  odoo_cmd -d "${DB}_queue" -i "$QUEUE_ADDON" --without-demo=all --stop-after-init --log-level=warn
+  log "running the scale benchmark (${SAC_BENCH_SCALE_ACCOUNTS:-20} accounts x ${SAC_BENCH_SCALE_ORDERS:-100} orders)"
+  SAC_BENCH_OUT="$BUILD/benchmark-results.json" SAC_BENCH_DB_CRON="$DB" SAC_BENCH_DB_QUEUE="${DB}_queue" \
+    SAC_ADDONS_PATH="$ADDONS_DIR" "$PYTHON" "$ROOT/scripts/benchmark_scale.py"
 fi
 log "results against the targets (also in $BUILD/benchmark-results.json):"
 "$PYTHON" "$ROOT/scripts/benchmark_table.py" "$BUILD/benchmark-results.json"
