@@ -46,11 +46,14 @@ class AmazonFlow(models.AbstractModel):
 
     # A cron run gives accounts turns for this long (seconds), then reports how
     # many are left: Odoo runs it again at once (up to ten times, then at the
-    # next trigger), starting with the accounts not served yet.
-    cron_time_budget = 120
+    # next trigger), starting with the accounts not served yet. Well under
+    # Odoo's limit_time_real_cron (by default limit_time_real, 120 s), after
+    # which a multi-worker server kills the cron worker: the budget, plus the
+    # last turn, plus the unit that turn had begun, must fit in it.
+    cron_time_budget = 45
     # An account's turn begins no new unit (a page of orders...) after this
     # many seconds, so that the next account's turn comes soon.
-    cron_turn_seconds = 30
+    cron_turn_seconds = 20
     # In a cron's turn, the longest wait for Amazon's rate limit (seconds):
     # beyond it the account's turn ends there and a later run goes on, rather
     # than the worker sleeping while other accounts wait (searchOrders allows

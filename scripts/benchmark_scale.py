@@ -101,7 +101,9 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def odoo(db, *args, env=None):
+def odoo(db, *args, env=None, log=None):
+    """An Odoo process; its output goes to ``log`` (a file) when given: a
+    server's log must never fill a pipe nobody reads (it would block Odoo)."""
     command = [
         sys.executable,
         "-m",
@@ -117,7 +119,7 @@ def odoo(db, *args, env=None):
     return subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
+        stdout=log or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, **(env or {})},
@@ -185,7 +187,9 @@ def run(config):
         ]
         server_env["ODOO_QUEUE_JOB_CHANNELS"] = f"root:{workers}"
     began = time.time()
-    server = odoo(db, *server_args, env=server_env)
+    log_path = pathlib.Path(OUT).with_name(f"benchmark-scale-{config}.log")
+    log_file = log_path.open("w")
+    server = odoo(db, *server_args, env=server_env, log=log_file)
     first_page = {}
     total = 0
     try:
@@ -211,7 +215,8 @@ def run(config):
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-        log = server.stdout.read()
+        log_file.close()
+        log = log_path.read_text()
     refs = sql(
         db,
         "SELECT amazon_account_id, amazon_order_ref, count(*) FROM sale_order"
