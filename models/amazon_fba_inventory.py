@@ -111,11 +111,18 @@ class AmazonFbaInventory(models.AbstractModel):
 
     @api.model
     def _cron_reconcile(self):
+        """The linked accounts in turns (``amazon.flow._cron_turns``), one
+        reconciliation each (a report: a turn that must wait for it ends, the
+        next run reads it)."""
         accounts = self.env["amazon.account"].search(
             [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
         )
-        for account in accounts:
-            self._cron_boundary(account, "FBA reconciliation", lambda a=account: self._reconcile(a))
+
+        def turn(account):
+            self._reconcile(account, max_throttle_wait=self.cron_max_throttle_wait)
+            return False
+
+        self._cron_turns("fba_stock", accounts, turn)
         return True
 
     @api.model

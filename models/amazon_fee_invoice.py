@@ -54,12 +54,18 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
 
     @api.model
     def _cron_import(self):
-        for account in self.env["amazon.account"].search([("import_fee_invoices", "=", True)]):
-            self._cron_boundary(account, "Amazon invoices", lambda a=account: self._import(a))
+        """The importing accounts in turns (``amazon.flow._cron_turns``)."""
+        accounts = self.env["amazon.account"].search([("import_fee_invoices", "=", True)])
+
+        def turn(account):
+            self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+            return False
+
+        self._cron_turns("fee_invoices", accounts, turn)
         return True
 
     @api.model
-    def _import(self, account):
+    def _import(self, account, **adapter_options):
         """Book Amazon's new invoices of ``account`` as vendor bills; logged.
         Returns the counts (None when another run holds the account)."""
 
@@ -68,7 +74,7 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
             counts = self.with_env(run_account.env)._run_import(run_account, adapter)
             return counts, counts or {}
 
-        return self._run_logged(account, "fee_invoices", work)
+        return self._run_logged(account, "fee_invoices", work, **adapter_options)
 
     # --- lock -> fetch -> map -> write -> log ------------------------------------------------
     def _run_import(self, account, adapter):

@@ -142,9 +142,15 @@ class AmazonFinanceImport(models.AbstractModel):
 
     @api.model
     def _cron_import(self):
+        """The linked accounts in turns (``amazon.flow._cron_turns``), their
+        transactions since the last run each."""
         accounts = self.env["amazon.account"].search([("link_date", "!=", False)])
-        for account in accounts:
-            self._cron_boundary(account, "transactions import", lambda a=account: self._import(a))
+
+        def turn(account):
+            self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+            return False
+
+        self._cron_turns("finances", accounts, turn)
         return True
 
     @api.model

@@ -55,14 +55,20 @@ class AmazonInvoiceUpload(models.AbstractModel):
 
     @api.model
     def _cron_upload(self, limit=UPLOAD_LIMIT):
-        for account in self.env["amazon.account"].search([("upload_invoices", "=", True)]):
-            self._cron_boundary(
-                account, "invoice upload", lambda a=account: self._upload(a, limit=limit)
-            )
+        """The uploading accounts in turns (``amazon.flow._cron_turns``), up to
+        ``limit`` invoices each: createFeed's plan, not the cron, sets the pace,
+        so more due is not work for now."""
+        accounts = self.env["amazon.account"].search([("upload_invoices", "=", True)])
+
+        def turn(account):
+            self._upload(account, limit=limit, max_throttle_wait=self.cron_max_throttle_wait)
+            return False
+
+        self._cron_turns("invoice_uploads", accounts, turn)
         return True
 
     @api.model
-    def _upload(self, account, limit=UPLOAD_LIMIT):
+    def _upload(self, account, limit=UPLOAD_LIMIT, **adapter_options):
         """Read the answers to the account's uploads and upload up to ``limit``
         more; logged. Returns the counts (None when another run holds it)."""
 
@@ -71,7 +77,7 @@ class AmazonInvoiceUpload(models.AbstractModel):
             counts = self.with_env(run_account.env)._run_upload(run_account, adapter, limit)
             return counts, counts or {}
 
-        return self._run_logged(account, "invoice_uploads", work)
+        return self._run_logged(account, "invoice_uploads", work, **adapter_options)
 
     # --- lock -> read answers -> render -> upload -> log -------------------------------
     def _run_upload(self, account, adapter, limit):

@@ -34,13 +34,18 @@ class AmazonInvoicing(models.AbstractModel):
 
     @api.model
     def _cron_invoice(self, limit=200):
+        """The invoicing accounts in turns (``amazon.flow._cron_turns``), up to
+        ``limit`` invoices each: an account with more due has work left, and
+        the cron runs again soon."""
         accounts = self.env["amazon.account"].search(
             ["|", ("invoice_fbm", "=", True), ("invoice_fba", "=", True)]
         )
-        for account in accounts:
-            self._cron_boundary(
-                account, "invoicing", lambda a=account: self._invoice(a, limit=limit)
-            )
+
+        def turn(account):
+            counts = self._invoice(account, limit=limit)
+            return bool(counts) and counts["fetched"] >= limit
+
+        self._cron_turns("invoices", accounts, turn)
         return True
 
     @api.model

@@ -38,11 +38,17 @@ class AmazonListingImport(models.AbstractModel):
     # --- entry points ---------------------------------------------------------------------
     @api.model
     def _cron_import(self):
+        """The linked accounts in turns (``amazon.flow._cron_turns``), a whole
+        import each: what a turn could not reach, the next run does."""
         accounts = self.env["amazon.account"].search(
             [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
         )
-        for account in accounts:
-            self._cron_boundary(account, "listings import", lambda a=account: self._import(a))
+
+        def turn(account):
+            self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+            return False
+
+        self._cron_turns("listings", accounts, turn)
         return True
 
     @api.model

@@ -158,11 +158,17 @@ class AmazonReturnImport(models.AbstractModel):
 
     @api.model
     def _cron_import(self):
+        """The linked accounts in turns (``amazon.flow._cron_turns``), one step
+        of their returns import each."""
         accounts = self.env["amazon.account"].search(
             [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
         )
-        for account in accounts:
-            self._cron_boundary(account, "returns import", lambda a=account: self._import(a))
+
+        def turn(account):
+            self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+            return False
+
+        self._cron_turns("returns", accounts, turn)
         return True
 
     @api.model

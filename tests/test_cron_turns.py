@@ -108,3 +108,48 @@ class TestCronTurns(OrderSyncCase):
             self.assertTrue(self.account.orders_page_token, "the next turn resumes there")
             result = self.flow._sync(self.account, max_pages=10)
         self.assertEqual((result.pages, result.done), (2, True))
+
+    def test_every_cron_serves_its_accounts_in_turns(self):
+        """The other flows' crons take turns the same way: the account each
+        served most recently waits for the others, and a run whose time budget
+        is spent leaves the rest to the next run."""
+        self.accounts["A"].write(
+            {"invoice_fbm": True, "upload_invoices": True, "import_fee_invoices": True}
+        )
+        for name in ("B", "C"):
+            self.accounts[name].write(
+                {"invoice_fbm": True, "upload_invoices": True, "import_fee_invoices": True}
+            )
+        accounts = self.env["amazon.account"].browse([a.id for a in self.accounts.values()])
+        crons = [
+            ("amazon.listing.import", "_cron_import", "listings"),
+            ("amazon.fba.inventory", "_cron_reconcile", "fba_stock"),
+            ("amazon.return.import", "_cron_import", "returns"),
+            ("amazon.finance.import", "_cron_import", "finances"),
+            ("amazon.invoicing", "_cron_invoice", "invoices"),
+            ("amazon.invoice.upload", "_cron_upload", "invoice_uploads"),
+            ("amazon.fee.invoice.import", "_cron_import", "fee_invoices"),
+        ]
+        Log = self.env["amazon.sync.log"]
+        for model, method, kind in crons:
+            with self.subTest(kind=kind):
+                # A was served a moment ago (by its button, say).
+                Log.create({"account_id": self.accounts["A"].id, "kind": kind})
+                flow = self.env[model]
+                served = []
+                with (
+                    patch.object(type(flow), "cron_time_budget", 0),
+                    patch.object(type(self.env["ir.cron"]), "_notify_progress") as progress,
+                ):
+                    for _run in range(3):
+                        getattr(flow, method)()
+                        # One turn per run, then the accounts not served yet.
+                        self.assertEqual(progress.call_args.kwargs["done"], 1)
+                        [log] = Log.search(
+                            [("kind", "=", kind), ("account_id", "in", accounts.ids)],
+                            order="id desc",
+                            limit=1,
+                        )
+                        served.append(log.account_id.name)
+                self.assertEqual(served, ["B", "C", "A (busy)"])
+                self.assertEqual(progress.call_args_list[0].kwargs["remaining"], 2)

@@ -901,6 +901,31 @@ class TestTwoCompanies(OrderSyncCase):
             for company in (cls.env.company, cls.company_b)
         }
 
+    def test_the_cron_serves_each_company_in_its_own(self):
+        """Odoo's cron runs as its own user, in that user's company: each account's
+        turn still writes in the account's company (issue #19: the crons' turns)."""
+        (self.account | self.account_b).write({"link_date": "2026-12-01 00:00:00"})
+        self.forget_rate_limits()
+        self.addCleanup(self.forget_rate_limits)
+        ours = self.add_order(DE)
+        theirs = self.emulator.store.add_order(
+            self.SELLER_B,
+            DE,
+            [{"sku": "B-ONLY-SKU", "title": "Vase", "quantity": 1, "unit_price": "30.00"}],
+            created_time=ago(hours=1),
+            address=erika_address(),
+        )
+        cron = self.env.ref("sale_amazon_connector.ir_cron_amazon_sync_orders")
+        cron.method_direct_trigger()
+        sale_a = self.sale_of(ours)
+        sale_b = self.env["sale.order"].search([("amazon_order_ref", "=", theirs.order_id)])
+        self.assertEqual((sale_a.company_id, sale_b.company_id), (self.env.company, self.company_b))
+        self.assertEqual(sale_b.picking_ids.company_id, self.company_b)
+        self.assertEqual(sale_b.partner_id.company_id, self.company_b)
+        logs = self.env["amazon.sync.log"].search([("kind", "=", "orders")])
+        self.assertEqual(set(logs.mapped("state")), {"done"})
+        self.assertEqual(logs.account_id, self.account | self.account_b)
+
     def test_no_record_of_one_company_reaches_the_other(self):
         ours = self.add_order(DE)  # Erika, through account A
         theirs = self.emulator.store.add_order(
