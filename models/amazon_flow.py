@@ -12,11 +12,13 @@ and the user's notification are the same for all, so they live here once:
 - ``_cron_boundary``: one account's failure, whatever it is, stays that
   account's; the cron and the other accounts go on;
 - ``_cron_turns``: a cron serves the accounts fairly, one bounded turn each,
-  the least recently served first, within a time budget per run;
+  the least recently served first, within a time budget per cron job run
+  (``_cron_time_budget``, from Odoo's limits);
 - ``_notify``: the notification a button answers with.
 """
 
 import logging
+import threading
 import time
 import zlib
 
@@ -24,11 +26,25 @@ import psycopg2
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import config
 
 from ..spapi import SpApiError
 from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
+
+
+# The cron job run this thread is in, set by ir.cron._process_job (below): Odoo
+# calls a cron again at once while it reports work left, up to ten times in a
+# row, and a multi-worker server's watchdog counts those calls as one. Its
+# ``clock`` is when the run's first turn began (None before it); absent outside
+# Odoo's cron runner (Run Manually, a shell, a test calling the method).
+_cron_run = threading.local()
+
+# A multi-worker server's cron worker sleeps up to this long (Odoo's
+# SLEEP_INTERVAL and its spread) in the same watchdog period as the jobs it
+# then runs: limit_time_real_cron covers both.
+PREFORK_CRON_SLEEP = 70
 
 
 class AmazonAccountBusy(UserError):
@@ -44,16 +60,16 @@ class AmazonFlow(models.AbstractModel):
     _name = "amazon.flow"
     _description = "Amazon Flow (shared steps)"
 
-    # A cron run gives accounts turns for this long (seconds), then reports how
-    # many are left: Odoo runs it again at once (up to ten times, then at the
-    # next trigger), starting with the accounts not served yet. Well under
-    # Odoo's limit_time_real_cron (by default limit_time_real, 120 s), after
-    # which a multi-worker server kills the cron worker: the budget, plus the
-    # last turn, plus the unit that turn had begun, must fit in it.
+    # A cron job run gives accounts turns for at most this long (seconds), over
+    # all the calls Odoo makes of it, then leaves the accounts not served yet
+    # to the next run. Less when Odoo's limits require (_cron_time_budget).
     cron_time_budget = 45
     # An account's turn begins no new unit (a page of orders...) after this
     # many seconds, so that the next account's turn comes soon.
     cron_turn_seconds = 20
+    # The longest a unit takes once begun (a page of 100 orders is imported in
+    # about 15 s): the time a turn may run past cron_turn_seconds.
+    cron_unit_seconds = 30
     # In a cron's turn, the longest wait for Amazon's rate limit (seconds):
     # beyond it the account's turn ends there and a later run goes on, rather
     # than the worker sleeping while other accounts wait (searchOrders allows
@@ -136,18 +152,62 @@ class AmazonFlow(models.AbstractModel):
         is spent no new turn starts, and the accounts not served yet or with
         more to do are reported to the cron (``_notify_progress``), which runs
         again. Returns (turns, accounts left)."""
-        began = time.monotonic()
+        began, first_call = self._cron_clock()
+        budget = self._cron_time_budget()
         queue = self._least_recently_served(kind, accounts)
         turns = left = 0
         for position, account in enumerate(queue):
-            if turns and time.monotonic() - began >= self.cron_time_budget:
+            # The run's first call serves one turn whatever the budget.
+            if (turns or not first_call) and time.monotonic() - began >= budget:
                 left += len(queue) - position
                 break
             more = self._cron_boundary(account, kind, lambda a=account: serve(a))
             turns += 1
             left += bool(more)
+        if left and not turns:
+            # The run's budget is spent: this report (nothing done) ends Odoo's
+            # calls, and the trigger brings the cron back at once in Odoo's
+            # next pass, in a new watchdog period.
+            self._cron_come_back()
         self.env["ir.cron"]._notify_progress(done=turns, remaining=left)
         return turns, left
+
+    @api.model
+    def _cron_clock(self):
+        """(When this cron job run's turns began, whether this is its first
+        call). Outside Odoo's cron runner, each call is a run."""
+        now = time.monotonic()
+        if not hasattr(_cron_run, "clock"):
+            return now, True
+        if _cron_run.clock is None:
+            _cron_run.clock = now
+            return now, True
+        return _cron_run.clock, False
+
+    @api.model
+    def _cron_time_budget(self):
+        """Seconds of turns a cron job run gives: ``cron_time_budget``, or less
+        so that the run, with its last turn and that turn's last unit, ends
+        within Odoo's limit_time_real_cron (by default limit_time_real), after
+        which a multi-worker server kills the cron worker. 0: one turn per run
+        (Odoo's defaults on a multi-worker server): raise limit_time_real_cron
+        for more, or use queue_job (addons/sale_amazon_connector_queue)."""
+        limit = config["limit_time_real_cron"]
+        if limit is None or limit < 0:
+            limit = config["limit_time_real"]
+        if not limit or limit <= 0:
+            return self.cron_time_budget  # no limit
+        if config["workers"]:
+            limit -= PREFORK_CRON_SLEEP
+        reserve = self.cron_turn_seconds + self.cron_unit_seconds
+        return max(0, min(self.cron_time_budget, limit - reserve))
+
+    @api.model
+    def _cron_come_back(self):
+        """Have Odoo run the current cron job again in its next pass."""
+        cron_id = self.env.context.get("cron_id")
+        if cron_id:
+            self.env["ir.cron"].sudo().browse(cron_id)._trigger()
 
     @api.model
     def _least_recently_served(self, kind, accounts):
@@ -172,3 +232,16 @@ class AmazonFlow(models.AbstractModel):
         if reload:
             params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+
+
+class IrCron(models.Model):
+    _inherit = "ir.cron"
+
+    @classmethod
+    def _process_job(cls, db, cron_cr, job):
+        # One run of a cron job, over Odoo's repeated calls of it (_cron_run).
+        _cron_run.clock = None
+        try:
+            return super()._process_job(db, cron_cr, job)
+        finally:
+            del _cron_run.clock

@@ -101,13 +101,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# Not ``python -m odoo``: see odoo_server.py.
+ODOO = [sys.executable, str(ROOT / "scripts" / "odoo_server.py")]
+
+
 def odoo(db, *args, env=None, log=None):
     """An Odoo process; its output goes to ``log`` (a file) when given: a
     server's log must never fill a pipe nobody reads (it would block Odoo)."""
     command = [
-        sys.executable,
-        "-m",
-        "odoo",
+        *ODOO,
         *args,
         f"--addons-path={os.environ['SAC_ADDONS_PATH']}",
         f"--db_host={PG['host']}",

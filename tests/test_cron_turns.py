@@ -6,6 +6,7 @@ keeping the worker asleep."""
 from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import config
 
 from ..spapi import USAGE_PLANS
 from .common import CLIENT_ID, SELLER_ID
@@ -64,6 +65,63 @@ class TestCronTurns(OrderSyncCase):
             sorted(sale.amazon_account_id.name for sale in sales),
             ["A (busy)"] * 6 + ["B"] + ["C"] * 2,
         )
+
+    def process(self, cron):
+        """One run of ``cron`` as Odoo's cron runner does it (ir.cron's
+        _process_job: it calls the cron again while it reports work left)."""
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            job = {**cron.read(load=None)[0], "done": 0, "remaining": 0, "timed_out_counter": 0}
+            self.registry["ir.cron"]._process_job(
+                self.registry.db_name, self.registry.cursor(), job
+            )
+        finally:
+            self.registry.leave_test_mode()
+        self.env.invalidate_all()
+
+    def test_odoos_repeated_calls_share_one_run_budget(self):
+        self.add_mug_orders(SELLER_ID, 6)
+        self.add_mug_orders(SELLERS["B"][0], 1)
+        cron = self.env.ref("sale_amazon_connector.ir_cron_amazon_sync_orders")
+        with (
+            patch.object(type(self.flow), "page_size", 1),
+            patch.object(type(self.flow), "cron_turn_seconds", 0),  # a turn: a page
+            # Odoo's defaults on a server with workers: one turn per run.
+            patch.object(type(self.flow), "_cron_time_budget", lambda flow: 0),
+        ):
+            self.process(cron)
+            # A had work left, and Odoo would call the cron up to ten times in
+            # this run: it served one turn, the run's budget.
+            self.assertEqual(self.served(), ["A (busy)"])
+            # The cron comes back in Odoo's next pass, not at its next interval.
+            trigger = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+            self.assertTrue(trigger)
+            progress = self.env["ir.cron.progress"].search(
+                [("cron_id", "=", cron.id)], order="id desc", limit=1
+            )
+            self.assertEqual((progress.done, progress.remaining), (0, 3))
+            self.process(cron)
+            self.process(cron)
+        self.assertEqual(self.served(), ["A (busy)", "B", "C"])
+
+    def test_the_run_budget_fits_in_odoos_time_limits(self):
+        cases = [
+            # (workers, limit_time_real, limit_time_real_cron): budget
+            ((0, 120, -1), 45),  # one server process, Odoo's defaults
+            ((2, 120, -1), 0),  # workers: up to 70 s of sleep count too
+            ((2, 120, 300), 45),
+            ((2, 120, 150), 30),
+            ((2, 120, 0), 45),  # no limit
+        ]
+        for (workers, real, real_cron), budget in cases:
+            values = {
+                "workers": workers,
+                "limit_time_real": real,
+                "limit_time_real_cron": real_cron,
+            }
+            with self.subTest(**values), patch.dict(config.options, values):
+                self.assertEqual(self.flow._cron_time_budget(), budget)
 
     def test_a_turn_ends_where_amazons_rate_limit_holds_it(self):
         self.add_mug_orders(SELLER_ID, 2)
