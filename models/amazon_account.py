@@ -2,12 +2,14 @@ import logging
 import time
 
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
 
 from ..spapi import (
     Endpoint,
     SpApiAdapter,
 )
+from ..spapi.endpoints import LOOPBACK_HOSTS
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +20,26 @@ CONSENT_STATE_SCOPE = "sale_amazon_connector.consent"
 CONSENT_STATE_HOURS = 1
 CONSENT_CALLBACK_ROUTE = "/amazon/consent/callback"
 SECRET_GROUP = "base.group_system"
+TRUSTED_HOSTS_PARAM = "sale_amazon_connector.trusted_hosts"
+# The longest a button waits for Amazon's rate limit, or between retries of a
+# throttled call (seconds).
+BUTTON_MAX_WAIT = 5
+# Where the account talks to, with which credentials, and the link itself: set
+# by a settings administrator, or by the link flows (which check who runs them
+# and write as the system). Odoo 18 checks a field's groups on write and read,
+# not on create: create() checks these itself.
+ADMIN_FIELDS = (
+    "environment",
+    "custom_api_url",
+    "custom_token_url",
+    "app_ref",
+    "lwa_client_id",
+    "lwa_client_secret",
+    "refresh_token",
+    "consent_nonce",
+    "seller_ref",
+    "link_date",
+)
 
 
 class AmazonAccount(models.Model):
@@ -27,6 +49,7 @@ class AmazonAccount(models.Model):
     _description = "Amazon Seller Account"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sequence, name"
+    _check_company_auto = True
 
     # --- identity -----------------------------------------------------------------
     name = fields.Char(required=True, tracking=True)
@@ -51,6 +74,7 @@ class AmazonAccount(models.Model):
     responsible_id = fields.Many2one(
         "res.users",
         string="Responsible",
+        check_company=True,
         default=lambda self: self._default_responsible(),
         tracking=True,
         help="Receives the activities: failed orders, re-authorization reminders.",
@@ -165,7 +189,15 @@ class AmazonAccount(models.Model):
         ),
         check_company=True,
     )
-    user_id = fields.Many2one("res.users", string="Salesperson", domain="[('share', '=', False)]")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        check_company=True,
+        default=lambda self: self._default_responsible(),
+        domain="[('share', '=', False)]",
+        help="The salesperson of the imported orders (empty: the responsible). Salesmen "
+        "who see only their own documents see this account's orders when it is them.",
+    )
     warehouse_id = fields.Many2one(
         "stock.warehouse",
         string="Warehouse (FBM)",
@@ -267,26 +299,46 @@ class AmazonAccount(models.Model):
                     )
                 )
 
+    def _check_admin_fields(self, vals):
+        """Refuse ``vals`` that set where the account talks to or with what,
+        unless the caller is a settings administrator (or the system). A value
+        left at its default is no setting: a sales manager may create a
+        production account and link it through Amazon's consent page."""
+        if self.env.is_system():
+            return
+        defaults = {"environment": "production"}
+        changed = sorted(
+            name
+            for name in ADMIN_FIELDS
+            if name in vals and (vals[name] or False) != defaults.get(name, False)
+        )
+        if changed:
+            names = [self._fields[name].get_description(self.env)["string"] for name in changed]
+            raise AccessError(
+                _(
+                    "Only a settings administrator may set %(fields)s on an Amazon account: "
+                    "they decide where the company's Amazon credentials are sent.",
+                    fields=", ".join(names),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_admin_fields(vals)
             if vals.get("refresh_token"):
                 vals.setdefault("link_date", fields.Datetime.now())
+            self._prepare_company_defaults(vals)
         accounts = super().create(vals_list)
-        # The default warehouse is the current company's: an account made for
-        # another company takes that company's own.
-        for account in accounts.filtered(
-            lambda a: a.warehouse_id and a.warehouse_id.company_id != a.company_id
-        ):
-            account.warehouse_id = self.env["stock.warehouse"].search(
-                [("company_id", "=", account.company_id.id)], limit=1
-            )
         for account in accounts.filtered(lambda a: not a.location_id):
             account.location_id = account.company_id._amazon_get_fba_location()
         self.env["amazon.fba.inventory"]._ensure_send_to_amazon(accounts)
         return accounts
 
     def write(self, vals):
+        self._check_admin_fields(vals)
+        if "company_id" in vals:
+            self._check_company_change(vals["company_id"])
         if "refresh_token" in vals and not self.env.context.get("amazon_linking"):
             # A token typed by hand: the account is (re)linked now.
             vals.setdefault("link_date", fields.Datetime.now() if vals["refresh_token"] else False)
@@ -316,22 +368,114 @@ class AmazonAccount(models.Model):
                     _("Set the custom SP-API URL of %(account)s first.", account=account.name)
                 )
             try:
-                return Endpoint.custom(account.custom_api_url, account.custom_token_url or None)
+                endpoint = Endpoint.custom(account.custom_api_url, account.custom_token_url or None)
             except ValueError as error:
                 raise UserError(
                     _("The custom SP-API URL is not valid: %(error)s", error=error)
                 ) from None
+            account._check_custom_endpoint(endpoint)
+            return endpoint
         if account.environment == "sandbox":
             return Endpoint.sandbox(account.region)
         return Endpoint.production(account.region)
 
+    def _check_custom_endpoint(self, endpoint):
+        """The company's app credentials go to a server that is not Amazon's
+        only on this machine (the emulator) or on a host a settings admin
+        listed in the system parameter ``sale_amazon_connector.trusted_hosts``;
+        an account with credentials of its own (an admin's) may go anywhere."""
+        self.ensure_one()
+        account = self.sudo()
+        if account.lwa_client_id and account.lwa_client_secret:
+            return
+        listed = self.env["ir.config_parameter"].sudo().get_param(TRUSTED_HOSTS_PARAM, "")
+        trusted = set(LOOPBACK_HOSTS) | {h.strip().lower() for h in listed.split(",") if h.strip()}
+        untrusted = sorted(host or "?" for host in endpoint.hosts() if host not in trusted)
+        if untrusted:
+            raise UserError(
+                _(
+                    "%(account)s would send the company's Amazon credentials to %(hosts)s, "
+                    "which is not Amazon. A settings administrator must give the account "
+                    "credentials of its own, or list the host in the system parameter "
+                    "%(param)s.",
+                    account=self.name,
+                    hosts=", ".join(untrusted),
+                    param=TRUSTED_HOSTS_PARAM,
+                )
+            )
+
     @api.model
-    def _default_responsible(self):
+    def _default_responsible(self, company=None):
         """The user who creates the account; when the system does (a script, the
-        demo), the administrator: activities must reach a person, not OdooBot."""
-        if self.env.uid != SUPERUSER_ID:
-            return self.env.user
-        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        demo), the administrator: activities must reach a person, not OdooBot.
+        Nobody when that user does not work for the account's company."""
+        company = company or self.env.company
+        user = self.env.user
+        if self.env.uid == SUPERUSER_ID:
+            user = self.env.ref("base.user_admin", raise_if_not_found=False) or user
+        return user if company in user.sudo().company_ids else self.env["res.users"]
+
+    @api.model
+    def _prepare_company_defaults(self, vals):
+        """Defaults of an account made for another company than the current one
+        are that company's (the field defaults are the current company's)."""
+        company = self.env["res.company"].browse(vals.get("company_id") or self.env.company.id)
+        if company == self.env.company:
+            return
+        if "warehouse_id" not in vals:
+            vals["warehouse_id"] = (
+                self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1).id
+            )
+        for field in ("responsible_id", "user_id"):
+            if field not in vals:
+                vals[field] = self._default_responsible(company).id
+
+    def _has_records(self):
+        """Whether anything was made for the account: its orders, offers, runs."""
+        self.ensure_one()
+        return any(
+            self.env[model].sudo().search_count([(field, "=", self.id)], limit=1)
+            for model, field in (
+                ("sale.order", "amazon_account_id"),
+                ("amazon.offer", "account_id"),
+                ("amazon.sync.log", "account_id"),
+            )
+        )
+
+    def _check_company_change(self, company_id):
+        """An account's orders, offers, stock and money are its company's: once
+        it has any, it stays in that company (a new account is made instead)."""
+        for account in self:
+            if account.company_id.id != company_id and account._has_records():
+                raise UserError(
+                    _(
+                        "%(account)s already has orders, offers or synchronizations in "
+                        "%(company)s: it cannot move to another company. Archive it and "
+                        "create an account in the other company instead.",
+                        account=account.name,
+                        company=account.company_id.name,
+                    )
+                )
+
+    def _check_company_consistency(self):
+        """Before a flow writes anything as the system: everything the account
+        points to is its company's (Odoo's company checks hold on what a user
+        saves; this also catches what was set before them)."""
+        for account in self:
+            account._check_company()
+            company = account.company_id
+            for record in (company.amazon_fba_location_id, company.amazon_fba_damaged_location_id):
+                if record and record.company_id and record.company_id != company:
+                    raise UserError(
+                        _(
+                            "%(record)s belongs to %(other)s, not to %(company)s: the "
+                            "Amazon flows of %(account)s do not run until it is mended.",
+                            record=record.display_name,
+                            other=record.company_id.name,
+                            company=company.name,
+                            account=account.name,
+                        )
+                    )
 
     def _check_can_operate(self):
         """Checked inside every action that talks to Amazon or changes the link,
@@ -346,7 +490,8 @@ class AmazonAccount(models.Model):
         longer wait for Amazon's rate limit raises SpApiRateLimitWait."""
         self.ensure_one()
         _app, client_id, client_secret = self._get_credentials()
-        refresh_token = self.sudo().refresh_token
+        # A token being verified before it is saved (the consent callback).
+        refresh_token = options.pop("refresh_token", None) or self.sudo().refresh_token
         if not (client_id and client_secret):
             raise UserError(
                 _(
@@ -359,6 +504,12 @@ class AmazonAccount(models.Model):
             raise UserError(_("%(account)s is not linked with Amazon yet.", account=self.name))
         endpoint = self._get_endpoint()
         max_wait = options.pop("max_throttle_wait", None)
+        if max_wait is None and request:
+            # A person waits behind a button (or an RPC call): a few seconds at
+            # most, the cron does the rest. Crons and jobs give their own bound.
+            max_wait = BUTTON_MAX_WAIT
+            options.setdefault("max_backoff", BUTTON_MAX_WAIT)
+            options.setdefault("max_throttle_retries", 1)
         if "throttle" not in options:
             # Amazon's limits are the seller's and app's, not this process's: every
             # worker and server takes its tokens from the same buckets.

@@ -15,7 +15,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import hash_sign
 
-from ..spapi import SpApiAuthError, SpApiError, SpApiUnavailableError, exchange_authorization_code
+from ..spapi import (
+    SpApiAuthError,
+    SpApiError,
+    SpApiRateLimitWait,
+    SpApiThrottledError,
+    SpApiUnavailableError,
+    exchange_authorization_code,
+)
 from .amazon_account import (
     AUTHORIZATION_DAYS,
     CONSENT_CALLBACK_ROUTE,
@@ -104,7 +111,35 @@ class AmazonAccount(models.Model):
         refresh_token = exchange_authorization_code(
             self._get_endpoint(), client_id, client_secret, code
         )
+        if selling_partner_id:
+            self._verify_seller(refresh_token, selling_partner_id)
         self._set_link(refresh_token, selling_partner_id)
+
+    def _verify_seller(self, refresh_token, seller_ref):
+        """The seller id comes in the callback's query string, which anyone can
+        write: Amazon must confirm it belongs to the new token before it is
+        saved. The Listings Items API answers for a sellerId only to that
+        seller's token ("Access to requested resource is denied" otherwise)."""
+        self.ensure_one()
+        adapter = self._get_adapter(
+            refresh_token=refresh_token, max_retries=1, max_throttle_retries=1, timeout=15
+        )
+        try:
+            next(
+                adapter.iter_listings_pages(
+                    seller_ref, [self.signup_marketplace_id.api_ref], page_size=1
+                )
+            )
+        except SpApiAuthError:
+            raise UserError(
+                _(
+                    "Amazon does not confirm that the authorization is seller %(seller)s's: "
+                    "the account was not linked. Start again with 'Link with Amazon'.",
+                    seller=seller_ref,
+                )
+            ) from None
+        finally:
+            adapter.close()
 
     def _set_link(self, refresh_token, seller_ref=None):
         values = {"refresh_token": refresh_token, "link_date": fields.Datetime.now()}
@@ -159,6 +194,17 @@ class AmazonAccount(models.Model):
                 "Amazon refused the credentials (%(detail)s). Check the LWA client id and "
                 "secret, and link the account again if the authorization was revoked.",
                 detail=error,
+            )
+        if isinstance(error, SpApiRateLimitWait):
+            return _(
+                "Amazon's rate limit allows the next call in %(seconds)s seconds: the "
+                "scheduled synchronization goes on from here by itself.",
+                seconds=round(error.retry_after),
+            )
+        if isinstance(error, SpApiThrottledError):
+            return _(
+                "Amazon is refusing calls for now (rate limit): the scheduled "
+                "synchronization goes on by itself later."
             )
         if isinstance(error, SpApiUnavailableError):
             return _(

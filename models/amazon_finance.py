@@ -277,8 +277,11 @@ class AmazonFinanceImport(models.AbstractModel):
             self.env["res.currency"]
             .with_context(active_test=False)
             .search([("name", "=", group.currency)], limit=1)
-        ) or account.company_id.currency_id
+        )
+        # Never the company's currency in its place: booking then stops, with why.
+        unknown = {} if currency else {"note": self._unknown_currency_reason(group.currency)}
         return {
+            **unknown,
             "account_id": account.id,
             "ref": group.ref,
             "state": "closed" if group.closed else "open",
@@ -297,15 +300,32 @@ class AmazonFinanceImport(models.AbstractModel):
         parsed, unreadable = [], []
         for data in page:
             try:
-                parsed.append(parse_transaction(data))
+                parsed.append((data, parse_transaction(data)))
             except PayloadError as error:
                 unreadable.append((data, error))
+        currencies = {
+            c.name: c
+            for c in self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", list({t.currency for _data, t in parsed}))])
+        }
+        # Money in a currency Odoo lacks is set aside with why, never booked in
+        # another currency; read again (its payout's whole read) once it exists.
+        unreadable += [
+            (data, self._unknown_currency_reason(t.currency))
+            for data, t in parsed
+            if t.currency not in currencies
+        ]
+        parsed = [t for _data, t in parsed if t.currency in currencies]
         Transaction = self.env["amazon.finance.transaction"]
         if unreadable:
             # Kept, never dropped: the sync log says Done with Failures and the
             # transaction shows what Amazon sent and why it was not read.
             counts["failed"] += len(unreadable)
             refs = [self._unreadable_ref(data) for data, _error in unreadable]
+            counts.setdefault("problems", []).extend(
+                f"{ref}: {error}" for ref, (_data, error) in zip(refs, unreadable, strict=True)
+            )
             known = set(
                 Transaction.search([("account_id", "=", account.id), ("ref", "in", refs)]).mapped(
                     "ref"
@@ -345,12 +365,6 @@ class AmazonFinanceImport(models.AbstractModel):
                 [("api_ref", "in", list({t.marketplace_ref for t in parsed}))]
             )
         }
-        currencies = {
-            c.name: c
-            for c in self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "in", list({t.currency for t in parsed}))])
-        }
         payouts = {
             p.ref: p
             for p in self.env["amazon.payout"].search(
@@ -363,6 +377,15 @@ class AmazonFinanceImport(models.AbstractModel):
         values, seen = [], set()
         for transaction in parsed:
             record = known.get(transaction.ref)
+            if record and record.raw:
+                # Set aside before (unreadable, or its currency unknown): read now.
+                read = self._prepare_transaction_values(
+                    account, transaction, sale_of, marketplaces, currencies, payouts
+                )
+                record.line_ids.unlink()
+                record.write(dict(read, raw=False))
+                counts["updated"] += 1
+                continue
             if record:
                 if record.status != transaction.status:
                     record.status = transaction.status
@@ -380,6 +403,14 @@ class AmazonFinanceImport(models.AbstractModel):
             )
         Transaction.create(values)
         counts["created"] += len(values)
+
+    @api.model
+    def _unknown_currency_reason(self, code):
+        return _(
+            "Amazon's currency %(code)s is not in Odoo: activate it (Accounting > "
+            "Configuration > Currencies); the money is booked once it is read again.",
+            code=code,
+        )
 
     @staticmethod
     def _unreadable_ref(data):
@@ -422,7 +453,7 @@ class AmazonFinanceImport(models.AbstractModel):
         sale = sale_of.get(transaction.order_ref)
         payout = payouts.get(transaction.group_ref)
         marketplace = marketplaces.get(transaction.marketplace_ref)
-        currency = currencies.get(transaction.currency) or account.company_id.currency_id
+        currency = currencies[transaction.currency]
         return {
             "account_id": account.id,
             "ref": transaction.ref,

@@ -88,7 +88,9 @@ class AmazonFlow(models.AbstractModel):
         commit(self.env.cr)
         adapter = None
         try:
-            # Inside: a missing credential is this run's logged error too.
+            # Inside: a missing credential, or records of another company,
+            # is this run's logged error too.
+            account._check_company_consistency()
             adapter = account._get_adapter(**adapter_options)
             result, counts = work(adapter)
         except Exception as error:

@@ -39,7 +39,7 @@ from ..mapping.invoices import (
     parse_vat_invoice_report,
     vat_invoice_options,
 )
-from ..spapi import SpApiError, SpApiRequestError
+from ..spapi import SpApiDocumentError, SpApiError, SpApiRequestError
 
 _logger = logging.getLogger(__name__)
 
@@ -261,6 +261,22 @@ class AmazonInvoiceUpload(models.AbstractModel):
         for move in sent:
             try:
                 feed, report = adapter.get_feed_result(move.amazon_upload_feed_ref)
+            except SpApiDocumentError as error:
+                # Never read again; Amazon may have taken the invoice: a person decides.
+                if self._lock_move(move, "sent"):
+                    counts["failed"] += 1
+                    counts.setdefault("problems", []).append(f"{move.name}: {error}")
+                    self._refused(
+                        move,
+                        _(
+                            "Amazon's answer to the upload could not be read (%(error)s). "
+                            "Amazon may have the invoice: check it in Seller Central before "
+                            "uploading it again.",
+                            error=error,
+                        ),
+                    )
+                    self._commit()
+                continue
             except SpApiError as error:
                 _logger.info("Upload %s not read yet: %s", move.amazon_upload_feed_ref, error)
                 continue

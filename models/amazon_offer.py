@@ -10,10 +10,11 @@ class AmazonOffer(models.Model):
     _description = "Amazon Offer"
     _order = "sku"
     _rec_name = "sku"
+    _check_company_auto = True
 
     account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
-    product_id = fields.Many2one("product.product", required=True, index=True)
+    product_id = fields.Many2one("product.product", required=True, index=True, check_company=True)
     sku = fields.Char(string="SKU", required=True)
     needs_review = fields.Boolean(
         help="The SKU matched no product: its orders use the default product until "

@@ -194,14 +194,24 @@ class AmazonOrderImport(models.AbstractModel):
         if result.locked:
             message = _("Another synchronization of this account is running: try again later.")
             return self._notify(title, message, "warning")
+        message = _(
+            "%(fetched)s fetched, %(created)s created, %(updated)s updated, "
+            "%(skipped)s skipped, %(failed)s failed.",
+            **result.as_dict(),
+        )
+        if result.waiting:
+            message = " ".join(
+                [
+                    message,
+                    _(
+                        "Amazon's rate limit holds the next page for %(seconds)s seconds: "
+                        "the scheduled synchronization goes on from there by itself.",
+                        seconds=round(result.waiting),
+                    ),
+                ]
+            )
         return self._notify(
-            title,
-            _(
-                "%(fetched)s fetched, %(created)s created, %(updated)s updated, "
-                "%(skipped)s skipped, %(failed)s failed.",
-                **result.as_dict(),
-            ),
-            "warning" if result.failed else "success",
+            title, message, "warning" if result.failed or result.waiting else "success"
         )
 
     @api.model
@@ -913,7 +923,9 @@ class AmazonOrderImport(models.AbstractModel):
             "pricelist_id": pricelist.id,
             "fiscal_position_id": fiscal_position.id,
             "team_id": account.team_id.id,
-            "user_id": account.user_id.id,
+            # Never nobody: Odoo shows an order without salesperson to every
+            # salesman, even those who see only their own documents.
+            "user_id": (account.user_id or account.responsible_id).id,
             "date_order": order.purchase_date,
             "origin": order.ref,
             "client_order_ref": order.purchase_order_number or order.ref,

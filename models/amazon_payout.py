@@ -300,6 +300,8 @@ class AmazonPayoutBooking(models.AbstractModel):
         if payout.move_id:
             return None
         currency = payout.currency_id
+        if not currency:  # Amazon's currency is not in Odoo (the note says which)
+            raise UserError(payout.note or _("The payout's currency is not in Odoo."))
         if currency.compare_amounts(payout.transactions_total, payout.total):
             payout.write(
                 {

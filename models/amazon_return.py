@@ -39,7 +39,7 @@ from ..mapping.returns import (
     parse_fbm_return,
     read_tsv,
 )
-from ..spapi import SpApiError
+from ..spapi import SpApiDocumentError, SpApiError
 
 _logger = logging.getLogger(__name__)
 
@@ -238,7 +238,15 @@ class AmazonReturnImport(models.AbstractModel):
             request = self._request_report(account, adapter, report_type)
             if not request:
                 return
-        report, text = adapter.read_report(request.amazon_report_ref)
+        try:
+            report, text = adapter.read_report(request.amazon_report_ref)
+        except SpApiDocumentError as error:
+            # Never read again: the next run asks Amazon for a new report.
+            request.write({"state": "failed", "error": str(error)})
+            counts["failed"] += 1
+            counts.setdefault("problems", []).append(f"{report_type}: {error}")
+            self._commit()
+            return
         status = report.get("processingStatus")
         if status == "DONE" and text is not None:
             rows = read_tsv(text)

@@ -29,6 +29,7 @@ from ..mapping.listings import PRODUCT_TYPE, availability_patch, quantity_feed_m
 from ..mapping.stock import allocate
 from ..spapi import (
     FEED_FINAL_STATUSES,
+    SpApiDocumentError,
     SpApiError,
     SpApiNotFoundError,
     SpApiRequestError,
@@ -94,6 +95,7 @@ class AmazonStockPush(models.AbstractModel):
                 "updated": stats["accepted"],
                 "skipped": stats["unchanged"],
                 "failed": stats["refused"],
+                "problems": stats.get("problems", []),
             }
             return stats, counts
 
@@ -325,6 +327,10 @@ class AmazonStockPush(models.AbstractModel):
             except SpApiNotFoundError:
                 self._feed_not_applied(run, listings, feed_ref, "NOT_FOUND", None)
                 continue
+            except SpApiDocumentError as error:
+                # Its report is never read again: the quantities go out anew.
+                self._feed_not_applied(run, listings, feed_ref, "DONE", None, reason=str(error))
+                continue
             status = feed.get("processingStatus")
             if status not in FEED_FINAL_STATUSES:
                 sent = [date for date in listings.mapped("feed_date") if date]
@@ -367,7 +373,9 @@ class AmazonStockPush(models.AbstractModel):
             run.stats["refused"] += len(refused)
             commit(self.env.cr)
 
-    def _feed_not_applied(self, run, listings, feed_ref, status, report, timed_out=False):
+    def _feed_not_applied(
+        self, run, listings, feed_ref, status, report, timed_out=False, reason=None
+    ):
         """A feed Amazon aborted (FATAL: some, none or all of it may have been
         applied) or cancelled: its listings are in error with Amazon's reason, and
         the next push sends their quantity again (setting a quantity twice is
@@ -391,6 +399,9 @@ class AmazonStockPush(models.AbstractModel):
                 feed=feed_ref,
                 status=status,
             )
+        if reason:
+            reasons.append(reason)
+            run.stats.setdefault("problems", []).append(f"{feed_ref}: {reason}")
         if reasons:
             error = "\n".join([error, *reasons])
         # attempted_quantity -1: Amazon refused no quantity, so the next push sends

@@ -19,6 +19,7 @@ from .auth import TOKEN_CACHE, TokenCache
 from .endpoints import LWA_TOKEN_URL, Endpoint
 from .errors import (
     SpApiAuthError,
+    SpApiDocumentError,
     SpApiError,
     SpApiNotFoundError,
     SpApiRateLimitWait,
@@ -41,6 +42,7 @@ __all__ = [
     "OrdersPage",
     "SpApiAdapter",
     "SpApiAuthError",
+    "SpApiDocumentError",
     "SpApiError",
     "SpApiNotFoundError",
     "SpApiRateLimitWait",

@@ -7,11 +7,11 @@ retries of network errors and 5xx, lazy pagination, typed errors and call
 counts. Nothing here imports Odoo.
 """
 
-import gzip
 import json
 import logging
 import random
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -37,6 +37,7 @@ from sp_api.base.helpers import fill_query_params
 from .auth import TOKEN_CACHE, TokenCache, token_client_class
 from .errors import (
     SpApiAuthError,
+    SpApiDocumentError,
     SpApiError,
     SpApiNotFoundError,
     SpApiRequestError,
@@ -91,6 +92,12 @@ REPORT_FINAL_STATUSES = ("DONE", "FATAL", "CANCELLED")
 # Some, none, or all of the operations within the feed may have completed") and
 # CANCELLED ("cancelled before it started processing").
 FEED_FINAL_STATUSES = ("DONE", "FATAL", "CANCELLED")
+# Documents are read whole into memory: these caps keep a worker alive whatever
+# a URL serves. The largest documents the connector reads (FBA inventory and
+# returns reports of 10,000s of SKUs) are a few MB.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # as transferred (compressed or not)
+MAX_DOCUMENT_SIZE = 256 * 1024 * 1024  # once decompressed
+DOCUMENT_TIMEOUT = 300.0  # seconds for one whole transfer, however slow
 _REGION_MARKETPLACE = {"na": Marketplaces.US, "eu": Marketplaces.DE, "fe": Marketplaces.JP}
 
 
@@ -325,6 +332,9 @@ class SpApiAdapter:
         jitter=random.random,
         token_cache=TOKEN_CACHE,
         throttle=None,
+        max_document_bytes=MAX_DOCUMENT_BYTES,
+        max_document_size=MAX_DOCUMENT_SIZE,
+        document_timeout=DOCUMENT_TIMEOUT,
     ):
         if not (client_id and client_secret):
             raise SpApiAuthError("The LWA client id and client secret are required.")
@@ -335,6 +345,9 @@ class SpApiAdapter:
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.max_backoff = max_backoff
+        self.max_document_bytes = max_document_bytes
+        self.max_document_size = max_document_size
+        self.document_timeout = document_timeout
         self.stats = ApiStats()
         self._sleep = sleep
         self._jitter = jitter
@@ -667,7 +680,7 @@ class SpApiAdapter:
         info = self._call("getFeedDocument", _Feeds, "get_document_info", feed_document_id)
         content = self._transfer("downloadFeedDocument", "GET", info.payload["url"])
         if info.payload.get("compressionAlgorithm") == "GZIP":
-            content = gzip.decompress(content)
+            content = self._gunzip("downloadFeedDocument", content)
         return content
 
     def submit_json_listings_feed(self, seller_id, marketplace_ids, messages):
@@ -834,7 +847,7 @@ class SpApiAdapter:
         # The URL "expires after 5 minutes": fetched at once.
         content = self._transfer("downloadReportDocument", "GET", info["url"])
         if info.get("compressionAlgorithm") == "GZIP":
-            content = gzip.decompress(content)
+            content = self._gunzip("downloadReportDocument", content)
         try:
             return content.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -849,13 +862,25 @@ class SpApiAdapter:
         return report, self.get_report_document(report["reportDocumentId"])
 
     def _transfer(self, operation, method, url, content=None, content_type=None):
-        """Document transfers to pre-signed URLs: retried like API calls."""
+        """Document transfers to pre-signed URLs: retried like API calls, only
+        to where the endpoint's documents live (no credential goes there, but a
+        document may hold buyers' data, and a URL could name an internal host),
+        read with a byte cap under an overall deadline."""
+        try:
+            self.endpoint.check_document_url(url)
+        except ValueError as why:
+            raise SpApiDocumentError(f"document URL refused: {why}", operation=operation) from None
         headers = {"Content-Type": content_type} if content_type else {}
         for attempt in range(self.max_retries + 1):
             self.stats.calls[operation] += 1
             try:
-                with httpx.Client(timeout=self.timeout) as http:
-                    response = http.request(method, url, content=content, headers=headers)
+                # Redirects are not followed: they could lead anywhere.
+                with (
+                    httpx.Client(timeout=self.timeout, follow_redirects=False) as http,
+                    http.stream(method, url, content=content, headers=headers) as response,
+                ):
+                    if response.status_code < 300:
+                        return self._read_capped(operation, response)
                 if response.status_code < 500:
                     break
                 error = SpApiUnavailableError(
@@ -870,13 +895,76 @@ class SpApiAdapter:
                 raise error
             self.stats.retries[operation] += 1
             self._sleep(self._backoff(attempt))
-        if response.status_code >= 400:
-            raise SpApiRequestError(
-                "document storage refused the transfer",
+        raise SpApiRequestError(
+            "document storage refused the transfer",
+            operation=operation,
+            status=response.status_code,
+        )
+
+    def _read_capped(self, operation, response):
+        """The body of ``response``, refused past ``max_document_bytes`` or once
+        ``document_timeout`` seconds have passed (httpx's timeout bounds each
+        read, not a server that trickles bytes for ever)."""
+        cap = self.max_document_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise SpApiDocumentError(
+                f"document refused: {int(declared)} bytes announced, more than {cap}",
                 operation=operation,
-                status=response.status_code,
             )
-        return response.content
+        deadline = time.monotonic() + self.document_timeout
+        body = bytearray()
+        for chunk in response.iter_raw():
+            body += chunk
+            if len(body) > cap:
+                raise SpApiDocumentError(
+                    f"document refused: more than {cap} bytes", operation=operation
+                )
+            if time.monotonic() > deadline:
+                raise SpApiDocumentError(
+                    f"document refused: not read within {self.document_timeout:.0f} s",
+                    operation=operation,
+                )
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding == "gzip":
+            return self._gunzip(operation, bytes(body))
+        if encoding not in ("", "identity"):
+            raise SpApiDocumentError(
+                f"document refused: unknown content encoding {encoding!r}", operation=operation
+            )
+        return bytes(body)
+
+    def _gunzip(self, operation, content):
+        """``content`` decompressed, refused past ``max_document_size`` bytes
+        (a small gzip can expand a thousandfold). Every gzip member is read, as
+        gzip.decompress does."""
+        cap = self.max_document_size
+        out = bytearray()
+        data = content
+        try:
+            while data:
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                while data:
+                    # A MiB at a time: never much more in memory than the cap.
+                    out += inflater.decompress(data, min(cap + 1 - len(out), 1 << 20))
+                    if len(out) > cap:
+                        raise SpApiDocumentError(
+                            f"document refused: more than {cap} bytes once decompressed",
+                            operation=operation,
+                        )
+                    data = inflater.unconsumed_tail
+                    if inflater.eof:
+                        break
+                if not inflater.eof:
+                    raise SpApiDocumentError(
+                        "document refused: the gzip data ends early", operation=operation
+                    )
+                data = inflater.unused_data
+        except zlib.error as exc:
+            raise SpApiDocumentError(
+                f"document refused: not valid gzip data ({exc})", operation=operation
+            ) from None
+        return bytes(out)
 
 
 def exchange_authorization_code(endpoint, client_id, client_secret, code, token_cache=TOKEN_CACHE):

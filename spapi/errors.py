@@ -61,3 +61,9 @@ class SpApiRequestError(SpApiError):
 
 class SpApiNotFoundError(SpApiRequestError):
     """404: the order, listing or feed does not exist."""
+
+
+class SpApiDocumentError(SpApiError):
+    """A document (report, feed result) refused before or while it was read:
+    a URL that is not Amazon's document storage, or more bytes than the caps
+    allow, compressed or not. Reading it again would meet the same refusal."""

@@ -67,7 +67,18 @@ FAULT_KINDS = (
     "timeout",
     "drop",
     "malformed",
+    # A hostile server posing as Amazon: the document's pre-signed URL names
+    # an internal address (the cloud's metadata service). Not Amazon's
+    # behaviour: what the connector must refuse to fetch or upload to.
+    "foreign_url",
 )
+FOREIGN_DOCUMENT_URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+# The document operations whose answer names a URL, and their id field.
+_DOCUMENT_ID_FIELDS = {
+    "createFeedDocument": "feedDocumentId",
+    "getFeedDocument": "feedDocumentId",
+    "getReportDocument": "reportDocumentId",
+}
 
 
 class ApiError(Exception):
@@ -485,6 +496,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(
                 503,
                 ApiError(503, "ServiceUnavailable", "Service temporarily unavailable.").body(),
+                call=call,
+            )
+        elif fault == "foreign_url" and route.operation in _DOCUMENT_ID_FIELDS:
+            status, document_id = 200, call.path.rstrip("/").rsplit("/", 1)[-1]
+            if route.operation == "createFeedDocument":
+                content_type = (call.body or {}).get("contentType") or "text/plain"
+                status = 201
+                document_id = self.emulator.store.create_document(content_type).document_id
+            self._send(
+                status,
+                {_DOCUMENT_ID_FIELDS[route.operation]: document_id, "url": FOREIGN_DOCUMENT_URL},
                 call=call,
             )
         elif fault == "malformed":

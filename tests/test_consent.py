@@ -65,9 +65,12 @@ class TestConsentFlow(AmazonHttpCase):
         self.assertTrue(token.startswith("Atzr|"))
         self.assertEqual(self.emulator.store.refresh_tokens[token][1], CONSENT_SELLER)
         self.assertFalse(account.sudo().consent_nonce)
-        self.assertEqual(
-            self.emulator.calls_for("lwaToken")[-1].body["grant_type"], "authorization_code"
-        )
+        # The code exchanged for the token, then the token asked for an access
+        # token to verify the seller id (issue #33).
+        grants = [call.body["grant_type"] for call in self.emulator.calls_for("lwaToken")][-2:]
+        self.assertEqual(grants, ["authorization_code", "refresh_token"])
+        verified = self.emulator.calls_for("searchListingsItems")[-1]
+        self.assertIn(f"/{CONSENT_SELLER}", verified.path)
         # The stored token works.
         self.assertEqual(account.action_check_connection()["params"]["type"], "success")
 
@@ -123,6 +126,23 @@ class TestConsentFlow(AmazonHttpCase):
         self.assertEqual(response.status_code, 303)
         self.assertFalse(self.new_account.sudo().refresh_token)
         self.assertIn("Linking with Amazon failed", self.new_account.message_ids[0].body)
+
+    def test_a_forged_seller_id_is_not_saved(self):
+        """Issue #33: the callback's selling_partner_id is in the query string;
+        one that is not the token's seller (here cls.account's) links nothing."""
+        path, _query = self._consent()
+        forged = path.replace(
+            f"selling_partner_id={CONSENT_SELLER}", f"selling_partner_id={SELLER_ID}"
+        )
+        self.assertNotEqual(forged, path)
+        self.assertEqual(self._callback(forged).status_code, 303)
+        self.assertFalse(self.new_account.sudo().refresh_token)
+        self.assertFalse(self.new_account.seller_ref)
+        self.assertIn("does not confirm", self.new_account.message_ids[0].body)
+        # The honest callback (a new consent) links it to the seller who consented.
+        path, _query = self._consent()
+        self.assertEqual(self._callback(path).status_code, 303)
+        self.assertEqual(self.new_account.seller_ref, CONSENT_SELLER)
 
     def test_seller_linked_twice_is_refused_clearly(self):
         self.emulator.store.consenting_seller_id = SELLER_ID  # cls.account's seller

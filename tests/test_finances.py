@@ -176,3 +176,32 @@ class TestFinanceTransactions(OrderSyncCase):
         self.assertEqual(payout.with_user(accountant).read(["total"])[0]["total"], 22.01)
         with self.assertRaises(AccessError):
             payout.with_user(self.salesman).read(["total"])
+
+    def test_money_in_a_currency_odoo_lacks_is_set_aside_with_why(self):
+        """Issue #33: never booked in the company's currency in its place."""
+        amazon = self.add_order(DE)
+        self.sync()
+        tx = self.add_money(
+            amazon.order_id,
+            transaction_type="Shipment",
+            currency="XQQ",
+            breakdowns=[("ProductCharges", "10.00")],
+        )
+        counts = self.import_transactions()
+        self.assertEqual(counts["failed"], 1)
+        (kept,) = self.transactions()
+        self.assertEqual(kept.ref, tx.transaction_id)
+        self.assertFalse(kept.currency_id)
+        self.assertFalse(kept.total)
+        self.assertIn("XQQ is not in Odoo", kept.description)
+        self.assertIn("XQQ", kept.raw)
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "finances")[:1]
+        self.assertEqual(log.state, "partial")
+        self.assertIn(tx.transaction_id, log.error)
+        # The currency made, the transaction read again is booked in it.
+        currency = self.env["res.currency"].create({"name": "XQQ", "symbol": "Q"})
+        self.account.last_finances_sync = False
+        self.import_transactions()
+        (kept,) = self.transactions()
+        self.assertEqual((kept.currency_id, kept.total, kept.raw), (currency, 10.0, False))
+        self.assertEqual(kept.sale_order_id, self.sale_of(amazon))

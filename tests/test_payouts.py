@@ -155,6 +155,19 @@ class TestPayouts(MoneyCase):
         )
         self.assertEqual(log.state, "partial")
 
+    def test_a_payout_in_a_currency_odoo_lacks_is_never_booked_in_another(self):
+        """Issue #33: not in the company's currency in its place: To Check, with
+        the currency named, and its money set aside."""
+        self.emulator.store.add_event_group(
+            SELLER_ID, "FEG-9", "XQQ", ago(days=10), processing_status="Closed"
+        )
+        self.money("ServiceFee", breakdowns=[("Subscription", "-9.99")], currency="XQQ")
+        self.import_transactions()
+        payout = self.env["amazon.payout"].search([("ref", "=", "FEG-9")])
+        self.assertFalse(payout.currency_id)
+        self.assertEqual((payout.state, payout.move_id.id), ("to_check", False))
+        self.assertIn("XQQ is not in Odoo", payout.note)
+
     def test_only_accounting_managers_book_payouts(self):
         self.emulator.store.add_event_group(
             SELLER_ID, "FEG-9", "EUR", ago(days=10), processing_status="Closed"

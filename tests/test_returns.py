@@ -149,6 +149,30 @@ class TestCustomerReturns(OrderSyncCase):
             self.env["stock.move"].search_count([("origin_returned_move_id", "!=", False)]), moves
         )
 
+    def test_a_report_document_elsewhere_fails_its_report_for_good(self):
+        """Issue #33: an answer naming a document URL that is not Amazon's
+        storage (here an internal address) fails that report with the reason
+        in the sync log; the report is never fetched again."""
+        amazon, _sale = self.fba_order()
+        self.amazon_return(amazon, "MUG-01", disposition="SELLABLE")
+        Import = self.env["amazon.return.import"]
+        Import._import(self.account)  # asks Amazon for the reports
+        self.emulator.faults.add("getReportDocument", "foreign_url", count=2)
+        counts = Import._import(self.account)
+        self.emulator.faults.clear()
+        requests = self.env["amazon.report.request"].search([("account_id", "=", self.account.id)])
+        failed = requests.filtered(lambda r: r.state == "failed")
+        self.assertTrue(failed)
+        self.assertIn("169.254.169.254", failed[0].error)
+        self.assertEqual(counts["failed"], len(failed))
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "returns")[:1]
+        self.assertEqual(log.state, "partial")
+        self.assertIn("document URL refused", log.error)
+        self.emulator.reset_calls()
+        Import._import(self.account)
+        asked = {call.path.rsplit("/", 1)[-1] for call in self.emulator.calls_for("getReport")}
+        self.assertFalse(asked & set(failed.mapped("amazon_report_ref")))
+
     def test_a_return_before_its_order_waits_for_it(self):
         amazon = self.add_order(
             US,

@@ -189,6 +189,9 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
             cls.env, login="amazon_warehouse", groups="stock.group_stock_user"
         )
         (cls.salesman | cls.warehouse_user).tz = tz_where_it_is_noon()
+        # The salesman sells for this account: its orders are theirs (a salesman
+        # of their own documents sees no other account's orders, issue #33).
+        cls.account.user_id = cls.salesman
         now = datetime.now(timezone.utc)
         cls._setup_mug_seller(
             "Role seller",
