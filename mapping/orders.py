@@ -61,6 +61,9 @@ class Item:
     # ItemTaxCollection.model MARKETPLACE_FACILITATOR: "Tax is withheld and
     # remitted to the taxing authority by Amazon on behalf of the seller".
     tax_by_marketplace: bool = False
+    # ItemFulfillment.quantityFulfilled: "The number of units of this item that
+    # have been successfully processed and shipped", wherever they were shipped from.
+    quantity_shipped: int = 0
 
 
 @dataclass
@@ -174,6 +177,23 @@ def _breakdowns(item, currency):
     return totals, discounts
 
 
+def _quantity_shipped(item, quantity):
+    """The units of the item Amazon counts as shipped: quantityFulfilled, else
+    what quantityUnfulfilled ("remain to be processed and shipped") leaves."""
+    fulfillment = item.get("fulfillment") or {}
+    shipped = fulfillment.get("quantityFulfilled")
+    unfulfilled = fulfillment.get("quantityUnfulfilled")
+    if shipped is None and unfulfilled is not None:
+        shipped = quantity - unfulfilled if isinstance(unfulfilled, int) else unfulfilled
+    if shipped is None:
+        return 0
+    if isinstance(shipped, bool) or not isinstance(shipped, int) or not 0 <= shipped <= quantity:
+        raise PayloadError(
+            f"order item {item.get('orderItemId')}: {shipped!r} units shipped of {quantity}"
+        )
+    return shipped
+
+
 def parse_item(item, currency):
     product = item.get("product") or {}
     try:
@@ -186,6 +206,7 @@ def parse_item(item, currency):
     totals, discounts = _breakdowns(item, currency)
     packing = ((item.get("fulfillment") or {}).get("packing") or {}).get("giftOption") or {}
     return Item(
+        quantity_shipped=_quantity_shipped(item, quantity),
         item_ref=str(item.get("orderItemId") or ""),
         sku=(product.get("sellerSku") or "").strip(),
         title=product.get("title") or product.get("sellerSku") or "",

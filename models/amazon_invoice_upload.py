@@ -265,7 +265,7 @@ class AmazonInvoiceUpload(models.AbstractModel):
                 # Never read again; Amazon may have taken the invoice: a person decides.
                 if self._lock_move(move, "sent"):
                     counts["failed"] += 1
-                    counts.setdefault("problems", []).append(f"{move.name}: {error}")
+                    counts.setdefault("problems", []).append((move, str(error)))
                     self._refused(
                         move,
                         _(

@@ -74,7 +74,8 @@ class AmazonInvoicing(models.AbstractModel):
                         self._invoice_order(account, sale)
                 except UserError as error:
                     counts["failed"] += 1
-                    self._note_failure(account, sale, error)
+                    reason = self._note_failure(account, sale, error)
+                    counts.setdefault("problems", []).append((sale, reason))
                 else:
                     counts["created"] += 1
                 # Each invoice kept as soon as it is posted: a run that stops
@@ -171,3 +172,4 @@ class AmazonInvoicing(models.AbstractModel):
                 ),
                 user_id=(account.responsible_id or self.env.user).id,
             )
+        return reason

@@ -24,7 +24,7 @@ import functools
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -91,6 +91,8 @@ class SyncResult:
     # Seconds Amazon's rate limit asks before the next page, when the run ended
     # there rather than wait (a cron's turn).
     waiting: float = 0.0
+    # (failed order record, reason) of the run, listed on its sync log.
+    problems: list = field(default_factory=list)
 
     def as_dict(self):
         return {
@@ -179,7 +181,7 @@ class AmazonOrderImport(models.AbstractModel):
             if max_seconds is not None:
                 run.deadline = time.monotonic() + max_seconds
             result = self.with_env(run.env)._run_window(run, max_pages=max_pages)
-            return result, result.as_dict()
+            return result, dict(result.as_dict(), problems=result.problems)
 
         return self._run_logged(account, "orders", work, **adapter_options)
 
@@ -550,9 +552,10 @@ class AmazonOrderImport(models.AbstractModel):
         if failure:
             failure.write({**values, "attempts": failure.attempts + 1})
         else:
-            self.env["amazon.order.failure"].create(
+            failure = self.env["amazon.order.failure"].create(
                 {**values, "account_id": run.account.id, "amazon_order_ref": ref}
             )
+        run.result.problems.append((failure, reason))
 
     def _forget_failure(self, run, ref):
         if run.failure_refs is None:
@@ -998,8 +1001,18 @@ class AmazonOrderImport(models.AbstractModel):
             sale.date_order = order.purchase_date
             if order.channel == "FBA":
                 fba |= sale
+            else:
+                self._record_shipped_elsewhere(run, sale, order)
         if fba:
             self._record_fba_moves(run, fba)
+
+    def _record_shipped_elsewhere(self, run, sale, order):
+        """What Amazon already counts as shipped of an FBM order (a partly
+        shipped order, or one shipped in Seller Central since) is not on its
+        delivery: the order records it delivered (sale.order)."""
+        shipped = {item.item_ref: item.quantity_shipped for item in order.items}
+        if any(shipped.values()):
+            sale._amazon_record_shipped_elsewhere(shipped)
 
     def _record_fba_moves(self, run, sales):
         """Amazon shipped from its stock: one done move per item, from the
@@ -1112,5 +1125,7 @@ class AmazonOrderImport(models.AbstractModel):
         values.update({name: value for name, value in windows.items() if sale[name] != value})
         if order.status == "CANCELLED" and sale.amazon_status != "CANCELLED":
             sale._amazon_cancel()
+        elif order.channel != "FBA" and sale.state == "sale":
+            self._record_shipped_elsewhere(run, sale, order)
         sale.write(values)
         run.result.updated += 1

@@ -244,7 +244,7 @@ class AmazonReturnImport(models.AbstractModel):
             # Never read again: the next run asks Amazon for a new report.
             request.write({"state": "failed", "error": str(error)})
             counts["failed"] += 1
-            counts.setdefault("problems", []).append(f"{report_type}: {error}")
+            counts.setdefault("problems", []).append((request, str(error)))
             self._commit()
             return
         status = report.get("processingStatus")

@@ -1,9 +1,22 @@
 import json
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 RETENTION_PARAM = "sale_amazon_connector.log_retention_days"
+# The kinds of records a run's problems link to.
+PROBLEM_MODELS = [
+    "sale.order",
+    "stock.picking",
+    "account.move",
+    "amazon.order.failure",
+    "amazon.listing",
+    "amazon.offer",
+    "amazon.return",
+    "amazon.report.request",
+    "amazon.finance.transaction",
+    "amazon.payout",
+]
 DEFAULT_RETENTION_DAYS = 30
 
 
@@ -59,6 +72,9 @@ class AmazonSyncLog(models.Model):
     throttled_count = fields.Integer(string="Throttled Calls")
     api_calls = fields.Text(string="API Calls by Operation", help="JSON: operation -> calls")
     error = fields.Text()
+    problem_ids = fields.One2many(
+        "amazon.sync.log.problem", "log_id", string="What Failed", readonly=True
+    )
 
     @api.depends("start", "end")
     def _compute_duration(self):
@@ -66,7 +82,28 @@ class AmazonSyncLog(models.Model):
             log.duration = (log.end - log.start).total_seconds() if log.end else 0.0
 
     def _finish(self, counts, stats, error=None):
+        """Close the run with its ``counts``; ``counts["problems"]`` lists what
+        failed: a sentence, or (record, reason) to link the record on the log."""
         calls = dict(stats.calls) if stats else {}
+        problems = [
+            # A record a rollback took back is named by nothing but the reason.
+            (problem[0].exists() or None, problem[1])
+            if isinstance(problem, tuple)
+            else (None, problem)
+            for problem in counts.get("problems") or ()
+        ]
+        if problems:
+            self.env["amazon.sync.log.problem"].sudo().create(
+                [
+                    {
+                        "log_id": self.id,
+                        "name": record.display_name if record else "",
+                        "record_ref": f"{record._name},{record.id}" if record else False,
+                        "reason": reason,
+                    }
+                    for record, reason in problems
+                ]
+            )
         self.write(
             {
                 **{
@@ -79,9 +116,24 @@ class AmazonSyncLog(models.Model):
                 "api_call_count": sum(calls.values()),
                 "throttled_count": sum(stats.throttled.values()) if stats else 0,
                 # A run done with failures lists what failed ("problems").
-                "error": error or "\n".join(counts.get("problems") or ()) or False,
+                "error": error
+                or "\n".join(
+                    f"{record.display_name}: {reason}" if record else reason
+                    for record, reason in problems
+                )
+                or False,
             }
         )
+
+    def action_open_problems(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("What Failed"),
+            "res_model": "amazon.sync.log.problem",
+            "view_mode": "list",
+            "domain": [("log_id", "=", self.id)],
+        }
 
     @api.autovacuum
     def _gc_old_logs(self):
@@ -93,3 +145,40 @@ class AmazonSyncLog(models.Model):
         )
         limit = fields.Datetime.now() - timedelta(days=days)
         self.sudo().search([("start", "<", limit), ("state", "!=", "running")]).unlink()
+
+
+class AmazonSyncLogProblem(models.Model):
+    """One thing a run could not do, why, and the record it concerns."""
+
+    _name = "amazon.sync.log.problem"
+    _description = "Amazon Synchronization Problem"
+    _order = "id"
+
+    log_id = fields.Many2one("amazon.sync.log", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="log_id.company_id", store=True, index=True)
+    name = fields.Char(string="Record", readonly=True)
+    record_ref = fields.Reference(selection="_selection_record_ref", string="Open", readonly=True)
+    reason = fields.Text(readonly=True)
+
+    @api.model
+    def _selection_record_ref(self):
+        """The records a run reports: orders, deliveries, invoices, offers..."""
+        return [
+            (model.model, model.name)
+            for model in self.env["ir.model"].sudo().search([("model", "in", PROBLEM_MODELS)])
+        ]
+
+    def action_open_record(self):
+        """The record that failed, in its own form (with the reader's rights)."""
+        self.ensure_one()
+        record = self.record_ref
+        if not record:
+            return False
+        record.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

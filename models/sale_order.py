@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
 
 
@@ -195,6 +196,52 @@ class SaleOrder(models.Model):
         groups="sales_team.group_sale_manager",
     )
 
+    def _amazon_record_shipped_elsewhere(self, shipped):
+        """Amazon counts ``shipped`` ({order item ref: units}) of this FBM order
+        as shipped, some of them without Odoo (in Seller Central, with another
+        tool): what Odoo has not delivered of them leaves the open delivery and
+        is recorded delivered, a done move from the warehouse's stock, the way
+        FBA items are. Run again (a refresh), it records only what is new.
+        Returns the done moves."""
+        self.ensure_one()
+        todo = {}
+        for line in self.order_line:
+            units = shipped.get(line.amazon_item_ref or "", 0)
+            if not units or line.product_id.type != "consu":
+                continue
+            # Amazon also counts what Odoo shipped and confirmed: only the rest is new.
+            extra = units - line.qty_delivered
+            if float_compare(extra, 0, precision_rounding=line.product_uom.rounding) > 0:
+                todo[line] = extra
+        if not todo:
+            return self.env["stock.move"]
+        tracked = [line for line in todo if line.product_id.tracking != "none"]
+        if tracked:
+            # Which lots left, only a person knows: nothing is changed for them.
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=_("Shipped outside Odoo: %(ref)s", ref=self.amazon_order_ref),
+                note=_(
+                    "Amazon reports units of %(products)s of this order as shipped, which "
+                    "Odoo did not deliver. Validate them on the delivery with the lots or "
+                    "serial numbers that left, and keep the rest on it.",
+                    products=", ".join(line.product_id.display_name for line in tracked),
+                ),
+                user_id=(self.amazon_account_id.responsible_id or self.env.user).id,
+            )
+        lines = [line for line in todo if line.product_id.tracking == "none"]
+        for line in lines:
+            line._amazon_reduce_open_moves(todo[line])
+        moves = self.env["stock.move"].create(
+            [line._amazon_prepare_shipped_move_values(todo[line]) for line in lines]
+        )
+        moves._action_confirm()
+        for move in moves:
+            move.quantity = move.product_uom_qty
+        moves.picked = True
+        moves._action_done()
+        return moves
+
     def _amazon_cancel(self):
         """Amazon cancelled the order: cancel it with its open deliveries, unless
         goods already left; then a person decides (an activity says so)."""
@@ -236,6 +283,53 @@ class SaleOrderLine(models.Model):
                 planned = max(planned, order.amazon_ship_by_earliest)
             values.update(date_deadline=order.amazon_ship_by_date, date_planned=planned)
         return values
+
+    def _amazon_reduce_open_moves(self, units):
+        """Take ``units`` (of the line's unit) off the line's open delivery, and
+        off the moves that feed it (pick, pack): they left without it."""
+        self.ensure_one()
+        moves = self.move_ids.filtered(
+            lambda m: m.state not in ("done", "cancel") and m.location_dest_id.usage == "customer"
+        )
+        for move in moves:
+            if float_compare(units, 0, precision_rounding=self.product_uom.rounding) <= 0:
+                break
+            demand = move.product_uom._compute_quantity(move.product_uom_qty, self.product_uom)
+            taken = min(units, demand)
+            units -= taken
+            chain = move | self.env["stock.move"].browse(move._rollup_move_origs())
+            for step in chain.filtered(lambda m: m.state not in ("done", "cancel")):
+                left = step.product_uom_qty - self.product_uom._compute_quantity(
+                    taken, step.product_uom
+                )
+                if float_compare(left, 0, precision_rounding=step.product_uom.rounding) <= 0:
+                    step._action_cancel()
+                else:
+                    step.product_uom_qty = left
+                    step._action_assign()
+
+    def _amazon_prepare_shipped_move_values(self, units):
+        """The done move of ``units`` Amazon counts as shipped outside Odoo."""
+        self.ensure_one()
+        order = self.order_id
+        warehouse = order.warehouse_id or order.amazon_account_id.warehouse_id
+        return {
+            "name": _(
+                "%(order)s: %(product)s, shipped outside Odoo (Amazon)",
+                order=order.name,
+                product=self.product_id.display_name,
+            ),
+            "product_id": self.product_id.id,
+            "product_uom": self.product_uom.id,
+            "product_uom_qty": units,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": order.partner_shipping_id.property_stock_customer.id,
+            "partner_id": order.partner_shipping_id.id,
+            "sale_line_id": self.id,
+            "company_id": order.company_id.id,
+            "origin": order.name,
+            "warehouse_id": warehouse.id,
+        }
 
     def _action_launch_stock_rule(self, previous_product_uom_qty=False):
         # Amazon ships FBA orders from its own stock: no delivery to pick in Odoo

@@ -48,9 +48,11 @@ for kind in ("sale", "shipping", "giftwrap", "promotion"):
     product = company._amazon_get_default_product(kind)
     if sale_tax and not product.taxes_id:
         product.taxes_id = sale_tax
-for country_code, rate, marketplace_xmlid in (
-    ("DE", 19.0, "marketplace_de"),
-    ("GB", 20.0, "marketplace_gb"),
+# The demo seller is registered for VAT in Germany and the UK: Odoo invoices a
+# foreign country's taxes only under a fiscal position with that VAT number.
+for country_code, rate, marketplace_xmlid, vat_number in (
+    ("DE", 19.0, "marketplace_de", "DE123456788"),
+    ("GB", 20.0, "marketplace_gb", "GB123456782"),
 ):
     country = env["res.country"].search([("code", "=", country_code)], limit=1)
     name = f"{country_code} VAT {rate:g}% (included)"
@@ -90,6 +92,8 @@ for country_code, rate, marketplace_xmlid in (
                 else [],
             }
         )
+    if not position.foreign_vat:
+        position.foreign_vat = vat_number
     # Orders Odoo finds no position for (no delivery country) take the marketplace's.
     env.ref(f"sale_amazon_connector.{marketplace_xmlid}").with_company(
         company

@@ -183,8 +183,15 @@ def seed_demo(store, order_count=300, seed=42):
                 country_code=country,
             ),
         )
-        if status == "PARTIALLY_SHIPPED" and order.items:
-            order.items[0].quantity_shipped = order.items[0].quantity
+        if status == "PARTIALLY_SHIPPED":
+            # Part of it left without the connector (in Seller Central): the
+            # first item, or all of the only item but one unit.
+            first = order.items[0]
+            shipped = first.quantity if len(order.items) > 1 else first.quantity - 1
+            if shipped:
+                store.ship_elsewhere(order.order_id, {first.sku: shipped}, order.last_updated_time)
+            else:  # one unit cannot leave in part
+                order.status = "UNSHIPPED"
     seed_demo_money(store, now)
     return store
 

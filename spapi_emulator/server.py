@@ -853,14 +853,18 @@ class Handler(BaseHTTPRequestHandler):
             raise invalid(f"The order is {order.status} and cannot be shipped.")
         items = {item.order_item_id: item for item in order.items}
         previous = next((p for p in order.packages if p.package_reference_id == reference), None)
-        already = {}
-        for other in order.packages:
-            if other is previous:
-                continue
-            for line in other.items:
-                already[line["orderItemId"]] = (
-                    already.get(line["orderItemId"], 0) + line["quantity"]
-                )
+        # What left before this package, however it was confirmed (another
+        # package, Seller Central, another tool): Amazon's quantityFulfilled,
+        # less what a re-sent reference held. ItemFulfillment.quantityUnfulfilled
+        # is "The number of units of this item that remain to be processed and
+        # shipped": a package ships at most that.
+        resent = {}
+        for line in previous.items if previous else ():
+            resent[line["orderItemId"]] = resent.get(line["orderItemId"], 0) + line["quantity"]
+        already = {
+            item.order_item_id: item.quantity_shipped - resent.get(item.order_item_id, 0)
+            for item in order.items
+        }
         for line in package["orderItems"]:
             item = items.get(line.get("orderItemId"))
             quantity = line.get("quantity")
@@ -868,9 +872,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise invalid(f"Unknown orderItemId {line.get('orderItemId')!r}.")
             if not isinstance(quantity, int) or quantity <= 0:
                 raise invalid("Each order item needs a positive quantity.")
-            # A package ships what is left of the item: the quantities of the order's
-            # other packages (a re-sent reference replaces its own) plus this one
-            # never exceed the quantity ordered.
+            # A package ships what is left of the item: what was shipped before
+            # (a re-sent reference replaces its own) plus this one never exceeds
+            # the quantity ordered.
             if already.get(item.order_item_id, 0) + quantity > item.quantity:
                 raise invalid(
                     f"Quantity {quantity} of order item {item.order_item_id} exceeds the "

@@ -575,22 +575,43 @@ class Store:
                 ],
                 created_time=utcnow(),
             )
+            previous = next(
+                (p for p in order.packages if p.package_reference_id == reference), None
+            )
             order.packages = [p for p in order.packages if p.package_reference_id != reference]
             order.packages.append(package)
-            shipped = {}
-            for pkg in order.packages:
-                for line in pkg.items:
-                    shipped[line["orderItemId"]] = (
-                        shipped.get(line["orderItemId"], 0) + line["quantity"]
-                    )
+            # quantity_shipped counts every unit that left, whichever way it was
+            # confirmed: a re-sent package replaces its own units.
+            change = {}
+            for line in previous.items if previous else ():
+                change[line["orderItemId"]] = change.get(line["orderItemId"], 0) - line["quantity"]
+            for line in package.items:
+                change[line["orderItemId"]] = change.get(line["orderItemId"], 0) + line["quantity"]
             for item in order.items:
-                item.quantity_shipped = min(item.quantity, shipped.get(item.order_item_id, 0))
-            if all(i.quantity_shipped >= i.quantity for i in order.items):
-                order.status = "SHIPPED"
-            elif any(i.quantity_shipped for i in order.items):
-                order.status = "PARTIALLY_SHIPPED"
-            order.last_updated_time = utcnow()
+                shipped = item.quantity_shipped + change.get(item.order_item_id, 0)
+                item.quantity_shipped = max(0, min(item.quantity, shipped))
+            self._shipped_status(order)
             return package
+
+    def ship_elsewhere(self, order_id, quantities, at=None):
+        """The seller shipped ``quantities`` ({sku: units}) of an order without
+        this app (in Seller Central, with another tool): Amazon counts them as
+        fulfilled, and the order is partly or wholly shipped."""
+        with self.lock:
+            order = self.get_order(order_id)
+            for item in order.items:
+                units = quantities.get(item.sku, 0)
+                item.quantity_shipped = min(item.quantity, item.quantity_shipped + units)
+            self._shipped_status(order, at)
+            return order
+
+    @staticmethod
+    def _shipped_status(order, at=None):
+        if all(i.quantity_shipped >= i.quantity for i in order.items):
+            order.status = "SHIPPED"
+        elif any(i.quantity_shipped for i in order.items):
+            order.status = "PARTIALLY_SHIPPED"
+        order.last_updated_time = aware(at) or utcnow()
 
     # --- listings -----------------------------------------------------------------
     def add_listing(self, seller_id, sku, marketplace_ids, **values):

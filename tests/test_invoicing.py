@@ -152,3 +152,68 @@ class TestInvoicingPolicy(InvoicedCase):
         counts = Invoicing._invoice(self.account, limit=1)
         self.assertEqual((counts["created"], counts["failed"]), (1, 0))
         self.assertEqual(fine.invoice_ids.state, "posted")
+
+
+@tagged("post_install", "-at_install")
+class TestForeignVat(InvoicedCase):
+    """Issue #40: German VAT (a tax of Germany) on a company of another country,
+    the way README's Taxes section tells a seller: Odoo posts such invoices
+    only under a fiscal position with the company's German VAT number."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        germany = env.ref("base.de")
+        group = env["account.tax.group"].create(
+            {"name": "DE VAT", "country_id": germany.id, "company_id": env.company.id}
+        )
+        cls.german_vat = env["account.tax"].create(
+            {
+                "name": "DE VAT 19% (included)",
+                "amount": 19.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "tax_group_id": group.id,
+                "country_id": germany.id,
+            }
+        )
+        cls.fp_de.tax_ids.tax_dest_id = cls.german_vat
+        if env.company.account_fiscal_country_id == germany:
+            env.company.account_fiscal_country_id = env.ref("base.us")
+
+    def german_fba_order(self):
+        amazon = self.add_order(
+            DE,
+            [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
+            fulfilled_by="AMAZON",
+            status="SHIPPED",
+        )
+        self.sync()
+        return self.sale_of(amazon)
+
+    def test_without_the_german_vat_number_the_log_names_the_order_and_why(self):
+        self.fp_de.foreign_vat = False
+        sale = self.german_fba_order()
+        counts = self.invoice()
+        self.assertEqual(counts["failed"], 1)
+        self.assertFalse(sale.invoice_ids.filtered(lambda m: m.state == "posted"))
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "invoices")[:1]
+        self.assertEqual(log.state, "partial")
+        (problem,) = log.problem_ids
+        self.assertEqual(problem.record_ref, sale)
+        self.assertIn("incompatible with your fiscal country", problem.reason)
+        self.assertIn(sale.display_name, log.error)
+        action = problem.with_user(self.sales_manager).action_open_record()
+        self.assertEqual((action["res_model"], action["res_id"]), ("sale.order", sale.id))
+
+    def test_with_it_every_order_is_invoiced(self):
+        self.fp_de.foreign_vat = "DE123456788"
+        sale = self.german_fba_order()
+        self.assertEqual(sale.fiscal_position_id, self.fp_de)
+        counts = self.invoice()
+        self.assertEqual((counts["created"], counts["failed"]), (1, 0))
+        invoice = sale.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.invoice_line_ids[0].tax_ids, self.german_vat)
+        self.assertAlmostEqual(invoice.amount_total, 11.90)

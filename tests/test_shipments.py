@@ -2,7 +2,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import DE
-from .test_orders import OrderSyncCase
+from .test_orders import OrderSyncCase, ago
 
 
 @tagged("post_install", "-at_install")
@@ -38,7 +38,7 @@ class TestShipmentConfirmation(OrderSyncCase):
     ):
         picking.carrier_id = carrier or self.ups
         picking.carrier_tracking_ref = tracking
-        for move in picking.move_ids:
+        for move in picking.move_ids.filtered(lambda m: m.state != "cancel"):
             move.quantity = (quantities or {}).get(move.product_id, move.product_uom_qty)
             move.picked = True
         context = (
@@ -116,6 +116,68 @@ class TestShipmentConfirmation(OrderSyncCase):
         )
         self.assertEqual(len(amazon.packages), 2)
         self.assertEqual(set(sale.picking_ids.mapped("amazon_sync_state")), {"sent"})
+
+    # --- what Amazon already shipped (issue #40) -------------------------------------------
+    def delivered(self, sale, product):
+        line = sale.order_line.filtered(lambda line: line.product_id == product)
+        return line.qty_delivered
+
+    def test_a_partly_shipped_order_ships_only_what_is_left(self):
+        """Amazon says 2 of 6 mugs left (in Seller Central): the delivery holds
+        the 4 left, the 2 are delivered from the warehouse's stock, and what the
+        warehouse then ships is what Amazon takes."""
+        amazon = self.add_order(
+            DE,
+            [
+                {"sku": "MUG-01", "title": "Mug", "quantity": 6, "unit_price": "11.90"},
+                {"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "19.99"},
+            ],
+        )
+        self.emulator.store.ship_elsewhere(amazon.order_id, {"MUG-01": 2}, ago(hours=1))
+        self.sync()
+        sale = self.sale_of(amazon)
+        self.assertEqual(sale.amazon_status, "PARTIALLY_SHIPPED")
+        delivery = sale.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        self.assertEqual(len(delivery), 1)
+        demand = {m.product_id: m.product_uom_qty for m in delivery.move_ids}
+        self.assertEqual(demand, {self.mug: 4, self.tee: 1})
+        self.assertEqual(self.delivered(sale, self.mug), 2)
+        (left,) = sale.order_line.move_ids.filtered(lambda m: m.state == "done")
+        warehouse = self.account.warehouse_id
+        self.assertEqual((left.location_id, left.product_uom_qty), (warehouse.lot_stock_id, 2))
+        # One more mug leaves outside Odoo; the next sync takes it off the delivery.
+        self.emulator.store.ship_elsewhere(amazon.order_id, {"MUG-01": 1}, ago(minutes=5))
+        self.sync()
+        self.assertEqual(
+            delivery.move_ids.filtered(lambda m: m.product_id == self.mug).product_uom_qty, 3
+        )
+        self.assertEqual(self.delivered(sale, self.mug), 3)
+        self.sync()  # nothing new: nothing recorded twice
+        self.assertEqual(self.delivered(sale, self.mug), 3)
+        self.validate(delivery)
+        self.send()
+        self.assertEqual(delivery.amazon_sync_state, "sent", delivery.amazon_sync_error)
+        self.assertEqual(amazon.status, "SHIPPED")
+        self.assertEqual([i.quantity_shipped for i in amazon.items], [6, 1])
+        # Seen by the next sync (searchOrders looks two minutes back at least),
+        # and later than the change Odoo last read.
+        amazon.last_updated_time = ago(minutes=3)
+        self.sync()
+        self.assertEqual(self.delivered(sale, self.mug), 6, "Odoo's shipment is counted once")
+        self.assertEqual(sale.amazon_status, "SHIPPED")
+
+    def test_an_item_shipped_whole_elsewhere_leaves_the_delivery(self):
+        amazon, sale, picking = self.import_fbm_order(mug=2, tee=1)
+        self.emulator.store.ship_elsewhere(amazon.order_id, {"TEE-M": 1})
+        self.emulator.store.travel(minutes=5)
+        self.sync()
+        tee_move = picking.move_ids.filtered(lambda m: m.product_id == self.tee)
+        self.assertEqual(tee_move.state, "cancel")
+        self.assertEqual(self.delivered(sale, self.tee), 1)
+        self.validate(picking)
+        self.send()
+        self.assertEqual(picking.amazon_sync_state, "sent", picking.amazon_sync_error)
+        self.assertEqual(amazon.status, "SHIPPED")
 
     def test_order_in_two_packages(self):
         amazon, _sale, picking = self.import_fbm_order(mug=2, tee=1)

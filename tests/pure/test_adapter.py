@@ -238,6 +238,35 @@ def test_confirm_shipment_records_the_package(adapter, emulator):
         adapter.confirm_shipment(order.order_id, US, {**package, "packageReferenceId": "3"})
 
 
+def test_confirm_shipment_refuses_more_than_is_left_to_ship(adapter, emulator):
+    """Issue #40: 2 of 6 mugs left in Seller Central; Amazon refuses a package of
+    6 ("quantityUnfulfilled": what remains to be shipped) and takes the 4 left."""
+    order = emulator.store.add_order(
+        SELLER_ID, US, [{"sku": "MUG", "title": "Mug", "quantity": 6, "unit_price": "5.00"}]
+    )
+    emulator.store.ship_elsewhere(order.order_id, {"MUG": 2})
+    assert order.status == "PARTIALLY_SHIPPED"
+    (item,) = adapter.get_order(order.order_id)["orderItems"]
+    assert item["fulfillment"]["quantityFulfilled"] == 2
+    assert item["fulfillment"]["quantityUnfulfilled"] == 4
+    package = {
+        "packageReferenceId": "7",
+        "carrierCode": "UPS",
+        "trackingNumber": "1Z7",
+        "shipDate": iso(datetime.now(timezone.utc)),
+        "orderItems": [{"orderItemId": order.items[0].order_item_id, "quantity": 6}],
+    }
+    with pytest.raises(SpApiRequestError, match="exceeds the quantity left to ship"):
+        adapter.confirm_shipment(order.order_id, US, package)
+    assert order.packages == []
+    package["orderItems"][0]["quantity"] = 4
+    adapter.confirm_shipment(order.order_id, US, package)
+    assert order.status == "SHIPPED"
+    # Re-sent, the same package replaces its own units: still within the order.
+    adapter.confirm_shipment(order.order_id, US, package)
+    assert order.items[0].quantity_shipped == 6
+
+
 def test_confirm_shipment_refuses_fba_orders(adapter, emulator):
     (order,) = seed_orders(emulator, 1, fulfilled_by="AMAZON", status="UNSHIPPED")
     with pytest.raises(SpApiRequestError, match="fulfilled by Amazon"):

@@ -143,6 +143,20 @@ def test_bad_payloads_are_explained(change, message):
         parse_order(data, CURRENCIES.get)
 
 
+def test_units_amazon_shipped_are_read_per_item():
+    data = payload(items=[{"sku": "MUG", "title": "Mug", "quantity": 6, "unit_price": "5.00"}])
+    assert parse_order(data, CURRENCIES.get).items[0].quantity_shipped == 0
+    fulfillment = data["orderItems"][0]["fulfillment"]
+    fulfillment.update(quantityFulfilled=2, quantityUnfulfilled=4)
+    assert parse_order(data, CURRENCIES.get).items[0].quantity_shipped == 2
+    del fulfillment["quantityFulfilled"]
+    assert parse_order(data, CURRENCIES.get).items[0].quantity_shipped == 2
+    for hostile in (7, -1, "2", True, 2.5):
+        fulfillment["quantityFulfilled"] = hostile
+        with pytest.raises(PayloadError, match="units shipped of 6"):
+            parse_order(data, CURRENCIES.get)
+
+
 def test_dates_are_utc():
     created = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
     order = parse_order(
