@@ -95,10 +95,28 @@ class AccountMove(models.Model):
         self.sudo().write({"amazon_upload_state": "to_upload", "amazon_upload_error": False})
         return True
 
+    def _amazon_order_invoices(self):
+        """Invoices and credit notes of Amazon orders (read as the system: an
+        accountant may not read the orders)."""
+        return self.filtered(
+            lambda move: move.sudo().invoice_line_ids.sale_line_ids.order_id.amazon_account_id
+        )
+
     def _amazon_buyer_invoices(self):
-        """Invoices addressed to an Amazon buyer (read as the system: an
-        accountant may not read the buyer's contact)."""
-        return self.filtered(lambda move: move.sudo().partner_id.commercial_partner_id.amazon_buyer)
+        """Invoices addressed to an Amazon buyer, or of an Amazon order (whose
+        buyer may be the shared "Amazon Customer" of orders without personal
+        data): read as the system, an accountant may not read the buyer."""
+        return (
+            self.filtered(lambda move: move.sudo().partner_id.commercial_partner_id.amazon_buyer)
+            | self._amazon_order_invoices()
+        )
+
+    def _fetch_duplicate_reference(self, matching_states=("draft", "posted")):
+        # Two Amazon orders of one amount on one day (often both the shared
+        # "Amazon Customer"'s) are no duplicates: each order is invoiced once.
+        duplicates = super()._fetch_duplicate_reference(matching_states)
+        amazon = self._amazon_order_invoices()
+        return {move: found for move, found in duplicates.items() if move not in amazon}
 
     def message_subscribe(self, partner_ids=None, subtype_ids=None):
         # Posting an invoice makes its customer a follower, who then gets its

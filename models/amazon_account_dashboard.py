@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import _, fields, models
+from odoo.exceptions import AccessError
 
 
 class AmazonAccount(models.Model):
@@ -171,7 +172,13 @@ class AmazonAccount(models.Model):
     # --- the lists the dashboard opens ----------------------------------------------------------
     def action_view_orders(self):
         self.ensure_one()
+        # The warehouse reads the dashboard, not the customers and totals.
+        if not self.env.user.has_group("sales_team.group_sale_salesman"):
+            raise AccessError(_("Only sales staff open the Amazon orders."))
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["name"] = action["display_name"] = _(
+            "Amazon Orders of %(account)s", account=self.name
+        )
         action["domain"] = [("amazon_account_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
@@ -186,36 +193,50 @@ class AmazonAccount(models.Model):
 
     def action_view_pickings(self):
         self.ensure_one()
+        state = "failed" if self.env.context.get("amazon_sync_state") == "failed" else "to_send"
+        return self._amazon_deliveries_action(
+            f"amazon_{state}", [("amazon_sync_state", "=", state)]
+        )
+
+    def _amazon_deliveries_action(self, search_filter, domain):
+        """The account's deliveries of ``domain``, titled with the account and
+        with the deliveries' search filter of the same meaning on, so that the
+        search bar says why they are listed."""
         action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
-        state = self.env.context.get("amazon_sync_state") or "to_send"
-        action["domain"] = [
-            ("sale_id.amazon_account_id", "=", self.id),
-            ("amazon_sync_state", "=", state),
-        ]
-        action["context"] = {"create": False}
+        # The web client titles the list with display_name, else name.
+        action["name"] = action["display_name"] = _(
+            "Amazon Deliveries of %(account)s", account=self.name
+        )
+        action["domain"] = [("sale_id.amazon_account_id", "=", self.id), *domain]
+        action["context"] = {"create": False, f"search_default_{search_filter}": 1}
         return action
 
     def action_view_to_ship(self):
         """The account's open deliveries due today, or late (context
         ``amazon_ship``), by Amazon's ship-by date."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
         kind = "late" if self.env.context.get("amazon_ship") == "late" else "today"
-        action["domain"] = [
-            ("sale_id.amazon_account_id", "=", self.id),
-            *self._amazon_ship_by_bounds()[kind],
-        ]
-        action["context"] = {"create": False}
-        return action
+        return self._amazon_deliveries_action(
+            "amazon_late" if kind == "late" else "amazon_ship_today",
+            self._amazon_ship_by_bounds()[kind],
+        )
 
     def action_view_sales_graph(self):
         """The account's sales of the last 30 days by day and marketplace, in
-        Odoo's sales analysis (orders and revenue, as its dashboards draw them)."""
+        Odoo's sales analysis (orders and revenue, as its dashboards draw them).
+        Odoo's analysis converts each order to the company's currency at the
+        order's rate: the title says which currency."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_order_report_all")
         since = fields.Date.context_today(self) - timedelta(days=30)
+        title = _(
+            "%(account)s: sales of the last 30 days, in %(currency)s",
+            account=self.name,
+            currency=self.company_id.currency_id.name,
+        )
         action.update(
-            name=_("%(account)s: last 30 days", account=self.name),
+            name=title,
+            display_name=title,
             view_mode="graph,pivot,list",
             views=[(False, "graph"), (False, "pivot"), (False, "list")],
             domain=[

@@ -26,6 +26,7 @@ from odoo import Command, _, api, fields, models
 from ..mapping.finances import MoneyLine, parse_event_group, parse_transaction
 from ..mapping.orders import PayloadError
 from ..spapi import SpApiError
+from .utils import amazon_label
 
 _logger = logging.getLogger(__name__)
 
@@ -49,8 +50,10 @@ class AmazonFinanceTransaction(models.Model):
     account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     ref = fields.Char(string="Transaction ID", required=True, readonly=True)
-    kind = fields.Char(string="Type", readonly=True, index=True)
-    status = fields.Char(readonly=True)
+    kind = fields.Char(string="Type Code", readonly=True, index=True)
+    status = fields.Char(string="Status Code", readonly=True)
+    kind_label = fields.Char(string="Type", compute="_compute_labels")
+    status_label = fields.Char(string="Status", compute="_compute_labels")
     description = fields.Char(readonly=True)
     posted = fields.Datetime(readonly=True, index=True)
     marketplace_id = fields.Many2one("amazon.marketplace", readonly=True)
@@ -94,6 +97,12 @@ class AmazonFinanceTransaction(models.Model):
     _sql_constraints = [
         ("ref_uniq", "UNIQUE(account_id, ref)", "This Amazon transaction is already recorded."),
     ]
+
+    @api.depends("kind", "status")
+    def _compute_labels(self):
+        for transaction in self:
+            transaction.kind_label = amazon_label(transaction.kind)
+            transaction.status_label = amazon_label(transaction.status)
 
 
 class AmazonFinanceTransactionLine(models.Model):

@@ -168,7 +168,8 @@ class AmazonInvoicing(models.AbstractModel):
                 note=_(
                     "Odoo could not invoice this order: %(reason)s. Fix it and the next run "
                     "invoices it.",
-                    reason=reason,
+                    # Odoo's messages end with a full stop of their own.
+                    reason=reason.strip().rstrip("."),
                 ),
                 user_id=(account.responsible_id or self.env.user).id,
             )

@@ -48,6 +48,9 @@ class AmazonPayout(models.Model):
         "journal entry is posted. To Check: Odoo could not book it (see why).",
     )
     move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, copy=False)
+    # Shown on the payout: Community's entry form hides its lines from users
+    # without Accounting's read-only group (billing users, the admin).
+    move_line_ids = fields.One2many(related="move_id.line_ids", string="Journal Items")
     note = fields.Char(readonly=True)
     transfer_status = fields.Char(string="Fund Transfer Status", readonly=True, tracking=True)
     currency_id = fields.Many2one("res.currency", readonly=True)

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
 
+from .utils import amazon_label
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -22,7 +24,8 @@ class SaleOrder(models.Model):
         string="Fulfillment Channel",
         readonly=True,
     )
-    amazon_status = fields.Char(string="Amazon Status", readonly=True, copy=False)
+    amazon_status = fields.Char(string="Amazon Status Code", readonly=True, copy=False)
+    amazon_status_label = fields.Char(string="Amazon Status", compute="_compute_amazon_labels")
     amazon_last_updated = fields.Datetime(string="Amazon Last Update", readonly=True, copy=False)
     amazon_total = fields.Monetary(
         string="Amazon Total",
@@ -196,6 +199,11 @@ class SaleOrder(models.Model):
         groups="sales_team.group_sale_manager",
     )
 
+    @api.depends("amazon_status")
+    def _compute_amazon_labels(self):
+        for order in self:
+            order.amazon_status_label = amazon_label(order.amazon_status)
+
     def _amazon_record_shipped_elsewhere(self, shipped):
         """Amazon counts ``shipped`` ({order item ref: units}) of this FBM order
         as shipped, some of them without Odoo (in Seller Central, with another
@@ -276,6 +284,10 @@ class SaleOrderLine(models.Model):
         the delivery's deadline, and its scheduled date (less the company's
         security lead time, never before the ship window opens)."""
         values = super()._prepare_procurement_values(group_id)
+        if self.amazon_offer_id.needs_review and self.name:
+            # The default product of a SKU Odoo does not know: the packer reads
+            # Amazon's title and SKU (the line's name) on the delivery and slip.
+            values["product_description_variants"] = "\n" + self.name
         order = self.order_id
         if order.amazon_channel == "fbm" and order.amazon_ship_by_date:
             planned = order.amazon_ship_by_date - timedelta(days=order.company_id.security_lead)

@@ -29,6 +29,47 @@ for code in ("USD", "EUR", "GBP"):
     if not env["product.pricelist"].search([("currency_id", "=", currency.id)], limit=1):
         env["product.pricelist"].create({"name": f"Amazon {code}", "currency_id": currency.id})
 
+# Demo exchange rates (a month old), so that reports in the company's currency
+# convert euros and pounds instead of adding them to dollars one to one.
+if company.currency_id.name == "USD":
+    rate_day = fields.Date.today() - timedelta(days=31)
+    for code, rate in (("EUR", 0.92), ("GBP", 0.79)):
+        currency = env.ref(f"base.{code}")
+        if not env["res.currency.rate"].search_count(
+            [("currency_id", "=", currency.id), ("company_id", "in", [company.id, False])]
+        ):
+            env["res.currency.rate"].create(
+                {
+                    "name": rate_day,
+                    "rate": rate,
+                    "currency_id": currency.id,
+                    "company_id": company.id,
+                }
+            )
+
+# One user per role README names (login = password), to try the demo as each.
+DEMO_USERS = (
+    ("amazon_sales", "Sam Sales (salesman)", "sales_team.group_sale_salesman"),
+    ("amazon_manager", "Morgan Manager (sales manager)", "sales_team.group_sale_manager"),
+    ("amazon_warehouse", "Wes Warehouse (inventory user)", "stock.group_stock_user"),
+    ("amazon_billing", "Bea Billing (invoicing)", "account.group_account_invoice"),
+)
+users = {}
+for login, name, group in DEMO_USERS:
+    user = env["res.users"].with_context(active_test=False).search([("login", "=", login)])
+    if not user:
+        user = env["res.users"].create(
+            {
+                "login": login,
+                "password": login,
+                "name": name,
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "groups_id": [(6, 0, [env.ref("base.group_user").id, env.ref(group).id])],
+            }
+        )
+    users[login] = user
+
 company.write(
     {
         "amazon_app_ref": DEMO_APP_ID,
@@ -119,6 +160,8 @@ if not account:
             "environment": "custom",
             "custom_api_url": EMULATOR_URL,
             "seller_ref": DEMO_SELLER_ID,
+            # Sam sells for this account: the orders are Sam's (and the manager's).
+            "user_id": users["amazon_sales"].id,
             # The demo orders reach back a week.
             "last_orders_sync": fields.Datetime.now() - timedelta(days=8),
         }
@@ -152,6 +195,19 @@ env.cr.commit()
 print(
     f"Demo listings imported: {listings['listings']} listings read, {listings['created']} offers "
     f"created ({listings['to_review']} to review), {listings['listings_created']} listings added."
+)
+
+# What Amazon holds (FBA) reconciled with Odoo's Amazon location, and the
+# customer returns of the last days (Amazon writes the report between two looks).
+reconciliation = env["amazon.fba.inventory"]._reconcile(account)
+env.cr.commit()
+returns = {}
+for _look in range(2):
+    returns = env["amazon.return.import"]._import(account) or {}
+    env.cr.commit()
+print(
+    f"Demo FBA stock: {reconciliation.product_count if reconciliation else 0} SKUs reconciled, "
+    f"{returns.get('created', 0)} customer returns booked."
 )
 
 # Amazon's money: FBA orders invoiced when shipped, the transactions and the

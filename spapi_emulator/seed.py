@@ -66,6 +66,7 @@ DEMO_UNSOLD = [
     ("DEMO-APRON", "Linen Kitchen Apron", 16.50),
 ]
 _PRICE_FACTOR = {"USD": 1.0, "EUR": 0.95, "GBP": 0.8}
+_COUNTRY_CURRENCY = {"US": "USD", "DE": "EUR", "GB": "GBP"}
 _CITIES = {
     "US": [
         ("Seattle", "WA", "98109"),
@@ -101,13 +102,13 @@ def seed_demo(store, order_count=300, seed=42):
         refresh_token=DEMO_REFRESH_TOKEN,
         store_name="Demo Store",
     )
-    for sku, title, _price in DEMO_PRODUCTS + DEMO_UNSOLD:
+    for sku, title, price in DEMO_PRODUCTS + DEMO_UNSOLD:
         channels = {
             marketplace_id: _FBA_CODES[country]
             for marketplace_id, country in DEMO_MARKETPLACES.items()
             if (sku, country) in DEMO_FBA
         }
-        store.add_listing(
+        listing = store.add_listing(
             DEMO_SELLER_ID,
             sku,
             list(DEMO_MARKETPLACES),
@@ -115,11 +116,15 @@ def seed_demo(store, order_count=300, seed=42):
             quantity=10,
             channels=channels,
         )
+        # Each marketplace's offer at the price its orders are sold at.
+        for marketplace_id, country in DEMO_MARKETPLACES.items():
+            currency = _COUNTRY_CURRENCY[country]
+            listing.offers[marketplace_id].price = str(round(price * _PRICE_FACTOR[currency], 2))
     now = utcnow()
     for index in range(order_count):
         marketplace_id = rng.choice(list(DEMO_MARKETPLACES))
         country = DEMO_MARKETPLACES[marketplace_id]
-        currency = {"US": "USD", "DE": "EUR", "GB": "GBP"}[country]
+        currency = _COUNTRY_CURRENCY[country]
         fba = rng.random() < 0.4
         status = rng.choice(
             ["SHIPPED", "SHIPPED", "CANCELLED"]
@@ -192,8 +197,44 @@ def seed_demo(store, order_count=300, seed=42):
                 store.ship_elsewhere(order.order_id, {first.sku: shipped}, order.last_updated_time)
             else:  # one unit cannot leave in part
                 order.status = "UNSHIPPED"
+    seed_demo_fba(store, now)
     seed_demo_money(store, now)
     return store
+
+
+def seed_demo_fba(store, now):
+    """What Amazon holds of each FBA SKU (some reserved for orders, one unit
+    damaged, some on their way in), and a few customer returns of shipped FBA
+    orders, one of them damaged: the FBA screens have something true to show."""
+    for index, (sku, country) in enumerate(sorted(DEMO_FBA)):
+        marketplace_id = next(m for m, c in DEMO_MARKETPLACES.items() if c == country)
+        store.set_fba_stock(
+            DEMO_SELLER_ID,
+            marketplace_id,
+            sku,
+            fulfillable=20 + 5 * index,
+            reserved=2,
+            unfulfillable=1 if index % 3 == 0 else 0,
+            inbound_shipped=10 if index % 4 == 0 else 0,
+        )
+    shipped = [
+        order
+        for order in sorted(store.orders.values(), key=lambda o: o.order_id)
+        if order.fulfilled_by == "AMAZON" and order.status == "SHIPPED"
+    ]
+    dispositions = ("SELLABLE", "SELLABLE", "CUSTOMER_DAMAGED")
+    for order, disposition in zip(shipped[: len(dispositions)], dispositions, strict=True):
+        item = order.items[0]
+        store.add_return(
+            DEMO_SELLER_ID,
+            order.marketplace_id,
+            order.order_id,
+            item.sku,
+            1,
+            disposition=disposition,
+            moment=now - timedelta(days=2),
+            license_plate_number=f"LPN{order.order_id[-6:]}",
+        )
 
 
 DEMO_GERMANY = "A1PA6795UKMFR9"

@@ -114,6 +114,24 @@ class TestInvoicingPolicy(InvoicedCase):
         self.assertEqual(invoice.currency_id.name, "USD")
         self.assert_never_mailed(invoice)
 
+    def test_orders_of_the_shared_amazon_customer_are_never_mailed_nor_duplicates(self):
+        """Issue #40: orders without personal data go to one "Amazon Customer";
+        their invoices (same amount, same day) are neither emailed nor Odoo's
+        suspected duplicates."""
+        self.add_anonymous_fba_order("Seattle", "WA", "98101")
+        self.add_anonymous_fba_order("Austin", "TX", "73301")
+        self.sync()
+        self.invoice()
+        invoices = self.env["account.move"].search(
+            [("partner_id.ref", "=", "AMAZON-CUSTOMER"), ("move_type", "=", "out_invoice")]
+        )
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual(len(set(invoices.mapped("amount_total"))), 1)
+        for invoice in invoices:
+            self.assertFalse(invoice.duplicated_ref_ids)
+            with self.assertRaises(UserError):
+                invoice.action_send_and_print()
+
     def test_manual_policy_invoices_nothing(self):
         self.account.write({"invoice_fbm": False, "invoice_fba": False})
         sale = self.fba_order()

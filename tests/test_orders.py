@@ -332,6 +332,8 @@ class TestOrderImport(OrderSyncCase):
         )
         self.assertTrue(new_offer.needs_review)
         self.assertIn("Brand new thing", lines["NEW-SKU"].name)
+        # The packer reads what to pack: Amazon's title and SKU (issue #40).
+        self.assertIn("[NEW-SKU] Brand new thing", lines["NEW-SKU"].move_ids.description_picking)
         # Once reviewed, the next order of that SKU gets the chosen product.
         new_offer.product_id = self.tee
         self.assertFalse(new_offer.needs_review)

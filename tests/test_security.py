@@ -171,6 +171,13 @@ class TestRoleMatrix(ModelRightsMixin, AmazonTestCase):
         account = self.account.with_user(self.stock_user)
         values = account.read(["name", "pickings_ship_today", "pickings_late", "orders_week"])
         self.assertEqual(values[0]["name"], self.account.name)
+        # Deliveries, yes; the sales orders with their customers and totals, no.
+        action = account.with_context(amazon_ship="today").action_view_to_ship()
+        self.assertEqual(action["res_model"], "stock.picking")
+        self.assertIn(self.account.name, action["name"])
+        self.assertEqual(action["context"].get("search_default_amazon_ship_today"), 1)
+        with self.assertRaises(AccessError):
+            account.action_view_orders()
         with self.assertRaises(AccessError):
             account.write({"name": "Renamed"})
         with self.assertRaises(AccessError):
@@ -183,6 +190,31 @@ class TestRoleMatrix(ModelRightsMixin, AmazonTestCase):
             }
         )
         self.assertNotIn(other, self.env["amazon.account"].with_user(self.stock_user).search([]))
+
+    def test_each_role_reaches_its_menus(self):
+        """Issue #40: Community's billing users and the admin, who lack
+        Accounting's read-only group, find Amazon's money under Invoicing >
+        Customers; salesmen and the warehouse do not."""
+        billing = new_test_user(
+            self.env, login="amazon_billing", groups="account.group_account_invoice"
+        )
+        money = {
+            self.env.ref("sale_amazon_connector.menu_amazon_payouts").id,
+            self.env.ref("sale_amazon_connector.menu_amazon_finance_transactions").id,
+        }
+        deliveries = self.env.ref("sale_amazon_connector.menu_amazon_stock_deliveries").id
+        dashboard = self.env.ref("sale_amazon_connector.menu_amazon_dashboard").id
+        for user, allowed, refused in (
+            (billing, money, {deliveries, dashboard}),
+            (self.env.ref("base.user_admin"), money | {dashboard}, set()),
+            (self.salesman, {dashboard}, money),
+            (self.stock_user, {deliveries}, money | {dashboard}),
+        ):
+            with self.subTest(user=user.login):
+                self.assertFalse(user.has_group("account.group_account_readonly"))
+                visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+                self.assertEqual(allowed - visible, set())
+                self.assertEqual(refused & visible, set())
 
     def test_another_company_sees_no_account_of_this_one(self):
         Account = self.env["amazon.account"].with_user(self.other_manager)

@@ -27,7 +27,7 @@ from conftest import (
 
 from spapi_emulator import MARKETPLACES, Emulator, StoreError
 from spapi_emulator.render import order_total
-from spapi_emulator.seed import DEMO_MARKETPLACES, seed_demo
+from spapi_emulator.seed import DEMO_FBA, DEMO_MARKETPLACES, seed_demo
 
 
 def iso(moment):
@@ -260,6 +260,19 @@ def test_demo_seed_covers_three_marketplaces_and_both_channels():
     assert kinds == {"Shipment", "Refund", "ServiceFee", "Reserve"}
     assert store.event_group_total(closed) > 0
     assert len(store.fee_invoices) == 1
+    # Issue #40: partly shipped orders say how much left; FBA stock, returns
+    # and offer prices give every screen something true to show.
+    partial = [o for o in orders if o.status == "PARTIALLY_SHIPPED"]
+    assert partial
+    for order in partial:
+        shipped = sum(item.quantity_shipped for item in order.items)
+        assert 0 < shipped < sum(item.quantity for item in order.items)
+    assert {stock.sku for stock in store.fba_stock.values()} == {sku for sku, _c in DEMO_FBA}
+    assert all(stock.fulfillable > 0 for stock in store.fba_stock.values())
+    assert len(store.returns) == 3
+    assert all(
+        offer.price for listing in store.listings.values() for offer in listing.offers.values()
+    )
 
 
 def test_marketplace_catalogue_matches_the_library():

@@ -13,6 +13,11 @@ registry.category("web_tour.tours").add("sale_amazon_connector_listings_tour", {
             run: "click",
         },
         {
+            content: "Its synchronization tab holds the buttons of each flow",
+            trigger: ".o_notebook a.nav-link:contains(Synchronization)",
+            run: "click",
+        },
+        {
             content: "Import its listings",
             trigger: ".o_form_view button[name=action_import_listings]",
             run: "click",

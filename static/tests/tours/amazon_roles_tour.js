@@ -55,9 +55,21 @@ registry.category("web_tour.tours").add("sale_amazon_connector_warehouse_tour", 
             trigger: ".o_kanban_record:contains(Role seller):contains(1 to ship today)",
         },
         {
+            content: "The orders are counted, not opened: no customers nor totals for the warehouse",
+            trigger: ".o_kanban_record:contains(Role seller):contains(orders placed today):not(:has(a[name=action_view_orders]))",
+        },
+        {
             content: "Open the deliveries to ship today",
             trigger: ".o_kanban_record:contains(Role seller) a:contains(to ship today)",
             run: "click",
+        },
+        {
+            content: "The list says whose deliveries and why they are listed",
+            trigger: ".o_breadcrumb:contains(Amazon Deliveries of Role seller)",
+        },
+        {
+            content: "The filter applied is shown",
+            trigger: ".o_searchview .o_facet_value:contains(Amazon: Ship Today)",
         },
         {
             content: "Open the delivery due today",
@@ -95,11 +107,32 @@ registry.category("web_tour.tours").add("sale_amazon_connector_warehouse_tour", 
     ],
 });
 
-// An accountant: Amazon's payouts, one booked, its transactions, the refund's
-// credit note.
+// A billing user (Community's invoicing role, without Accounting's read-only
+// group): Invoicing > Customers > Amazon Payouts, one booked with its journal
+// items, its transactions, the refund's credit note, never emailed.
 registry.category("web_tour.tours").add("sale_amazon_connector_accountant_tour", {
-    url: "/odoo/action-sale_amazon_connector.amazon_payout_action",
+    url: "/odoo",
     steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open Invoicing",
+            trigger: ".o_app[data-menu-xmlid='account.menu_finance']",
+            run: "click",
+        },
+        {
+            content: "Open the Customers menu of Invoicing",
+            trigger: ".o_main_navbar .dropdown-toggle:contains(Customers)",
+            run: "click",
+        },
+        {
+            content: "Open Amazon's payouts",
+            trigger: ".dropdown-item:contains(Amazon Payouts)",
+            run: "click",
+        },
         {
             content: "The payout is listed, booked",
             trigger: ".o_list_view .o_data_row:contains(Role seller):contains(Booked)",
@@ -114,18 +147,40 @@ registry.category("web_tour.tours").add("sale_amazon_connector_accountant_tour",
             trigger: ".o_form_view .o_field_widget[name=move_id]:contains(AMZP)",
         },
         {
+            content: "Its journal items are on the payout",
+            trigger: ".o_form_view .o_field_widget[name=move_line_ids] .o_data_row:contains(Amazon Clearing)",
+        },
+        {
             content: "Open its transactions",
             trigger: ".o_form_view button[name=action_view_transactions]",
             run: "click",
         },
         {
+            content: "The payout's transactions are listed",
+            trigger: ".o_breadcrumb:contains(Amazon Transactions)",
+        },
+        {
             content: "Open the refund",
-            trigger: ".o_list_view .o_data_row:contains(Refund) .o_data_cell:first",
+            trigger: ".o_list_view .o_data_row:contains(Credit Note Posted) .o_data_cell:first",
             run: "click",
         },
         {
             content: "The refund shows its credit note",
             trigger: ".o_form_view .o_field_widget[name=credit_note_id]:contains(/)",
+        },
+        {
+            content: "Open the credit note",
+            trigger: ".o_form_view .o_field_widget[name=credit_note_id] a",
+            run: "click",
+        },
+        {
+            content: "Try to send it by email",
+            trigger: ".o_form_view .o_statusbar_buttons button:contains(Send)",
+            run: "click",
+        },
+        {
+            content: "Odoo says why an Amazon buyer is never emailed; no email wizard opens",
+            trigger: ".modal:contains(never emailed):not(:has(.o_mail_composer_form_view))",
         },
     ],
 });
