@@ -101,8 +101,8 @@ class AmazonFinanceTransaction(models.Model):
     @api.depends("kind", "status")
     def _compute_labels(self):
         for transaction in self:
-            transaction.kind_label = amazon_label(transaction.kind)
-            transaction.status_label = amazon_label(transaction.status)
+            transaction.kind_label = amazon_label(transaction.kind, self.env.lang)
+            transaction.status_label = amazon_label(transaction.status, self.env.lang)
 
 
 class AmazonFinanceTransactionLine(models.Model):

@@ -202,7 +202,7 @@ class SaleOrder(models.Model):
     @api.depends("amazon_status")
     def _compute_amazon_labels(self):
         for order in self:
-            order.amazon_status_label = amazon_label(order.amazon_status)
+            order.amazon_status_label = amazon_label(order.amazon_status, self.env.lang)
 
     def _amazon_record_shipped_elsewhere(self, shipped):
         """Amazon counts ``shipped`` ({order item ref: units}) of this FBM order

@@ -29,12 +29,12 @@ AMAZON_LABELS = {
 }
 
 
-def amazon_label(code):
-    """What a person reads for one of Amazon's codes."""
+def amazon_label(code, lang=""):
+    """What a person reads for one of Amazon's codes, in ``lang``."""
     if not code:
         return ""
     if code in AMAZON_LABELS:
-        return str(AMAZON_LABELS[code])
+        return AMAZON_LABELS[code]._translate(lang or "en_US")
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", code.replace("_", " ")).split()
     return " ".join(word.capitalize() if word.isupper() else word for word in words)
 

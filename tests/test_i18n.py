@@ -66,3 +66,17 @@ class TestTranslations(TransactionCase):
             german._("Amazon order %(ref)s not imported", ref="123"),
             "Amazon-Bestellung 123 nicht importiert",
         )
+        # Issue #40: one German word for an offer, days in the dative, Amazon's
+        # codes in words.
+        offer = german["ir.model"]._get("amazon.offer")
+        self.assertEqual(offer.name, "Amazon-SKU-Zuordnung")
+        sale = german["sale.order"].new({"amazon_status": "PARTIALLY_SHIPPED"})
+        self.assertEqual(sale.amazon_status_label, "Teilweise versandt")
+        transaction = german["amazon.finance.transaction"].new(
+            {"kind": "ServiceFee", "status": "RELEASED"}
+        )
+        self.assertEqual(
+            (transaction.kind_label, transaction.status_label), ("Servicegebühr", "Freigegeben")
+        )
+        unknown = german["amazon.finance.transaction"].new({"kind": "DebtRecovery"})
+        self.assertEqual(unknown.kind_label, "Debt Recovery", "a code it does not know, spelled")

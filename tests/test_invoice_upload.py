@@ -83,6 +83,26 @@ class TestInvoiceUpload(MoneyCase):
         invoice.action_post()
         self.assertEqual(invoice.amazon_upload_state, "done")
 
+    def test_an_answer_elsewhere_is_never_fetched_and_left_to_a_person(self):
+        """Issue #33: Amazon's report on the upload names a document URL that is
+        not Amazon's storage: never fetched, never asked again; the invoice
+        says why and that Amazon may have it, and the run's log links it."""
+        _amazon, _sale, invoice = self.invoiced_order()
+        self.upload()
+        self.assertEqual(invoice.amazon_upload_state, "sent")
+        self.emulator.faults.add("getFeedDocument", "foreign_url")
+        self.upload()
+        self.assertEqual(invoice.amazon_upload_state, "error")
+        self.assertIn("169.254.169.254", invoice.amazon_upload_error)
+        self.assertIn("Amazon may have the invoice", invoice.amazon_upload_error)
+        log = self.last_log()
+        self.assertEqual(log.state, "partial")
+        self.assertEqual(log.problem_ids.record_ref, invoice)
+        asked = len(self.emulator.calls_for("getFeed"))
+        self.upload()
+        self.assertEqual(len(self.emulator.calls_for("getFeed")), asked, "never asked again")
+        self.assertEqual(len(self.received()), 1, "not sent again by itself")
+
     def test_a_refused_invoice_says_why_and_goes_again_when_an_accountant_says_so(self):
         amazon, _sale, invoice = self.invoiced_order()
         # Amazon's total is not Odoo's (a price Amazon changed after the import).

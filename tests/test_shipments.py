@@ -137,6 +137,7 @@ class TestShipmentConfirmation(OrderSyncCase):
         self.sync()
         sale = self.sale_of(amazon)
         self.assertEqual(sale.amazon_status, "PARTIALLY_SHIPPED")
+        self.assertEqual(sale.amazon_status_label, "Partially Shipped")
         delivery = sale.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
         self.assertEqual(len(delivery), 1)
         demand = {m.product_id: m.product_uom_qty for m in delivery.move_ids}

@@ -585,6 +585,21 @@ class TestStockFeed(AmazonTestCase):
         # The next push sends them again, and Amazon ends with Odoo's figures.
         self.assert_sent_again(offers, feeds_before=1)
 
+    def test_a_feed_report_elsewhere_is_never_fetched_and_the_stock_sent_again(self):
+        """Issue #33: a processing report whose document URL is not Amazon's
+        storage is refused: the feed's listings are in error with why, the
+        report is never asked again, and their quantities go out anew."""
+        offers, _feed_id = self.pending_feed("R", count=21)
+        self.emulator.store.feed_processing_delay = 0
+        self.emulator.faults.add("getFeedDocument", "foreign_url")
+        apply_reports(self.account, self.account._get_adapter())
+        self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"})
+        self.assertIn("document URL refused", offers[0].stock_sync_error)
+        self.assertIn("169.254.169.254", offers[0].stock_sync_error)
+        asked = len(self.emulator.calls_for("getFeedDocument"))
+        self.assert_sent_again(offers, feeds_before=1)
+        self.assertEqual(len(self.emulator.calls_for("getFeedDocument")), asked + 1, "the new one")
+
     def test_a_feed_amazon_forgets_or_never_finishes_is_released(self):
         offers, feed_id = self.pending_feed("N", count=21)
         del self.emulator.store.feeds[feed_id]  # getFeed answers 404
