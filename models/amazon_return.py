@@ -39,7 +39,7 @@ from ..mapping.returns import (
     parse_fbm_return,
     read_tsv,
 )
-from ..spapi import SpApiDocumentError, SpApiError
+from ..spapi import SpApiDocumentError, SpApiError, SpApiNotFoundError
 
 _logger = logging.getLogger(__name__)
 
@@ -240,8 +240,10 @@ class AmazonReturnImport(models.AbstractModel):
                 return
         try:
             report, text = adapter.read_report(request.amazon_report_ref)
-        except SpApiDocumentError as error:
-            # Never read again: the next run asks Amazon for a new report.
+        except (SpApiDocumentError, SpApiNotFoundError) as error:
+            # A refused document, or a report Amazon no longer has (it keeps
+            # them for a while only): never read again; the next run asks
+            # Amazon for a new report of the same window.
             request.write({"state": "failed", "error": str(error)})
             counts["failed"] += 1
             counts.setdefault("problems", []).append((request, str(error)))

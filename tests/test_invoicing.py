@@ -224,6 +224,10 @@ class TestForeignVat(InvoicedCase):
         self.assertIn(sale.display_name, log.error)
         action = problem.with_user(self.sales_manager).action_open_record()
         self.assertEqual((action["res_model"], action["res_id"]), ("sale.order", sale.id))
+        # The order's activity reads as one sentence ("configuration.. Fix it" no more).
+        (activity,) = sale.activity_ids
+        self.assertIn("fiscal country", activity.note)
+        self.assertNotIn("..", activity.note)
 
     def test_with_it_every_order_is_invoiced(self):
         self.fp_de.foreign_vat = "DE123456788"

@@ -173,6 +173,25 @@ class TestCustomerReturns(OrderSyncCase):
         asked = {call.path.rsplit("/", 1)[-1] for call in self.emulator.calls_for("getReport")}
         self.assertFalse(asked & set(failed.mapped("amazon_report_ref")))
 
+    def test_a_report_amazon_no_longer_has_is_asked_again(self):
+        """A report Amazon forgot (404: it keeps them a while only) fails its
+        request, with why, and the next run asks for the same window again:
+        the returns import never stops on it."""
+        amazon, _sale = self.fba_order()
+        self.amazon_return(amazon, "MUG-01", disposition="SELLABLE")
+        Import = self.env["amazon.return.import"]
+        Import._import(self.account)
+        self.emulator.store.reports.clear()
+        counts = Import._import(self.account)
+        self.assertEqual(counts["failed"], 2)
+        failed = self.env["amazon.report.request"].search(
+            [("account_id", "=", self.account.id), ("state", "=", "failed")]
+        )
+        self.assertEqual(len(failed), 2)
+        self.assertIn("not found", failed[0].error)
+        _first, second = self.import_returns()
+        self.assertEqual(second["created"], 1, "the return booked from a new report")
+
     def test_a_return_before_its_order_waits_for_it(self):
         amazon = self.add_order(
             US,

@@ -95,6 +95,13 @@ class TestShipByDates(OrderSyncCase):
         rows = self.env["sale.report"].search(action["domain"])
         self.assertEqual(rows.amazon_marketplace_id, self.marketplace[DE])
         self.assertEqual(rows.amazon_account_id, self.account)
+        # Issue #40: its title names the account, the period and the currency
+        # Odoo's analysis converts every order to.
+        currency = self.env.company.currency_id.name
+        self.assertEqual(
+            action["display_name"],
+            f"{self.account.name}: sales of the last 30 days, in {currency}",
+        )
 
     def test_the_security_lead_time_plans_the_delivery_earlier(self):
         self.env.company.security_lead = 1
