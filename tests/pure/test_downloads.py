@@ -171,9 +171,15 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
             pass
 
 
+class _QuietServer(socketserver.ThreadingTCPServer):
+    # The client leaves mid-body on purpose: that broken pipe is no news.
+    def handle_error(self, request, client_address):
+        pass
+
+
 @pytest.fixture
 def hostile_server():
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Hostile)
+    server = _QuietServer(("127.0.0.1", 0), _Hostile)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
