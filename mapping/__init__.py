@@ -12,6 +12,7 @@ from .orders import (
     format_datetime,
     is_importable,
     missing_datasets,
+    order_ref,
     parse_order,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "format_datetime",
     "is_importable",
     "missing_datasets",
+    "order_ref",
     "parse_order",
 ]

@@ -9,7 +9,7 @@ looked for (researching).
 
 from dataclasses import dataclass, fields
 
-from .orders import PayloadError
+from .checks import PayloadError
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from .orders import PayloadError
+from .checks import PayloadError
 
 
 @dataclass(frozen=True)

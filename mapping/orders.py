@@ -7,7 +7,10 @@ as a :class:`PayloadError` with a sentence a person can act on.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from . import checks
+from .checks import PayloadError
 
 ZERO = Decimal("0")
 
@@ -23,10 +26,6 @@ SEARCHED_STATUSES = ("UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED")
 
 # ItemTaxCollection.model of the tax Amazon withholds and remits for the seller.
 MARKETPLACE_FACILITATOR = "MARKETPLACE_FACILITATOR"
-
-
-class PayloadError(ValueError):
-    """The order payload is not usable as it is."""
 
 
 @dataclass
@@ -137,8 +136,10 @@ def format_datetime(moment):
 
 
 def parse_datetime(value, name):
+    if not isinstance(value, str):
+        raise PayloadError(f"{name} is not an ISO 8601 date: {value!r}")
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise PayloadError(f"{name} is not an ISO 8601 date: {value!r}") from None
     if moment.tzinfo is not None:
@@ -148,68 +149,84 @@ def parse_datetime(value, name):
 
 def parse_money(money, name, currency=None):
     """Decimal amount of an Amazon Money object (None or {} counts as zero)."""
+    money = checks.obj(money, name)
     if not money:
         return ZERO
-    try:
-        amount = Decimal(str(money["amount"]))
-    except (KeyError, TypeError, InvalidOperation):
-        raise PayloadError(f"{name} is not a valid amount: {money!r}") from None
-    if currency and money.get("currencyCode") and money["currencyCode"] != currency:
-        raise PayloadError(f"{name} is in {money['currencyCode']}, the order in {currency}")
+    if "amount" not in money:
+        raise PayloadError(f"{name}.amount is missing")
+    amount = checks.decimal(money["amount"], f"{name}.amount")
+    code = checks.text(money.get("currencyCode"), f"{name}.currencyCode", limit=3)
+    if currency and code and code != currency:
+        raise PayloadError(f"{name} is in {code}, the order in {currency}")
     return amount
 
 
-def _breakdowns(item, currency):
+def _breakdowns(item, currency, path):
     """{type: amount} and the discount's {subtype: amount} of an item's proceeds."""
     totals, discounts = {}, {}
-    for row in (item.get("proceeds") or {}).get("breakdowns") or []:
-        kind = row.get("type")
-        amount = parse_money(row.get("subtotal"), f"proceeds {kind}", currency)
+    proceeds = checks.obj(item.get("proceeds"), f"{path}.proceeds")
+    rows = checks.objects(proceeds.get("breakdowns"), f"{path}.proceeds.breakdowns")
+    for index, row in enumerate(rows):
+        row_path = f"{path}.proceeds.breakdowns[{index}]"
+        kind = checks.text(row.get("type"), f"{row_path}.type", limit=checks.ID_LENGTH)
+        amount = parse_money(row.get("subtotal"), f"{row_path}.subtotal", currency)
         totals[kind] = totals.get(kind, ZERO) + amount
         if kind == "DISCOUNT":
-            for detail in row.get("detailedBreakdowns") or []:
-                sub = detail.get("subtype")
+            details = checks.objects(
+                row.get("detailedBreakdowns"), f"{row_path}.detailedBreakdowns"
+            )
+            for sub_index, detail in enumerate(details):
+                sub_path = f"{row_path}.detailedBreakdowns[{sub_index}]"
+                sub = checks.text(detail.get("subtype"), f"{sub_path}.subtype", checks.ID_LENGTH)
                 discounts[sub] = discounts.get(sub, ZERO) + parse_money(
-                    detail.get("value"), f"discount {sub}", currency
+                    detail.get("value"), f"{sub_path}.value", currency
                 )
-            if not row.get("detailedBreakdowns"):
+            if not details:
                 discounts["ITEM"] = discounts.get("ITEM", ZERO) + amount
     return totals, discounts
 
 
-def _quantity_shipped(item, quantity):
+def _quantity_shipped(fulfillment, quantity, path):
     """The units of the item Amazon counts as shipped: quantityFulfilled, else
     what quantityUnfulfilled ("remain to be processed and shipped") leaves."""
-    fulfillment = item.get("fulfillment") or {}
     shipped = fulfillment.get("quantityFulfilled")
     unfulfilled = fulfillment.get("quantityUnfulfilled")
     if shipped is None and unfulfilled is not None:
-        shipped = quantity - unfulfilled if isinstance(unfulfilled, int) else unfulfilled
+        unfulfilled = checks.integer(
+            unfulfilled, f"{path}.fulfillment.quantityUnfulfilled", 0, quantity
+        )
+        return quantity - unfulfilled
     if shipped is None:
         return 0
-    if isinstance(shipped, bool) or not isinstance(shipped, int) or not 0 <= shipped <= quantity:
-        raise PayloadError(
-            f"order item {item.get('orderItemId')}: {shipped!r} units shipped of {quantity}"
-        )
-    return shipped
+    return checks.integer(shipped, f"{path}.fulfillment.quantityFulfilled", 0, quantity)
 
 
-def parse_item(item, currency):
-    product = item.get("product") or {}
-    try:
-        quantity = int(item["quantityOrdered"])
-    except (KeyError, TypeError, ValueError):
-        raise PayloadError(f"order item {item.get('orderItemId')} has no quantity") from None
-    if quantity <= 0:
-        raise PayloadError(f"order item {item.get('orderItemId')} has quantity {quantity}")
-    unit_price = parse_money((product.get("price") or {}).get("unitPrice"), "unit price", currency)
-    totals, discounts = _breakdowns(item, currency)
-    packing = ((item.get("fulfillment") or {}).get("packing") or {}).get("giftOption") or {}
+def parse_item(item, currency, path="orderItems[0]"):
+    item = checks.obj(item, path)
+    product = checks.obj(item.get("product"), f"{path}.product")
+    item_ref = checks.identifier(item.get("orderItemId"), f"{path}.orderItemId")
+    if item.get("quantityOrdered") is None:
+        raise PayloadError(f"{path}.quantityOrdered is missing (order item {item_ref})")
+    # A quantity Odoo can hold in an integer column, and a sensible one.
+    quantity = checks.integer(item["quantityOrdered"], f"{path}.quantityOrdered", 1, 10**6)
+    price = checks.obj(product.get("price"), f"{path}.product.price")
+    unit_price = parse_money(price.get("unitPrice"), f"{path}.product.price.unitPrice", currency)
+    totals, discounts = _breakdowns(item, currency, path)
+    fulfillment = checks.obj(item.get("fulfillment"), f"{path}.fulfillment")
+    packing = checks.obj(fulfillment.get("packing"), f"{path}.fulfillment.packing")
+    gift_path = f"{path}.fulfillment.packing.giftOption"
+    gift = checks.obj(packing.get("giftOption"), gift_path)
+    sku = checks.text(product.get("sellerSku"), f"{path}.product.sellerSku").strip()
+    title = checks.text(product.get("title"), f"{path}.product.title", checks.LONG_LENGTH)
+    promotion = checks.obj(item.get("promotion"), f"{path}.promotion")
+    promotions = checks.objects(promotion.get("breakdowns"), f"{path}.promotion.breakdowns")
+    tax = checks.obj(item.get("tax"), f"{path}.tax")
+    collections = checks.objects(tax.get("taxCollections"), f"{path}.tax.taxCollections")
     return Item(
-        quantity_shipped=_quantity_shipped(item, quantity),
-        item_ref=str(item.get("orderItemId") or ""),
-        sku=(product.get("sellerSku") or "").strip(),
-        title=product.get("title") or product.get("sellerSku") or "",
+        quantity_shipped=_quantity_shipped(fulfillment, quantity, path),
+        item_ref=item_ref,
+        sku=sku,
+        title=title or sku,
         quantity=quantity,
         unit_price=unit_price,
         item_total=totals.get("ITEM", unit_price * quantity),
@@ -217,35 +234,48 @@ def parse_item(item, currency):
         shipping_discount=-discounts.get("SHIPPING", ZERO),
         giftwrap=totals.get("GIFT_WRAP", ZERO),
         promotion_discount=-discounts.get("ITEM", ZERO),
-        gift_message=packing.get("giftMessage") or "",
-        giftwrap_level=packing.get("giftWrapLevel") or "",
+        gift_message=checks.text(
+            gift.get("giftMessage"), f"{gift_path}.giftMessage", checks.LONG_LENGTH, True
+        ),
+        giftwrap_level=checks.text(gift.get("giftWrapLevel"), f"{gift_path}.giftWrapLevel"),
         promotion_ids=[
-            b["promotionId"]
-            for b in (item.get("promotion") or {}).get("breakdowns") or []
+            checks.text(b.get("promotionId"), f"{path}.promotion.breakdowns[{i}].promotionId")
+            for i, b in enumerate(promotions)
             if b.get("promotionId")
         ],
         tax=totals.get("TAX", ZERO),
         tax_by_marketplace=any(
-            (collection or {}).get("model") == MARKETPLACE_FACILITATOR
-            for collection in (item.get("tax") or {}).get("taxCollections") or []
+            collection.get("model") == MARKETPLACE_FACILITATOR for collection in collections
         ),
     )
 
 
-def parse_address(data):
+# CustomerAddress's fields and the Address attribute each becomes.
+_ADDRESS_FIELDS = {
+    "name": "name",
+    "companyName": "company",
+    "addressLine1": "street",
+    "city": "city",
+    "stateOrRegion": "state_code",
+    "postalCode": "zip",
+    "countryCode": "country_code",
+    "phone": "phone",
+}
+
+
+def parse_address(data, path="recipient.deliveryAddress"):
+    data = checks.obj(data, path)
     if not data:
         return None
-    return Address(
-        name=data.get("name") or "",
-        company=data.get("companyName") or "",
-        street=data.get("addressLine1") or "",
-        street2=" ".join(filter(None, [data.get("addressLine2"), data.get("addressLine3")])),
-        city=data.get("city") or "",
-        state_code=data.get("stateOrRegion") or "",
-        zip=data.get("postalCode") or "",
-        country_code=(data.get("countryCode") or "").upper(),
-        phone=data.get("phone") or "",
-    )
+    values = {
+        attribute: checks.text(data.get(name), f"{path}.{name}")
+        for name, attribute in _ADDRESS_FIELDS.items()
+    }
+    extra = ("addressLine2", "addressLine3")
+    lines = [checks.text(data.get(key), f"{path}.{key}") for key in extra]
+    values["street2"] = " ".join(filter(None, lines))
+    values["country_code"] = values["country_code"].upper()
+    return Address(**values)
 
 
 def parse_order(payload, currency_of_marketplace):
@@ -254,39 +284,56 @@ def parse_order(payload, currency_of_marketplace):
     :param currency_of_marketplace: callable marketplace id -> currency code, or
         None when the marketplace is unknown (then the order is refused).
     """
-    if not isinstance(payload, dict) or not payload.get("orderId"):
-        raise PayloadError("the order has no orderId")
-    ref = payload["orderId"]
-    marketplace_ref = (payload.get("salesChannel") or {}).get("marketplaceId")
+    if not isinstance(payload, dict):
+        raise PayloadError(f"the order is not an object: {payload!r:.60}")
+    ref = checks.identifier(payload.get("orderId"), "orderId")
+    sales_channel = checks.obj(payload.get("salesChannel"), "salesChannel")
+    marketplace_ref = checks.text(
+        sales_channel.get("marketplaceId"), "salesChannel.marketplaceId", checks.ID_LENGTH
+    )
     if not marketplace_ref:
-        raise PayloadError("the order has no marketplace")
+        raise PayloadError("salesChannel.marketplaceId is missing: the order has no marketplace")
     currency = currency_of_marketplace(marketplace_ref)
     if currency is None:
         raise PayloadError(f"marketplace {marketplace_ref} is unknown to Odoo")
-    fulfillment = payload.get("fulfillment") or {}
+    fulfillment = checks.obj(payload.get("fulfillment"), "fulfillment")
     fulfilled_by = fulfillment.get("fulfilledBy")
     if fulfilled_by not in ("AMAZON", "MERCHANT"):
-        raise PayloadError(f"unknown fulfillment channel {fulfilled_by!r}")
-    items = [parse_item(item, currency) for item in payload.get("orderItems") or []]
+        raise PayloadError(f"fulfillment.fulfilledBy is unknown: {fulfilled_by!r:.60}")
+    items = [
+        parse_item(item, currency, f"orderItems[{index}]")
+        for index, item in enumerate(checks.array(payload.get("orderItems"), "orderItems"))
+    ]
     if not items:
-        raise PayloadError("the order has no items")
-    buyer = payload.get("buyer") or {}
-    proceeds = payload.get("proceeds") or {}
-    grand_total = proceeds.get("grandTotal")
-    if grand_total and grand_total.get("currencyCode") not in (None, currency):
+        raise PayloadError("orderItems is empty: the order has no items")
+    buyer = checks.obj(payload.get("buyer"), "buyer")
+    proceeds = checks.obj(payload.get("proceeds"), "proceeds")
+    grand_total = checks.obj(proceeds.get("grandTotal"), "proceeds.grandTotal")
+    if grand_total.get("currencyCode") not in (None, currency):
         # The marketplace's currency is the order's: anything else we refuse.
         raise PayloadError(
-            f"order total in {grand_total.get('currencyCode')}, marketplace in {currency}"
+            f"proceeds.grandTotal is in {grand_total.get('currencyCode')!r:.20}, "
+            f"the marketplace in {currency}"
         )
     vat = ""
-    for registration in (payload.get("tax") or {}).get("taxRegistrations") or []:
-        if registration.get("taxRegistrationNumber"):
-            vat = registration["taxRegistrationNumber"]
+    tax = checks.obj(payload.get("tax"), "tax")
+    registrations = checks.objects(tax.get("taxRegistrations"), "tax.taxRegistrations")
+    for index, registration in enumerate(registrations):
+        number = checks.text(
+            registration.get("taxRegistrationNumber"),
+            f"tax.taxRegistrations[{index}].taxRegistrationNumber",
+            checks.ID_LENGTH,
+        )
+        if number:
+            vat = number
             break
+    recipient = checks.obj(payload.get("recipient"), "recipient")
     return Order(
         ref=ref,
         marketplace_ref=marketplace_ref,
-        status=fulfillment.get("fulfillmentStatus") or "",
+        status=checks.text(
+            fulfillment.get("fulfillmentStatus"), "fulfillment.fulfillmentStatus", checks.ID_LENGTH
+        ),
         channel="FBA" if fulfilled_by == "AMAZON" else "FBM",
         purchase_date=parse_datetime(payload.get("createdTime"), "createdTime"),
         last_updated=parse_datetime(
@@ -294,19 +341,27 @@ def parse_order(payload, currency_of_marketplace):
         ),
         currency=currency,
         items=items,
-        total=parse_money(grand_total, "grand total", currency) if grand_total else None,
-        service_level=fulfillment.get("fulfillmentServiceLevel") or "",
-        buyer_name=buyer.get("buyerName") or "",
-        buyer_email=(buyer.get("buyerEmail") or "").strip().lower(),
-        buyer_company=buyer.get("buyerCompanyName") or "",
-        purchase_order_number=buyer.get("buyerPurchaseOrderNumber") or "",
+        total=parse_money(grand_total, "proceeds.grandTotal", currency) if grand_total else None,
+        service_level=checks.text(
+            fulfillment.get("fulfillmentServiceLevel"), "fulfillment.fulfillmentServiceLevel"
+        ),
+        buyer_name=checks.text(buyer.get("buyerName"), "buyer.buyerName"),
+        buyer_email=checks.text(buyer.get("buyerEmail"), "buyer.buyerEmail").strip().lower(),
+        buyer_company=checks.text(buyer.get("buyerCompanyName"), "buyer.buyerCompanyName"),
+        purchase_order_number=checks.text(
+            buyer.get("buyerPurchaseOrderNumber"), "buyer.buyerPurchaseOrderNumber"
+        ),
         vat=vat,
-        address=parse_address((payload.get("recipient") or {}).get("deliveryAddress")),
+        address=parse_address(recipient.get("deliveryAddress")),
         ship_by_earliest=_window_bound(fulfillment, "shipByWindow", "earliestDateTime"),
         ship_by_latest=_window_bound(fulfillment, "shipByWindow", "latestDateTime"),
         deliver_by_earliest=_window_bound(fulfillment, "deliverByWindow", "earliestDateTime"),
         deliver_by_latest=_window_bound(fulfillment, "deliverByWindow", "latestDateTime"),
-        programs=[str(p) for p in payload.get("programs") or [] if p],
+        programs=[
+            checks.text(program, f"programs[{index}]", checks.ID_LENGTH)
+            for index, program in enumerate(checks.array(payload.get("programs"), "programs"))
+            if program
+        ],
     )
 
 
@@ -314,7 +369,8 @@ def _window_bound(fulfillment, window, bound):
     """A bound of a DateTimeRange of the order's fulfillment, or None: Amazon
     leaves them out when it has none (labelPrintingWindow "does not include a
     latestDateTime"), and a window is no reason to refuse an order."""
-    value = (fulfillment.get(window) or {}).get(bound)
+    value = fulfillment.get(window)
+    value = value.get(bound) if isinstance(value, dict) else None
     if not value:
         return None
     try:
@@ -335,8 +391,18 @@ def missing_datasets(payload):
     """The required datasets an order payload lacks (Amazon did not send them,
     e.g. because the request did not ask for them)."""
     if not isinstance(payload, dict):
-        return sorted(REQUIRED_DATASETS)
+        return []  # not an order at all: the unit's failure, not the request's
     return sorted(name for name, key in REQUIRED_DATASETS.items() if key not in payload)
+
+
+def order_ref(payload):
+    """The orderId of a payload, when it is one Odoo can store and search
+    (any other is named "?" where the failure is listed)."""
+    ref = payload.get("orderId") if isinstance(payload, dict) else None
+    try:
+        return checks.identifier(ref, "orderId")
+    except PayloadError:
+        return None
 
 
 def is_importable(order):

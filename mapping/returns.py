@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .orders import PayloadError
+from .checks import PayloadError
 
 FBA_RETURNS_REPORT = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
 FBM_RETURNS_REPORT = "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"

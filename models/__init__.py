@@ -2,6 +2,7 @@ from . import res_company
 from . import res_partner
 from . import res_config_settings
 from . import amazon_marketplace
+from . import ir_cron
 from . import amazon_flow
 from . import amazon_rate_limit
 from . import amazon_account
@@ -19,10 +20,13 @@ from . import amazon_refund
 from . import amazon_payout
 from . import amazon_fee_invoice
 from . import account_move
+from . import account_tax
+from . import product_pricelist
 from . import amazon_offer
 from . import amazon_listing
 from . import amazon_order_failure
 from . import amazon_sync_log
 from . import sale_order
+from . import sale_order_line
 from . import delivery_carrier
 from . import stock_picking

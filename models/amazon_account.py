@@ -538,12 +538,12 @@ class AmazonAccount(models.Model):
     def _sync_orders(self, max_pages=None, **adapter_options):
         """Import the account's new and changed orders (the orders flow:
         amazon.order.import)."""
-        return self.env["amazon.order.import"]._sync(self, max_pages=max_pages, **adapter_options)
+        return self.env["amazon.order.import"]._run(self, max_pages=max_pages, **adapter_options)
 
     def action_sync_orders(self):
         self._check_can_operate()
         self.ensure_one()
-        return self.env["amazon.order.import"]._action_sync(self)
+        return self.env["amazon.order.import"]._action_run(self)
 
     def action_open_recover_wizard(self):
         self._check_can_operate()

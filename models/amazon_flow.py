@@ -1,59 +1,51 @@
-"""What every flow shares: one way to run a unit of work for an account.
+"""What every flow shares: the template of a run, and the crons' turns.
 
-A flow (orders in, shipments out, stock out, and the next ones) runs
-lock -> fetch -> map -> write -> log. The log, the fault isolation of the crons
-and the user's notification are the same for all, so they live here once:
+A flow (orders in, shipments out, stock out...) is an abstract model that
+``_inherit``s ``amazon.flow`` and sets ``_flow_kind``. Its cron, its button
+and its queue_job job all go through one method, ``_run``:
 
-- ``_run_logged``: a fresh adapter for the account, the run in the account's
-  sync log (created and committed first, so a failure keeps it), its API calls
-  and counts, and the rollback of a broken transaction;
-- ``_lock_account`` / ``_unlock_account``: one run of a flow per account at a
-  time, whichever process or server starts it;
-- ``_cron_boundary``: one account's failure, whatever it is, stays that
-  account's; the cron and the other accounts go on;
-- ``_cron_turns``: a cron serves the accounts fairly, one bounded turn each,
-  the least recently served first, within a time budget per cron job run
-  (``_cron_time_budget``, from Odoo's limits);
-- ``_notify``: the notification a button answers with.
+    _run(account)                         # logged on the account's sync log
+      with _locked(run):                  # one run per account and flow
+        _before_pages(run)                # e.g. retry what failed before
+        window = _window(run)             # where the last run stopped
+        for page in _fetch(run, window):  # the flow's API calls
+          savepoint:
+            _process_page(run, page)      # each unit in its own savepoint
+            _advance(run, window, page)   # the cursor, committed with the page
+          commit
+        _close_window(run, window)
+
+Each step is a method a flow or another addon overrides; a flow writes only
+its own (``_fetch``, ``_process_unit``...). A unit (an order, a row, a
+transaction) that fails for any reason, the database's too, is rolled back
+alone, recorded by ``_unit_failed`` where people see failures, and the page
+goes on. ``FlowResult`` is what every run answers.
+
+Flows not on the template yet run their own steps through ``_run_logged``.
 """
 
 import logging
-import threading
 import time
-import zlib
+from contextlib import contextmanager
 
 import psycopg2
 
-from odoo import api, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import config
 
-from ..spapi import SpApiError
+from ..spapi import SpApiError, SpApiRateLimitWait
+from .flow_run import FlowRun, busy_message, lock_namespace
+from .ir_cron import cron_job_run
 from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
 
 
-# The cron job run this thread is in, set by ir.cron._process_job (below): Odoo
-# calls a cron again at once while it reports work left, up to ten times in a
-# row, and a multi-worker server's watchdog counts those calls as one. Its
-# ``clock`` is when the run's first turn began (None before it); absent outside
-# Odoo's cron runner (Run Manually, a shell, a test calling the method).
-_cron_run = threading.local()
-
 # A multi-worker server's cron worker sleeps up to this long (Odoo's
 # SLEEP_INTERVAL and its spread) in the same watchdog period as the jobs it
 # then runs: limit_time_real_cron covers both.
 PREFORK_CRON_SLEEP = 70
-
-
-class AmazonAccountBusy(UserError):
-    """Another run of the flow holds the account: try again soon."""
-
-
-def lock_namespace(kind):
-    """The advisory lock namespace of a flow (``orders``, ``stock``...)."""
-    return zlib.crc32(f"sale_amazon_connector.{kind}".encode()) & 0x7FFFFFFF
 
 
 class AmazonFlow(models.AbstractModel):
@@ -76,34 +68,240 @@ class AmazonFlow(models.AbstractModel):
     # one page per 180 s once its burst is spent).
     cron_max_throttle_wait = 20
 
+    # The flow's name: its sync logs' kind and its lock (set by each flow).
+    _flow_kind = None
+    # The run's state (a FlowRun subclass when the flow needs more).
+    _run_class = FlowRun
+    # Pages a cron's turn takes at most (its time is bounded too).
+    cron_pages_per_turn = 10
+
+    # --- the entry points: cron, button, job -----------------------------------------------
     @api.model
-    def _run_logged(self, account, kind, work, **adapter_options):
-        """Run ``work(adapter) -> (result, counts)`` for ``account`` with a fresh
-        adapter and record it in the sync log, with its API calls, also when it
-        fails."""
+    def _cron_run(self, **turn_options):
+        """The flow's cron: every account it serves, in turns (``_cron_turns``)."""
+        self._cron_turns(self._flow_kind, self._cron_accounts(), **turn_options)
+        return True
+
+    @api.model
+    def _cron_accounts(self):
+        """The accounts the cron serves: linked, with marketplaces."""
+        return self.env["amazon.account"].search(
+            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
+        )
+
+    @api.model
+    def _cron_turn(self, account, max_pages=None):
+        """One bounded turn of a cron for ``account``; True when it has more now.
+        An account whose next page Amazon's rate limit holds back is not work
+        left now: a later run goes on."""
+        result = self._run(
+            account,
+            max_pages=max_pages or self.cron_pages_per_turn,
+            max_seconds=self.cron_turn_seconds,
+            max_throttle_wait=self.cron_max_throttle_wait,
+        )
+        return not (result.done or result.locked or result.waiting)
+
+    @api.model
+    def _action_run(self, account):
+        """A button's run: the result said in a notification."""
+        title = self._flow_title()
+        try:
+            result = self._run(account)
+        except SpApiError as error:
+            return self._notify(title, account._explain(error), "danger")
+        if result.locked:
+            return self._notify(title, busy_message(), "warning")
+        message = self._result_message(result)
+        if result.waiting:
+            message = " ".join(
+                [
+                    message,
+                    _(
+                        "Amazon's rate limit holds the next page for %(seconds)s seconds: "
+                        "the scheduled synchronization goes on from there by itself.",
+                        seconds=round(result.waiting),
+                    ),
+                ]
+            )
+        kind = "warning" if result.failed or result.waiting else "success"
+        return self._notify(title, message, kind)
+
+    def _flow_title(self):
+        return self._description
+
+    def _result_message(self, result):
+        return _(
+            "%(fetched)s fetched, %(created)s created, %(updated)s updated, "
+            "%(skipped)s skipped, %(failed)s failed.",
+            **result.as_dict(),
+        )
+
+    @api.model
+    def _run(self, account, max_pages=None, max_seconds=None, run_options=None, **adapter_options):
+        """One run of the flow for ``account``, on its sync log (also when it
+        fails): at most ``max_pages`` pages, none begun after ``max_seconds``;
+        the next run resumes where it stopped. ``run_options`` go to the run
+        (``_run_class``), ``adapter_options`` to the adapter (``max_throttle_wait``).
+        Returns its FlowResult."""
         account.ensure_one()
-        log = self.env["amazon.sync.log"].sudo().create({"account_id": account.id, "kind": kind})
-        # Committed at once: the run is visible while it goes, and its log survives
-        # the rollback of a failure.
-        commit(self.env.cr)
+        log = self._start_log(account, self._flow_kind)
         adapter = None
         try:
             # Inside: a missing credential, or records of another company,
             # is this run's logged error too.
             account._check_company_consistency()
             adapter = account._get_adapter(**adapter_options)
+            run = self._run_class(
+                account,
+                adapter,
+                max_pages=max_pages,
+                max_seconds=max_seconds,
+                **(run_options or {}),
+            )
+            self.with_env(run.env)._run_steps(run)
+        except Exception as error:
+            self._fail_log(log, adapter, error)
+            raise
+        else:
+            log._finish(dict(run.result.as_dict(), problems=run.result.problems), adapter.stats)
+            return run.result
+        finally:
+            if adapter is not None:
+                adapter.close()
+
+    # --- the steps --------------------------------------------------------------------------
+    def _run_steps(self, run):
+        with self._locked(run) as held:
+            if not held:
+                _logger.info(
+                    "Amazon %s of account %s: another run holds it", self._flow_kind, run.account.id
+                )
+                run.result.locked = True
+                return
+            self._before_pages(run)
+            window = self._window(run)
+            try:
+                for page in self._fetch(run, window):
+                    with self.env.cr.savepoint():
+                        self._process_page(run, page)
+                        self._advance(run, window, page)
+                    self._commit()
+                    run.result.pages += 1
+                    if self._has_next(page) and run.should_pause():
+                        run.result.done = False
+                        return
+            except SpApiRateLimitWait as wait:
+                # Nothing was asked: the saved position resumes the window later.
+                run.result.done = False
+                run.result.waiting = wait.retry_after
+                return
+            self._close_window(run, window)
+
+    @contextmanager
+    def _locked(self, run):
+        """Whether this run holds the account's lock for the flow (released after)."""
+        held = self._lock_account(run.account, self._flow_kind)
+        try:
+            yield held
+        finally:
+            if held:
+                self._unlock_account(run.account, self._flow_kind)
+
+    def _before_pages(self, run):
+        """Hook before the window's pages (the orders retry their failures)."""
+
+    def _window(self, run):
+        """Where the run starts (the flow's cursor), None when it has none."""
+        return None
+
+    def _fetch(self, run, window):
+        """The pages of the window (an iterable; the flow's API calls)."""
+        return []
+
+    def _has_next(self, page):
+        """Whether Amazon has a page after ``page``."""
+        return bool(getattr(page, "next_token", None))
+
+    def _process_page(self, run, page):
+        for unit in self._units(run, page):
+            self._in_unit(run, unit, self._process_unit, unit)
+
+    def _units(self, run, page):
+        return page
+
+    def _process_unit(self, run, unit):
+        """Map and write one unit (the flow's own)."""
+        raise NotImplementedError
+
+    def _advance(self, run, window, page):
+        """Record the position after ``page``, committed with it."""
+
+    def _close_window(self, run, window):
+        """The window is done: the next run starts a new one."""
+
+    # --- one unit, its own fault boundary ----------------------------------------------------
+    def _in_unit(self, run, unit, method, *args):
+        """``method(run, *args)`` in a savepoint: whatever it raises, a database
+        error included, rolls back this unit alone, is recorded by
+        ``_unit_failed`` and the page goes on. Returns the result, or None."""
+        try:
+            with self.env.cr.savepoint():
+                return method(run, *args)
+        except Exception as error:
+            self._unit_failed(run, unit, error)
+            return None
+
+    def _in_batch(self, run, units, method):
+        """``method(run, units)`` -> a result per unit, in one savepoint (a
+        batch costs Odoo much less than its units one by one); should it fail,
+        each unit alone in its own boundary (``_in_unit``), its result None
+        when it fails. Units are the flow's (the payload comes last, or is the
+        unit: what ``_unit_failed`` records)."""
+        if not units:
+            return []
+        try:
+            with self.env.cr.savepoint():
+                return method(run, units)
+        except Exception:
+            _logger.info("Amazon %s: a batch failed, its units go one by one", self._flow_kind)
+        return [
+            (self._in_unit(run, self._unit_payload(unit), method, [unit]) or [None])[0]
+            for unit in units
+        ]
+
+    def _unit_payload(self, unit):
+        """What ``_unit_failed`` records of a unit of a batch: its payload."""
+        return unit[-1] if isinstance(unit, tuple) else unit
+
+    def _unit_failed(self, run, unit, error):
+        """Record ``unit``'s failure where people see it (the flow's own)."""
+        run.result.failed += 1
+        run.result.problems.append(self._failure_reason(error))
+
+    @staticmethod
+    def _failure_reason(error):
+        """The reason a person reads: the error's own words for the errors we
+        raise (a PayloadError names the field), its type for the others."""
+        if isinstance(error, ValueError | UserError | SpApiError):
+            return str(error)
+        return f"{type(error).__name__}: {error}"
+
+    # --- legacy: flows that run their own steps ------------------------------------------------
+    @api.model
+    def _run_logged(self, account, kind, work, **adapter_options):
+        """Run ``work(adapter) -> (result, counts)`` for ``account`` with a fresh
+        adapter and record it in the sync log, with its API calls, also when it
+        fails."""
+        account.ensure_one()
+        log = self._start_log(account, kind)
+        adapter = None
+        try:
+            account._check_company_consistency()
+            adapter = account._get_adapter(**adapter_options)
             result, counts = work(adapter)
         except Exception as error:
-            if isinstance(error, psycopg2.Error):
-                # The transaction is broken: back to the last commit.
-                rollback(self.env.cr)
-            message = (
-                str(error)
-                if isinstance(error, SpApiError | UserError)
-                else f"{type(error).__name__}: {error}"
-            )
-            log._finish({}, adapter and adapter.stats, error=message)
-            commit(self.env.cr)
+            self._fail_log(log, adapter, error)
             raise
         else:
             log._finish(counts, adapter.stats)
@@ -111,6 +309,25 @@ class AmazonFlow(models.AbstractModel):
         finally:
             if adapter is not None:
                 adapter.close()
+
+    def _start_log(self, account, kind):
+        log = self.env["amazon.sync.log"].sudo().create({"account_id": account.id, "kind": kind})
+        # Committed at once: the run is visible while it goes, and its log survives
+        # the rollback of a failure.
+        commit(self.env.cr)
+        return log
+
+    def _fail_log(self, log, adapter, error):
+        if isinstance(error, psycopg2.Error):
+            # The transaction is broken: back to the last commit.
+            rollback(self.env.cr)
+        message = (
+            str(error)
+            if isinstance(error, SpApiError | UserError)
+            else f"{type(error).__name__}: {error}"
+        )
+        log._finish({}, adapter and adapter.stats, error=message)
+        commit(self.env.cr)
 
     def _commit(self):
         # Tests run in one transaction: commit() is a no-op there, and the
@@ -132,12 +349,12 @@ class AmazonFlow(models.AbstractModel):
         self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (lock_namespace(kind), account.id))
 
     @api.model
-    def _cron_boundary(self, account, kind, call):
-        """Run ``call()`` for ``account`` in a cron: its failure, whatever it is,
+    def _cron_boundary(self, account, kind, call, *args, **kwargs):
+        """Run ``call(*args, **kwargs)`` for ``account`` in a cron: its failure, whatever it is,
         is this account's (on its sync log, by _run_logged) and never stops the
         cron or the other accounts. Returns the result, or None on failure."""
         try:
-            return call()
+            return call(*args, **kwargs)
         except SpApiError as error:
             # Throttled, unreachable, refused: the next run resumes where this stopped.
             _logger.warning("Amazon %s of account %s stopped: %s", kind, account.id, error)
@@ -146,8 +363,9 @@ class AmazonFlow(models.AbstractModel):
         return None
 
     @api.model
-    def _cron_turns(self, kind, accounts, serve):
-        """Serve ``accounts`` in turns: ``serve(account)`` does one bounded turn
+    def _cron_turns(self, kind, accounts, serve=None, **turn_options):
+        """Serve ``accounts`` in turns: ``serve(account)`` (by default the flow's
+        ``_cron_turn``) does one bounded turn
         and returns True when the account has more to do now. The accounts this
         flow served least recently go first (by their ``kind`` sync logs), so a
         busy or slow account never keeps the others waiting; once the time budget
@@ -163,7 +381,9 @@ class AmazonFlow(models.AbstractModel):
             if (turns or not first_call) and time.monotonic() - began >= budget:
                 left += len(queue) - position
                 break
-            more = self._cron_boundary(account, kind, lambda a=account: serve(a))
+            more = self._cron_boundary(
+                account, kind, serve or self._cron_turn, account, **turn_options
+            )
             turns += 1
             left += bool(more)
         if left and not turns:
@@ -179,12 +399,12 @@ class AmazonFlow(models.AbstractModel):
         """(When this cron job run's turns began, whether this is its first
         call). Outside Odoo's cron runner, each call is a run."""
         now = time.monotonic()
-        if not hasattr(_cron_run, "clock"):
+        if not hasattr(cron_job_run, "clock"):
             return now, True
-        if _cron_run.clock is None:
-            _cron_run.clock = now
+        if cron_job_run.clock is None:
+            cron_job_run.clock = now
             return now, True
-        return _cron_run.clock, False
+        return cron_job_run.clock, False
 
     @api.model
     def _cron_time_budget(self):
@@ -234,16 +454,3 @@ class AmazonFlow(models.AbstractModel):
         if reload:
             params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
-
-
-class IrCron(models.Model):
-    _inherit = "ir.cron"
-
-    @classmethod
-    def _process_job(cls, db, cron_cr, job):
-        # One run of a cron job, over Odoo's repeated calls of it (_cron_run).
-        _cron_run.clock = None
-        try:
-            return super()._process_job(db, cron_cr, job)
-        finally:
-            del _cron_run.clock

@@ -128,3 +128,27 @@ class AmazonListing(models.Model):
             ("channel", "=", "fbm"),
             ("fba_zero_pending", "=", True),
         ]
+
+    # --- the orders flow ---------------------------------------------------------------------
+    @api.model
+    def _amazon_for_order(self, run, offer, order):
+        """The offer's listing in the order's marketplace, made when the SKU
+        first sells there. An FBA order proves Amazon ships the SKU from its
+        stock in that marketplace: that listing stops being pushed as FBM, the
+        SKU's listings elsewhere keep their channel."""
+        marketplace = run.marketplaces[order.marketplace_ref]
+        listing = run.listings.get((offer.sku, marketplace.id))
+        if not listing:
+            listing = self.create(self._prepare_amazon_values(offer, order, marketplace))
+            run.listings[offer.sku, marketplace.id] = listing
+        elif order.channel == "FBA" and listing.channel == "fbm":
+            listing.channel = "fba"
+        return listing
+
+    @api.model
+    def _prepare_amazon_values(self, offer, order, marketplace):
+        return {
+            "offer_id": offer.id,
+            "marketplace_id": marketplace.id,
+            "channel": "fba" if order.channel == "FBA" else "fbm",
+        }

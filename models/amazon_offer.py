@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AmazonOffer(models.Model):
@@ -44,3 +44,24 @@ class AmazonOffer(models.Model):
         if vals.get("product_id") and "needs_review" not in vals:
             vals["needs_review"] = False  # someone chose the product
         return super().write(vals)
+
+    # --- the orders flow (``run``: its OrderRun, with the page's offers and products) ----------
+    @api.model
+    def _amazon_for_item(self, run, item, order):
+        """The offer of an order item's SKU: known, else made for the product
+        whose internal reference is the SKU, else for the default product (an
+        offer flagged for review). Its listing in the order's marketplace too."""
+        offer = run.offers.get(item.sku)
+        if not offer:
+            product = run.products_by_code.get(item.sku)
+            offer = self.create(
+                {
+                    "account_id": run.account.id,
+                    "sku": item.sku,
+                    "product_id": (product or run.company._amazon_get_default_product("sale")).id,
+                    "needs_review": not product,
+                }
+            )
+            run.offers[item.sku] = offer
+        self.env["amazon.listing"]._amazon_for_order(run, offer, order)
+        return offer

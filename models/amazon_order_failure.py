@@ -1,4 +1,9 @@
+import hashlib
+import json
+
 from odoo import _, api, fields, models
+
+from ..mapping import missing_datasets
 
 
 class AmazonOrderFailure(models.Model):
@@ -21,6 +26,12 @@ class AmazonOrderFailure(models.Model):
         help="The order as Amazon sent it (JSON).", groups="sales_team.group_sale_manager"
     )
     attempts = fields.Integer(default=1)
+    # Tried by this many runs: the syncs leave it to a person (Retry Now).
+    set_aside = fields.Boolean(
+        readonly=True,
+        help="The synchronizations tried this order several times and no longer do: "
+        "fix what the reason says, then Retry Now.",
+    )
     first_failure = fields.Datetime(default=fields.Datetime.now, readonly=True)
     last_failure = fields.Datetime(default=fields.Datetime.now, readonly=True)
 
@@ -54,10 +65,73 @@ class AmazonOrderFailure(models.Model):
             [("payload", "!=", False), ("first_failure", "<", before)]
         ).payload = False
 
+    @api.model
+    def _amazon_record(self, account, ref, reason, payload, attempts):
+        """Record (or count again) the failure of order ``ref``; past
+        ``attempts`` tries it is set aside."""
+        failure = self.search([("account_id", "=", account.id), ("amazon_order_ref", "=", ref)])
+        values = {
+            "reason": reason,
+            "payload": json.dumps(payload, indent=1, sort_keys=True, default=repr),
+            "last_failure": fields.Datetime.now(),
+        }
+        if failure:
+            failure.write({**values, "attempts": failure.attempts + 1})
+            failure._set_aside_after(attempts)
+            return failure
+        return self.create({**values, "account_id": account.id, "amazon_order_ref": ref})
+
+    @api.model
+    def _amazon_to_retry(self, account, attempts, limit=100):
+        """(payloads, refs): the account's failed orders the syncs still retry
+        (fewer than ``attempts`` tries), from their payload, or by their ref
+        when the payload is useless (kept without a needed dataset, or erased
+        with the buyer's data): those are fetched anew."""
+        payloads, stale = [], []
+        failures = self.search(
+            [("account_id", "=", account.id), ("attempts", "<", attempts)], limit=limit
+        )
+        for failure in failures:
+            try:
+                payload = json.loads(failure.payload or "null")
+            except ValueError:
+                payload = None
+            if isinstance(payload, dict) and not missing_datasets(payload):
+                payloads.append(payload)
+            elif not failure.amazon_order_ref.startswith("?"):  # "?": no usable order id
+                stale.append(failure.amazon_order_ref)
+        return payloads, stale
+
+    @api.model
+    def _amazon_unnamed_ref(self, payload):
+        """The name of a failed order without a usable order id: "?" and a
+        digest of the payload, one failure record per distinct payload."""
+        text = json.dumps(payload, sort_keys=True, default=repr)
+        return "?" + hashlib.sha1(text.encode()).hexdigest()[:10]
+
+    def _set_aside_after(self, attempts):
+        """Past ``attempts`` tries, the syncs stop retrying the order and its
+        activity says so."""
+        for failure in self.filtered(lambda f: not f.set_aside and f.attempts >= attempts):
+            failure.set_aside = True
+            failure.message_post(
+                body=_(
+                    "Tried %(count)s times: the synchronizations no longer retry this order. "
+                    "Fix what the reason says, then use Retry Now.",
+                    count=failure.attempts,
+                )
+            )
+
     def action_retry(self):
-        """Import these orders again now (fetched anew from Amazon)."""
+        """Import these orders again now (fetched anew from Amazon). A failure
+        without a usable order id ("?") has nothing to fetch."""
         self.check_access("write")  # the import runs as the system
         for account in self.account_id:
-            failures = self.filtered(lambda f, a=account: f.account_id == a)
-            self.env["amazon.order.import"]._recover(account, failures.mapped("amazon_order_ref"))
+            refs = [
+                failure.amazon_order_ref
+                for failure in self
+                if failure.account_id == account and not failure.amazon_order_ref.startswith("?")
+            ]
+            if refs:
+                self.env["amazon.order.import"]._recover(account, refs)
         return True

@@ -204,8 +204,8 @@ class AmazonRefund(models.AbstractModel):
 
     def _prepare_credit_line(self, invoice_line, gross, quantity, tax_included):
         # The order import's conversion: one rule for the order and its refund.
-        price_unit = self.env["amazon.order.import"]._unit_price(
-            None, gross, quantity, invoice_line.tax_ids, tax_included, invoice_line.currency_id
+        price_unit = invoice_line.tax_ids._amazon_unit_price(
+            gross, quantity, tax_included, invoice_line.currency_id
         )
         return {
             "product_id": invoice_line.product_id.id,

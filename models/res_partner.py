@@ -1,6 +1,9 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.osv import expression
+
+from ..mapping import address_key
 
 ANONYMIZE_PARAM = "sale_amazon_connector.anonymize"
 ANONYMIZE_DAYS_PARAM = "sale_amazon_connector.anonymize_days"
@@ -161,3 +164,168 @@ class ResPartner(models.Model):
             )
         )
         orders.amazon_gift_message = False
+
+    # --- Amazon's buyers (the orders flow; ``run``: its OrderRun, caches included) --------------
+    @api.model
+    def _amazon_prefetch_buyers(self, run, orders):
+        """The contacts and delivery addresses of the page's buyers, in two
+        queries, into ``run.partners``."""
+        emails = {order.buyer_email for order in orders if order.buyer_email}
+        contacts = (
+            # The import runs as the system: only contacts the order's company may
+            # use (its own and shared ones), never another company's customer.
+            self.search(
+                [
+                    ("email", "in", list(emails)),
+                    ("parent_id", "=", False),
+                    ("type", "=", "contact"),
+                    ("company_id", "in", [run.company.id, False]),
+                ]
+            )
+            if emails
+            else self.browse()
+        )
+        for contact in contacts:
+            run.partners.setdefault(("contact", contact.email), contact)
+        # The delivery addresses the page may reuse, in one query: all those of the
+        # buyers found, and, since buyers without personal data (FBA) all share one
+        # customer whose addresses pile up, only those of it in the page's postal codes.
+        anonymous_zips = {
+            order.address.zip or False
+            for order in orders
+            if not order.buyer_email and order.address
+        }
+        parents = [("parent_id", "in", contacts.ids)]
+        if anonymous_zips:
+            anonymous = [
+                ("parent_id", "=", self._amazon_anonymous_customer(run).id),
+                ("zip", "in", list(anonymous_zips)),
+            ]
+            parents = expression.OR([parents, anonymous])
+        if contacts or anonymous_zips:
+            for delivery in self.search(expression.AND([[("type", "=", "delivery")], parents])):
+                key = ("delivery", delivery.parent_id.id, delivery._amazon_address_key())
+                run.partners.setdefault(key, delivery)
+
+    def _amazon_address_key(self):
+        """What makes two delivery addresses of a customer the same one."""
+        self.ensure_one()
+        return address_key(
+            self.name, self.street, self.street2, self.city, self.zip, self.country_id.code
+        )
+
+    @api.model
+    def _amazon_customer(self, run, order):
+        """(contact, delivery address) of the order, found again or created."""
+        address = order.address
+        if order.buyer_email:
+            key = ("contact", order.buyer_email)
+            contact = run.partners.get(key)
+            if contact is None:
+                contact = self.create(self._prepare_amazon_contact_values(run, order))
+                run.partners[key] = contact
+            if order.vat and not contact.vat:
+                contact.vat = order.vat
+        else:
+            contact = self._amazon_anonymous_customer(run)
+        if not address:
+            return contact, contact
+        name = address.name or (contact.name if order.buyer_email else _("Amazon Customer"))
+        key = (
+            "delivery",
+            contact.id,
+            address_key(
+                name,
+                address.street,
+                address.street2,
+                address.city,
+                address.zip,
+                address.country_code,
+            ),
+        )
+        delivery = run.partners.get(key)
+        if delivery is None:
+            delivery = self.create(self._prepare_amazon_delivery_values(run, order, contact, name))
+        run.partners[key] = delivery
+        return contact, delivery
+
+    @api.model
+    def _amazon_anonymous_customer(self, run):
+        """The company's shared customer of the orders without the buyer's data."""
+        key = ("anonymous",)
+        if key not in run.partners:
+            run.partners[key] = self.search(
+                [("ref", "=", "AMAZON-CUSTOMER"), ("company_id", "in", [run.company.id, False])],
+                limit=1,
+            ) or self.create(
+                {
+                    "name": _("Amazon Customer"),
+                    "ref": "AMAZON-CUSTOMER",
+                    "company_id": run.company.id,
+                }
+            )
+        return run.partners[key]
+
+    @api.model
+    def _prepare_amazon_contact_values(self, run, order):
+        """A new buyer's contact (orders with the buyer's email only)."""
+        address = order.address
+        name = order.buyer_company or order.buyer_name or (address and address.name)
+        values = {
+            "name": name or order.buyer_email,
+            "email": order.buyer_email,
+            "is_company": bool(order.buyer_company),
+            "company_id": run.company.id,
+            "lang": False,
+            "amazon_buyer": True,
+        }
+        if address:
+            values.update(self._prepare_amazon_address_values(run, address))
+            # The phone is for the carrier: on the delivery address only, never
+            # on the contact (Amazon forbids contacting buyers outside Amazon).
+            values.pop("phone", None)
+        return values
+
+    @api.model
+    def _prepare_amazon_delivery_values(self, run, order, contact, name):
+        """A new delivery address of ``contact``."""
+        return {
+            "name": name,
+            "parent_id": contact.id,
+            "type": "delivery",
+            "company_id": run.company.id,
+            "amazon_buyer": True,
+            **self._prepare_amazon_address_values(run, order.address),
+        }
+
+    @api.model
+    def _prepare_amazon_address_values(self, run, address):
+        country = run.countries.get(address.country_code)
+        values = {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "city": address.city or False,
+            "zip": address.zip or False,
+            "country_id": country.id if country else False,
+            "phone": address.phone or False,
+        }
+        if country and address.state_code:
+            values["state_id"] = self._amazon_state(run, country, address.state_code).id or False
+        return values
+
+    @api.model
+    def _amazon_state(self, run, country, code):
+        """The state of ``code`` (Amazon sends a code or a name), looked up once
+        per run: buyers of one region share a handful of states."""
+        key = (country.id, code.strip().lower())
+        if key not in run.states:
+            run.states[key] = self.env["res.country.state"].search(
+                [
+                    ("country_id", "=", country.id),
+                    "|",
+                    ("code", "=ilike", code.strip()),
+                    ("name", "=ilike", code.strip()),
+                ],
+                limit=1,
+            )
+        return run.states[key]

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.tools import float_compare
@@ -272,79 +272,160 @@ class SaleOrder(models.Model):
             elif order.state != "cancel":
                 order.with_context(disable_cancel_warning=True)._action_cancel()
 
-
-class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
-
-    amazon_item_ref = fields.Char(string="Amazon Order Item", readonly=True, copy=False)
-    amazon_offer_id = fields.Many2one("amazon.offer", readonly=True, copy=False)
-
-    def _prepare_procurement_values(self, group_id=False):
-        """Merchant-fulfilled Amazon orders leave by Amazon's ship-by date: it is
-        the delivery's deadline, and its scheduled date (less the company's
-        security lead time, never before the ship window opens)."""
-        values = super()._prepare_procurement_values(group_id)
-        if self.amazon_offer_id.needs_review and self.name:
-            # The default product of a SKU Odoo does not know: the packer reads
-            # Amazon's title and SKU (the line's name) on the delivery and slip.
-            values["product_description_variants"] = "\n" + self.name
-        order = self.order_id
-        if order.amazon_channel == "fbm" and order.amazon_ship_by_date:
-            planned = order.amazon_ship_by_date - timedelta(days=order.company_id.security_lead)
-            if order.amazon_ship_by_earliest:
-                planned = max(planned, order.amazon_ship_by_earliest)
-            values.update(date_deadline=order.amazon_ship_by_date, date_planned=planned)
-        return values
-
-    def _amazon_reduce_open_moves(self, units):
-        """Take ``units`` (of the line's unit) off the line's open delivery, and
-        off the moves that feed it (pick, pack): they left without it."""
-        self.ensure_one()
-        moves = self.move_ids.filtered(
-            lambda m: m.state not in ("done", "cancel") and m.location_dest_id.usage == "customer"
-        )
-        for move in moves:
-            if float_compare(units, 0, precision_rounding=self.product_uom.rounding) <= 0:
-                break
-            demand = move.product_uom._compute_quantity(move.product_uom_qty, self.product_uom)
-            taken = min(units, demand)
-            units -= taken
-            chain = move | self.env["stock.move"].browse(move._rollup_move_origs())
-            for step in chain.filtered(lambda m: m.state not in ("done", "cancel")):
-                left = step.product_uom_qty - self.product_uom._compute_quantity(
-                    taken, step.product_uom
-                )
-                if float_compare(left, 0, precision_rounding=step.product_uom.rounding) <= 0:
-                    step._action_cancel()
-                else:
-                    step.product_uom_qty = left
-                    step._action_assign()
-
-    def _amazon_prepare_shipped_move_values(self, units):
-        """The done move of ``units`` Amazon counts as shipped outside Odoo."""
-        self.ensure_one()
-        order = self.order_id
-        warehouse = order.warehouse_id or order.amazon_account_id.warehouse_id
+    # --- the orders flow: an Amazon order's refreshes --------------------------------------------
+    @api.model
+    def _prepare_amazon_window_values(self, order):
+        """Amazon's ship-by and deliver-by windows and programs (also refreshed
+        when Amazon changes them)."""
         return {
-            "name": _(
-                "%(order)s: %(product)s, shipped outside Odoo (Amazon)",
-                order=order.name,
-                product=self.product_id.display_name,
-            ),
-            "product_id": self.product_id.id,
-            "product_uom": self.product_uom.id,
-            "product_uom_qty": units,
-            "location_id": warehouse.lot_stock_id.id,
-            "location_dest_id": order.partner_shipping_id.property_stock_customer.id,
-            "partner_id": order.partner_shipping_id.id,
-            "sale_line_id": self.id,
-            "company_id": order.company_id.id,
-            "origin": order.name,
-            "warehouse_id": warehouse.id,
+            "amazon_ship_by_earliest": order.ship_by_earliest or False,
+            "amazon_ship_by_date": order.ship_by_latest or False,
+            "amazon_deliver_by_earliest": order.deliver_by_earliest or False,
+            "amazon_deliver_by_date": order.deliver_by_latest or False,
+            "amazon_programs": ", ".join(order.programs) or False,
         }
 
-    def _action_launch_stock_rule(self, previous_product_uom_qty=False):
-        # Amazon ships FBA orders from its own stock: no delivery to pick in Odoo
-        # (the importer records one done move per item instead).
-        others = self.filtered(lambda line: line.order_id.amazon_channel != "fba")
-        return super(SaleOrderLine, others)._action_launch_stock_rule(previous_product_uom_qty)
+    def _amazon_update(self, order):
+        """Amazon's newer version of the order (mapping.Order): its status and
+        windows, its cancellation, the units it shipped outside Odoo."""
+        self.ensure_one()
+        values = {"amazon_status": order.status, "amazon_last_updated": order.last_updated}
+        windows = self._prepare_amazon_window_values(order)
+        values.update({name: value for name, value in windows.items() if self[name] != value})
+        if order.status == "CANCELLED" and self.amazon_status != "CANCELLED":
+            self._amazon_cancel()
+        elif order.channel != "FBA" and self.state == "sale":
+            self._amazon_record_shipped_items(order)
+        self.write(values)
+
+    def _amazon_record_shipped_items(self, order):
+        """What Amazon already counts as shipped of an FBM order (a partly
+        shipped order, or one shipped in Seller Central since) is not on its
+        delivery: recorded delivered."""
+        shipped = {item.item_ref: item.quantity_shipped for item in order.items}
+        if any(shipped.values()):
+            self._amazon_record_shipped_elsewhere(shipped)
+
+    @api.model
+    def _amazon_log_origin(self, account, created):
+        """Each new order's chatter says where it came from and when, in one
+        create for the page (message_post per order would cost a few queries
+        each). ``created``: [(sale order, mapping.Order)]. ``self.env._``:
+        plain ``_`` finds no language inside a comprehension."""
+        note = self.env.ref("mail.mt_note").id
+        imported = fields.Datetime.now()
+        self.env["mail.message"].create(
+            [
+                {
+                    "model": "sale.order",
+                    "res_id": sale.id,
+                    "record_name": sale.name,
+                    "message_type": "notification",
+                    "subtype_id": note,
+                    "body": Markup("<p>%s</p>")
+                    % self.env._(
+                        "Imported from %(marketplace)s (account %(account)s) on %(imported)s "
+                        "UTC: Amazon order %(ref)s, placed on %(placed)s UTC, %(channel)s.",
+                        marketplace=sale.amazon_marketplace_id.name,
+                        account=account.name,
+                        imported=fields.Datetime.to_string(imported),
+                        ref=order.ref,
+                        placed=fields.Datetime.to_string(order.purchase_date),
+                        channel=order.channel,
+                    ),
+                }
+                for sale, order in created
+            ]
+        )
+
+    # --- FBA: Amazon shipped from its stock -----------------------------------------------------
+    def _amazon_record_fba_moves(self):
+        """One done move per item, from the account's Amazon location to the
+        customer (all these orders at once).
+
+        Lot- and serial-tracked products take the lots Odoo holds at the Amazon
+        location, through Odoo's reservation (the product's removal strategy:
+        first in, first out unless its category says otherwise). Where none is
+        there, the move waits on a delivery for a person to say which lot
+        Amazon shipped: never a made-up lot."""
+        lines = self.order_line.filtered(
+            lambda line: line.product_id.type == "consu" and line.product_uom_qty > 0
+        )
+        if not lines:
+            return
+        moves = self.env["stock.move"].create(
+            [line._prepare_amazon_fba_move_values() for line in lines]
+        )
+        moves._action_confirm()
+        tracked = moves.filtered(lambda move: move.has_tracking != "none")
+        for move in moves - tracked:
+            move.quantity = move.product_uom_qty
+        tracked._action_assign()
+        waiting = tracked.filtered(
+            lambda move: move.state != "assigned" or not all(move.move_line_ids.lot_id)
+        )
+        done = moves - waiting
+        done.picked = True
+        done._action_done()
+        for sale in waiting.sale_line_id.order_id:
+            sale._amazon_await_lots(
+                waiting.filtered(lambda m, s=sale: m.sale_line_id.order_id == s)
+            )
+
+    def _amazon_fba_location(self):
+        self.ensure_one()
+        account = self.amazon_account_id
+        return account.location_id or self.company_id._amazon_get_fba_location()
+
+    def _amazon_await_lots(self, moves):
+        """Moves of tracked products Amazon shipped without a lot Odoo knows
+        of: a delivery from the Amazon location, for a person to enter the lot
+        and validate, with an activity on the order saying so."""
+        self.ensure_one()
+        account = self.amazon_account_id
+        warehouse = account.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        picking_type = warehouse.out_type_id
+        if not self.procurement_group_id:
+            self.procurement_group_id = self.env["procurement.group"].create(
+                moves.sale_line_id[:1]._prepare_procurement_group_vals()
+            )
+        picking = self.env["stock.picking"].create(
+            self._prepare_amazon_lot_picking_values(picking_type)
+        )
+        moves.write(
+            {
+                "picking_id": picking.id,
+                "picking_type_id": picking_type.id,
+                "group_id": self.procurement_group_id.id,
+            }
+        )
+        note = _(
+            "Amazon shipped this order from its stock (FBA), but Odoo's location "
+            "%(location)s holds no lot or serial number of %(products)s to take. "
+            "Enter the lot or serial number Amazon shipped on %(picking)s and "
+            "validate it. Sending tracked products to Amazon with their lots "
+            "(a Send to Amazon transfer) lets the next orders take them by themselves.",
+            location=self._amazon_fba_location().display_name,
+            products=", ".join(moves.product_id.mapped("display_name")),
+            picking=picking.name,
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_warning",
+            summary=_("Lot or serial number for FBA order %(ref)s", ref=self.amazon_order_ref),
+            note=note,
+            user_id=(account.responsible_id or self.env.user).id,
+        )
+
+    def _prepare_amazon_lot_picking_values(self, picking_type):
+        """The delivery of an FBA order awaiting the lots Amazon shipped."""
+        return {
+            "picking_type_id": picking_type.id,
+            "location_id": self._amazon_fba_location().id,
+            "location_dest_id": self.partner_shipping_id.property_stock_customer.id,
+            "partner_id": self.partner_shipping_id.id,
+            "origin": self.name,
+            "group_id": self.procurement_group_id.id,
+            "company_id": self.company_id.id,
+        }

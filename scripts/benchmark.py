@@ -24,7 +24,8 @@ from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_mo
 def import_orders(account, adapter):
     """The orders flow's run, without the sync log (the benchmark measures the import)."""
     run = OrderRun(account, adapter)
-    return env["amazon.order.import"].with_env(run.env)._run_window(run)
+    env["amazon.order.import"].with_env(run.env)._run_steps(run)
+    return run.result
 
 
 ORDER_SIZES = [int(n) for n in os.environ.get("SAC_BENCH_ORDERS", "1000").split(",")]

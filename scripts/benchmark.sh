@@ -5,6 +5,7 @@
 # test: numbers, not assertions.
 #
 #   SAC_BENCH_ORDERS=1000,10000 SAC_BENCH_FLAT=0,10000,100000 bash scripts/benchmark.sh
+#   SAC_BENCH_ONLY=orders SAC_BENCH_FLAT=0 bash scripts/benchmark.sh  (orders and stock only)
 #   SAC_BENCH_ONLY=fba SAC_BENCH_FBA_SKUS=1000,10000 bash scripts/benchmark.sh  (FBA only)
 #   SAC_BENCH_ONLY=payout SAC_BENCH_PAYOUT_TRANSACTIONS=1000,10000 bash scripts/benchmark.sh
 #   SAC_BENCH_ONLY=scale SAC_BENCH_SCALE_ORDERS=1000 bash scripts/benchmark.sh
@@ -22,7 +23,7 @@ log "creating benchmark database $DB"
 odoo_cmd -d "$DB" -i sale_amazon_connector --without-demo=all --stop-after-init --log-level=warn
 rm -f "$BUILD/benchmark-results.json"
 ONLY="${SAC_BENCH_ONLY:-}"
-if [ -z "$ONLY" ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = "orders" ]; then
   log "running the benchmark (orders: ${SAC_BENCH_ORDERS:-1000}, database sizes: ${SAC_BENCH_FLAT:-0,10000})"
   SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
     <"$ROOT/scripts/benchmark.py"

@@ -88,8 +88,8 @@ class ModelValidator:
 
     def call_errors(self, call):
         """Schema violations of one recorded emulator call."""
-        if call.fault in ("timeout", "drop", "malformed"):
-            return []  # deliberately broken answers
+        if call.fault in ("timeout", "drop", "malformed", "corrupted"):
+            return []  # deliberately broken answers (corrupted: Order.corruptions)
         if call.operation == "uploadFeedDocument" and isinstance(call.body, bytes):
             if call.body.startswith(b"%PDF-"):
                 return []  # an invoice (UPLOAD_VAT_INVOICE): a PDF, no JSON schema

@@ -218,7 +218,21 @@ def render_order(order, included=()):
             )
             for package in order.packages
         ]
+    for path, value in order.corruptions:
+        _corrupt(data, path, value)
     return data
+
+
+def _corrupt(data, path, value):
+    """Set ``value`` at ``path`` in ``data``, making the objects on the way; a
+    path an earlier corruption cut (its way is no container now) is skipped."""
+    *parents, last = path
+    try:
+        for key in parents:
+            data = data.setdefault(key, {}) if isinstance(data, dict) else data[key]
+        data[last] = value
+    except (KeyError, IndexError, TypeError, AttributeError):
+        pass
 
 
 def render_participations(seller):

@@ -683,6 +683,8 @@ class Handler(BaseHTTPRequestHandler):
                 del store.order_pages[stale]
             served, rest = pages.order_ids[:page_size], pages.order_ids[page_size:]
             orders = [store.orders[order_id] for order_id in served]
+            if any(order.corruptions for order in orders):
+                call.fault = "corrupted"  # a test's, outside the models on purpose
             response = {"orders": [render_order(order, included) for order in orders]}
             if rest:
                 next_token = secrets.token_urlsafe(24)
@@ -805,6 +807,8 @@ class Handler(BaseHTTPRequestHandler):
         order = self.emulator.store.orders.get(order_id)
         if order is None or order.seller_id != call.seller_id:
             raise ApiError(404, "NotFound", f"Order {order_id} not found.")
+        if order.corruptions:
+            call.fault = "corrupted"  # a test's, outside the models on purpose
         return 200, {"order": render_order(order, included)}
 
     # --- Orders v0 confirmShipment ---------------------------------------------------

@@ -200,6 +200,11 @@ class Order:
     ship_by: tuple | None = None
     deliver_by: tuple | None = None
     programs: list = field(default_factory=list)  # PRIME, PREMIUM, ... (Order.programs)
+    # Not Amazon's behaviour, a test's: (path, value) pairs set in the rendered
+    # order, so that the answer breaks what the models promise (a field of
+    # another type, an item that is not an object...). A path is a tuple of
+    # keys and indexes: ("orderItems", 0, "product", "sellerSku").
+    corruptions: list = field(default_factory=list)
 
     def __post_init__(self):
         if self.ship_by is None:

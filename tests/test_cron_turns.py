@@ -161,10 +161,10 @@ class TestCronTurns(OrderSyncCase):
     def test_a_turn_begins_no_page_after_its_time_slice(self):
         self.add_mug_orders(SELLER_ID, 3)
         with patch.object(type(self.flow), "page_size", 1):
-            result = self.flow._sync(self.account, max_pages=10, max_seconds=0)
+            result = self.flow._run(self.account, max_pages=10, max_seconds=0)
             self.assertEqual((result.pages, result.done), (1, False))
             self.assertTrue(self.account.orders_page_token, "the next turn resumes there")
-            result = self.flow._sync(self.account, max_pages=10)
+            result = self.flow._run(self.account, max_pages=10)
         self.assertEqual((result.pages, result.done), (2, True))
 
     def test_every_cron_serves_its_accounts_in_turns(self):

@@ -228,23 +228,24 @@ class TestOrderImport(OrderSyncCase):
         overrides a ``_prepare_*`` hook and calls ``super()``. Here the override
         is put on the registry's class, as an inheriting addon's would be."""
         flow_class = self.OrderImport
+        line_class = type(self.env["sale.order.line"])
         prepare_order = flow_class._prepare_order_values
-        prepare_line = flow_class._prepare_order_line_values
+        prepare_line = line_class._prepare_amazon_line_values
 
         def order_values(flow, run, order):
             values = prepare_order(flow, run, order)
             values["note"] = f"<p>Sold on {run.marketplaces[order.marketplace_ref].name}</p>"
             return values
 
-        def line_values(flow, run, item, *args):
-            values = prepare_line(flow, run, item, *args)
+        def line_values(lines, run, item, *args):
+            values = prepare_line(lines, run, item, *args)
             values["name"] = f"{item.sku} (Amazon item {item.item_ref})"
             return values
 
         amazon = self.add_order(DE)
         with (
             patch.object(flow_class, "_prepare_order_values", order_values),
-            patch.object(flow_class, "_prepare_order_line_values", line_values),
+            patch.object(line_class, "_prepare_amazon_line_values", line_values),
         ):
             self.sync()
         sale = self.sale_of(amazon)
@@ -544,14 +545,15 @@ class TestOrderSyncRobustness(OrderSyncCase):
 
         def crashing(flow, run, order):
             if order.ref == crash_on:
-                raise RuntimeError("worker killed")
+                # The process dies (not an error a unit's boundary takes).
+                raise KeyboardInterrupt("worker killed")
             return original(flow, run, order)
 
         with (
             patch.object(self.OrderImport, "page_size", 2),
             patch.object(self.OrderImport, "_prepare_order_values", crashing),
         ):
-            self.sync_expecting(RuntimeError)
+            self.sync_expecting(KeyboardInterrupt)
         # Page 1 (orders 0-1) is kept; page 2 (2-3) rolled back whole.
         imported = self.env["sale.order"].search([("amazon_account_id", "=", self.account.id)])
         self.assertEqual(
@@ -632,7 +634,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         payload = adapter.get_order(amazon.order_id)
         payload["lastUpdatedTime"] = payload["createdTime"] = "not a date"
         run = OrderRun(self.account, adapter)
-        self.env["amazon.order.import"]._process_page(run, [payload])
+        self.env["amazon.order.import"]._process_orders(run, [payload])
         self.assertEqual((run.result.failed, run.result.skipped), (0, 1))
         self.assertFalse(self.env["amazon.order.failure"].search([]))
         self.assertEqual(self.sale_of(amazon).state, "sale")
@@ -782,14 +784,15 @@ class TestOrderSyncRobustness(OrderSyncCase):
         # the contact again rather than point at the vanished one.
         first = self.add_order(DE, created_time=ago(minutes=50), buyer_email="new@example.com")
         second = self.add_order(DE, created_time=ago(minutes=45), buyer_email="new@example.com")
-        original = self.OrderImport._product_for
+        offers = type(self.env["amazon.offer"])
+        original = offers._amazon_for_item
 
-        def product_for(flow, run, item, order):
+        def for_item(model, run, item, order):
             if order.ref == first.order_id:
                 raise UserError("No product for this one")
-            return original(flow, run, item, order)
+            return original(model, run, item, order)
 
-        with patch.object(self.OrderImport, "_product_for", product_for):
+        with patch.object(offers, "_amazon_for_item", for_item):
             result = self.sync()
         self.assertEqual((result.created, result.failed), (1, 1))
         contact = self.sale_of(second).partner_id
@@ -805,7 +808,7 @@ class TestOrderSyncRobustness(OrderSyncCase):
         amazon = self.add_order(netherlands)
         run = OrderRun(self.account, self.account._get_adapter())
         del run.marketplaces[netherlands]
-        self.env["amazon.order.import"]._process_page(
+        self.env["amazon.order.import"]._process_orders(
             run, [self.account._get_adapter().get_order(amazon.order_id)]
         )
         failure = self.env["amazon.order.failure"].search(

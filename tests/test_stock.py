@@ -8,8 +8,8 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models import amazon_stock_push
-from ..models.amazon_flow import lock_namespace
 from ..models.amazon_stock_push import StockRun
+from ..models.flow_run import lock_namespace
 from ..spapi_emulator import Address
 from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
 

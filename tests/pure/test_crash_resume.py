@@ -162,7 +162,7 @@ left, turns = set(accounts.ids), 0
 while left:
     turns += 1
     for account in accounts.filtered(lambda a: a.id in left):
-        run = lambda a=account: flow._sync(a, max_pages=4)  # noqa: E731
+        run = lambda a=account: flow._run(a, max_pages=4)  # noqa: E731
         result = flow._cron_boundary(account, "order sync", run)
         env.cr.commit()
         if result is not None and not result.locked and result.done:

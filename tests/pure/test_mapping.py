@@ -123,17 +123,26 @@ def test_what_is_imported(channel, status, importable):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.pop("orderId"), "no orderId"),
+        (lambda d: d.pop("orderId"), "orderId is missing"),
         (lambda d: d["salesChannel"].update(marketplaceId="XX"), "unknown to Odoo"),
         (lambda d: d.update(orderItems=[]), "no items"),
-        (lambda d: d["orderItems"][0].update(quantityOrdered=0), "quantity 0"),
+        (
+            lambda d: d["orderItems"][0].update(quantityOrdered=0),
+            r"orderItems\[0\]\.quantityOrdered is 0",
+        ),
         (lambda d: d.update(createdTime="yesterday"), "ISO 8601"),
         (
             lambda d: d["orderItems"][0]["product"]["price"]["unitPrice"].update(amount="ten"),
-            "not a valid amount",
+            r"orderItems\[0\]\.product\.price\.unitPrice\.amount is not a number",
         ),
-        (lambda d: d["proceeds"]["grandTotal"].update(currencyCode="USD"), "order total in USD"),
-        (lambda d: d["fulfillment"].update(fulfilledBy="DRONES"), "fulfillment channel"),
+        (
+            lambda d: d["proceeds"]["grandTotal"].update(currencyCode="USD"),
+            "proceeds.grandTotal is in .USD., the marketplace in EUR",
+        ),
+        (
+            lambda d: d["fulfillment"].update(fulfilledBy="DRONES"),
+            "fulfillment.fulfilledBy is unknown",
+        ),
     ],
 )
 def test_bad_payloads_are_explained(change, message):
@@ -153,7 +162,10 @@ def test_units_amazon_shipped_are_read_per_item():
     assert parse_order(data, CURRENCIES.get).items[0].quantity_shipped == 2
     for hostile in (7, -1, "2", True, 2.5):
         fulfillment["quantityFulfilled"] = hostile
-        with pytest.raises(PayloadError, match="units shipped of 6"):
+        with pytest.raises(
+            PayloadError,
+            match=r"orderItems\[0\]\.fulfillment\.quantityFulfilled is (7|-1|not an integer)",
+        ):
             parse_order(data, CURRENCIES.get)
 
 
@@ -618,3 +630,71 @@ def test_tax_rate_codes_are_read_or_left_out():
     assert parse_tax_rate("fr 20.0") == ("FR", Decimal("20.0"))
     assert parse_tax_rate("EXEMPT") is None
     assert parse_tax_rate("DE nineteen") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        # A field of the wrong type.
+        (lambda d: d["orderItems"][0].update(quantityOrdered="2"), "orderItems[0].quantityOrdered"),
+        (lambda d: d.update(buyer=["Erika"]), "buyer is not an object"),
+        (lambda d: d["salesChannel"].update(marketplaceId=7), "salesChannel.marketplaceId"),
+        (lambda d: d.update(orderItems={"a": 1}), "orderItems is not an array"),
+        # An item that is not an object.
+        (lambda d: d["orderItems"].append("MUG"), "orderItems[1] is not an object"),
+        (lambda d: d["orderItems"][0].update(product=None, proceeds=3), "orderItems[0].proceeds"),
+        # A non-finite or overflowing amount.
+        (
+            lambda d: d["orderItems"][0]["product"]["price"]["unitPrice"].update(amount="NaN"),
+            "orderItems[0].product.price.unitPrice.amount is not a finite number",
+        ),
+        (
+            lambda d: d["proceeds"]["grandTotal"].update(amount="1e400"),
+            "proceeds.grandTotal.amount is out of range",
+        ),
+        (
+            lambda d: d["proceeds"]["grandTotal"].update(amount="Infinity"),
+            "proceeds.grandTotal.amount is not a finite number",
+        ),
+        (
+            lambda d: d["proceeds"]["grandTotal"].update(amount="123456789012345.00"),
+            "proceeds.grandTotal.amount is out of range",
+        ),
+        # A control character in a name.
+        (
+            lambda d: d["recipient"]["deliveryAddress"].update(name="Erika\x00Mustermann"),
+            "recipient.deliveryAddress.name contains a control character",
+        ),
+        (lambda d: d["buyer"].update(buyerName="Erika\x1b[31m"), "buyer.buyerName contains"),
+        # A string longer than a database index allows.
+        (
+            lambda d: d["orderItems"][0]["product"].update(sellerSku="S" * 3000),
+            "orderItems[0].product.sellerSku is 3000 characters long",
+        ),
+        (lambda d: d.update(orderId="1" * 3000), "orderId is 3000 characters long"),
+        (
+            lambda d: d["recipient"]["deliveryAddress"].update(addressLine1="ß" * 1000),
+            "recipient.deliveryAddress.addressLine1 is 1000 characters long",
+        ),
+    ],
+)
+def test_hostile_payloads_name_the_field(change, path):
+    """Whatever Amazon's answer holds, the mapper raises PayloadError naming the
+    field, never another exception that would escape the unit."""
+    data = payload(
+        address=Address(name="Erika Mustermann", address_line1="Hauptstr. 1", country_code="DE"),
+        buyer_name="Erika",
+    )
+    data["buyer"] = {"buyerName": "Erika", "buyerEmail": "erika@example.com"}
+    change(data)
+    with pytest.raises(PayloadError) as raised:
+        parse_order(data, CURRENCIES.get)
+    assert path in str(raised.value)
+
+
+def test_a_gift_message_keeps_its_lines():
+    data = payload()
+    data["orderItems"][0]["fulfillment"] = {
+        "packing": {"giftOption": {"giftMessage": "Happy birthday,\r\nErika\tx"}}
+    }
+    assert parse_order(data, CURRENCIES.get).items[0].gift_message.endswith("Erika\tx")

@@ -2,7 +2,7 @@ import math
 
 from odoo import _, api, models
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.sale_amazon_connector.models.amazon_flow import AmazonAccountBusy
+from odoo.addons.sale_amazon_connector.models.flow_run import AmazonAccountBusy, busy_message
 
 # A job that finds another run of the account's orders waits this long (s).
 BUSY_RETRY_SECONDS = 30
@@ -12,7 +12,7 @@ class AmazonOrderImport(models.AbstractModel):
     _inherit = "amazon.order.import"
 
     @api.model
-    def _cron_sync(self, pages_per_account=10):
+    def _cron_sync(self, pages_per_account=None):
         """Each account's orders as a chain of jobs, a page each: the cron only
         starts the chains (an account whose next page is already waiting is not
         queued twice), and the job runner serves the accounts side by side."""
@@ -32,17 +32,13 @@ class AmazonOrderImport(models.AbstractModel):
         When Amazon's rate limit holds the next page back, that job waits for it
         (its ETA) instead of a worker."""
         result = self._job_boundary(
-            lambda: self._sync(account, max_pages=1, max_throttle_wait=self.cron_max_throttle_wait)
+            lambda: self._run(account, max_pages=1, max_throttle_wait=self.cron_max_throttle_wait)
         )
         if result.locked:
-            return _("Another run of this account's orders holds it: nothing to do.")
+            return busy_message()
         if not result.done:
             self._delay_orders_page(account, eta=math.ceil(result.waiting) or None)
-        return _(
-            "%(fetched)s fetched, %(created)s created, %(updated)s updated, "
-            "%(skipped)s skipped, %(failed)s failed.",
-            **result.as_dict(),
-        )
+        return self._result_message(result)
 
     @api.model
     def _job_recover(self, account, order_ref):

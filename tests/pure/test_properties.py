@@ -1,0 +1,196 @@
+"""Property tests of the orders mapper (issue #34), from Amazon's own model.
+
+For any payload, valid by Amazon's Orders 2026-01-01 model or mutated away
+from it, ``parse_order`` returns an Order Odoo can store or raises
+PayloadError: never another exception, which would escape an order's fault
+boundary as a bug. And every valid order (the emulator's, with any names and
+amounts Amazon allows) is read as it was sent.
+"""
+
+import copy
+import json
+import math
+from decimal import Decimal
+
+import pytest
+from conftest import DE, MODELS_DIR, SELLER_ID
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from mapping import checks, parse_order
+from mapping.checks import PayloadError
+from spapi_emulator import Address, Emulator
+from spapi_emulator.render import INCLUDED_DATA, render_order
+
+hypothesis_jsonschema = pytest.importorskip("hypothesis_jsonschema")
+
+EXAMPLES = settings(
+    max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+
+
+def eur(_marketplace):
+    return "EUR"
+
+
+def assert_storable(order):
+    """What reaches Odoo: finite amounts in range, texts within their limits
+    and free of control characters (but a gift message's lines)."""
+    for item in order.items:
+        for amount in (item.unit_price, item.item_total, item.tax, item.shipping):
+            assert amount.is_finite() and abs(amount) < checks.MAX_AMOUNT
+        assert item.quantity >= 1 and 0 <= item.quantity_shipped <= item.quantity
+        assert len(item.sku) <= checks.SHORT_LENGTH
+    texts = [order.ref, order.buyer_name, order.buyer_email, order.service_level]
+    if order.address:
+        texts += [order.address.name, order.address.street, order.address.city]
+    for text in texts:
+        assert isinstance(text, str) and len(text) <= checks.SHORT_LENGTH
+        assert not any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
+def parse_or_refuse(payload):
+    try:
+        order = parse_order(payload, eur)
+    except PayloadError as error:
+        assert str(error)  # a reason a person reads
+        return None
+    assert_storable(order)
+    return order
+
+
+# --- payloads valid by Amazon's model ---------------------------------------------------------
+def order_schema():
+    if MODELS_DIR is None:
+        pytest.skip("Amazon's models (shared/spapi-models) are not beside the checkout")
+    model = json.loads((MODELS_DIR / "orders_2026-01-01.json").read_text(encoding="utf-8"))
+    return {"definitions": model["definitions"], "$ref": "#/definitions/Order"}
+
+
+@pytest.fixture(scope="module")
+def model_orders():
+    return hypothesis_jsonschema.from_schema(order_schema())
+
+
+def test_any_order_amazon_s_model_allows_is_read_or_refused(model_orders):
+    @EXAMPLES
+    @given(model_orders, st.sampled_from(["AMAZON", "MERCHANT", None]))
+    def check(payload, fulfilled_by):
+        # Deeper than the channel check: most generated orders have one.
+        if fulfilled_by:
+            payload.setdefault("fulfillment", {})["fulfilledBy"] = fulfilled_by
+        payload.setdefault("salesChannel", {})["marketplaceId"] = DE
+        parse_or_refuse(payload)
+
+    check()
+
+
+# --- payloads mutated away from it ------------------------------------------------------------
+HOSTILE_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(["NaN", "Infinity", "-1e400", "1e400", "1" * 40, "x" * 4000, "a\x00b"]),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+)
+
+
+def valid_payload():
+    emulator = Emulator()
+    try:
+        emulator.store.add_seller(SELLER_ID, [DE])
+        order = emulator.store.add_order(
+            SELLER_ID,
+            DE,
+            [
+                {"sku": "MUG", "title": "Mug", "quantity": 2, "unit_price": "10.00"},
+                {
+                    "sku": "TEE",
+                    "title": "Tee",
+                    "quantity": 1,
+                    "unit_price": "19.99",
+                    "shipping_price": "4.99",
+                    "promotion_discount": "1.00",
+                    "promotion_ids": ["P1"],
+                },
+            ],
+            address=Address(name="Erika Mustermann", address_line1="Hauptstr. 1", city="Berlin"),
+            buyer_name="Erika",
+            buyer_email="erika@example.com",
+        )
+        return render_order(order, INCLUDED_DATA)
+    finally:
+        emulator._server.server_close()
+
+
+VALID = valid_payload()
+
+
+def paths(value, prefix=()):
+    """Every path in a JSON document."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from paths(child, (*prefix, index))
+
+
+PATHS = [path for path in paths(VALID) if path]
+
+
+@EXAMPLES
+@given(st.lists(st.tuples(st.sampled_from(PATHS), HOSTILE_VALUES), min_size=1, max_size=3))
+def test_any_mutation_of_an_order_is_read_or_refused(mutations):
+    payload = copy.deepcopy(VALID)
+    for path, value in mutations:
+        target = payload
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed the way there
+    parse_or_refuse(payload)
+
+
+@EXAMPLES
+@given(HOSTILE_VALUES)
+def test_what_is_not_an_order_is_refused(value):
+    with pytest.raises(PayloadError):
+        parse_order(value, eur)
+
+
+# --- every valid order lands ----------------------------------------------------------------
+NAMES = st.text(
+    st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs")),
+    min_size=1,
+    max_size=60,
+).filter(str.strip)
+AMOUNTS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
+
+
+@EXAMPLES
+@given(NAMES, NAMES, st.integers(1, 1000), AMOUNTS, NAMES)
+def test_valid_orders_are_read_as_sent(name, city, quantity, price, sku):
+    payload = copy.deepcopy(VALID)
+    payload["recipient"]["deliveryAddress"].update(name=name, city=city)
+    item = payload["orderItems"][0]
+    item["quantityOrdered"] = quantity
+    item["product"]["sellerSku"] = sku
+    item["product"]["price"]["unitPrice"]["amount"] = str(price)
+    item["proceeds"]["breakdowns"] = [
+        {"type": "ITEM", "subtotal": {"amount": str(price * quantity), "currencyCode": "EUR"}}
+    ]
+    item["fulfillment"] = {"quantityUnfulfilled": quantity}
+    order = parse_order(payload, eur)
+    assert_storable(order)
+    assert (order.address.name, order.address.city) == (name, city)
+    first = order.items[0]
+    assert (first.sku, first.quantity, first.unit_price) == (sku.strip(), quantity, price)
+    assert first.item_total == price * quantity
+    assume(math.isfinite(float(first.item_total)))
