@@ -106,6 +106,15 @@ def decimal(value, path):
     return amount
 
 
+def safe_text(value, default, limit=ID_LENGTH):
+    """``value`` when it is a text Odoo can store and index, else ``default``:
+    what names a record kept because its data could not be read."""
+    try:
+        return text(value, "value", limit=limit).strip() or default
+    except PayloadError:
+        return default
+
+
 def _show(value, limit=60):
     """The value as the reason shows it: short, and printable."""
     shown = repr(value)

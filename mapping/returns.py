@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from . import checks
 from .checks import PayloadError
 
 FBA_RETURNS_REPORT = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
@@ -57,9 +58,24 @@ class FbmReturn:
 def read_tsv(text):
     """The rows of a tab-separated report document, as dicts by column name."""
     reader = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    return [
-        {(key or "").strip(): (value or "").strip() for key, value in row.items()} for row in reader
-    ]
+    rows = []
+    for row in reader:
+        # More fields than the header: csv puts them in a list under None.
+        extra = row.pop(None, None)
+        values = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
+        if extra is not None:
+            values[EXTRA_FIELDS] = "\t".join(extra)
+        rows.append(values)
+    return rows
+
+
+# The key of a row's fields beyond its header's (a shifted row).
+EXTRA_FIELDS = "(fields beyond the header)"
+
+
+def _check_row(row):
+    if EXTRA_FIELDS in row:
+        raise PayloadError("the row has more fields than the report's header")
 
 
 def _moment(value, name):
@@ -68,7 +84,7 @@ def _moment(value, name):
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise PayloadError(f"{name} is not a date: {value!r}") from None
+        raise PayloadError(f"{name} is not a date: {value!r:.60}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(tzinfo=None)
@@ -78,21 +94,23 @@ def _quantity(value, name):
     try:
         quantity = int(value)
     except (TypeError, ValueError):
-        raise PayloadError(f"{name} is not a quantity: {value!r}") from None
-    if quantity <= 0:
-        raise PayloadError(f"{name} is not a quantity: {value!r}")
+        raise PayloadError(f"{name} is not a quantity: {value!r:.60}") from None
+    if not 0 < quantity <= 10**6:
+        raise PayloadError(f"{name} is not a quantity: {value!r:.60}")
     return quantity
 
 
 def parse_fba_return(row):
     """:class:`FbaReturn` of a row of the FBA customer returns report."""
-    order_ref, sku = row.get("order-id"), row.get("sku")
-    if not order_ref or not sku:
-        raise PayloadError("the return has no order-id or sku")
+    _check_row(row)
+    order_ref = checks.identifier(row.get("order-id"), "order-id")
+    sku = checks.text(row.get("sku"), "sku")
+    if not sku:
+        raise PayloadError("sku is missing")
     returned_at = _moment(row.get("return-date"), "return-date")
     quantity = _quantity(row.get("quantity"), "quantity")
-    disposition = (row.get("detailed-disposition") or "").upper()
-    lpn = row.get("license-plate-number") or ""
+    disposition = checks.text(row.get("detailed-disposition"), "detailed-disposition").upper()
+    lpn = checks.text(row.get("license-plate-number"), "license-plate-number", checks.ID_LENGTH)
     # The license plate number labels the returned unit(s) in Amazon's centre:
     # with it a row is one return; without, its date, disposition and quantity.
     key = "|".join(
@@ -107,19 +125,21 @@ def parse_fba_return(row):
         quantity=quantity,
         returned_at=returned_at,
         disposition=disposition,
-        reason=row.get("reason") or "",
-        status=row.get("status") or "",
+        reason=checks.text(row.get("reason"), "reason"),
+        status=checks.text(row.get("status"), "status"),
         license_plate=lpn,
-        fulfillment_center=row.get("fulfillment-center-id") or "",
+        fulfillment_center=checks.text(row.get("fulfillment-center-id"), "fulfillment-center-id"),
     )
 
 
 def parse_fbm_return(row):
     """:class:`FbmReturn` of a row of the merchant-fulfilled returns report."""
-    order_ref, sku = row.get("Order ID"), row.get("Merchant SKU")
-    if not order_ref or not sku:
-        raise PayloadError("the return has no Order ID or Merchant SKU")
-    rma = row.get("Amazon RMA ID") or ""
+    _check_row(row)
+    order_ref = checks.identifier(row.get("Order ID"), "Order ID")
+    sku = checks.text(row.get("Merchant SKU"), "Merchant SKU")
+    if not sku:
+        raise PayloadError("Merchant SKU is missing")
+    rma = checks.text(row.get("Amazon RMA ID"), "Amazon RMA ID", checks.ID_LENGTH)
     requested_at = _moment(row.get("Return request date"), "Return request date")
     quantity = _quantity(row.get("Return quantity"), "Return quantity")
     key = "|".join((order_ref, sku, rma) if rma else (order_ref, sku, requested_at.isoformat()))
@@ -130,7 +150,7 @@ def parse_fbm_return(row):
         sku=sku,
         quantity=quantity,
         requested_at=requested_at,
-        status=row.get("Return request status") or "",
-        reason=row.get("Return Reason") or "",
-        tracking=row.get("Tracking ID") or "",
+        status=checks.text(row.get("Return request status"), "Return request status"),
+        reason=checks.text(row.get("Return Reason"), "Return Reason"),
+        tracking=checks.text(row.get("Tracking ID"), "Tracking ID"),
     )

@@ -12,7 +12,9 @@ from . import amazon_order_import
 from . import amazon_stock_push
 from . import amazon_listing_import
 from . import amazon_fba_inventory
+from . import amazon_report_request
 from . import amazon_return
+from . import amazon_return_import
 from . import amazon_invoicing
 from . import amazon_invoice_upload
 from . import amazon_finance

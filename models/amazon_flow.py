@@ -74,6 +74,8 @@ class AmazonFlow(models.AbstractModel):
     _run_class = FlowRun
     # Pages a cron's turn takes at most (its time is bounded too).
     cron_pages_per_turn = 10
+    # Whether the button's notification reloads the view behind it.
+    _action_reload = False
 
     # --- the entry points: cron, button, job -----------------------------------------------
     @api.model
@@ -125,7 +127,7 @@ class AmazonFlow(models.AbstractModel):
                 ]
             )
         kind = "warning" if result.failed or result.waiting else "success"
-        return self._notify(title, message, kind)
+        return self._notify(title, message, kind, reload=self._action_reload)
 
     def _flow_title(self):
         return self._description

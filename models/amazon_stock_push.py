@@ -26,7 +26,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 
 from ..mapping.listings import PRODUCT_TYPE, availability_patch, quantity_feed_message
-from ..mapping.stock import allocate
+from ..mapping.stock import PayloadError, allocate, feed_report_errors
 from ..spapi import (
     FEED_FINAL_STATUSES,
     SpApiDocumentError,
@@ -313,7 +313,10 @@ class AmazonStockPush(models.AbstractModel):
         commit(self.env.cr)
 
     def _apply_feed_reports(self, run):
-        """Apply the processing reports of the account's feeds Amazon finished."""
+        """Apply the processing reports of the account's feeds Amazon finished,
+        each feed its own unit: a report Odoo cannot read, or cannot apply,
+        leaves that feed not applied (its quantities go out again), never the
+        push stopped."""
         pending = self.env["amazon.listing"].search(
             [("account_id", "=", run.account.id), ("stock_sync_state", "=", "pending")]
         )
@@ -326,52 +329,59 @@ class AmazonStockPush(models.AbstractModel):
                 return
             except SpApiNotFoundError:
                 self._feed_not_applied(run, listings, feed_ref, "NOT_FOUND", None)
-                continue
             except SpApiDocumentError as error:
                 # Its report is never read again: the quantities go out anew.
                 self._feed_not_applied(run, listings, feed_ref, "DONE", None, reason=str(error))
-                continue
-            status = feed.get("processingStatus")
-            if status not in FEED_FINAL_STATUSES:
-                sent = [date for date in listings.mapped("feed_date") if date]
-                if sent and fields.Datetime.now() - min(sent) > FEED_TIMEOUT:
-                    # Amazon's queue never got to it: the quantities go out again.
-                    self._feed_not_applied(run, listings, feed_ref, status, None, timed_out=True)
-                continue  # Amazon is still processing it
-            if status != "DONE" or report is None:
-                self._feed_not_applied(run, listings, feed_ref, status, report)
-                continue
-            problems = {}
-            for issue in report.get("issues") or []:
-                if issue.get("severity") == "ERROR":
-                    problems.setdefault(issue.get("messageId"), []).append(
-                        f"{issue.get('code')}: {issue.get('message')}"
-                    )
-            refused = listings.filtered(lambda o, p=problems: o.feed_message_ref in p)
-            accepted = listings - refused
-            now = fields.Datetime.now()
-            self.env.cr.execute(
-                """
-                UPDATE amazon_listing
-                   SET stock_sync_state = 'synced', last_quantity_sent = attempted_quantity,
-                       last_quantity_date = %s, stock_sync_error = NULL, feed_ref = NULL,
-                       fba_zero_pending = FALSE
-                 WHERE id = ANY(%s)
-                """,
-                (now, accepted.ids),
-            )
-            for listing in refused:
-                listing.write(
-                    {
-                        "stock_sync_state": "error",
-                        "stock_sync_error": "\n".join(problems[listing.feed_message_ref]),
-                        "feed_ref": False,
-                    }
-                )
-            self.env["amazon.listing"].invalidate_model()
-            run.stats["accepted"] += len(accepted)
-            run.stats["refused"] += len(refused)
+            except ValueError as error:  # a report that is no JSON: the same
+                reason = _("the processing report is not JSON (%(error)s)", error=error)
+                self._feed_not_applied(run, listings, feed_ref, "DONE", None, reason=reason)
+            else:
+                unit = (feed_ref, listings)
+                self._in_unit(run, unit, self._apply_feed_report, feed_ref, feed, report, listings)
             commit(self.env.cr)
+
+    def _apply_feed_report(self, run, feed_ref, feed, report, listings):
+        status = feed.get("processingStatus")
+        if status not in FEED_FINAL_STATUSES:
+            sent = [date for date in listings.mapped("feed_date") if date]
+            if sent and fields.Datetime.now() - min(sent) > FEED_TIMEOUT:
+                # Amazon's queue never got to it: the quantities go out again.
+                self._feed_not_applied(run, listings, feed_ref, status, None, timed_out=True)
+            return  # Amazon is still processing it
+        if status != "DONE" or report is None:
+            self._feed_not_applied(run, listings, feed_ref, status, report)
+            return
+        problems = feed_report_errors(report)
+        refused = listings.filtered(lambda o, p=problems: o.feed_message_ref in p)
+        accepted = listings - refused
+        self.env.cr.execute(
+            """
+            UPDATE amazon_listing
+               SET stock_sync_state = 'synced', last_quantity_sent = attempted_quantity,
+                   last_quantity_date = %s, stock_sync_error = NULL, feed_ref = NULL,
+                   fba_zero_pending = FALSE
+             WHERE id = ANY(%s)
+            """,
+            (fields.Datetime.now(), accepted.ids),
+        )
+        for listing in refused:
+            listing.write(
+                {
+                    "stock_sync_state": "error",
+                    "stock_sync_error": "\n".join(problems[listing.feed_message_ref]),
+                    "feed_ref": False,
+                }
+            )
+        self.env["amazon.listing"].invalidate_model()
+        run.stats["accepted"] += len(accepted)
+        run.stats["refused"] += len(refused)
+
+    def _unit_failed(self, run, unit, error):
+        """A feed whose report could not be applied: not applied, with why."""
+        feed_ref, listings = unit
+        reason = self._failure_reason(error)
+        _logger.warning("Amazon stock feed %s: report not applied, %s", feed_ref, reason)
+        self._feed_not_applied(run, listings, feed_ref, "DONE", None, reason=reason)
 
     def _feed_not_applied(
         self, run, listings, feed_ref, status, report, timed_out=False, reason=None
@@ -380,11 +390,10 @@ class AmazonStockPush(models.AbstractModel):
         applied) or cancelled: its listings are in error with Amazon's reason, and
         the next push sends their quantity again (setting a quantity twice is
         harmless)."""
-        reasons = [
-            f"{issue.get('code')}: {issue.get('message')}"
-            for issue in (report or {}).get("issues") or []
-            if issue.get("severity") == "ERROR"
-        ]
+        try:
+            reasons = [r for found in feed_report_errors(report).values() for r in found]
+        except PayloadError as error:
+            reasons = [str(error)]
         if timed_out:
             error = _(
                 "Amazon has not processed stock feed %(feed)s within %(hours)s hours "
@@ -416,7 +425,6 @@ class AmazonStockPush(models.AbstractModel):
             }
         )
         run.stats["refused"] += len(listings)
-        commit(self.env.cr)
 
     # --- outcomes -----------------------------------------------------------------------------
     def _accepted(self, run, listing, quantity):

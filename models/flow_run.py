@@ -36,6 +36,8 @@ class FlowResult:
     waiting: float = 0.0
     # (record, reason) or a sentence per unit that failed, listed on the sync log.
     problems: list = field(default_factory=list)
+    # A flow's own figures (the returns: reports still pending, returns waiting).
+    extra: dict = field(default_factory=dict)
 
     def as_dict(self):
         return {

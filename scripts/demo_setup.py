@@ -201,13 +201,13 @@ print(
 # customer returns of the last days (Amazon writes the report between two looks).
 reconciliation = env["amazon.fba.inventory"]._reconcile(account)
 env.cr.commit()
-returns = {}
+returns = None
 for _look in range(2):
-    returns = env["amazon.return.import"]._import(account) or {}
+    returns = env["amazon.return.import"]._run(account)
     env.cr.commit()
 print(
     f"Demo FBA stock: {reconciliation.product_count if reconciliation else 0} SKUs reconciled, "
-    f"{returns.get('created', 0)} customer returns booked."
+    f"{returns.created if returns else 0} customer returns booked."
 )
 
 # Amazon's money: FBA orders invoiced when shipped, the transactions and the

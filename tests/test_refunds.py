@@ -140,8 +140,8 @@ class TestRefundCreditNotes(MoneyCase):
             license_plate_number="LPN-R",
         )
         Returns = self.env["amazon.return.import"]
-        Returns._import(self.account)
-        Returns._import(self.account)
+        Returns._run(self.account)
+        Returns._run(self.account)
         customer_return = self.env["amazon.return"].search([("sale_order_id", "=", sale.id)])
         self.assertEqual(customer_return.state, "booked")
         self.refund(

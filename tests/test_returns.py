@@ -54,8 +54,8 @@ class TestCustomerReturns(OrderSyncCase):
         them (the emulator writes a report between two looks, as Amazon does
         in the background)."""
         Import = self.env["amazon.return.import"]
-        first = Import._import(self.account)
-        return first, Import._import(self.account)
+        first = Import._run(self.account)
+        return first, Import._run(self.account)
 
     def held(self, product, location):
         quants = self.env["stock.quant"].search(
@@ -74,8 +74,8 @@ class TestCustomerReturns(OrderSyncCase):
             amazon, "MUG-01", disposition="CUSTOMER_DAMAGED", license_plate_number="LPN-B"
         )
         first, second = self.import_returns()
-        self.assertEqual((first["pending"], first["created"]), (2, 0), "Amazon is still writing")
-        self.assertEqual(second["created"], 2)
+        self.assertEqual((first.extra["pending"], first.created), (2, 0), "Amazon is still writing")
+        self.assertEqual(second.created, 2)
         damaged = self.env.company._amazon_get_fba_damaged_location()
         self.assertEqual(self.held(self.mug, self.location), at_amazon + 1)
         self.assertEqual(self.held(self.mug, damaged), 1)
@@ -139,8 +139,8 @@ class TestCustomerReturns(OrderSyncCase):
         # the same report is read again.
         requests = self.env["amazon.report.request"].search([("account_id", "=", self.account.id)])
         requests.state = "requested"
-        counts = self.env["amazon.return.import"]._import(self.account)
-        self.assertEqual((counts["created"], counts["skipped"]), (0, 1))
+        counts = self.env["amazon.return.import"]._run(self.account)
+        self.assertEqual((counts.created, counts.skipped), (0, 1))
         # And the next window overlaps the last one: the same return comes again.
         self.import_returns()
         self.assertEqual(len(sale.amazon_return_ids), 1)
@@ -156,20 +156,20 @@ class TestCustomerReturns(OrderSyncCase):
         amazon, _sale = self.fba_order()
         self.amazon_return(amazon, "MUG-01", disposition="SELLABLE")
         Import = self.env["amazon.return.import"]
-        Import._import(self.account)  # asks Amazon for the reports
+        Import._run(self.account)  # asks Amazon for the reports
         self.emulator.faults.add("getReportDocument", "foreign_url", count=2)
-        counts = Import._import(self.account)
+        counts = Import._run(self.account)
         self.emulator.faults.clear()
         requests = self.env["amazon.report.request"].search([("account_id", "=", self.account.id)])
         failed = requests.filtered(lambda r: r.state == "failed")
         self.assertTrue(failed)
         self.assertIn("169.254.169.254", failed[0].error)
-        self.assertEqual(counts["failed"], len(failed))
+        self.assertEqual(counts.failed, len(failed))
         log = self.account.sync_log_ids.filtered(lambda log: log.kind == "returns")[:1]
         self.assertEqual(log.state, "partial")
         self.assertIn("document URL refused", log.error)
         self.emulator.reset_calls()
-        Import._import(self.account)
+        Import._run(self.account)
         asked = {call.path.rsplit("/", 1)[-1] for call in self.emulator.calls_for("getReport")}
         self.assertFalse(asked & set(failed.mapped("amazon_report_ref")))
 
@@ -180,17 +180,17 @@ class TestCustomerReturns(OrderSyncCase):
         amazon, _sale = self.fba_order()
         self.amazon_return(amazon, "MUG-01", disposition="SELLABLE")
         Import = self.env["amazon.return.import"]
-        Import._import(self.account)
+        Import._run(self.account)
         self.emulator.store.reports.clear()
-        counts = Import._import(self.account)
-        self.assertEqual(counts["failed"], 2)
+        counts = Import._run(self.account)
+        self.assertEqual(counts.failed, 2)
         failed = self.env["amazon.report.request"].search(
             [("account_id", "=", self.account.id), ("state", "=", "failed")]
         )
         self.assertEqual(len(failed), 2)
         self.assertIn("not found", failed[0].error)
         _first, second = self.import_returns()
-        self.assertEqual(second["created"], 1, "the return booked from a new report")
+        self.assertEqual(second.created, 1, "the return booked from a new report")
 
     def test_a_return_before_its_order_waits_for_it(self):
         amazon = self.add_order(
@@ -206,7 +206,7 @@ class TestCustomerReturns(OrderSyncCase):
         self.assertEqual(item.state, "waiting")
         # The order comes in (recovered by hand); the next import books the return.
         self.env["amazon.order.import"]._recover(self.account, [amazon.order_id])
-        self.env["amazon.return.import"]._import(self.account)
+        self.env["amazon.return.import"]._run(self.account)
         self.assertEqual(item.state, "booked")
         self.assertEqual(item.sale_order_id.amazon_order_ref, amazon.order_id)
 
@@ -241,3 +241,38 @@ class TestCustomerReturns(OrderSyncCase):
         self.assertEqual(item.state, "booked")
         self.assertEqual(item.move_id.move_line_ids.lot_id, lot)
         self.assertEqual(self.held(serum, self.location), 5 - 2 + 1)
+
+    def test_malformed_rows_never_block_the_report(self):
+        """Issue #34: rows Odoo cannot read or store (an order id longer than an
+        index holds, a NUL in a reason, a SKU with a tab that shifts the row, a
+        quantity that is no number) are kept to check with why; the report's
+        good return is booked, the report is read, and the next run goes on."""
+        amazon, _sale = self.fba_order(quantity=2)
+        self.amazon_return(amazon, "MUG-01", disposition="SELLABLE", license_plate_number="LPN-1")
+        self.amazon_return(amazon, "MUG-01", reason="DEFECTIVE\x00", license_plate_number="LPN-2")
+        self.amazon_return(amazon, "MUG\t01", license_plate_number="LPN-3")
+        self.amazon_return(amazon, "MUG-01", quantity="many", license_plate_number="LPN-4")
+        long_order = self.emulator.store.add_return(
+            SELLER_ID, amazon.marketplace_id, "1" * 4000, "MUG-01", moment=ago(hours=3)
+        )
+        _first, second = self.import_returns()
+        self.assertEqual(second.created, 1)
+        self.assertEqual(second.failed, 4)
+        returns = self.env["amazon.return"].search([("account_id", "=", self.account.id)])
+        self.assertEqual(returns.filtered(lambda r: r.state == "booked").license_plate, "LPN-1")
+        to_check = returns.filtered(lambda r: r.state == "to_check")
+        self.assertEqual(len(to_check), 4)
+        notes = "\n".join(to_check.mapped("note"))
+        for reason in ("control character", "more fields than", "quantity", "characters long"):
+            self.assertIn(reason, notes)
+        self.assertEqual(to_check.filtered(lambda r: r.amazon_order_ref == "?").sku, "MUG-01")
+        self.assertNotIn(long_order.order_id, returns.mapped("amazon_order_ref"))
+        requests = self.env["amazon.report.request"].search([("account_id", "=", self.account.id)])
+        self.assertEqual(set(requests.mapped("state")), {"done", "empty"})
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "returns")[:1]
+        self.assertEqual((log.state, len(log.problem_ids)), ("partial", 4))
+        # Read again (the next window overlaps): nothing twice.
+        self.import_returns()
+        self.assertEqual(
+            len(self.env["amazon.return"].search([("account_id", "=", self.account.id)])), 5
+        )

@@ -600,6 +600,40 @@ class TestStockFeed(AmazonTestCase):
         self.assert_sent_again(offers, feeds_before=1)
         self.assertEqual(len(self.emulator.calls_for("getFeedDocument")), asked + 1, "the new one")
 
+    def test_an_unreadable_feed_report_never_blocks_the_push(self):
+        """Issue #34: a processing report that is no JSON, or whose issues are
+        not what the schema says, leaves its feed not applied with why (the
+        quantities go out again); the other feeds' reports are applied and
+        the push goes on."""
+        store = self.emulator.store
+        feeds = {}
+        for prefix, content in (
+            ("J", b"<html>Service Unavailable</html>"),
+            ("I", b'{"issues": "none"}'),
+            ("M", b'{"issues": [{"severity": "ERROR", "messageId": "one", "code": "1"}]}'),
+            ("G", None),  # a good report
+        ):
+            offers, feed_id = self.pending_feed(prefix, count=21)
+            feeds[prefix] = (offers, feed_id, content)
+        store.feed_processing_delay = 0
+        for _offers, feed_id, content in feeds.values():
+            feed = store.feeds[feed_id]
+            self.emulator.process_feed(feed)
+            if content is not None:
+                store.documents[feed.result_document_id].content = content
+        apply_reports(self.account, self.account._get_adapter())
+        expected = {"J": "JSON", "I": "issues is not an array", "M": "issues[0].messageId"}
+        for prefix, why in expected.items():
+            offers = feeds[prefix][0]
+            self.assertEqual(set(offers.mapped("stock_sync_state")), {"error"}, prefix)
+            self.assertIn(why, offers[0].stock_sync_error, prefix)
+        self.assertEqual(set(feeds["G"][0].mapped("stock_sync_state")), {"synced"})
+        # The next push sends the quantities of the three feeds again.
+        feeds_before = len(self.emulator.calls_for("createFeed"))
+        stats = run_push(self.account, self.account._get_adapter())
+        self.assertEqual(stats["accepted"], 63)
+        self.assertEqual(len(self.emulator.calls_for("createFeed")), feeds_before + 1)
+
     def test_a_feed_amazon_forgets_or_never_finishes_is_released(self):
         offers, feed_id = self.pending_feed("N", count=21)
         del self.emulator.store.feeds[feed_id]  # getFeed answers 404

@@ -1,6 +1,7 @@
 """Amazon order payloads into plain values, without Odoo."""
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from mapping.invoices import (
 )
 from mapping.listings import availability_patch, parse_listing, quantity_feed_message
 from mapping.shipments import package_detail
-from mapping.stock import allocate
+from mapping.stock import allocate, feed_report_errors
 from spapi_emulator import Address, Emulator
 from spapi_emulator.render import INCLUDED_DATA, render_order
 
@@ -698,3 +699,36 @@ def test_a_gift_message_keeps_its_lines():
         "packing": {"giftOption": {"giftMessage": "Happy birthday,\r\nErika\tx"}}
     }
     assert parse_order(data, CURRENCIES.get).items[0].gift_message.endswith("Erika\tx")
+
+
+def test_a_feed_report_s_errors_by_message():
+    report = {
+        "issues": [
+            {
+                "messageId": 1,
+                "code": "90220",
+                "message": "'quantity' is required",
+                "severity": "ERROR",
+            },
+            {"messageId": 1, "code": "18", "message": "line\nbreak", "severity": "ERROR"},
+            {"messageId": 2, "code": "99", "message": "a warning", "severity": "WARNING"},
+        ]
+    }
+    assert feed_report_errors(report) == {1: ["90220: 'quantity' is required", "18: line\nbreak"]}
+    assert feed_report_errors(None) == {}
+
+
+@pytest.mark.parametrize(
+    ("report", "named"),
+    [
+        ([], "report is not an object"),
+        ({"issues": "none"}, "issues is not an array"),
+        ({"issues": ["x"]}, "issues[0] is not an object"),
+        ({"issues": [{"severity": "ERROR", "messageId": "one"}]}, "issues[0].messageId"),
+        ({"issues": [{"severity": "ERROR", "code": {"a": 1}}]}, "issues[0].code"),
+        ({"issues": [{"severity": "ERROR", "message": "\x00"}]}, "issues[0].message"),
+    ],
+)
+def test_an_unreadable_feed_report_names_the_field(report, named):
+    with pytest.raises(PayloadError, match=re.escape(named)):
+        feed_report_errors(report)
