@@ -20,6 +20,8 @@ from . import amazon_invoice_upload
 from . import amazon_finance
 from . import amazon_refund
 from . import amazon_payout
+from . import amazon_fee_account
+from . import amazon_payout_booking
 from . import amazon_fee_invoice
 from . import account_move
 from . import account_tax

@@ -24,7 +24,6 @@ from decimal import Decimal
 from odoo import Command, _, api, fields, models
 
 from ..mapping.finances import MoneyLine, parse_event_group, parse_transaction
-from ..mapping.orders import PayloadError
 from ..spapi import SpApiError
 from .utils import amazon_label
 
@@ -240,7 +239,7 @@ class AmazonFinanceImport(models.AbstractModel):
             for data in page:
                 try:
                     groups.append(parse_event_group(data))
-                except PayloadError as error:
+                except Exception as error:  # pure: any error is the group's alone
                     _logger.warning("Amazon payout of account %s unreadable: %s", account.id, error)
                     counts["failed"] += 1
             known = {
@@ -251,7 +250,7 @@ class AmazonFinanceImport(models.AbstractModel):
             }
             for group in groups:
                 payout = known.get(group.ref)
-                values = self._prepare_payout_values(account, group)
+                values = Payout._prepare_amazon_values(account, group)
                 newly_closed = group.closed and (not payout or payout.state == "open")
                 if payout and payout.state != "open":
                     values.pop("state")  # booked or to check: Odoo's, not Amazon's
@@ -281,37 +280,13 @@ class AmazonFinanceImport(models.AbstractModel):
                 ).payout_id = payout
                 self._commit()
 
-    def _prepare_payout_values(self, account, group):
-        currency = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", group.currency)], limit=1)
-        )
-        # Never the company's currency in its place: booking then stops, with why.
-        unknown = {} if currency else {"note": self._unknown_currency_reason(group.currency)}
-        return {
-            **unknown,
-            "account_id": account.id,
-            "ref": group.ref,
-            "state": "closed" if group.closed else "open",
-            "transfer_status": group.transfer_status or False,
-            "currency_id": currency.id,
-            "total": float(group.total),
-            "beginning_balance": float(group.beginning_balance),
-            "start": group.start or False,
-            "end": group.end or False,
-            "transfer_date": group.transfer_date or False,
-            "trace_ref": group.trace_ref or False,
-            "account_tail": group.account_tail or False,
-        }
-
     def _write_page(self, account, page, counts):
         parsed, unreadable = [], []
         for data in page:
             try:
                 parsed.append((data, parse_transaction(data)))
-            except PayloadError as error:
-                unreadable.append((data, error))
+            except Exception as error:  # pure: any error is the transaction's alone
+                unreadable.append((data, self._failure_reason(error)))
         currencies = {
             c.name: c
             for c in self.env["res.currency"]
@@ -346,7 +321,7 @@ class AmazonFinanceImport(models.AbstractModel):
                         "account_id": account.id,
                         "ref": ref,
                         "kind": _("Unreadable"),
-                        "description": str(error)[:250],
+                        "description": str(error).replace("\x00", "")[:250],
                         "raw": json.dumps(data, default=str),
                     }
                     for ref, (data, error) in zip(refs, unreadable, strict=True)
@@ -410,8 +385,42 @@ class AmazonFinanceImport(models.AbstractModel):
                     account, transaction, sale_of, marketplaces, currencies, payouts
                 )
             )
-        Transaction.create(values)
-        counts["created"] += len(values)
+        self._create_transactions(account, values, counts)
+
+    def _create_transactions(self, account, values, counts):
+        """Create the page's new transactions at once; should the database
+        refuse the batch, each alone: one it refuses is kept unreadable with
+        why (read again with its payout), the others are booked."""
+        Transaction = self.env["amazon.finance.transaction"]
+        try:
+            with self.env.cr.savepoint():
+                Transaction.create(values)
+            counts["created"] += len(values)
+            return
+        except Exception:
+            _logger.info("Amazon transactions of account %s: one by one", account.id)
+        for value in values:
+            try:
+                with self.env.cr.savepoint():
+                    Transaction.create(value)
+                counts["created"] += 1
+            except Exception as error:
+                reason = self._failure_reason(error).replace("\x00", "")
+                counts["failed"] += 1
+                counts.setdefault("problems", []).append(f"{value.get('ref')!r:.40}: {reason}")
+                ref = self._unreadable_ref(repr(value))
+                if not Transaction.search_count(
+                    [("account_id", "=", account.id), ("ref", "=", ref)]
+                ):
+                    Transaction.create(
+                        {
+                            "account_id": account.id,
+                            "ref": ref,
+                            "kind": _("Unreadable"),
+                            "description": reason[:250],
+                            "raw": json.dumps(value, default=str),
+                        }
+                    )
 
     @api.model
     def _unknown_currency_reason(self, code):
@@ -423,8 +432,9 @@ class AmazonFinanceImport(models.AbstractModel):
 
     @staticmethod
     def _unreadable_ref(data):
-        if isinstance(data, dict) and data.get("transactionId"):
-            return str(data["transactionId"])
+        ref = data.get("transactionId") if isinstance(data, dict) else None
+        if isinstance(ref, str) and 0 < len(ref) <= 100 and ref.isprintable():
+            return ref
         digest = hashlib.sha1(json.dumps(data, default=str, sort_keys=True).encode())
         return "unreadable-" + digest.hexdigest()[:16]
 

@@ -24,6 +24,7 @@ goes on. ``FlowResult`` is what every run answers.
 Flows not on the template yet run their own steps through ``_run_logged``.
 """
 
+import functools
 import logging
 import time
 from contextlib import contextmanager
@@ -146,31 +147,14 @@ class AmazonFlow(models.AbstractModel):
         the next run resumes where it stopped. ``run_options`` go to the run
         (``_run_class``), ``adapter_options`` to the adapter (``max_throttle_wait``).
         Returns its FlowResult."""
-        account.ensure_one()
-        log = self._start_log(account, self._flow_kind)
-        adapter = None
-        try:
-            # Inside: a missing credential, or records of another company,
-            # is this run's logged error too.
-            account._check_company_consistency()
-            adapter = account._get_adapter(**adapter_options)
-            run = self._run_class(
-                account,
-                adapter,
-                max_pages=max_pages,
-                max_seconds=max_seconds,
-                **(run_options or {}),
-            )
-            self.with_env(run.env)._run_steps(run)
-        except Exception as error:
-            self._fail_log(log, adapter, error)
-            raise
-        else:
-            log._finish(dict(run.result.as_dict(), problems=run.result.problems), adapter.stats)
-            return run.result
-        finally:
-            if adapter is not None:
-                adapter.close()
+        limits = {"max_pages": max_pages, "max_seconds": max_seconds}
+        work = functools.partial(self._run_with_adapter, account, limits, run_options or {})
+        return self._run_logged(account, self._flow_kind, work, **adapter_options)
+
+    def _run_with_adapter(self, account, limits, run_options, adapter):
+        run = self._run_class(account, adapter, **limits, **run_options)
+        self.with_env(run.env)._run_steps(run)
+        return run.result, dict(run.result.as_dict(), problems=run.result.problems)
 
     # --- the steps --------------------------------------------------------------------------
     def _run_steps(self, run):
@@ -289,12 +273,12 @@ class AmazonFlow(models.AbstractModel):
             return str(error)
         return f"{type(error).__name__}: {error}"
 
-    # --- legacy: flows that run their own steps ------------------------------------------------
+    # --- the sync log around a run (``_run``'s, and the flows not on the template yet) ------
     @api.model
     def _run_logged(self, account, kind, work, **adapter_options):
         """Run ``work(adapter) -> (result, counts)`` for ``account`` with a fresh
         adapter and record it in the sync log, with its API calls, also when it
-        fails."""
+        fails; the account's records of another company are its error too."""
         account.ensure_one()
         log = self._start_log(account, kind)
         adapter = None

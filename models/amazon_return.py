@@ -1,5 +1,8 @@
-from odoo import fields, models
+import hashlib
 
+from odoo import _, api, fields, models
+
+from ..mapping.checks import safe_text
 from .flow_run import FlowRun
 
 
@@ -71,3 +74,48 @@ class AmazonReturn(models.Model):
             run = FlowRun(account, None)
             flow.with_env(run.env)._book(run, returns.with_env(run.env))
         return True
+
+    # --- the returns flow (amazon.return.import) ----------------------------------------------
+    @api.model
+    def _prepare_amazon_values(self, account, fba, item):
+        """A return of Amazon's report (mapping.returns.FbaReturn, FbmReturn)."""
+        values = {
+            "account_id": account.id,
+            "key": item.key,
+            "channel": "fba" if fba else "fbm",
+            "amazon_order_ref": item.order_ref,
+            "sku": item.sku,
+            "quantity": item.quantity,
+            "reason": item.reason,
+            "amazon_status": item.status,
+        }
+        if fba:
+            values.update(
+                returned_at=item.returned_at,
+                disposition=item.disposition,
+                license_plate=item.license_plate,
+            )
+        else:
+            values.update(returned_at=item.requested_at, rma=item.rma)
+        return values
+
+    @api.model
+    def _prepare_unreadable_values(self, account, fba, row, error):
+        """A row kept as it was (shown, never stored raw: its texts may be what
+        the database refuses), with why."""
+        digest = hashlib.sha1(repr(sorted(row.items(), key=repr)).encode()).hexdigest()[:16]
+        return {
+            "account_id": account.id,
+            "key": f"unreadable|{digest}",
+            "channel": "fba" if fba else "fbm",
+            "amazon_order_ref": safe_text(
+                row.get("order-id") or row.get("Order ID") or row.get("amazon_order_ref"), "?"
+            ),
+            "sku": safe_text(row.get("sku") or row.get("Merchant SKU"), False),
+            "state": "to_check",
+            "note": _(
+                "Amazon's report row could not be read (%(error)s): %(row)s",
+                error=error,
+                row=repr(row)[:1000],
+            ),
+        }

@@ -24,7 +24,6 @@ one Odoo cannot book (no such line, no delivery) says why and waits for a
 person.
 """
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -32,7 +31,7 @@ from datetime import UTC, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..mapping.checks import PayloadError, safe_text
+from ..mapping.checks import PayloadError
 from ..mapping.returns import (
     FBA_RETURNS_REPORT,
     FBM_RETURNS_REPORT,
@@ -215,8 +214,10 @@ class AmazonReturnImport(models.AbstractModel):
         try:
             item = (parse_fba_return if fba else parse_fbm_return)(row)
         except PayloadError as error:
-            return self._prepare_unreadable_values(run.account, fba, row, error)
-        return self._prepare_return_values(run.account, fba, item)
+            return self.env["amazon.return"]._prepare_unreadable_values(
+                run.account, fba, row, error
+            )
+        return self.env["amazon.return"]._prepare_amazon_values(run.account, fba, item)
 
     def _create_returns(self, run, values):
         return list(self.env["amazon.return"].create(values))
@@ -232,7 +233,7 @@ class AmazonReturnImport(models.AbstractModel):
                     unit.write({"state": "to_check", "note": reason})
                     record = unit
                 else:
-                    values = self._prepare_unreadable_values(
+                    values = self.env["amazon.return"]._prepare_unreadable_values(
                         run.account, unit["channel"] == "fba", unit, reason
                     )
                     record = self.env["amazon.return"].create(values)
@@ -240,47 +241,6 @@ class AmazonReturnImport(models.AbstractModel):
             _logger.exception("Amazon return: the failure could not be recorded")
         else:
             run.result.problems[-1] = (record, reason)
-
-    def _prepare_return_values(self, account, fba, item):
-        values = {
-            "account_id": account.id,
-            "key": item.key,
-            "channel": "fba" if fba else "fbm",
-            "amazon_order_ref": item.order_ref,
-            "sku": item.sku,
-            "quantity": item.quantity,
-            "reason": item.reason,
-            "amazon_status": item.status,
-        }
-        if fba:
-            values.update(
-                returned_at=item.returned_at,
-                disposition=item.disposition,
-                license_plate=item.license_plate,
-            )
-        else:
-            values.update(returned_at=item.requested_at, rma=item.rma)
-        return values
-
-    def _prepare_unreadable_values(self, account, fba, row, error):
-        """A row kept as it was (shown, never stored raw: its texts may be what
-        the database refuses), with why."""
-        digest = hashlib.sha1(repr(sorted(row.items(), key=repr)).encode()).hexdigest()[:16]
-        return {
-            "account_id": account.id,
-            "key": f"unreadable|{digest}",
-            "channel": "fba" if fba else "fbm",
-            "amazon_order_ref": safe_text(
-                row.get("order-id") or row.get("Order ID") or row.get("amazon_order_ref"), "?"
-            ),
-            "sku": safe_text(row.get("sku") or row.get("Merchant SKU"), False),
-            "state": "to_check",
-            "note": _(
-                "Amazon's report row could not be read (%(error)s): %(row)s",
-                error=error,
-                row=repr(row)[:1000],
-            ),
-        }
 
     def _book(self, run, returns):
         """Book ``returns`` whose order is in Odoo; returns the booked ones.

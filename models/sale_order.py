@@ -1,3 +1,5 @@
+import functools
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -134,9 +136,7 @@ class SaleOrder(models.Model):
         currency = self.currency_id
         if not self.amazon_order_ref or currency.is_zero(self.amazon_total_difference):
             return False
-
-        def amount(value):
-            return formatLang(self.env, value, currency_obj=currency)
+        amount = functools.partial(formatLang, self.env, currency_obj=currency)
 
         reasons = []
         marketplace = self.amazon_marketplace_id
@@ -353,8 +353,16 @@ class SaleOrder(models.Model):
         )
         if not lines:
             return
+        # One location per account, looked up once (not once per line).
+        sources = {
+            account: account.location_id or account.company_id._amazon_get_fba_location()
+            for account in self.amazon_account_id
+        }
         moves = self.env["stock.move"].create(
-            [line._prepare_amazon_fba_move_values() for line in lines]
+            [
+                line._prepare_amazon_fba_move_values(sources[line.order_id.amazon_account_id])
+                for line in lines
+            ]
         )
         moves._action_confirm()
         tracked = moves.filtered(lambda move: move.has_tracking != "none")

@@ -163,7 +163,7 @@ class SaleOrderLine(models.Model):
         }
 
     # --- FBA ---------------------------------------------------------------------------------
-    def _prepare_amazon_fba_move_values(self):
+    def _prepare_amazon_fba_move_values(self, source):
         """The done move of an FBA order line, from Amazon's location."""
         self.ensure_one()
         order = self.order_id
@@ -173,7 +173,7 @@ class SaleOrderLine(models.Model):
             "product_id": self.product_id.id,
             "product_uom": self.product_uom.id,
             "product_uom_qty": self.product_uom_qty,
-            "location_id": order._amazon_fba_location().id,
+            "location_id": source.id,
             "partner_id": order.partner_shipping_id.id,
             "sale_line_id": self.id,
             "company_id": order.company_id.id,

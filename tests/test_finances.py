@@ -2,6 +2,7 @@
 (Finances 2024-06-19 listTransactions) kept in Odoo once each, with their
 breakdown, linked to their order; read by windows that overlap and resume."""
 
+import secrets
 from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError
@@ -205,3 +206,32 @@ class TestFinanceTransactions(OrderSyncCase):
         (kept,) = self.transactions()
         self.assertEqual((kept.currency_id, kept.total, kept.raw), (currency, 10.0, False))
         self.assertEqual(kept.sale_order_id, self.sale_of(amazon))
+
+    def test_a_transaction_the_database_refuses_is_kept_unreadable(self):
+        """Issue #34: a transaction the mapper reads but the database refuses
+        (a NUL in its description, an id longer than an index holds) is kept
+        unreadable with why; the page's other transactions are booked and the
+        window moves on."""
+        amazon = self.add_order(DE)
+        self.sync()
+        items = [{"sku": "MUG-01", "quantity": 1, "breakdowns": [("ProductCharges", "10.00")]}]
+        # Posted within the windows' overlap: the next import reads them again.
+        values = {"transaction_type": "Shipment", "items": items, "posted": ago(hours=5)}
+        good = self.add_money(amazon.order_id, **values)
+        nul = self.add_money(amazon.order_id, **values)
+        nul.description = "Order\x00Payment"
+        long_id = self.add_money(amazon.order_id, **values)
+        long_id.transaction_id = secrets.token_urlsafe(3000)
+        counts = self.import_transactions()
+        self.assertEqual((counts["created"], counts["failed"]), (1, 2))
+        booked = self.transactions().filtered(lambda t: not t.raw)
+        self.assertEqual(booked.ref, good.transaction_id)
+        unreadable = self.transactions().filtered("raw")
+        self.assertEqual(len(unreadable), 2)
+        self.assertTrue(all(len(ref) < 100 for ref in unreadable.mapped("ref")))
+        self.assertTrue(self.account.last_finances_sync)
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "finances")[:1]
+        self.assertEqual(log.state, "partial")
+        # Read again (the windows overlap): nothing twice.
+        self.import_transactions()
+        self.assertEqual(len(self.transactions()), 3)

@@ -4,6 +4,7 @@ fees per type on their accounts, the reserve apart, and the clearing account
 holding exactly the transfer; the same payout read twice is booked once."""
 
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -234,3 +235,27 @@ class TestPayouts(MoneyCase):
         self.assertFalse(decoy.is_reconciled, "another amount is another transfer")
         # Read again: nothing more to match.
         self.assertEqual(self.import_transactions()["payouts_matched"], 0)
+
+    def test_a_database_error_while_booking_is_that_payout_s_alone(self):
+        """Issue #34: whatever stops one payout's booking, a database error
+        included, leaves that payout To Check with why; the run goes on."""
+        amazon = self.invoiced_order(1)
+        self.sync()
+        self.emulator.store.add_event_group(
+            SELLER_ID, "FEG-9", "EUR", ago(days=10), processing_status="Closed"
+        )
+        self.money("Shipment", amazon, self.mugs(1, "11.90"), [("Commission", "-1.79")])
+        booking = type(self.env["amazon.payout.booking"])
+
+        def broken(model, account, payout):
+            model.env.cr.execute("SELECT 1 / 0")
+
+        with patch.object(booking, "_book_payout", broken):
+            self.import_transactions()
+        payout = self.env["amazon.payout"].search([("ref", "=", "FEG-9")])
+        self.assertEqual(payout.state, "to_check")
+        self.assertIn("DivisionByZero", payout.note)
+        log = self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id), ("kind", "=", "finances")], limit=1
+        )
+        self.assertEqual(log.state, "partial")
