@@ -17,6 +17,7 @@ counts once, with the largest figure its marketplaces report; the networks
 of an account (say the EU's and the UK's) add up.
 """
 
+import functools
 import logging
 from collections import defaultdict
 
@@ -25,6 +26,7 @@ from odoo import _, api, fields, models
 from ..mapping.fba import FbaQuantities, parse_inventory_summary
 from ..mapping.orders import PayloadError
 from ..spapi import SpApiError
+from .flow_run import busy_message
 
 _logger = logging.getLogger(__name__)
 
@@ -108,38 +110,35 @@ class AmazonFbaInventory(models.AbstractModel):
     _name = "amazon.fba.inventory"
     _inherit = "amazon.flow"
     _description = "Amazon FBA Stock In"
+    _flow_kind = "fba_stock"
 
     @api.model
     def _cron_reconcile(self):
         """The linked accounts in turns (``amazon.flow._cron_turns``), one
         reconciliation each (a report: a turn that must wait for it ends, the
         next run reads it)."""
-        accounts = self.env["amazon.account"].search(
-            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
-        )
+        return self._cron_run()
 
-        def turn(account):
-            self._reconcile(account, max_throttle_wait=self.cron_max_throttle_wait)
-            return False
-
-        self._cron_turns("fba_stock", accounts, turn)
-        return True
+    @api.model
+    def _cron_turn(self, account, max_pages=None):
+        self._reconcile(account, max_throttle_wait=self.cron_max_throttle_wait)
+        return False
 
     @api.model
     def _reconcile(self, account, **adapter_options):
         """Reconcile the account's Amazon location with Amazon; logged. Returns
         the reconciliation record (empty when another run holds the account)."""
+        work = functools.partial(self._reconcile_work, account)
+        return self._run_logged(account, self._flow_kind, work, **adapter_options)
 
-        def work(adapter):
-            run_account = account.sudo().with_company(account.company_id)
-            record = self.with_env(run_account.env)._run_reconcile(run_account, adapter)
-            counts = {
-                "fetched": record.product_count if record else 0,
-                "updated": record.adjusted_count if record else 0,
-            }
-            return record, counts
-
-        return self._run_logged(account, "fba_stock", work, **adapter_options)
+    def _reconcile_work(self, account, adapter):
+        run_account = account.sudo().with_company(account.company_id)
+        record = self.with_env(run_account.env)._run_reconcile(run_account, adapter)
+        counts = {
+            "fetched": record.product_count if record else 0,
+            "updated": record.adjusted_count if record else 0,
+        }
+        return record, counts
 
     @api.model
     def _action_reconcile(self, account):
@@ -150,7 +149,7 @@ class AmazonFbaInventory(models.AbstractModel):
         except SpApiError as error:
             return self._notify(title, account._explain(error), "danger")
         if not record:
-            message = _("Another reconciliation of this account is running: try again later.")
+            message = busy_message()
             return self._notify(title, message, "warning")
         return {
             "type": "ir.actions.act_window",
@@ -233,13 +232,13 @@ class AmazonFbaInventory(models.AbstractModel):
 
     # --- lock -> fetch -> map -> write -> log -------------------------------------------
     def _run_reconcile(self, account, adapter):
-        if not self._lock_account(account, "fba_stock"):
+        if not self._lock_account(account, self._flow_kind):
             return self.env["amazon.fba.reconciliation"]
         try:
             amazon = self._fetch(account, adapter)
             return self._write(account, amazon)
         finally:
-            self._unlock_account(account, "fba_stock")
+            self._unlock_account(account, self._flow_kind)
 
     def _fetch(self, account, adapter):
         """{sku: FbaQuantities}: every SKU Amazon holds for the account. The

@@ -27,6 +27,7 @@ savepoint and committed; one that fails says why in the sync log and is tried
 again at the next run.
 """
 
+import functools
 import logging
 from datetime import UTC, timedelta
 
@@ -51,34 +52,37 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
     _name = "amazon.fee.invoice.import"
     _inherit = "amazon.flow"
     _description = "Amazon Invoices Import"
+    _flow_kind = "fee_invoices"
 
     @api.model
     def _cron_import(self):
         """The importing accounts in turns (``amazon.flow._cron_turns``)."""
-        accounts = self.env["amazon.account"].search([("import_fee_invoices", "=", True)])
+        return self._cron_run()
 
-        def turn(account):
-            self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
-            return False
+    @api.model
+    def _cron_accounts(self):
+        return self.env["amazon.account"].search([("import_fee_invoices", "=", True)])
 
-        self._cron_turns("fee_invoices", accounts, turn)
-        return True
+    @api.model
+    def _cron_turn(self, account, max_pages=None):
+        self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+        return False
 
     @api.model
     def _import(self, account, **adapter_options):
         """Book Amazon's new invoices of ``account`` as vendor bills; logged.
         Returns the counts (None when another run holds the account)."""
+        work = functools.partial(self._import_work, account)
+        return self._run_logged(account, self._flow_kind, work, **adapter_options)
 
-        def work(adapter):
-            run_account = account.sudo().with_company(account.company_id)
-            counts = self.with_env(run_account.env)._run_import(run_account, adapter)
-            return counts, counts or {}
-
-        return self._run_logged(account, "fee_invoices", work, **adapter_options)
+    def _import_work(self, account, adapter):
+        run_account = account.sudo().with_company(account.company_id)
+        counts = self.with_env(run_account.env)._run_import(run_account, adapter)
+        return counts, counts or {}
 
     # --- lock -> fetch -> map -> write -> log ------------------------------------------------
     def _run_import(self, account, adapter):
-        if not self._lock_account(account, "fee_invoices"):
+        if not self._lock_account(account, self._flow_kind):
             return None
         try:
             counts = {"fetched": 0, "created": 0, "skipped": 0, "failed": 0}
@@ -92,7 +96,7 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
                 account.last_fee_invoice_sync = end
             return counts
         finally:
-            self._unlock_account(account, "fee_invoices")
+            self._unlock_account(account, self._flow_kind)
 
     def _import_marketplace(self, account, adapter, marketplace, start, end, counts):
         Move = self.env["account.move"]

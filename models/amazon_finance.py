@@ -15,6 +15,7 @@ The transactions are what the refunds (credit notes) and the payouts
 (statements) are booked from.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -25,6 +26,7 @@ from odoo import Command, _, api, fields, models
 
 from ..mapping.finances import MoneyLine, parse_event_group, parse_transaction
 from ..spapi import SpApiError
+from .flow_run import busy_message
 from .utils import amazon_label
 
 _logger = logging.getLogger(__name__)
@@ -147,31 +149,34 @@ class AmazonFinanceImport(models.AbstractModel):
     _name = "amazon.finance.import"
     _inherit = "amazon.flow"
     _description = "Amazon Financial Transactions In"
+    _flow_kind = "finances"
 
     @api.model
     def _cron_import(self):
         """The linked accounts in turns (``amazon.flow._cron_turns``), their
         transactions since the last run each."""
-        accounts = self.env["amazon.account"].search([("link_date", "!=", False)])
+        return self._cron_run()
 
-        def turn(account):
-            self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
-            return False
+    @api.model
+    def _cron_accounts(self):
+        return self.env["amazon.account"].search([("link_date", "!=", False)])
 
-        self._cron_turns("finances", accounts, turn)
-        return True
+    @api.model
+    def _cron_turn(self, account, max_pages=None):
+        self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+        return False
 
     @api.model
     def _import(self, account, **adapter_options):
         """Read the account's transactions since the last run; logged. Returns
         the counts (None when another run holds the account)."""
+        work = functools.partial(self._import_work, account)
+        return self._run_logged(account, self._flow_kind, work, **adapter_options)
 
-        def work(adapter):
-            run_account = account.sudo().with_company(account.company_id)
-            counts = self.with_env(run_account.env)._run_import(run_account, adapter)
-            return counts, counts or {}
-
-        return self._run_logged(account, "finances", work, **adapter_options)
+    def _import_work(self, account, adapter):
+        run_account = account.sudo().with_company(account.company_id)
+        counts = self.with_env(run_account.env)._run_import(run_account, adapter)
+        return counts, counts or {}
 
     @api.model
     def _action_import(self, account):
@@ -181,7 +186,7 @@ class AmazonFinanceImport(models.AbstractModel):
         except SpApiError as error:
             return self._notify(title, account._explain(error), "danger")
         if counts is None:
-            message = _("Another transactions import of this account is running: try again later.")
+            message = busy_message()
             return self._notify(title, message, "warning")
         message = _(
             "%(created)s new transactions, %(updated)s updated.",
@@ -192,7 +197,7 @@ class AmazonFinanceImport(models.AbstractModel):
 
     # --- lock -> fetch -> map -> write -> log -------------------------------------------
     def _run_import(self, account, adapter):
-        if not self._lock_account(account, "finances"):
+        if not self._lock_account(account, self._flow_kind):
             return None
         try:
             counts = {"fetched": 0, "created": 0, "updated": 0, "skipped": 0, "failed": 0}
@@ -218,7 +223,7 @@ class AmazonFinanceImport(models.AbstractModel):
             self.env["amazon.payout.booking"]._book_payouts(account, counts)
             return counts
         finally:
-            self._unlock_account(account, "finances")
+            self._unlock_account(account, self._flow_kind)
 
     def _import_payouts(self, account, adapter, start, end, counts):
         """The payouts (financial event groups) opened in the window, and again

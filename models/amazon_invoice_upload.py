@@ -26,6 +26,7 @@ Without wkhtmltopdf Odoo cannot make a PDF: the run stops before anything is
 sent and its sync log says so; the invoices wait *To Upload*.
 """
 
+import functools
 import logging
 
 from odoo import _, api, fields, models
@@ -52,36 +53,39 @@ class AmazonInvoiceUpload(models.AbstractModel):
     _name = "amazon.invoice.upload"
     _inherit = "amazon.flow"
     _description = "Amazon Invoice Upload"
+    _flow_kind = "invoice_uploads"
 
     @api.model
     def _cron_upload(self, limit=UPLOAD_LIMIT):
         """The uploading accounts in turns (``amazon.flow._cron_turns``), up to
         ``limit`` invoices each: createFeed's plan, not the cron, sets the pace,
         so more due is not work for now."""
-        accounts = self.env["amazon.account"].search([("upload_invoices", "=", True)])
+        return self._cron_run(limit=limit)
 
-        def turn(account):
-            self._upload(account, limit=limit, max_throttle_wait=self.cron_max_throttle_wait)
-            return False
+    @api.model
+    def _cron_accounts(self):
+        return self.env["amazon.account"].search([("upload_invoices", "=", True)])
 
-        self._cron_turns("invoice_uploads", accounts, turn)
-        return True
+    @api.model
+    def _cron_turn(self, account, max_pages=None, limit=UPLOAD_LIMIT):
+        self._upload(account, limit=limit, max_throttle_wait=self.cron_max_throttle_wait)
+        return False
 
     @api.model
     def _upload(self, account, limit=UPLOAD_LIMIT, **adapter_options):
         """Read the answers to the account's uploads and upload up to ``limit``
         more; logged. Returns the counts (None when another run holds it)."""
+        work = functools.partial(self._upload_work, account, limit)
+        return self._run_logged(account, self._flow_kind, work, **adapter_options)
 
-        def work(adapter):
-            run_account = account.sudo().with_company(account.company_id)
-            counts = self.with_env(run_account.env)._run_upload(run_account, adapter, limit)
-            return counts, counts or {}
-
-        return self._run_logged(account, "invoice_uploads", work, **adapter_options)
+    def _upload_work(self, account, limit, adapter):
+        run_account = account.sudo().with_company(account.company_id)
+        counts = self.with_env(run_account.env)._run_upload(run_account, adapter, limit)
+        return counts, counts or {}
 
     # --- lock -> read answers -> render -> upload -> log -------------------------------
     def _run_upload(self, account, adapter, limit):
-        if not self._lock_account(account, "invoice_uploads"):
+        if not self._lock_account(account, self._flow_kind):
             return None
         try:
             counts = {"fetched": 0, "created": 0, "updated": 0, "failed": 0}
@@ -94,7 +98,7 @@ class AmazonInvoiceUpload(models.AbstractModel):
                 self._upload_move(account, adapter, move, counts)
             return counts
         finally:
-            self._unlock_account(account, "invoice_uploads")
+            self._unlock_account(account, self._flow_kind)
 
     def _due_moves(self, account, limit):
         Move = self.env["account.move"]

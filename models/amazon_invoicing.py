@@ -18,6 +18,7 @@ and Amazon forbids contacting them outside its messaging): they never follow
 their invoices, and sending one is refused (``account_move.py``).
 """
 
+import functools
 import logging
 
 from odoo import _, api, models
@@ -31,38 +32,41 @@ class AmazonInvoicing(models.AbstractModel):
     _name = "amazon.invoicing"
     _inherit = "amazon.flow"
     _description = "Amazon Invoicing"
+    _flow_kind = "invoices"
 
     @api.model
     def _cron_invoice(self, limit=200):
         """The invoicing accounts in turns (``amazon.flow._cron_turns``), up to
         ``limit`` invoices each: an account with more due has work left, and
         the cron runs again soon."""
-        accounts = self.env["amazon.account"].search(
+        return self._cron_run(limit=limit)
+
+    @api.model
+    def _cron_accounts(self):
+        return self.env["amazon.account"].search(
             ["|", ("invoice_fbm", "=", True), ("invoice_fba", "=", True)]
         )
 
-        def turn(account):
-            counts = self._invoice(account, limit=limit)
-            return bool(counts) and counts["fetched"] >= limit
-
-        self._cron_turns("invoices", accounts, turn)
-        return True
+    @api.model
+    def _cron_turn(self, account, max_pages=None, limit=200):
+        counts = self._invoice(account, limit=limit)
+        return bool(counts) and counts["fetched"] >= limit
 
     @api.model
     def _invoice(self, account, limit=200):
         """Invoice up to ``limit`` of the account's orders due by its policy;
         logged. Returns the counts (None when another run holds the account)."""
+        work = functools.partial(self._invoice_work, account, limit)
+        return self._run_logged(account, self._flow_kind, work)
 
-        def work(_adapter):
-            run_account = account.sudo().with_company(account.company_id)
-            counts = self.with_env(run_account.env)._run_invoice(run_account, limit)
-            return counts, counts or {}
-
-        return self._run_logged(account, "invoices", work)
+    def _invoice_work(self, account, limit, _adapter):
+        run_account = account.sudo().with_company(account.company_id)
+        counts = self.with_env(run_account.env)._run_invoice(run_account, limit)
+        return counts, counts or {}
 
     # --- lock -> select -> invoice -> log -------------------------------------------------
     def _run_invoice(self, account, limit):
-        if not self._lock_account(account, "invoices"):
+        if not self._lock_account(account, self._flow_kind):
             return None
         try:
             counts = {"fetched": 0, "created": 0, "failed": 0}
@@ -85,7 +89,7 @@ class AmazonInvoicing(models.AbstractModel):
             self.env["amazon.refund"]._book_refunds(account, counts)
             return counts
         finally:
-            self._unlock_account(account, "invoices")
+            self._unlock_account(account, self._flow_kind)
 
     def _due_domain(self, account):
         """Orders of the account Odoo has left to invoice, by channel."""

@@ -12,6 +12,7 @@ that marketplace gets its channel, status and issues there. Only what
 differs is written: a second import with nothing new writes nothing.
 """
 
+import functools
 import logging
 
 from odoo import _, api, models
@@ -19,6 +20,7 @@ from odoo.osv import expression
 
 from ..mapping.listings import parse_listing
 from ..spapi import SpApiError
+from .flow_run import busy_message
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ class AmazonListingImport(models.AbstractModel):
     _name = "amazon.listing.import"
     _inherit = "amazon.flow"
     _description = "Amazon Listings In"
+    _flow_kind = "listings"
 
     page_size = 20  # searchListingsItems' maximum
 
@@ -40,37 +43,33 @@ class AmazonListingImport(models.AbstractModel):
     def _cron_import(self):
         """The linked accounts in turns (``amazon.flow._cron_turns``), a whole
         import each: what a turn could not reach, the next run does."""
-        accounts = self.env["amazon.account"].search(
-            [("link_date", "!=", False), ("marketplace_ids", "!=", False)]
-        )
+        return self._cron_run()
 
-        def turn(account):
-            self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
-            return False
-
-        self._cron_turns("listings", accounts, turn)
-        return True
+    @api.model
+    def _cron_turn(self, account, max_pages=None):
+        self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+        return False
 
     @api.model
     def _import(self, account, **adapter_options):
         """Create the offers of the account's listings Odoo lacks; logged."""
+        work = functools.partial(self._import_work, account)
+        return self._run_logged(account, self._flow_kind, work, **adapter_options)
 
-        def work(adapter):
-            # The run goes as the system in the account's company, as the other
-            # flows do: the button's user (a sales manager) asked for it.
-            run_account = account.sudo().with_company(account.company_id)
-            stats = self.with_env(run_account.env)._run_import(run_account, adapter)
-            counts = {
-                "fetched": stats["listings"],
-                "created": stats["listings_created"],
-                "updated": stats["updated"],
-                "skipped": stats["listings"] - stats["listings_created"] - stats["updated"],
-                # Listings Amazon found but would not page to: the run is partial.
-                "failed": stats["unreached"],
-            }
-            return stats, counts
-
-        return self._run_logged(account, "listings", work, **adapter_options)
+    def _import_work(self, account, adapter):
+        # The run goes as the system in the account's company, as the other
+        # flows do: the button's user (a sales manager) asked for it.
+        run_account = account.sudo().with_company(account.company_id)
+        stats = self.with_env(run_account.env)._run_import(run_account, adapter)
+        counts = {
+            "fetched": stats["listings"],
+            "created": stats["listings_created"],
+            "updated": stats["updated"],
+            "skipped": stats["listings"] - stats["listings_created"] - stats["updated"],
+            # Listings Amazon found but would not page to: the run is partial.
+            "failed": stats["unreached"],
+        }
+        return stats, counts
 
     @api.model
     def _action_import(self, account):
@@ -81,7 +80,7 @@ class AmazonListingImport(models.AbstractModel):
         except SpApiError as error:
             return self._notify(title, account._explain(error), "danger")
         if stats["locked"]:
-            message = _("Another import of this account's listings is running.")
+            message = busy_message()
             return self._notify(title, message, "warning")
         message = _(
             "%(listings)s listings read, %(created)s offers created (%(to_review)s to review), "
@@ -109,14 +108,14 @@ class AmazonListingImport(models.AbstractModel):
             "unreached": 0,
             "locked": False,
         }
-        if not self._lock_account(account, "listings"):
+        if not self._lock_account(account, self._flow_kind):
             stats["locked"] = True
             return stats
         try:
             for marketplace in account.marketplace_ids:
                 self._import_marketplace(account, marketplace, adapter, stats)
         finally:
-            self._unlock_account(account, "listings")
+            self._unlock_account(account, self._flow_kind)
         return stats
 
     def _import_marketplace(self, account, marketplace, adapter, stats):

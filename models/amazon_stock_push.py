@@ -20,6 +20,7 @@ example feed, listings-feed-schema-v2.example.json, ``item_name`` carries a
 applied per listing when Amazon has processed it.
 """
 
+import functools
 import logging
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ from ..spapi import (
     SpApiThrottledError,
     SpApiUnavailableError,
 )
+from .flow_run import busy_message
 from .utils import commit
 
 _logger = logging.getLogger(__name__)
@@ -62,19 +64,19 @@ class AmazonStockPush(models.AbstractModel):
     _name = "amazon.stock.push"
     _inherit = "amazon.flow"
     _description = "Amazon Stock Out"
+    _flow_kind = "stock"
 
     # --- entry points ---------------------------------------------------------------------
     @api.model
     def _cron_push(self):
-        accounts = self._cron_accounts()
+        """The pushing accounts in turns (``amazon.flow._cron_turns``)."""
+        return self._cron_run()
 
-        def turn(account):
-            # What was not sent is still "changed": the next run sends it.
-            self._push(account, max_throttle_wait=self.cron_max_throttle_wait)
-            return False
-
-        self._cron_turns("stock", accounts, turn)
-        return True
+    @api.model
+    def _cron_turn(self, account, max_pages=None):
+        # What was not sent is still "changed": the next run sends it.
+        self._push(account, max_throttle_wait=self.cron_max_throttle_wait)
+        return False
 
     @api.model
     def _cron_accounts(self):
@@ -86,20 +88,20 @@ class AmazonStockPush(models.AbstractModel):
     @api.model
     def _push(self, account, **adapter_options):
         """Send Amazon the account's changed FBM quantities; logged on the account."""
+        work = functools.partial(self._push_work, account)
+        return self._run_logged(account, self._flow_kind, work, **adapter_options)
 
-        def work(adapter):
-            run = StockRun(account, adapter)
-            stats = self.with_env(run.env)._run_push(run)
-            counts = {
-                "fetched": stats["sent"] + stats["unchanged"],
-                "updated": stats["accepted"],
-                "skipped": stats["unchanged"],
-                "failed": stats["refused"],
-                "problems": stats.get("problems", []),
-            }
-            return stats, counts
-
-        return self._run_logged(account, "stock", work, **adapter_options)
+    def _push_work(self, account, adapter):
+        run = StockRun(account, adapter)
+        stats = self.with_env(run.env)._run_push(run)
+        counts = {
+            "fetched": stats["sent"] + stats["unchanged"],
+            "updated": stats["accepted"],
+            "skipped": stats["unchanged"],
+            "failed": stats["refused"],
+            "problems": stats.get("problems", []),
+        }
+        return stats, counts
 
     @api.model
     def _action_push(self, account):
@@ -110,7 +112,7 @@ class AmazonStockPush(models.AbstractModel):
         except SpApiError as error:
             return self._notify(title, account._explain(error), "danger")
         if stats["locked"]:
-            message = _("Another stock push of this account is running: try again later.")
+            message = busy_message()
             return self._notify(title, message, "warning")
         return self._notify(
             title,
@@ -181,14 +183,14 @@ class AmazonStockPush(models.AbstractModel):
     def _run_push(self, run):
         """Apply the reports of finished feeds, then send what changed. One push
         per account at a time: a second one (another worker, a button) skips."""
-        if not self._lock_account(run.account, "stock"):
+        if not self._lock_account(run.account, self._flow_kind):
             _logger.info("Amazon account %s: another stock push is running", run.account.id)
             run.stats["locked"] = True
             return run.stats
         try:
             return self._send_changes(run)
         finally:
-            self._unlock_account(run.account, "stock")
+            self._unlock_account(run.account, self._flow_kind)
 
     def _send_changes(self, run):
         self._apply_feed_reports(run)

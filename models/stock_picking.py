@@ -15,6 +15,10 @@ from .utils import commit
 _logger = logging.getLogger(__name__)
 
 
+# The shipments flow's sync log kind and lock (its steps are on stock.picking).
+SHIPMENTS = "shipments"
+
+
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
@@ -218,7 +222,7 @@ class StockPicking(models.Model):
 
             try:
                 account_failed = self.env["amazon.flow"]._run_logged(
-                    account, "shipments", work, **adapter_options
+                    account, SHIPMENTS, work, **adapter_options
                 )
             except Exception as error:  # not linked, no credentials...
                 # Only Amazon's refusal fails a delivery: this is ours to fix, and
@@ -386,7 +390,7 @@ class StockPicking(models.Model):
             pickings[:limit]._amazon_send(commit_each=True)
             return len(pickings) > limit
 
-        self.env["amazon.flow"]._cron_turns("shipments", accounts, turn)
+        self.env["amazon.flow"]._cron_turns(SHIPMENTS, accounts, turn)
         return True
 
     @api.model

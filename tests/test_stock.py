@@ -130,7 +130,7 @@ class TestStockPush(AmazonTestCase):
         self.assertTrue(stats["locked"])
         self.assertEqual((stats["sent"], self.offer("SKU-A").stock_sync_state), (0, "never"))
         self.assertFalse(self.emulator.calls_for("patchListingsItem"))
-        self.assertIn("running", notification["params"]["message"])
+        self.assertIn("in progress", notification["params"]["message"])
         self.assertEqual(self.push()["sent"], 3)
 
     def test_a_delivery_sends_only_its_sku(self):

@@ -1,4 +1,5 @@
 from odoo import _, api, models
+from odoo.addons.sale_amazon_connector.models.flow_run import busy_message
 
 
 class AmazonStockPush(models.AbstractModel):
@@ -19,7 +20,7 @@ class AmazonStockPush(models.AbstractModel):
             lambda: self._push(account, max_throttle_wait=self.cron_max_throttle_wait)
         )
         if stats["locked"]:
-            return _("Another stock push of this account holds it: nothing to do.")
+            return busy_message()
         return _(
             "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
             "%(refused)s refused.",
