@@ -56,17 +56,25 @@ class FbmReturn:
 
 
 def read_tsv(text):
-    """The rows of a tab-separated report document, as dicts by column name."""
-    reader = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    rows = []
+    """The rows of a tab-separated report document, as dicts by column name;
+    PayloadError when the document is no such text."""
+    # newline="": the csv module reads the line ends itself (a lone carriage
+    # return inside a field, say).
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    try:
+        return list(_rows(reader))
+    except csv.Error as error:
+        raise PayloadError(f"the report is not tab-separated text: {error}") from None
+
+
+def _rows(reader):
     for row in reader:
         # More fields than the header: csv puts them in a list under None.
         extra = row.pop(None, None)
         values = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
         if extra is not None:
             values[EXTRA_FIELDS] = "\t".join(extra)
-        rows.append(values)
-    return rows
+        yield values
 
 
 # The key of a row's fields beyond its header's (a shifted row).

@@ -127,7 +127,14 @@ class AmazonReturnImport(models.AbstractModel):
             return None
         status = report.get("processingStatus")
         if status == "DONE" and text is not None:
-            rows = read_tsv(text)
+            try:
+                rows = read_tsv(text)
+            except PayloadError as error:  # its window is asked again, in a new report
+                request.write({"state": "failed", "error": str(error)})
+                run.result.failed += 1
+                run.result.problems.append((request, str(error)))
+                self._commit()
+                return None
             run.result.fetched += len(rows)
             return ReportPage(request, report_type, rows)
         if status == "CANCELLED":
