@@ -11,12 +11,16 @@ from . import amazon_account_dashboard
 from . import amazon_order_import
 from . import amazon_stock_push
 from . import amazon_listing_import
+from . import amazon_fba_reconciliation
+from . import amazon_fba_reconciliation_line
 from . import amazon_fba_inventory
 from . import amazon_report_request
 from . import amazon_return
 from . import amazon_return_import
 from . import amazon_invoicing
 from . import amazon_invoice_upload
+from . import amazon_finance_transaction
+from . import amazon_finance_transaction_line
 from . import amazon_finance
 from . import amazon_refund
 from . import amazon_payout
@@ -30,7 +34,9 @@ from . import amazon_offer
 from . import amazon_listing
 from . import amazon_order_failure
 from . import amazon_sync_log
+from . import amazon_sync_log_problem
 from . import sale_order
 from . import sale_order_line
 from . import delivery_carrier
 from . import stock_picking
+from . import stock_picking_type

@@ -20,14 +20,12 @@ import hashlib
 import json
 import logging
 from datetime import UTC, timedelta
-from decimal import Decimal
 
 from odoo import Command, _, api, fields, models
 
-from ..mapping.finances import MoneyLine, parse_event_group, parse_transaction
+from ..mapping.finances import parse_event_group, parse_transaction
 from ..spapi import SpApiError
 from .flow_run import busy_message
-from .utils import amazon_label
 
 _logger = logging.getLogger(__name__)
 
@@ -38,111 +36,6 @@ MAX_RANGE = timedelta(days=179)  # "more than 180 days apart, the response is em
 # A payout opened up to a month before the window may still be open (Amazon
 # settles every 14 days, some sellers monthly): read the groups that far back.
 PAYOUT_LOOKBACK = timedelta(days=31)
-
-
-class AmazonFinanceTransaction(models.Model):
-    """One movement of money on the seller's Amazon account."""
-
-    _name = "amazon.finance.transaction"
-    _description = "Amazon Financial Transaction"
-    _order = "posted desc, id desc"
-    _rec_name = "ref"
-
-    account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
-    ref = fields.Char(string="Transaction ID", required=True, readonly=True)
-    kind = fields.Char(string="Type Code", readonly=True, index=True)
-    status = fields.Char(string="Status Code", readonly=True)
-    kind_label = fields.Char(string="Type", compute="_compute_labels")
-    status_label = fields.Char(string="Status", compute="_compute_labels")
-    description = fields.Char(readonly=True)
-    posted = fields.Datetime(readonly=True, index=True)
-    marketplace_id = fields.Many2one("amazon.marketplace", readonly=True)
-    currency_id = fields.Many2one("res.currency", readonly=True)
-    total = fields.Monetary(readonly=True)
-    amazon_order_ref = fields.Char(string="Amazon Order", readonly=True, index=True)
-    group_ref = fields.Char(
-        string="Payout Group",
-        readonly=True,
-        index=True,
-        help="Amazon's financial event group: the payout (settlement) this money belongs to.",
-    )
-    refund_ref = fields.Char(string="Refund ID", readonly=True)
-    payout_id = fields.Many2one(
-        "amazon.payout", string="Payout", readonly=True, index="btree_not_null"
-    )
-    sale_order_id = fields.Many2one("sale.order", readonly=True, index=True)
-    line_ids = fields.One2many(
-        "amazon.finance.transaction.line", "transaction_id", string="Breakdown", readonly=True
-    )
-    raw = fields.Text(
-        string="As Amazon Sent It", readonly=True, help="Kept for transactions Odoo could not read."
-    )
-    # Refunds (amazon_refund.py): the credit note booked from the refund.
-    refund_state = fields.Selection(
-        [
-            ("waiting", "Waiting for the Invoice"),
-            ("done", "Credit Note Posted"),
-            ("error", "To Check"),
-        ],
-        readonly=True,
-        index=True,
-        help="A refund is credited once the order's invoice is posted.",
-    )
-    refund_note = fields.Char(readonly=True)
-    credit_note_id = fields.Many2one("account.move", readonly=True, index="btree_not_null")
-    return_id = fields.Many2one(
-        "amazon.return", string="Customer Return", readonly=True, index="btree_not_null"
-    )
-
-    _sql_constraints = [
-        ("ref_uniq", "UNIQUE(account_id, ref)", "This Amazon transaction is already recorded."),
-    ]
-
-    @api.depends("kind", "status")
-    def _compute_labels(self):
-        for transaction in self:
-            transaction.kind_label = amazon_label(transaction.kind, self.env.lang)
-            transaction.status_label = amazon_label(transaction.status, self.env.lang)
-
-
-class AmazonFinanceTransactionLine(models.Model):
-    """An amount of a transaction by type (``ProductCharges``, ``Tax``,
-    ``AmazonFees``...), for an item (SKU) or the transaction itself."""
-
-    _name = "amazon.finance.transaction.line"
-    _description = "Amazon Financial Transaction Line"
-    _order = "transaction_id, id"
-
-    transaction_id = fields.Many2one(
-        "amazon.finance.transaction", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="transaction_id.company_id", store=True)
-    currency_id = fields.Many2one(related="transaction_id.currency_id")
-    item_level = fields.Boolean(
-        string="Item", help="A breakdown of an item (else of the transaction as a whole)."
-    )
-    sku = fields.Char(string="SKU")
-    quantity = fields.Integer()
-    breakdown_type = fields.Char(string="Type")
-    detail_type = fields.Char(string="Detail")
-    amount = fields.Monetary()
-    adjustment_ref = fields.Char(string="Adjustment ID")
-
-    def _money_lines(self):
-        """These lines as mapping.finances.MoneyLine."""
-        return [
-            MoneyLine(
-                sku=line.sku or "",
-                quantity=line.quantity,
-                kind=line.breakdown_type or "",
-                detail=line.detail_type or line.breakdown_type or "",
-                amount=Decimal(str(line.amount)),
-                # Lines kept before the level was: an item's have a SKU.
-                item_level=line.item_level or bool(line.sku),
-            )
-            for line in self
-        ]
 
 
 class AmazonFinanceImport(models.AbstractModel):

@@ -400,14 +400,3 @@ class StockPicking(models.Model):
         if account:
             domain.append(("sale_id.amazon_account_id", "=", account.id))
         return self.search(domain, limit=limit)
-
-
-class StockPickingType(models.Model):
-    _inherit = "stock.picking.type"
-
-    amazon_send_to_amazon = fields.Boolean(
-        string="Send to Amazon",
-        copy=False,
-        help="The operation type that sends a warehouse's goods to an Amazon account's FBA "
-        "location (made with the account).",
-    )

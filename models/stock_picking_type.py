@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class StockPickingType(models.Model):
+    _inherit = "stock.picking.type"
+
+    amazon_send_to_amazon = fields.Boolean(
+        string="Send to Amazon",
+        copy=False,
+        help="The operation type that sends a warehouse's goods to an Amazon account's FBA "
+        "location (made with the account).",
+    )
