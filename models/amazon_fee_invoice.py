@@ -72,13 +72,8 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
     def _import(self, account, **adapter_options):
         """Book Amazon's new invoices of ``account`` as vendor bills; logged.
         Returns the counts (None when another run holds the account)."""
-        work = functools.partial(self._import_work, account)
+        work = functools.partial(self._counts_in_company, "_run_import", account)
         return self._run_logged(account, self._flow_kind, work, **adapter_options)
-
-    def _import_work(self, account, adapter):
-        run_account = account.sudo().with_company(account.company_id)
-        counts = self.with_env(run_account.env)._run_import(run_account, adapter)
-        return counts, counts or {}
 
     # --- lock -> fetch -> map -> write -> log ------------------------------------------------
     def _run_import(self, account, adapter):

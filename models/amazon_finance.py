@@ -63,13 +63,8 @@ class AmazonFinanceImport(models.AbstractModel):
     def _import(self, account, **adapter_options):
         """Read the account's transactions since the last run; logged. Returns
         the counts (None when another run holds the account)."""
-        work = functools.partial(self._import_work, account)
+        work = functools.partial(self._counts_in_company, "_run_import", account)
         return self._run_logged(account, self._flow_kind, work, **adapter_options)
-
-    def _import_work(self, account, adapter):
-        run_account = account.sudo().with_company(account.company_id)
-        counts = self.with_env(run_account.env)._run_import(run_account, adapter)
-        return counts, counts or {}
 
     @api.model
     def _action_import(self, account):

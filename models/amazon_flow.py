@@ -296,6 +296,13 @@ class AmazonFlow(models.AbstractModel):
             if adapter is not None:
                 adapter.close()
 
+    def _counts_in_company(self, method, account, adapter):
+        """``_run_logged``'s work for a flow whose ``method(account, adapter)``
+        answers its counts: run as the system, in the account's company."""
+        run_account = account.sudo().with_company(account.company_id)
+        counts = getattr(self.with_env(run_account.env), method)(run_account, adapter)
+        return counts, counts or {}
+
     def _start_log(self, account, kind):
         log = self.env["amazon.sync.log"].sudo().create({"account_id": account.id, "kind": kind})
         # Committed at once: the run is visible while it goes, and its log survives
