@@ -2,7 +2,19 @@
 seller's listings in."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from .checks import (
+    ID_LENGTH,
+    LONG_LENGTH,
+    PayloadError,
+    array,
+    decimal,
+    identifier,
+    obj,
+    objects,
+    text,
+)
 
 # Barcode types among a listing's product identifiers (attribute
 # externally_assigned_product_identifier), as Odoo's barcode field holds them.
@@ -55,11 +67,15 @@ class ListingSummary:
 def listing_status(statuses, issues=()):
     """ItemSummaryByMarketplace.status (BUYABLE, DISCOVERABLE) as one word;
     "suppressed" when an issue's enforcement is LISTING_SUPPRESSED ("takes
-    down the current listing item's buyability")."""
+    down the current listing item's buyability"). ``issues`` are checked
+    objects (``parse_listing``)."""
     actions = {
         action.get("action")
         for issue in issues
-        for action in (issue.get("enforcements") or {}).get("actions") or []
+        for action in objects(
+            obj(issue.get("enforcements"), "issues[].enforcements").get("actions"),
+            "issues[].enforcements.actions",
+        )
     }
     if "LISTING_SUPPRESSED" in actions:
         return "suppressed"
@@ -72,41 +88,88 @@ def listing_status(statuses, issues=()):
 
 def parse_listing(item):
     """A searchListingsItems item (with summaries, attributes, issues and
-    fulfillmentAvailability) as a ListingSummary."""
-    summaries = item.get("summaries") or []
-    identifiers = (item.get("attributes") or {}).get("externally_assigned_product_identifier")
-    barcodes = [
-        str(value.get("value")).strip()
-        for value in identifiers or []
-        if (value.get("type") or "").lower() in BARCODE_TYPES and value.get("value")
-    ]
-    channels = {a.get("fulfillmentChannelCode") for a in item.get("fulfillmentAvailability") or []}
+    fulfillmentAvailability) as a ListingSummary. Raises PayloadError naming
+    the field that is not what Amazon's model says (checks)."""
+    item = obj(item, "item")
+    summaries = objects(item.get("summaries"), "summaries")
+    attributes = obj(item.get("attributes"), "attributes")
+    identifiers = objects(
+        attributes.get("externally_assigned_product_identifier"),
+        "attributes.externally_assigned_product_identifier",
+    )
+    barcodes = []
+    for index, value in enumerate(identifiers):
+        path = f"attributes.externally_assigned_product_identifier[{index}]"
+        kind = value.get("type")
+        code = value.get("value")
+        if isinstance(kind, str) and kind.lower() in BARCODE_TYPES and code:
+            barcodes.append(text(str(code), f"{path}.value", limit=ID_LENGTH).strip())
+    channels = {
+        text(a.get("fulfillmentChannelCode"), f"fulfillmentAvailability[{i}]", ID_LENGTH)
+        for i, a in enumerate(
+            objects(item.get("fulfillmentAvailability"), "fulfillmentAvailability")
+        )
+    }
+    issue_items = objects(item.get("issues"), "issues")
     issues = [
-        f"{issue.get('severity')} {issue.get('code')}: {issue.get('message')}"
-        for issue in item.get("issues") or []
+        "{} {}: {}".format(
+            issue.get("severity"),
+            text(issue.get("code"), f"issues[{index}].code", limit=ID_LENGTH),
+            text(
+                issue.get("message"), f"issues[{index}].message", limit=LONG_LENGTH, multiline=True
+            ),
+        )
+        for index, issue in enumerate(issue_items)
         if issue.get("severity") in ("ERROR", "WARNING")
     ]
+    statuses = {
+        status
+        for index, summary in enumerate(summaries)
+        for status in array(summary.get("status"), f"summaries[{index}].status")
+    }
     return ListingSummary(
-        sku=(item.get("sku") or "").strip(),
-        marketplace_refs=[s["marketplaceId"] for s in summaries if s.get("marketplaceId")],
-        title=next((s.get("itemName") for s in summaries if s.get("itemName")), ""),
+        sku=identifier(item.get("sku"), "sku"),
+        marketplace_refs=[
+            text(s["marketplaceId"], f"summaries[{i}].marketplaceId", limit=ID_LENGTH)
+            for i, s in enumerate(summaries)
+            if s.get("marketplaceId")
+        ],
+        title=next(
+            (
+                text(s.get("itemName"), f"summaries[{i}].itemName", limit=LONG_LENGTH)
+                for i, s in enumerate(summaries)
+                if s.get("itemName")
+            ),
+            "",
+        ),
         barcodes=barcodes,
         fulfilled_by_amazon=bool(channels) and "DEFAULT" not in channels,
-        status=listing_status(
-            {st for s in summaries for st in s.get("status") or []}, item.get("issues") or []
-        ),
+        status=listing_status(statuses, issue_items),
         issues="\n".join(issues),
-        created=next((s["createdDate"] for s in summaries if s.get("createdDate")), ""),
-        price=_b2c_price(item.get("offers") or []),
+        created=next(
+            (
+                text(s["createdDate"], f"summaries[{i}].createdDate", limit=ID_LENGTH)
+                for i, s in enumerate(summaries)
+                if s.get("createdDate")
+            ),
+            "",
+        ),
+        price=_b2c_price(objects(item.get("offers"), "offers")),
     )
 
 
+def listing_created(item):
+    """The creation date of a raw listings item, or "" when none reads: where
+    a search's next window starts, whether or not the item itself imports."""
+    try:
+        return parse_listing(item).created
+    except PayloadError:
+        return ""
+
+
 def _b2c_price(offers):
-    for offer in offers:
-        amount = (offer.get("price") or {}).get("amount")
+    for index, offer in enumerate(offers):
+        amount = obj(offer.get("price"), f"offers[{index}].price").get("amount")
         if offer.get("offerType") == "B2C" and amount not in (None, ""):
-            try:
-                return Decimal(str(amount))
-            except InvalidOperation:
-                return None
+            return decimal(amount, f"offers[{index}].price.amount")
     return None

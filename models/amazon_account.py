@@ -565,7 +565,7 @@ class AmazonAccount(models.Model):
     def action_import_listings(self):
         self._check_can_operate()
         self.ensure_one()
-        return self.env["amazon.listing.import"]._action_import(self)
+        return self.env["amazon.listing.import"]._action_run(self)
 
     def action_reconcile_fba_stock(self):
         self._check_can_operate()

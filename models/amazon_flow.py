@@ -127,11 +127,14 @@ class AmazonFlow(models.AbstractModel):
                     ),
                 ]
             )
-        kind = "warning" if result.failed or result.waiting else "success"
-        return self._notify(title, message, kind, reload=self._action_reload)
+        return self._notify(title, message, self._result_kind(result), reload=self._action_reload)
 
     def _flow_title(self):
         return self._description
+
+    def _result_kind(self, result):
+        """The button's notification type: a warning when something needs a look."""
+        return "warning" if result.failed or result.waiting else "success"
 
     def _result_message(self, result):
         return _(

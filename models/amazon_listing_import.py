@@ -1,26 +1,28 @@
 """Listings in: the seller's listings (searchListingsItems) into offers. The
-flow's home.
+flow's home, on the template (``amazon.flow``).
 
 Entry points: the daily cron (``_cron_import``) and the account's Import
-Listings button (``_action_import``). Each SKU Amazon lists becomes an offer
+Listings button (``_action_run``). Each SKU Amazon lists becomes an offer
 of the account, paired with the product whose internal reference is the SKU,
 else whose barcode is one of the listing's EAN/UPC/GTIN; a SKU matching neither
 gets an offer to review (the default product until someone picks one), never
 a new product. Each marketplace is searched on its own, as the channel Amazon
 returns (fulfillmentAvailability) names no marketplace: the SKU's listing in
 that marketplace gets its channel, status and issues there. Only what
-differs is written: a second import with nothing new writes nothing.
+differs is written: a second import with nothing new writes nothing. A
+listings item that does not read (``parse_listing``) or does not write is a
+failure on the sync log, and the others go on.
 """
 
-import functools
 import logging
+from dataclasses import dataclass, field
 
 from odoo import _, api, models
 from odoo.osv import expression
 
-from ..mapping.listings import parse_listing
-from ..spapi import SpApiError
-from .flow_run import busy_message
+from ..mapping.checks import safe_text
+from ..mapping.listings import listing_created, parse_listing
+from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
 
@@ -30,96 +32,74 @@ _logger = logging.getLogger(__name__)
 LISTING_DATA = ("summaries", "attributes", "issues", "offers", "fulfillmentAvailability")
 
 
+@dataclass
+class ListingPage:
+    """One page of one marketplace's search: Amazon's items, as they came."""
+
+    marketplace: object
+    items: list = field(default_factory=list)
+
+
+class ListingRun(FlowRun):
+    """A run of the listings import: the SKUs read per marketplace."""
+
+    def __init__(self, account, adapter, **limits):
+        super().__init__(account, adapter, **limits)
+        self.seen = set()  # (marketplace id, SKU): read in this run
+        self.result.extra.update(offers_created=0, to_review=0, unreached=0)
+
+
 class AmazonListingImport(models.AbstractModel):
     _name = "amazon.listing.import"
     _inherit = "amazon.flow"
     _description = "Amazon Listings In"
     _flow_kind = "listings"
+    _run_class = ListingRun
 
     page_size = 20  # searchListingsItems' maximum
 
-    # --- entry points ---------------------------------------------------------------------
     @api.model
     def _cron_import(self):
         """The linked accounts in turns (``amazon.flow._cron_turns``), a whole
         import each: what a turn could not reach, the next run does."""
         return self._cron_run()
 
-    @api.model
-    def _cron_turn(self, account, max_pages=None):
-        self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
-        return False
+    def _flow_title(self):
+        return _("Listings import")
 
-    @api.model
-    def _import(self, account, **adapter_options):
-        """Create the offers of the account's listings Odoo lacks; logged."""
-        work = functools.partial(self._import_work, account)
-        return self._run_logged(account, self._flow_kind, work, **adapter_options)
-
-    def _import_work(self, account, adapter):
-        # The run goes as the system in the account's company, as the other
-        # flows do: the button's user (a sales manager) asked for it.
-        run_account = account.sudo().with_company(account.company_id)
-        stats = self.with_env(run_account.env)._run_import(run_account, adapter)
-        counts = {
-            "fetched": stats["listings"],
-            "created": stats["listings_created"],
-            "updated": stats["updated"],
-            "skipped": stats["listings"] - stats["listings_created"] - stats["updated"],
-            # Listings Amazon found but would not page to: the run is partial.
-            "failed": stats["unreached"],
-        }
-        return stats, counts
-
-    @api.model
-    def _action_import(self, account):
-        """The account's Import Listings button (access checked by the account)."""
-        title = _("Listings import")
-        try:
-            stats = self._import(account)
-        except SpApiError as error:
-            return self._notify(title, account._explain(error), "danger")
-        if stats["locked"]:
-            message = busy_message()
-            return self._notify(title, message, "warning")
+    def _result_message(self, result):
         message = _(
-            "%(listings)s listings read, %(created)s offers created (%(to_review)s to review), "
-            "%(listings_created)s listings added, %(updated)s updated.",
-            **stats,
+            "%(fetched)s listings read, %(offers)s offers created (%(to_review)s to review), "
+            "%(created)s listings added, %(updated)s updated, %(failed)s failed.",
+            offers=result.extra["offers_created"],
+            to_review=result.extra["to_review"],
+            **result.as_dict(),
         )
-        if stats["unreached"]:
+        if result.extra["unreached"]:
             more = _(
                 "Amazon lists %(count)s more listings than one search returns (1000): "
                 "they are not imported yet.",
-                count=stats["unreached"],
+                count=result.extra["unreached"],
             )
             message = f"{message}\n{more}"
-        kind = "warning" if stats["to_review"] or stats["unreached"] else "success"
-        return self._notify(title, message, kind)
+        return message
 
-    # --- the run --------------------------------------------------------------------------
-    def _run_import(self, account, adapter):
-        stats = {
-            "listings": 0,
-            "created": 0,
-            "to_review": 0,
-            "listings_created": 0,
-            "updated": 0,
-            "unreached": 0,
-            "locked": False,
-        }
-        if not self._lock_account(account, self._flow_kind):
-            stats["locked"] = True
-            return stats
-        try:
-            for marketplace in account.marketplace_ids:
-                self._import_marketplace(account, marketplace, adapter, stats)
-        finally:
-            self._unlock_account(account, self._flow_kind)
-        return stats
+    def _result_kind(self, result):
+        extra = result.extra
+        return "warning" if result.failed or extra["to_review"] else "success"
 
-    def _import_marketplace(self, account, marketplace, adapter, stats):
-        """Every listing of one marketplace. searchListingsItems: "The maximum
+    # --- the steps ------------------------------------------------------------------------
+    def _fetch(self, run, window):
+        for marketplace in run.account.marketplace_ids:
+            yield from self._marketplace_pages(run, marketplace)
+
+    def _has_next(self, page):
+        # No cursor to resume from: a run reads the whole catalogue (it writes
+        # only what differs, so a run stopped halfway loses nothing).
+        return False
+
+    def _marketplace_pages(self, run, marketplace):
+        """Every page of one marketplace. searchListingsItems: "The maximum
         number of items (SKUs) that can be returned and paged through is
         1000." So the listings are read oldest first, and when a search stops
         short of its numberOfResults, the next one starts at the creation date
@@ -127,17 +107,17 @@ class AmazonListingImport(models.AbstractModel):
         time"; the SKUs read at that very time are skipped). A catalogue whose
         1000 next listings were all created at one instant cannot be read this
         way: it is reported, never taken for complete."""
-        seen = set()
         total = None
         created_after = None
+        read_before = len(run.seen)
         while True:
             filters = {"sortBy": "createdDate", "sortOrder": "ASC"}
             if created_after:
                 filters["createdAfter"] = created_after
             found = returned = 0
             last_created = None
-            pages = adapter.iter_listings_pages(
-                account.seller_ref,
+            pages = run.adapter.iter_listings_pages(
+                run.account.seller_ref,
                 [marketplace.api_ref],  # one marketplace: the channel returned is its own
                 included_data=LISTING_DATA,
                 page_size=self.page_size,
@@ -146,38 +126,71 @@ class AmazonListingImport(models.AbstractModel):
             for page in pages:
                 found = max(found, page["number_of_results"])
                 returned += len(page["items"])
-                listings = [parse_listing(item) for item in page["items"]]
                 last_created = next(
-                    (listing.created for listing in reversed(listings) if listing.created),
-                    last_created,
+                    filter(None, map(listing_created, reversed(page["items"]))), last_created
                 )
-                new = [lst for lst in listings if lst.sku and lst.sku not in seen]
-                seen.update(listing.sku for listing in new)
-                with self.env.cr.savepoint():
-                    self._import_page(account, marketplace, new, stats)
-                self._commit()
+                yield ListingPage(marketplace, page["items"])
             total = found if total is None else total
             if returned >= found:
                 break  # this search returned all it found: the marketplace is read
             if not last_created or last_created == created_after:
                 break  # no progress: 1000 listings created at one instant
             created_after = last_created
-        stats["listings"] += len(seen)
-        unreached = max(total - len(seen), 0) if returned < found else 0
-        stats["unreached"] += unreached
+        read = len(run.seen) - read_before
+        unreached = max(total - read, 0) if returned < found else 0
         if unreached:
+            run.result.extra["unreached"] += unreached
+            run.result.failed += unreached
+            run.result.problems.append(
+                _(
+                    "%(marketplace)s: %(count)s listings beyond the 1000 a search returns "
+                    "were not read.",
+                    marketplace=marketplace.name,
+                    count=unreached,
+                )
+            )
             _logger.warning(
                 "Amazon account %s, %s: %s listings beyond the 1000 a search returns were not read",
-                account.id,
+                run.account.id,
                 marketplace.api_ref,
                 unreached,
             )
 
-    def _import_page(self, account, marketplace, listings, stats):
-        """One page of one marketplace: the offers and listings Odoo lacks, and
-        the listings whose channel, status or issues changed, in a few queries."""
-        if not listings:
-            return
+    def _process_page(self, run, page):
+        """One page of one marketplace: each item read on its own, then the
+        offers and listings Odoo lacks and the listings whose channel, status
+        or issues changed, in a few queries (one at a time should that fail)."""
+        listings = []
+        for item in page.items:
+            listing = self._in_unit(run, item, self._read_item, item)
+            if listing and (page.marketplace.id, listing.sku) not in run.seen:
+                run.seen.add((page.marketplace.id, listing.sku))
+                listings.append((page.marketplace, listing, item))
+        run.result.fetched += len(listings)
+        for outcome in self._in_batch(run, listings, self._import_listings):
+            if outcome == "created":
+                run.result.created += 1
+            elif outcome == "updated":
+                run.result.updated += 1
+            elif outcome == "unchanged":
+                run.result.skipped += 1
+
+    def _read_item(self, run, item):
+        return parse_listing(item)
+
+    def _unit_failed(self, run, unit, error):
+        sku = safe_text(unit.get("sku") if isinstance(unit, dict) else None, "?")
+        run.result.failed += 1
+        run.result.problems.append(
+            _("Listing %(sku)s: %(reason)s", sku=sku, reason=self._failure_reason(error))
+        )
+
+    def _import_listings(self, run, units):
+        """(marketplace, ListingSummary, item) units of one marketplace ->
+        "created", "updated" or "unchanged" each."""
+        account = run.account
+        marketplace = units[0][0]
+        listings = [listing for _marketplace, listing, _item in units]
         Offer = self.env["amazon.offer"]
         offers = Offer.search(
             [("account_id", "=", account.id), ("sku", "in", [lst.sku for lst in listings])]
@@ -192,8 +205,8 @@ class AmazonListingImport(models.AbstractModel):
                     for listing in new
                 ]
             )
-            stats["created"] += len(created)
-            stats["to_review"] += len(created.filtered("needs_review"))
+            run.result.extra["offers_created"] += len(created)
+            run.result.extra["to_review"] += len(created.filtered("needs_review"))
             by_sku.update({offer.sku: offer for offer in created})
         known = {
             listing.offer_id.sku: listing
@@ -201,19 +214,21 @@ class AmazonListingImport(models.AbstractModel):
             if listing.marketplace_id == marketplace
         }
         to_create = []
+        outcomes = []
         for summary in listings:
             values = self._prepare_listing_values(summary)
             listing = known.get(summary.sku)
             if not listing:
                 values.update(offer_id=by_sku[summary.sku].id, marketplace_id=marketplace.id)
                 to_create.append(values)
+                outcomes.append("created")
                 continue
             changed = {name: value for name, value in values.items() if listing[name] != value}
             if changed:
                 listing.write(changed)
-                stats["updated"] += 1
+            outcomes.append("updated" if changed else "unchanged")
         self.env["amazon.listing"].create(to_create)
-        stats["listings_created"] += len(to_create)
+        return outcomes
 
     def _prepare_listing_values(self, summary):
         """What Amazon says of a SKU in one marketplace (a hook)."""

@@ -14,6 +14,7 @@ import resource
 import time
 from datetime import datetime, timedelta, timezone
 
+from odoo.addons.sale_amazon_connector.models.amazon_listing_import import ListingRun
 from odoo.addons.sale_amazon_connector.models.amazon_order_import import OrderRun
 from odoo.addons.sale_amazon_connector.models.amazon_stock_push import StockRun
 from odoo.addons.sale_amazon_connector.spapi import MemoryThrottle
@@ -455,7 +456,9 @@ for label in ("first", "again"):
     adapter = account._get_adapter()
     queries = env.cr.sql_log_count
     began = time.perf_counter()
-    imported = env["amazon.listing.import"]._run_import(account.sudo(), adapter)
+    run = ListingRun(account, adapter)
+    env["amazon.listing.import"].with_env(run.env)._run_steps(run)
+    imported = run.result
     calls = adapter.stats.as_dict()["calls"]
     results["listings"][label] = {
         "seconds": round(time.perf_counter() - began, 1),
@@ -464,11 +467,11 @@ for label in ("first", "again"):
         "api_seconds": round(sum(adapter.stats.seconds.values()), 1),
         "calls": calls,
         "queries_per_sku": round((env.cr.sql_log_count - queries) / OFFERS, 1),
-        "offers_created": imported["created"],
-        "to_review": imported["to_review"],
-        "listings_created": imported["listings_created"],
-        "updated": imported["updated"],
-        "unreached": imported["unreached"],
+        "offers_created": imported.extra["offers_created"],
+        "to_review": imported.extra["to_review"],
+        "listings_created": imported.created,
+        "updated": imported.updated,
+        "unreached": imported.extra["unreached"],
         # searchListingsItems' default plan: 5 requests per second, burst 5.
         "amazon_wait_s": round(max(calls.get("searchListingsItems", 0) - 5, 0) / 5),
     }

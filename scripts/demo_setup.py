@@ -190,11 +190,12 @@ print(
 )
 
 # The seller's whole catalogue, sold or not, with its channel per marketplace.
-listings = env["amazon.listing.import"]._import(account)
+listings = env["amazon.listing.import"]._run(account)
 env.cr.commit()
 print(
-    f"Demo listings imported: {listings['listings']} listings read, {listings['created']} offers "
-    f"created ({listings['to_review']} to review), {listings['listings_created']} listings added."
+    f"Demo listings imported: {listings.fetched} listings read, "
+    f"{listings.extra['offers_created']} offers created ({listings.extra['to_review']} to review), "
+    f"{listings.created} listings added."
 )
 
 # What Amazon holds (FBA) reconciled with Odoo's Amazon location, and the

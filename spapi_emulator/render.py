@@ -318,6 +318,8 @@ def render_listing(listing, included, marketplace_ids):
             for marketplace_id, offer in offers.items()
             for issue in offer.issues
         ]
+    for path, value in listing.corruptions:
+        _corrupt(data, path, value)
     return data
 
 

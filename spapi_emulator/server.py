@@ -971,6 +971,8 @@ class Handler(BaseHTTPRequestHandler):
             if start is None or start >= len(reachable):
                 raise invalid("pageToken is not valid.")
         page = reachable[start : start + size]
+        if any(listing.corruptions for listing in page):
+            call.fault = "corrupted"  # a test's, outside the models on purpose
         result = {
             "numberOfResults": len(found),
             "items": [render_listing(listing, included, marketplaces) for listing in page],

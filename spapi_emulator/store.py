@@ -286,6 +286,9 @@ class Listing:
         self.identifiers = dict(identifiers or {})  # e.g. {"EAN": "4006381333931"}
         self.created_time = created_time or utcnow()
         self.last_updated_time = last_updated_time or self.created_time
+        # Not Amazon's behaviour, a test's: (path, value) pairs set in the
+        # rendered item (as Order.corruptions), breaking what the model promises.
+        self.corruptions = []
         # channels: {marketplace_id: channel} where it differs from fulfillment_channel.
         channels = channels or {}
         self.offers = {

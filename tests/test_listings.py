@@ -76,7 +76,7 @@ class TestListingsImport(AmazonTestCase):
         self.assertEqual((log.state, log.fetched, log.created), ("done", 29, 29))
 
     def test_a_second_import_with_nothing_new_writes_nothing(self):
-        self.env["amazon.listing.import"]._import(self.account)
+        self.env["amazon.listing.import"]._run(self.account)
         offers = self.offers()
 
         def write_dates():
@@ -90,16 +90,16 @@ class TestListingsImport(AmazonTestCase):
             return self.env.cr.fetchall()
 
         before = write_dates()
-        stats = self.env["amazon.listing.import"]._import(self.account)
+        result = self.env["amazon.listing.import"]._run(self.account)
         self.assertEqual(
-            (stats["listings"], stats["created"], stats["listings_created"], stats["updated"]),
+            (result.fetched, result.extra["offers_created"], result.created, result.updated),
             (29, 0, 0, 0),
         )
         self.assertEqual(write_dates(), before)
         self.assertEqual(self.offers(), offers)
 
     def test_what_amazon_changed_is_updated_and_only_that(self):
-        self.env["amazon.listing.import"]._import(self.account)
+        self.env["amazon.listing.import"]._run(self.account)
         mug = self.offers().filtered(lambda o: o.sku == "MUG-01")
         # Amazon now ships the mug on amazon.de, and suppressed it on amazon.com.
         listing = self.emulator.store.get_listing(SELLER_ID, "MUG-01")
@@ -118,8 +118,8 @@ class TestListingsImport(AmazonTestCase):
         ]
         self.addCleanup(setattr, listing.offers[US], "issues", [])
         self.addCleanup(setattr, listing.offers[DE], "channel", "DEFAULT")
-        stats = self.env["amazon.listing.import"]._import(self.account)
-        self.assertEqual(stats["updated"], 2)
+        result = self.env["amazon.listing.import"]._run(self.account)
+        self.assertEqual(result.updated, 2)
         self.assertEqual(self.channels(mug), {US: "fbm", DE: "fba"})
         us = mug.listing_ids.filtered(lambda lst: lst.marketplace_id.api_ref == US)
         self.assertEqual(us.amazon_status, "suppressed")
@@ -173,6 +173,48 @@ class TestListingsImport(AmazonTestCase):
             [("account_id", "=", self.account.id), ("kind", "=", "listings")], limit=1
         )
         self.assertEqual((log.state, log.fetched, log.failed), ("partial", 27, 2))
+
+    def test_a_malformed_listing_is_its_own_failure_and_the_others_land(self):
+        """Items that break Amazon's model (a price that is no number, a summary
+        that is not an object, a control character in a SKU, a SKU longer than
+        an index holds) each fail alone, named on the sync log: every other
+        listing of their pages lands, and a second run duplicates nothing."""
+        store = self.emulator.store
+        broken = {
+            "BULK-03": [("offers", 0, "price", "amount"), "NaN"],
+            "BULK-07": [("summaries", 0), "not an object"],
+            "BULK-11": [("sku",), "BULK\x0011"],
+            "BULK-13": [("sku",), "B" * 5000],
+        }
+        for sku, (path, value) in broken.items():
+            listing = store.get_listing(SELLER_ID, sku)
+            listing.corruptions = [(path, value)]
+            self.addCleanup(setattr, listing, "corruptions", [])
+        store.get_listing(SELLER_ID, "BULK-03").offers[US].price = "1.00"
+        self.addCleanup(setattr, store.get_listing(SELLER_ID, "BULK-03").offers[US], "price", None)
+        notification = self.account.with_user(self.sales_manager).action_import_listings()
+        self.assertEqual(notification["params"]["type"], "warning")
+        self.assertIn("4 failed", notification["params"]["message"])
+        skus = set(self.offers().mapped("sku"))
+        self.assertEqual(len(skus), 24)
+        self.assertFalse(skus & set(broken))
+        log = self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id), ("kind", "=", "listings")], limit=1
+        )
+        self.assertEqual((log.state, log.fetched, log.created, log.failed), ("partial", 25, 25, 4))
+        reasons = log.problem_ids.mapped("reason")
+        self.assertEqual(len(reasons), 4)
+        self.assertTrue(any("offers[0].price.amount" in r for r in reasons), reasons)
+        self.assertTrue(any("summaries[0] is not an object" in r for r in reasons), reasons)
+        self.assertTrue(any("sku contains a control character" in r for r in reasons), reasons)
+        self.assertTrue(any("sku is 5000 characters long" in r for r in reasons), reasons)
+        # Mended on Amazon's side: the next run adds them, and nothing twice.
+        for sku in broken:
+            store.get_listing(SELLER_ID, sku).corruptions = []
+        result = self.env["amazon.listing.import"]._run(self.account)
+        self.assertEqual((result.created, result.failed, result.skipped), (4, 0, 25))
+        self.assertEqual(len(self.offers()), 28)
+        self.assertEqual(len(self.offers().listing_ids), 29)
 
 
 def _migration(version):

@@ -281,7 +281,7 @@ class TestStockPerMarketplace(AmazonTestCase):
         return run_push(self.account, self.account._get_adapter())
 
     def import_listings(self):
-        return self.env["amazon.listing.import"]._import(self.account)
+        return self.env["amazon.listing.import"]._run(self.account)
 
     def test_fba_on_one_fbm_on_two_gets_its_quantity_on_those_two(self):
         self.import_listings()

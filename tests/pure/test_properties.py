@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from mapping import checks, parse_order
 from mapping.checks import PayloadError
 from mapping.finances import parse_event_group, parse_transaction
+from mapping.listings import parse_listing
 from mapping.returns import parse_fba_return, parse_fbm_return, read_tsv
 from mapping.stock import feed_report_errors
 from spapi_emulator import Address, Emulator
@@ -235,6 +236,38 @@ def model_transactions():
     )
 
 
+def assert_listing_storable(listing):
+    """What the listings import writes: an identifier, texts without control
+    characters, a finite price in range."""
+    assert listing.sku and len(listing.sku) <= checks.ID_LENGTH
+    assert listing.price is None or (
+        listing.price.is_finite() and abs(listing.price) < checks.MAX_AMOUNT
+    )
+    for text in [listing.sku, listing.created, *listing.barcodes, *listing.marketplace_refs]:
+        assert not any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
+@pytest.fixture(scope="module")
+def model_listings():
+    if MODELS_DIR is None:
+        pytest.skip("Amazon's models (shared/spapi-models) are not beside the checkout")
+    model = json.loads((MODELS_DIR / "listingsItems_2021-08-01.json").read_text(encoding="utf-8"))
+    return hypothesis_jsonschema.from_schema(
+        {"definitions": model["definitions"], "$ref": "#/definitions/Item"}
+    )
+
+
+def test_any_listing_amazon_s_model_allows_is_read_or_refused(model_listings):
+    @EXAMPLES
+    @given(model_listings)
+    def check(data):
+        listing = read_or_refuse(parse_listing, data)
+        if listing is not None:
+            assert_listing_storable(listing)
+
+    check()
+
+
 def read_or_refuse(parse, value):
     try:
         return parse(value)
@@ -258,6 +291,9 @@ def test_any_json_is_a_transaction_a_payout_or_refused(data):
     read_or_refuse(parse_transaction, data)
     read_or_refuse(parse_event_group, data)
     read_or_refuse(feed_report_errors, data)
+    listing = read_or_refuse(parse_listing, data)
+    if listing is not None:
+        assert_listing_storable(listing)
 
 
 RETURN_COLUMNS = st.sampled_from(
