@@ -9,7 +9,7 @@ looked for (researching).
 
 from dataclasses import dataclass, fields
 
-from .checks import PayloadError
+from .checks import PayloadError, identifier, integer, obj
 
 
 @dataclass(frozen=True)
@@ -41,39 +41,49 @@ class FbaQuantities:
         )
 
 
-def _quantity(value, name, sku):
+# No fulfilment network holds a billion units of a SKU: a larger figure is no
+# quantity Odoo should book.
+MAX_QUANTITY = 10**9
+
+
+def _quantity(value, path):
     if value in (None, ""):
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PayloadError(f"{name} of {sku} is not a quantity: {value!r}")
-    return value
+    return integer(value, path, minimum=0, maximum=MAX_QUANTITY)
 
 
 def parse_inventory_summary(summary):
     """:class:`FbaQuantities` of an InventorySummary read with ``details=true``
-    (without details only the total is known: the buckets stay 0)."""
-    if not isinstance(summary, dict) or not (summary.get("sellerSku") or "").strip():
-        raise PayloadError("the inventory summary has no sellerSku")
-    sku = summary["sellerSku"].strip()
-    details = summary.get("inventoryDetails") or {}
+    (without details only the total is known: the buckets stay 0). Raises
+    PayloadError naming the field that is not what Amazon's model says."""
+    summary = obj(summary, "inventorySummary")
+    sku = identifier(summary.get("sellerSku"), "sellerSku")
+    details = obj(summary.get("inventoryDetails"), "inventoryDetails")
+
+    def bucket(key):
+        return _quantity(details.get(key), f"inventoryDetails.{key}")
 
     def nested(key, total_key):
-        return _quantity((details.get(key) or {}).get(total_key), total_key, sku)
+        value = obj(details.get(key), f"inventoryDetails.{key}").get(total_key)
+        return _quantity(value, f"inventoryDetails.{key}.{total_key}")
 
     return FbaQuantities(
         sku=sku,
-        fulfillable=_quantity(details.get("fulfillableQuantity"), "fulfillableQuantity", sku),
-        inbound_working=_quantity(
-            details.get("inboundWorkingQuantity"), "inboundWorkingQuantity", sku
-        ),
-        inbound_shipped=_quantity(
-            details.get("inboundShippedQuantity"), "inboundShippedQuantity", sku
-        ),
-        inbound_receiving=_quantity(
-            details.get("inboundReceivingQuantity"), "inboundReceivingQuantity", sku
-        ),
+        fulfillable=bucket("fulfillableQuantity"),
+        inbound_working=bucket("inboundWorkingQuantity"),
+        inbound_shipped=bucket("inboundShippedQuantity"),
+        inbound_receiving=bucket("inboundReceivingQuantity"),
         reserved=nested("reservedQuantity", "totalReservedQuantity"),
         unfulfillable=nested("unfulfillableQuantity", "totalUnfulfillableQuantity"),
         researching=nested("researchingQuantity", "totalResearchingQuantity"),
-        total=_quantity(summary.get("totalQuantity"), "totalQuantity", sku),
+        total=_quantity(summary.get("totalQuantity"), "totalQuantity"),
     )
+
+
+def summary_sku(summary):
+    """The SKU of a raw summary when it reads, else "" (an unreadable summary
+    still says which SKU it is about, when it can)."""
+    try:
+        return identifier(summary.get("sellerSku"), "sellerSku")
+    except (AttributeError, PayloadError):
+        return ""

@@ -570,7 +570,7 @@ class AmazonAccount(models.Model):
     def action_reconcile_fba_stock(self):
         self._check_can_operate()
         self.ensure_one()
-        return self.env["amazon.fba.inventory"]._action_reconcile(self)
+        return self.env["amazon.fba.inventory"]._action_run(self)
 
     def action_import_returns(self):
         self._check_can_operate()

@@ -17,18 +17,38 @@ counts once, with the largest figure its marketplaces report; the networks
 of an account (say the EU's and the UK's) add up.
 """
 
-import functools
 import logging
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from odoo import _, api, fields, models
 
-from ..mapping.fba import FbaQuantities, parse_inventory_summary
-from ..mapping.orders import PayloadError
-from ..spapi import SpApiError
-from .flow_run import busy_message
+from ..mapping.checks import safe_text
+from ..mapping.fba import FbaQuantities, parse_inventory_summary, summary_sku
+from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
+
+
+@dataclass
+class InventoryPage:
+    """One page of one marketplace's inventory summaries, as Amazon sent them."""
+
+    marketplace: object
+    summaries: list = field(default_factory=list)
+
+
+class FbaRun(FlowRun):
+    """A reconciliation's state: Amazon's figures per fulfilment network, and
+    the SKUs whose summary did not read (never taken for "Amazon holds none")."""
+
+    def __init__(self, account, adapter, **limits):
+        super().__init__(account, adapter, **limits)
+        self.per_network = defaultdict(dict)  # {network: {sku: FbaQuantities}}
+        self.unread_skus = set()
+        # A summary without a readable SKU: no product may be taken for gone.
+        self.unread_unknown = False
+        self.result.extra["reconciliation"] = None
 
 
 class AmazonFbaInventory(models.AbstractModel):
@@ -36,46 +56,22 @@ class AmazonFbaInventory(models.AbstractModel):
     _inherit = "amazon.flow"
     _description = "Amazon FBA Stock In"
     _flow_kind = "fba_stock"
+    _run_class = FbaRun
 
     @api.model
     def _cron_reconcile(self):
         """The linked accounts in turns (``amazon.flow._cron_turns``), one
-        reconciliation each (a report: a turn that must wait for it ends, the
-        next run reads it)."""
+        whole reconciliation each."""
         return self._cron_run()
 
-    @api.model
-    def _cron_turn(self, account, max_pages=None):
-        self._reconcile(account, max_throttle_wait=self.cron_max_throttle_wait)
-        return False
+    def _flow_title(self):
+        return _("FBA stock reconciliation")
 
-    @api.model
-    def _reconcile(self, account, **adapter_options):
-        """Reconcile the account's Amazon location with Amazon; logged. Returns
-        the reconciliation record (empty when another run holds the account)."""
-        work = functools.partial(self._reconcile_work, account)
-        return self._run_logged(account, self._flow_kind, work, **adapter_options)
-
-    def _reconcile_work(self, account, adapter):
-        run_account = account.sudo().with_company(account.company_id)
-        record = self.with_env(run_account.env)._run_reconcile(run_account, adapter)
-        counts = {
-            "fetched": record.product_count if record else 0,
-            "updated": record.adjusted_count if record else 0,
-        }
-        return record, counts
-
-    @api.model
-    def _action_reconcile(self, account):
-        """The account's Reconcile FBA Stock button (access checked by the account)."""
-        title = _("FBA stock reconciliation")
-        try:
-            record = self._reconcile(account)
-        except SpApiError as error:
-            return self._notify(title, account._explain(error), "danger")
+    def _action_answer(self, result):
+        """The button opens the reconciliation it made."""
+        record = result.extra["reconciliation"]
         if not record:
-            message = busy_message()
-            return self._notify(title, message, "warning")
+            return super()._action_answer(result)
         return {
             "type": "ir.actions.act_window",
             "res_model": "amazon.fba.reconciliation",
@@ -155,39 +151,57 @@ class AmazonFbaInventory(models.AbstractModel):
             ],
         }
 
-    # --- lock -> fetch -> map -> write -> log -------------------------------------------
-    def _run_reconcile(self, account, adapter):
-        if not self._lock_account(account, self._flow_kind):
-            return self.env["amazon.fba.reconciliation"]
-        try:
-            amazon = self._fetch(account, adapter)
-            return self._write(account, amazon)
-        finally:
-            self._unlock_account(account, self._flow_kind)
+    # --- the steps: every page read, then one reconciliation ----------------------------
+    def _fetch(self, run, window):
+        """Every page of every marketplace. The pages of one marketplace are
+        read back to back: a nextToken expires after 30 seconds."""
+        for marketplace in run.account.marketplace_ids:
+            for summaries in run.adapter.iter_fba_inventory_pages(marketplace.api_ref):
+                yield InventoryPage(marketplace, summaries)
 
-    def _fetch(self, account, adapter):
-        """{sku: FbaQuantities}: every SKU Amazon holds for the account. The
-        marketplaces of one fulfilment network show the same units: counted
-        once, with the largest figure; networks add up. The pages of one
-        marketplace are read back to back: a nextToken expires after 30 seconds."""
-        per_network = defaultdict(dict)
-        for marketplace in account.marketplace_ids:
-            network = per_network[marketplace.fba_network or marketplace.api_ref]
-            for page in adapter.iter_fba_inventory_pages(marketplace.api_ref):
-                for summary in page:
-                    try:
-                        quantities = parse_inventory_summary(summary)
-                    except PayloadError as error:
-                        _logger.warning("FBA inventory of account %s: %s", account.id, error)
-                        continue
-                    known = network.get(quantities.sku)
-                    if known is None or quantities.total > known.total:
-                        network[quantities.sku] = quantities
+    def _has_next(self, page):
+        # A reconciliation needs all of Amazon's figures: a run never pauses.
+        return False
+
+    def _process_page(self, run, page):
+        """Each summary read on its own: one that does not read is its SKU's
+        failure, the others count. The marketplaces of one fulfilment network
+        show the same units: counted once, with the largest figure."""
+        marketplace = page.marketplace
+        network = run.per_network[marketplace.fba_network or marketplace.api_ref]
+        for summary in page.summaries:
+            quantities = self._read_unit(run, summary, parse_inventory_summary)
+            if quantities is None:
+                continue
+            run.result.fetched += 1
+            known = network.get(quantities.sku)
+            if known is None or quantities.total > known.total:
+                network[quantities.sku] = quantities
+
+    def _unit_failed(self, run, unit, error):
+        sku = summary_sku(unit) if isinstance(unit, dict) else ""
+        if sku:
+            run.unread_skus.add(sku)
+        else:
+            run.unread_unknown = True
+        run.result.failed += 1
+        run.result.problems.append(
+            _(
+                "Inventory summary %(sku)s: %(reason)s",
+                sku=safe_text(sku, "?"),
+                reason=self._failure_reason(error),
+            )
+        )
+
+    def _close_window(self, run, window):
+        """All of Amazon's figures are in: the networks of the account add up."""
         amazon = {}
-        for network in per_network.values():
+        for network in run.per_network.values():
             for sku, quantities in network.items():
                 amazon[sku] = amazon[sku] + quantities if sku in amazon else quantities
-        return amazon
+        record = self._write(run, amazon)
+        run.result.extra["reconciliation"] = record
+        run.result.updated = record.adjusted_count
 
     def _map(self, account, amazon, offers):
         """({product: FbaQuantities summed over its SKUs}, {product: [skus]},
@@ -211,22 +225,30 @@ class AmazonFbaInventory(models.AbstractModel):
             per_product[product] = quantities if known is None else known + quantities
         return per_product, skus_of, sorted(unknown)
 
-    def _write(self, account, amazon):
+    def _write(self, run, amazon):
+        account = run.account
         company = account.company_id
         location = account.location_id or company._amazon_get_fba_location()
         # The account's offers, read once: they pair SKUs with products, and
         # say which products of the location are the account's.
         offers = self.env["amazon.offer"].search([("account_id", "=", account.id)])
         per_product, skus_of, unknown = self._map(account, amazon, offers)
+        # A product one of whose summaries did not read is left as it is: its
+        # figure would be short of what Amazon holds.
+        unread = self._unread_products(run, offers)
+        for product in unread:
+            per_product.pop(product, None)
         damaged = company.amazon_fba_damaged_location_id
         if not damaged and any(q.unfulfillable for q in per_product.values()):
             damaged = company._amazon_get_fba_damaged_location()
-        # Products Odoo has at the locations but Amazon no longer holds go to zero.
         before = self._held(location)
         before_damaged = self._held(damaged) if damaged else {}
-        offered = offers.product_id
+        # Products Odoo has at the locations but Amazon no longer holds go to
+        # zero; none when a summary that named no SKU did not read (it may be
+        # any product's).
+        offered = offers.product_id if not run.unread_unknown else offers.product_id.browse()
         for product in {*before, *before_damaged}:
-            if product not in per_product and product in offered:
+            if product not in per_product and product in offered and product not in unread:
                 per_product[product] = FbaQuantities(sku="")
                 skus_of.setdefault(product, [])
         now = fields.Datetime.now()
@@ -267,6 +289,10 @@ class AmazonFbaInventory(models.AbstractModel):
                 "line_ids": [(0, 0, values) for values in lines],
             }
         )
+
+    def _unread_products(self, run, offers):
+        """The products of the SKUs whose summary did not read in this run."""
+        return {offer.product_id for offer in offers if offer.sku in run.unread_skus}
 
     def _held(self, location):
         """{product: quantity} of the storable products at ``location``, in one query."""

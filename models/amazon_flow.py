@@ -115,6 +115,11 @@ class AmazonFlow(models.AbstractModel):
             return self._notify(title, account._explain(error), "danger")
         if result.locked:
             return self._notify(title, busy_message(), "warning")
+        return self._action_answer(result)
+
+    def _action_answer(self, result):
+        """What the button answers after a run: a notification of its result
+        (a flow with a record to show opens it)."""
         message = self._result_message(result)
         if result.waiting:
             message = " ".join(
@@ -127,7 +132,9 @@ class AmazonFlow(models.AbstractModel):
                     ),
                 ]
             )
-        return self._notify(title, message, self._result_kind(result), reload=self._action_reload)
+        return self._notify(
+            self._flow_title(), message, self._result_kind(result), reload=self._action_reload
+        )
 
     def _flow_title(self):
         return self._description
@@ -237,6 +244,16 @@ class AmazonFlow(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 return method(run, *args)
+        except Exception as error:
+            self._unit_failed(run, unit, error)
+            return None
+
+    def _read_unit(self, run, unit, read):
+        """``read(unit)``, a mapper (plain Python, no database: no savepoint
+        needed); what it raises is the unit's failure (``_unit_failed``).
+        Returns its value, or None."""
+        try:
+            return read(unit)
         except Exception as error:
             self._unit_failed(run, unit, error)
             return None

@@ -162,7 +162,7 @@ class AmazonListingImport(models.AbstractModel):
         or issues changed, in a few queries (one at a time should that fail)."""
         listings = []
         for item in page.items:
-            listing = self._in_unit(run, item, self._read_item, item)
+            listing = self._read_unit(run, item, parse_listing)
             if listing and (page.marketplace.id, listing.sku) not in run.seen:
                 run.seen.add((page.marketplace.id, listing.sku))
                 listings.append((page.marketplace, listing, item))
@@ -174,9 +174,6 @@ class AmazonListingImport(models.AbstractModel):
                 run.result.updated += 1
             elif outcome == "unchanged":
                 run.result.skipped += 1
-
-    def _read_item(self, run, item):
-        return parse_listing(item)
 
     def _unit_failed(self, run, unit, error):
         sku = safe_text(unit.get("sku") if isinstance(unit, dict) else None, "?")

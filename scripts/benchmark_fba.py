@@ -15,6 +15,7 @@ import pathlib
 import random
 import time
 
+from odoo.addons.sale_amazon_connector.models.amazon_fba_inventory import FbaRun
 from odoo.addons.sale_amazon_connector.spapi_emulator import Emulator
 from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_models_dir
 
@@ -81,7 +82,9 @@ for size in SIZES:
         adapter = account._get_adapter()
         queries = env.cr.sql_log_count
         began = time.perf_counter()
-        record = env["amazon.fba.inventory"]._run_reconcile(account.sudo(), adapter)
+        run = FbaRun(account, adapter)
+        env["amazon.fba.inventory"].with_env(run.env)._run_steps(run)
+        record = run.result.extra["reconciliation"]
         seconds = time.perf_counter() - began
         env.cr.commit()
         calls = adapter.stats.as_dict()["calls"]

@@ -200,7 +200,7 @@ print(
 
 # What Amazon holds (FBA) reconciled with Odoo's Amazon location, and the
 # customer returns of the last days (Amazon writes the report between two looks).
-reconciliation = env["amazon.fba.inventory"]._reconcile(account)
+reconciliation = env["amazon.fba.inventory"]._run(account).extra["reconciliation"]
 env.cr.commit()
 returns = None
 for _look in range(2):

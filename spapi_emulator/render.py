@@ -365,4 +365,6 @@ def render_fba_summary(stock, details):
                 "customerDamagedQuantity": stock.unfulfillable,
             },
         }
+    for path, value in stock.corruptions:
+        _corrupt(summary, path, value)
     return summary

@@ -1039,6 +1039,10 @@ class Handler(BaseHTTPRequestHandler):
                 )
         page, rest = skus[:FBA_INVENTORY_PAGE_SIZE], skus[FBA_INVENTORY_PAGE_SIZE:]
         with store.lock:
+            if any(
+                store.fba_stock[(call.seller_id, marketplace_id, sku)].corruptions for sku in page
+            ):
+                call.fault = "corrupted"  # a test's, outside the models on purpose
             summaries = [
                 render_fba_summary(store.fba_stock[(call.seller_id, marketplace_id, sku)], details)
                 for sku in page

@@ -79,6 +79,9 @@ class FbaStock:
     unfulfillable: int = 0
     researching: int = 0
     last_updated_time: datetime = field(default_factory=utcnow)
+    # Not Amazon's behaviour, a test's: (path, value) pairs set in the rendered
+    # summary (as Order.corruptions), breaking what the model promises.
+    corruptions: list = field(default_factory=list)
 
     @property
     def total(self):

@@ -48,7 +48,7 @@ class TestFbaReconciliation(AmazonTestCase):
         return sum(quants.mapped("quantity"))
 
     def reconcile(self):
-        return self.env["amazon.fba.inventory"]._reconcile(self.account)
+        return self.env["amazon.fba.inventory"]._run(self.account).extra["reconciliation"]
 
     def test_reconciliation_from_a_drifted_state_with_its_report(self):
         record = self.reconcile()
@@ -130,6 +130,33 @@ class TestFbaReconciliation(AmazonTestCase):
         self.assertEqual(
             record.line_ids.filtered(lambda line: line.product_id == self.tee).drift, -10
         )
+
+    def test_a_malformed_summary_is_its_sku_s_failure_never_taken_for_none(self):
+        """A summary that breaks Amazon's model (a bucket that is no quantity) is
+        its SKU's failure on the sync log: the product keeps what Odoo held
+        (unread is not gone), and the other products are reconciled."""
+        stock = self.emulator.store.fba_stock[(SELLER_ID, DE, "TEE-M")]
+        stock.corruptions = [(("inventoryDetails", "fulfillableQuantity"), -4)]
+        self.addCleanup(setattr, stock, "corruptions", [])
+        record = self.reconcile()
+        self.assertEqual((self.held(self.mug), self.held(self.tee)), (27, 10))
+        self.assertNotIn(self.tee, record.line_ids.product_id)
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "fba_stock")[:1]
+        self.assertEqual((log.state, log.failed), ("partial", 1))
+        self.assertIn("TEE-M", log.error)
+        self.assertIn("inventoryDetails.fulfillableQuantity", log.error)
+        # A summary naming no SKU may be any product's: none is taken for gone.
+        stock.corruptions = [(("sellerSku",), {"not": "a SKU"})]
+        key = (SELLER_ID, DE, "LAMP")
+        self.addCleanup(
+            self.emulator.store.fba_stock.__setitem__, key, self.emulator.store.fba_stock.pop(key)
+        )
+        self.reconcile()
+        self.assertEqual((self.held(self.tee), self.held(self.lamp)), (10, 2))
+        # Mended: the next run reconciles it.
+        stock.corruptions = []
+        self.reconcile()
+        self.assertEqual((self.held(self.tee), self.held(self.lamp)), (4, 0))
 
     def test_only_managers_reconcile_from_the_account(self):
         with self.assertRaises(AccessError):

@@ -254,7 +254,7 @@ class TestCompaniesNeverCross(AmazonTestCase):
         quants = self.env["stock.quant"].search_count([("location_id", "=", self.location_a.id)])
         # Not assertRaises: it would roll the run's log back with the error.
         try:
-            self.env["amazon.fba.inventory"]._reconcile(self.account_b)
+            self.env["amazon.fba.inventory"]._run(self.account_b)
         except UserError:
             pass
         else:
