@@ -557,11 +557,6 @@ class AmazonAccount(models.Model):
             "context": {"default_account_id": self.id},
         }
 
-    # --- FBM stock --------------------------------------------------------------------------
-    def _push_stock(self, **adapter_options):
-        """Send Amazon the changed FBM quantities (the stock flow: amazon.stock.push)."""
-        return self.env["amazon.stock.push"]._push(self, **adapter_options)
-
     def action_import_listings(self):
         self._check_can_operate()
         self.ensure_one()
@@ -585,7 +580,7 @@ class AmazonAccount(models.Model):
     def action_push_stock(self):
         self._check_can_operate()
         self.ensure_one()
-        return self.env["amazon.stock.push"]._action_push(self)
+        return self.env["amazon.stock.push"]._action_run(self)
 
     # --- shipment confirmations ------------------------------------------------------------
     def action_sync_pickings(self):

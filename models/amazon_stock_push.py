@@ -1,9 +1,11 @@
 """Stock out: FBM quantities, Odoo to Amazon. The flow's home.
 
-Entry points: the cron (``_cron_push``) and an account's push (``_push``,
-behind the account's Push Stock button). A run's state (the account, the
-adapter, the counts) is a ``StockRun`` passed to every step; another addon
-``_inherit``s ``amazon.stock.push`` and overrides a step or a hook such as
+Entry points: the cron (``_cron_push``) and the account's Push Stock button
+(``_action_run``), both through the flow template's ``_run``: the reports
+of the feeds Amazon finished are applied first (``_before_pages``, each feed
+its own unit), then each patch or feed of what changed is a page
+(``_fetch``), committed as it goes. Another addon ``_inherit``s
+``amazon.stock.push`` and overrides a step or a hook such as
 ``_get_quantities`` (the quantity each listing should show).
 
 Amazon sets quantities per seller, SKU and marketplace, so the push works on
@@ -20,25 +22,24 @@ example feed, listings-feed-schema-v2.example.json, ``item_name`` carries a
 applied per listing when Amazon has processed it.
 """
 
-import functools
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from ..mapping.checks import obj, objects
 from ..mapping.listings import PRODUCT_TYPE, availability_patch, quantity_feed_message
 from ..mapping.stock import PayloadError, allocate, feed_report_errors
 from ..spapi import (
     FEED_FINAL_STATUSES,
     SpApiDocumentError,
-    SpApiError,
     SpApiNotFoundError,
     SpApiRequestError,
     SpApiThrottledError,
     SpApiUnavailableError,
 )
-from .flow_run import busy_message
-from .utils import commit
+from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
 
@@ -49,15 +50,36 @@ FEED_MESSAGE_LIMIT = 10_000  # messages per JSON_LISTINGS_FEED
 FEED_TIMEOUT = timedelta(hours=24)
 
 
-class StockRun:
-    """The state of one push for one account."""
+@dataclass
+class PatchPage:
+    """One listing's quantity, sent by patchListingsItem."""
 
-    def __init__(self, account, adapter):
-        self.account = account.sudo().with_company(account.company_id)
-        self.env = self.account.env
-        self.adapter = adapter
-        self.stats = {"sent": 0, "accepted": 0, "refused": 0, "unchanged": 0, "feeds": 0}
-        self.stats["locked"] = False  # True when another push held the account
+    listing: object
+    quantity: int
+
+
+@dataclass
+class FeedPage:
+    """Quantities of one marketplace, sent in one JSON_LISTINGS_FEED."""
+
+    marketplace_ref: str
+    chunk: list  # [(listing, quantity)]
+
+
+@dataclass
+class FeedReport:
+    """A feed whose report is read: its listings' unit."""
+
+    feed_ref: str
+    listings: object
+
+
+class StockRun(FlowRun):
+    """A push's state: its counts beyond the result's (quantities sent, feeds)."""
+
+    def __init__(self, account, adapter, **limits):
+        super().__init__(account, adapter, **limits)
+        self.result.extra.update(sent=0, feeds=0)
 
 
 class AmazonStockPush(models.AbstractModel):
@@ -65,18 +87,12 @@ class AmazonStockPush(models.AbstractModel):
     _inherit = "amazon.flow"
     _description = "Amazon Stock Out"
     _flow_kind = "stock"
+    _run_class = StockRun
 
-    # --- entry points ---------------------------------------------------------------------
     @api.model
     def _cron_push(self):
         """The pushing accounts in turns (``amazon.flow._cron_turns``)."""
         return self._cron_run()
-
-    @api.model
-    def _cron_turn(self, account, max_pages=None):
-        # What was not sent is still "changed": the next run sends it.
-        self._push(account, max_throttle_wait=self.cron_max_throttle_wait)
-        return False
 
     @api.model
     def _cron_accounts(self):
@@ -85,43 +101,18 @@ class AmazonStockPush(models.AbstractModel):
             [("fbm_stock_sync", "=", True), ("link_date", "!=", False)]
         )
 
-    @api.model
-    def _push(self, account, **adapter_options):
-        """Send Amazon the account's changed FBM quantities; logged on the account."""
-        work = functools.partial(self._push_work, account)
-        return self._run_logged(account, self._flow_kind, work, **adapter_options)
+    def _flow_title(self):
+        return _("FBM stock synchronization")
 
-    def _push_work(self, account, adapter):
-        run = StockRun(account, adapter)
-        stats = self.with_env(run.env)._run_push(run)
-        counts = {
-            "fetched": stats["sent"] + stats["unchanged"],
-            "updated": stats["accepted"],
-            "skipped": stats["unchanged"],
-            "failed": stats["refused"],
-            "problems": stats.get("problems", []),
-        }
-        return stats, counts
-
-    @api.model
-    def _action_push(self, account):
-        """The account's Push Stock button (access checked by the account)."""
-        title = _("FBM stock synchronization")
-        try:
-            stats = self._push(account)
-        except SpApiError as error:
-            return self._notify(title, account._explain(error), "danger")
-        if stats["locked"]:
-            message = busy_message()
-            return self._notify(title, message, "warning")
-        return self._notify(
-            title,
-            _(
-                "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
-                "%(refused)s refused, %(unchanged)s unchanged.",
-                **stats,
-            ),
-            "warning" if stats["refused"] else "success",
+    def _result_message(self, result):
+        return _(
+            "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
+            "%(refused)s refused, %(unchanged)s unchanged.",
+            sent=result.extra["sent"],
+            feeds=result.extra["feeds"],
+            accepted=result.updated,
+            refused=result.failed,
+            unchanged=result.skipped,
         )
 
     # --- the run --------------------------------------------------------------------------
@@ -180,20 +171,13 @@ class AmazonStockPush(models.AbstractModel):
             accounts.setdefault(listing.account_id, []).append(listing.id)
         return sharing
 
-    def _run_push(self, run):
-        """Apply the reports of finished feeds, then send what changed. One push
-        per account at a time: a second one (another worker, a button) skips."""
-        if not self._lock_account(run.account, self._flow_kind):
-            _logger.info("Amazon account %s: another stock push is running", run.account.id)
-            run.stats["locked"] = True
-            return run.stats
-        try:
-            return self._send_changes(run)
-        finally:
-            self._unlock_account(run.account, self._flow_kind)
-
-    def _send_changes(self, run):
+    # --- the steps: finished feeds first, then each patch or feed a page ------------------
+    def _before_pages(self, run):
         self._apply_feed_reports(run)
+
+    def _fetch(self, run, window):
+        """What changed since Amazon last took it: a few listings one patch
+        each, many in feeds (one per marketplace and FEED_MESSAGE_LIMIT)."""
         Listing = self.env["amazon.listing"]
         listings = Listing.search(
             [*Listing._stock_domain(run.account), ("stock_sync_state", "!=", "pending")]
@@ -204,18 +188,40 @@ class AmazonStockPush(models.AbstractModel):
                 listing.stock_sync_state == "synced" and quantity == listing.last_quantity_sent
             ) or (listing.stock_sync_state == "error" and quantity == listing.attempted_quantity)
             if unchanged:
-                run.stats["unchanged"] += 1
+                run.result.skipped += 1
             else:
                 changed[listing] = quantity
-        if not changed:
-            return run.stats
+        run.result.fetched = len(listings)
         if len(changed) <= PATCH_LIMIT:
             changed = self._skip_amazon_fulfilled(run, changed)
-            self._patch(run, changed)
+            return [PatchPage(listing, quantity) for listing, quantity in changed.items()]
+        by_marketplace = {}
+        for listing, quantity in changed.items():
+            by_marketplace.setdefault(listing.marketplace_id.api_ref, []).append(
+                (listing, quantity)
+            )
+        return [
+            FeedPage(marketplace_ref, items[start : start + FEED_MESSAGE_LIMIT])
+            for marketplace_ref, items in sorted(by_marketplace.items())
+            for start in range(0, len(items), FEED_MESSAGE_LIMIT)
+        ]
+
+    def _has_next(self, page):
+        # What a run did not send is still "changed": never paused halfway.
+        return False
+
+    def _process_page(self, run, page):
+        """Send one patch or one feed. Throttling and network errors end the
+        run here: what was sent is committed, the rest is still "changed" for
+        the next run."""
+        if isinstance(page, PatchPage):
+            self._patch(run, page)
         else:
-            self._send_feeds(run, changed)
-            self._apply_feed_reports(run)
-        return run.stats
+            self._send_feed(run, page.marketplace_ref, page.chunk)
+
+    def _close_window(self, run, window):
+        if run.result.extra["feeds"]:
+            self._apply_feed_reports(run)  # Amazon may have processed them already
 
     def _skip_amazon_fulfilled(self, run, changed):
         """Before a listing's first push, ask Amazon how it is fulfilled in its
@@ -244,45 +250,36 @@ class AmazonStockPush(models.AbstractModel):
         return changed
 
     # --- small changes: one patch per SKU -----------------------------------------------
-    def _patch(self, run, changed):
-        seller = run.account.seller_ref
-        for listing, quantity in changed.items():
-            try:
-                result = run.adapter.patch_listings_item(
-                    seller,
-                    listing.sku,
-                    [listing.marketplace_id.api_ref],  # this listing's marketplace only
-                    PRODUCT_TYPE,
-                    [availability_patch(quantity)],
-                )
-            except SpApiRequestError as error:
-                self._refused(run, listing, quantity, str(error))
-            else:
-                run.stats["sent"] += 1
-                if result.get("status") in ("ACCEPTED", "VALID"):
-                    self._accepted(run, listing, quantity)
-                else:
-                    issues = "; ".join(
-                        f"{i.get('code')}: {i.get('message')}" for i in result.get("issues") or []
-                    )
-                    reason = issues or _("Amazon refused the quantity.")
-                    self._refused(run, listing, quantity, reason)
-            # Throttling and network errors end the run here: what was sent is
-            # kept, the rest is still "changed" for the next run.
-            commit(self.env.cr)
+    def _patch(self, run, page):
+        listing, quantity = page.listing, page.quantity
+        try:
+            answer = run.adapter.patch_listings_item(
+                run.account.seller_ref,
+                listing.sku,
+                [listing.marketplace_id.api_ref],  # this listing's marketplace only
+                PRODUCT_TYPE,
+                [availability_patch(quantity)],
+            )
+        except SpApiRequestError as error:
+            self._refused(run, listing, quantity, str(error))
+            return
+        run.result.extra["sent"] += 1
+        self._in_unit(run, page, self._patch_answered, listing, quantity, answer)
+
+    def _patch_answered(self, run, listing, quantity, answer):
+        """Amazon's answer to a patch (ACCEPTED, else its issues), read as the
+        model says or the listing's failure."""
+        answer = obj(answer, "response")
+        if answer.get("status") in ("ACCEPTED", "VALID"):
+            self._accepted(run, listing, quantity)
+            return
+        issues = "; ".join(
+            f"{issue.get('code')}: {issue.get('message')}"
+            for issue in objects(answer.get("issues"), "issues")
+        )
+        self._refused(run, listing, quantity, issues or _("Amazon refused the quantity."))
 
     # --- large changes: feeds -------------------------------------------------------------------
-    def _send_feeds(self, run, changed):
-        """One feed per marketplace (and per FEED_MESSAGE_LIMIT listings)."""
-        by_marketplace = {}
-        for listing, quantity in changed.items():
-            by_marketplace.setdefault(listing.marketplace_id.api_ref, []).append(
-                (listing, quantity)
-            )
-        for marketplace_ref, items in sorted(by_marketplace.items()):
-            for start in range(0, len(items), FEED_MESSAGE_LIMIT):
-                self._send_feed(run, marketplace_ref, items[start : start + FEED_MESSAGE_LIMIT])
-
     def _send_feed(self, run, marketplace_ref, chunk):
         messages = [
             quantity_feed_message(index, listing.sku, quantity)
@@ -291,8 +288,8 @@ class AmazonStockPush(models.AbstractModel):
         feed_ref = run.adapter.submit_json_listings_feed(
             run.account.seller_ref, [marketplace_ref], messages
         )
-        run.stats["feeds"] += 1
-        run.stats["sent"] += len(chunk)
+        run.result.extra["feeds"] += 1
+        run.result.extra["sent"] += len(chunk)
         # One UPDATE per quantity value, not per listing.
         by_quantity = {}
         for index, (listing, quantity) in enumerate(chunk, start=1):
@@ -312,7 +309,6 @@ class AmazonStockPush(models.AbstractModel):
         self.env["amazon.listing"].invalidate_model(
             ["stock_sync_state", "attempted_quantity", "feed_ref", "feed_message_ref", "feed_date"]
         )
-        commit(self.env.cr)
 
     def _apply_feed_reports(self, run):
         """Apply the processing reports of the account's feeds Amazon finished,
@@ -338,9 +334,9 @@ class AmazonStockPush(models.AbstractModel):
                 reason = _("the processing report is not JSON (%(error)s)", error=error)
                 self._feed_not_applied(run, listings, feed_ref, "DONE", None, reason=reason)
             else:
-                unit = (feed_ref, listings)
+                unit = FeedReport(feed_ref, listings)
                 self._in_unit(run, unit, self._apply_feed_report, feed_ref, feed, report, listings)
-            commit(self.env.cr)
+            self._commit()
 
     def _apply_feed_report(self, run, feed_ref, feed, report, listings):
         status = feed.get("processingStatus")
@@ -375,15 +371,19 @@ class AmazonStockPush(models.AbstractModel):
                 }
             )
         self.env["amazon.listing"].invalidate_model()
-        run.stats["accepted"] += len(accepted)
-        run.stats["refused"] += len(refused)
+        run.result.updated += len(accepted)
+        run.result.failed += len(refused)
 
     def _unit_failed(self, run, unit, error):
-        """A feed whose report could not be applied: not applied, with why."""
-        feed_ref, listings = unit
+        """A feed whose report could not be applied: not applied, with why; a
+        patch whose answer does not read: the listing's error."""
         reason = self._failure_reason(error)
-        _logger.warning("Amazon stock feed %s: report not applied, %s", feed_ref, reason)
-        self._feed_not_applied(run, listings, feed_ref, "DONE", None, reason=reason)
+        if isinstance(unit, PatchPage):
+            self._refused(run, unit.listing, unit.quantity, reason)
+            run.result.problems.append((unit.listing, reason))
+            return
+        _logger.warning("Amazon stock feed %s: report not applied, %s", unit.feed_ref, reason)
+        self._feed_not_applied(run, unit.listings, unit.feed_ref, "DONE", None, reason=reason)
 
     def _feed_not_applied(
         self, run, listings, feed_ref, status, report, timed_out=False, reason=None
@@ -412,7 +412,7 @@ class AmazonStockPush(models.AbstractModel):
             )
         if reason:
             reasons.append(reason)
-            run.stats.setdefault("problems", []).append(f"{feed_ref}: {reason}")
+            run.result.problems.append(f"{feed_ref}: {reason}")
         if reasons:
             error = "\n".join([error, *reasons])
         # attempted_quantity -1: Amazon refused no quantity, so the next push sends
@@ -426,11 +426,11 @@ class AmazonStockPush(models.AbstractModel):
                 "attempted_quantity": -1,
             }
         )
-        run.stats["refused"] += len(listings)
+        run.result.failed += len(listings)
 
     # --- outcomes -----------------------------------------------------------------------------
     def _accepted(self, run, listing, quantity):
-        run.stats["accepted"] += 1
+        run.result.updated += 1
         listing.write(
             {
                 "stock_sync_state": "synced",
@@ -443,7 +443,7 @@ class AmazonStockPush(models.AbstractModel):
         )
 
     def _refused(self, run, listing, quantity, reason):
-        run.stats["refused"] += 1
+        run.result.failed += 1
         listing.write(
             {
                 "stock_sync_state": "error",

@@ -416,11 +416,12 @@ for label, change in (("all_changed", None), ("few_changed", 6), ("nothing_chang
     adapter = account._get_adapter()
     began = time.perf_counter()
     run = StockRun(account, adapter)
-    pushed = env["amazon.stock.push"].with_env(run.env)._run_push(run)
+    env["amazon.stock.push"].with_env(run.env)._run_steps(run)
+    pushed = run.result
     results["stock"][label] = {
         "seconds": round(time.perf_counter() - began, 2),
         "calls": adapter.stats.as_dict()["calls"],
-        "sent": pushed["sent"],
+        "sent": pushed.extra["sent"],
     }
     env.cr.commit()
     print("Stock push", label, results["stock"][label])

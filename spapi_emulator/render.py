@@ -219,11 +219,11 @@ def render_order(order, included=()):
             for package in order.packages
         ]
     for path, value in order.corruptions:
-        _corrupt(data, path, value)
+        corrupt(data, path, value)
     return data
 
 
-def _corrupt(data, path, value):
+def corrupt(data, path, value):
     """Set ``value`` at ``path`` in ``data``, making the objects on the way; a
     path an earlier corruption cut (its way is no container now) is skipped."""
     *parents, last = path
@@ -319,7 +319,7 @@ def render_listing(listing, included, marketplace_ids):
             for issue in offer.issues
         ]
     for path, value in listing.corruptions:
-        _corrupt(data, path, value)
+        corrupt(data, path, value)
     return data
 
 
@@ -366,5 +366,5 @@ def render_fba_summary(stock, details):
             },
         }
     for path, value in stock.corruptions:
-        _corrupt(summary, path, value)
+        corrupt(summary, path, value)
     return summary

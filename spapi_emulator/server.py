@@ -29,6 +29,7 @@ from .marketplaces import MARKETPLACES
 from .ratelimits import RateLimiter
 from .render import (
     INCLUDED_DATA,
+    corrupt,
     render_fba_summary,
     render_listing,
     render_order,
@@ -1083,12 +1084,17 @@ class Handler(BaseHTTPRequestHandler):
             with store.lock:
                 marketplaces = self._marketplace_ids(call, params)
                 issues = apply_patches(listing, marketplaces, body["patches"])
-        return 200, {
+        answer = {
             "sku": sku,
             "status": "INVALID" if issues else "ACCEPTED",
             "submissionId": submission,
             "issues": issues,
         }
+        if listing is not None and listing.answer_corruptions:
+            call.fault = "corrupted"  # a test's, outside the models on purpose
+            for path, value in listing.answer_corruptions:
+                corrupt(answer, path, value)
+        return 200, answer
 
     # --- Feeds --------------------------------------------------------------------------
     def op_create_document(self, call, params, body):

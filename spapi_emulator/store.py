@@ -292,6 +292,8 @@ class Listing:
         # Not Amazon's behaviour, a test's: (path, value) pairs set in the
         # rendered item (as Order.corruptions), breaking what the model promises.
         self.corruptions = []
+        # The same, in its patchListingsItem answers.
+        self.answer_corruptions = []
         # channels: {marketplace_id: channel} where it differs from fulfillment_channel.
         channels = channels or {}
         self.offers = {

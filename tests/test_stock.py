@@ -15,15 +15,16 @@ from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
 
 
 def run_push(account, adapter):
-    """The stock flow's run, without the sync log."""
+    """The stock flow's run, without the sync log: its FlowResult."""
     run = StockRun(account, adapter)
-    return account.env["amazon.stock.push"].with_env(run.env)._run_push(run)
+    account.env["amazon.stock.push"].with_env(run.env)._run_steps(run)
+    return run.result
 
 
 def apply_reports(account, adapter):
     run = StockRun(account, adapter)
     account.env["amazon.stock.push"].with_env(run.env)._apply_feed_reports(run)
-    return run.stats
+    return run.result
 
 
 @tagged("post_install", "-at_install")
@@ -88,7 +89,7 @@ class TestStockPush(AmazonTestCase):
 
     def test_first_full_push(self):
         stats = self.push()
-        self.assertEqual(stats["sent"], 3)
+        self.assertEqual(stats.extra["sent"], 3)
         patches = self.emulator.calls_for("patchListingsItem")
         self.assertEqual(
             sorted(c.path.rsplit("/", 1)[1] for c in patches), ["SKU-A", "SKU-B", "SKU-C"]
@@ -111,8 +112,26 @@ class TestStockPush(AmazonTestCase):
         self.push()
         self.emulator.reset_calls()
         stats = self.push()
-        self.assertEqual(stats["sent"], 0)
+        self.assertEqual(stats.extra["sent"], 0)
         self.assertEqual(self.emulator.calls, [])  # not even a token
+
+    def test_a_patch_answer_that_breaks_the_model_is_its_listing_s_error(self):
+        """Issue #34: Amazon answers one patch with issues that are not an
+        array: that listing is in error with why, named on the sync log, and
+        the push goes on to the others."""
+        listing = self.listing("SKU-B")
+        listing.answer_corruptions = [(("issues",), "none"), (("status",), "INVALID")]
+        self.addCleanup(setattr, listing, "answer_corruptions", [])
+        notification = self.account.action_push_stock()
+        self.assertEqual(notification["params"]["type"], "warning")
+        self.assertEqual(self.offer("SKU-B").stock_sync_state, "error")
+        self.assertIn("issues is not an array", self.offer("SKU-B").stock_sync_error)
+        self.assertEqual(
+            {self.offer(sku).stock_sync_state for sku in ("SKU-A", "SKU-C")}, {"synced"}
+        )
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "stock")[:1]
+        self.assertEqual((log.state, log.updated, log.failed), ("partial", 2, 1))
+        self.assertIn("issues is not an array", log.error)
 
     def test_a_second_push_at_once_skips_the_account(self):
         """One push per account at a time (issue #20: the flows share the lock)."""
@@ -127,11 +146,11 @@ class TestStockPush(AmazonTestCase):
                 other.execute(
                     "SELECT pg_advisory_unlock(%s, %s)", (lock_namespace("stock"), self.account.id)
                 )
-        self.assertTrue(stats["locked"])
-        self.assertEqual((stats["sent"], self.offer("SKU-A").stock_sync_state), (0, "never"))
+        self.assertTrue(stats.locked)
+        self.assertEqual((stats.extra["sent"], self.offer("SKU-A").stock_sync_state), (0, "never"))
         self.assertFalse(self.emulator.calls_for("patchListingsItem"))
         self.assertIn("in progress", notification["params"]["message"])
-        self.assertEqual(self.push()["sent"], 3)
+        self.assertEqual(self.push().extra["sent"], 3)
 
     def test_a_delivery_sends_only_its_sku(self):
         self.push()
@@ -289,7 +308,7 @@ class TestStockPerMarketplace(AmazonTestCase):
         channels = {lst.marketplace_id.api_ref: lst.channel for lst in offer.listing_ids}
         self.assertEqual(channels, {US: "fba", DE: "fbm", UK: "fbm"})
         stats = self.push()
-        self.assertEqual(stats["sent"], 2)
+        self.assertEqual(stats.extra["sent"], 2)
         self.assertEqual(
             self.amazon(), {US: ("AMAZON_NA", 40), DE: ("DEFAULT", 6), UK: ("DEFAULT", 6)}
         )
@@ -364,7 +383,7 @@ class TestStockPerMarketplace(AmazonTestCase):
             )
             self.emulator.store.add_listing(SELLER_ID, f"BULK-{n}", [US, DE, UK], quantity=5)
         stats = self.push()
-        self.assertEqual((stats["feeds"], stats["sent"], stats["accepted"]), (2, 52, 52))
+        self.assertEqual((stats.extra["feeds"], stats.extra["sent"], stats.updated), (2, 52, 52))
         feeds = [c.body["marketplaceIds"] for c in self.emulator.calls_for("createFeed")]
         self.assertEqual(sorted(feeds), sorted([[DE], [UK]]))
         bulk = self.emulator.store.get_listing(SELLER_ID, "BULK-0")
@@ -500,10 +519,10 @@ class TestStockFeed(AmazonTestCase):
                 self.emulator.store.add_listing(SELLER_ID, offer.sku, [US], quantity=1)
         adapter = account._get_adapter()
         stats = run_push(account, adapter)
-        self.assertEqual(stats["feeds"], 1)
+        self.assertEqual(stats.extra["feeds"], 1)
         self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)
         self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
-        self.assertEqual((stats["accepted"], stats["refused"]), (count - 3, 3))
+        self.assertEqual((stats.updated, stats.failed), (count - 3, 3))
         errors = offers.filtered(lambda o: o.stock_sync_state == "error")
         self.assertEqual(set(errors.mapped("sku")), invalid)
         self.assertTrue(all("does not match any listing" in e.stock_sync_error for e in errors))
@@ -527,7 +546,7 @@ class TestStockFeed(AmazonTestCase):
         self.emulator.store.feed_processing_delay = 0
         with patch.object(amazon_stock_push, "PATCH_LIMIT", 20):
             stats = run_push(account, account._get_adapter())
-        self.assertEqual(stats["accepted"], 30)
+        self.assertEqual(stats.updated, 30)
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
         self.assertEqual(len(self.emulator.calls_for("createFeed")), 1)  # not sent twice
 
@@ -568,7 +587,7 @@ class TestStockFeed(AmazonTestCase):
         account = self.account
         self.emulator.store.feed_processing_delay = 0
         stats = run_push(account, account._get_adapter())
-        self.assertEqual(stats["accepted"], len(offers))
+        self.assertEqual(stats.updated, len(offers))
         self.assertEqual(set(offers.mapped("stock_sync_state")), {"synced"})
         self.assertEqual(len(self.emulator.calls_for("createFeed")), feeds_before + 1)
         self.assertEqual(self.emulator.store.get_listing(SELLER_ID, offers[0].sku).quantity, 0)
@@ -631,7 +650,7 @@ class TestStockFeed(AmazonTestCase):
         # The next push sends the quantities of the three feeds again.
         feeds_before = len(self.emulator.calls_for("createFeed"))
         stats = run_push(self.account, self.account._get_adapter())
-        self.assertEqual(stats["accepted"], 63)
+        self.assertEqual(stats.updated, 63)
         self.assertEqual(len(self.emulator.calls_for("createFeed")), feeds_before + 1)
 
     def test_a_feed_amazon_forgets_or_never_finishes_is_released(self):

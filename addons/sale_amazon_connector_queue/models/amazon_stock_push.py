@@ -1,3 +1,5 @@
+import functools
+
 from odoo import _, api, models
 from odoo.addons.sale_amazon_connector.models.flow_run import busy_message
 
@@ -16,13 +18,9 @@ class AmazonStockPush(models.AbstractModel):
 
     @api.model
     def _job_push(self, account):
-        stats = self._job_boundary(
-            lambda: self._push(account, max_throttle_wait=self.cron_max_throttle_wait)
+        result = self._job_boundary(
+            functools.partial(self._run, account, max_throttle_wait=self.cron_max_throttle_wait)
         )
-        if stats["locked"]:
+        if result.locked:
             return busy_message()
-        return _(
-            "%(sent)s quantities sent (%(feeds)s feed(s)), %(accepted)s accepted, "
-            "%(refused)s refused.",
-            **stats,
-        )
+        return self._result_message(result)
