@@ -575,7 +575,7 @@ class AmazonAccount(models.Model):
     def action_import_transactions(self):
         self._check_can_operate()
         self.ensure_one()
-        return self.env["amazon.finance.import"]._action_import(self)
+        return self.env["amazon.finance.import"]._action_run(self)
 
     def action_push_stock(self):
         self._check_can_operate()

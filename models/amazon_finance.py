@@ -2,7 +2,8 @@
 2024-06-19 ``listTransactions``) kept in Odoo. The flow's home.
 
 Entry points: the cron (``_cron_import``) and the account's Import
-Transactions button (``_action_import``). Each run reads the window since the
+Transactions button (``_action_run``), through the flow template's ``_run``.
+Each run reads the window since the
 last one, two days back again ("Financial events might not include orders
 from the last 48 hours"), up to two minutes before now (the API's bound);
 each transaction is kept once per account by Amazon's transactionId, its
@@ -15,17 +16,16 @@ The transactions are what the refunds (credit notes) and the payouts
 (statements) are booked from.
 """
 
-import functools
 import hashlib
 import json
 import logging
-from datetime import UTC, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from odoo import Command, _, api, fields, models
 
 from ..mapping.finances import parse_event_group, parse_transaction
-from ..spapi import SpApiError
-from .flow_run import busy_message
+from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
 
@@ -38,11 +38,27 @@ MAX_RANGE = timedelta(days=179)  # "more than 180 days apart, the response is em
 PAYOUT_LOOKBACK = timedelta(days=31)
 
 
+@dataclass
+class FinanceWindow:
+    """The posting dates a run reads (naive UTC, as Odoo keeps them)."""
+
+    start: datetime
+    end: datetime
+
+
+class FinanceRun(FlowRun):
+    def __init__(self, account, adapter, **limits):
+        super().__init__(account, adapter, **limits)
+        self.result.extra.update(payouts=0)
+
+
 class AmazonFinanceImport(models.AbstractModel):
     _name = "amazon.finance.import"
     _inherit = "amazon.flow"
     _description = "Amazon Financial Transactions In"
     _flow_kind = "finances"
+    _run_class = FinanceRun
+    _action_reload = True
 
     @api.model
     def _cron_import(self):
@@ -54,70 +70,51 @@ class AmazonFinanceImport(models.AbstractModel):
     def _cron_accounts(self):
         return self.env["amazon.account"].search([("link_date", "!=", False)])
 
-    @api.model
-    def _cron_turn(self, account, max_pages=None):
-        self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
+    def _flow_title(self):
+        return _("Amazon transactions")
+
+    # --- the steps: the window's pages, then payouts, refunds, bookings -------------------
+    def _window(self, run):
+        now = fields.Datetime.now()
+        start = (run.account.last_finances_sync or now - FIRST_WINDOW) - OVERLAP
+        end = min(now - API_LAG, start + MAX_RANGE)
+        return FinanceWindow(start, end) if end > start else None
+
+    def _fetch(self, run, window):
+        if window is None:
+            return []
+        return run.adapter.iter_transactions(
+            posted_after=window.start.replace(tzinfo=UTC),
+            posted_before=window.end.replace(tzinfo=UTC),
+        )
+
+    def _has_next(self, page):
+        # The cursor moves only when the window is read: a run reads it whole.
         return False
 
-    @api.model
-    def _import(self, account, **adapter_options):
-        """Read the account's transactions since the last run; logged. Returns
-        the counts (None when another run holds the account)."""
-        work = functools.partial(self._counts_in_company, "_run_import", account)
-        return self._run_logged(account, self._flow_kind, work, **adapter_options)
+    def _process_page(self, run, page):
+        run.result.fetched += len(page)
+        self._write_page(run, page)
 
-    @api.model
-    def _action_import(self, account):
-        title = _("Amazon transactions")
-        try:
-            counts = self._import(account)
-        except SpApiError as error:
-            return self._notify(title, account._explain(error), "danger")
-        if counts is None:
-            message = busy_message()
-            return self._notify(title, message, "warning")
-        message = _(
-            "%(created)s new transactions, %(updated)s updated.",
-            created=counts["created"],
-            updated=counts["updated"],
-        )
-        return self._notify(title, message, "success", reload=True)
+    def _close_window(self, run, window):
+        if window is None:
+            return
+        self._import_payouts(run, window)
+        # Read to its end: the next run starts here (less the overlap).
+        run.account.last_finances_sync = window.end
+        self._commit()
+        # The refunds read, credited (amazon_refund.py), then the payouts
+        # Amazon closed, booked and reconciled (amazon_payout.py).
+        self.env["amazon.refund"]._book_refunds(run.account, run.result)
+        self.env["amazon.payout.booking"]._book_payouts(run.account, run.result)
 
-    # --- lock -> fetch -> map -> write -> log -------------------------------------------
-    def _run_import(self, account, adapter):
-        if not self._lock_account(account, self._flow_kind):
-            return None
-        try:
-            counts = {"fetched": 0, "created": 0, "updated": 0, "skipped": 0, "failed": 0}
-            now = fields.Datetime.now()
-            start = (account.last_finances_sync or now - FIRST_WINDOW) - OVERLAP
-            end = min(now - API_LAG, start + MAX_RANGE)
-            if end <= start:
-                return counts
-            pages = adapter.iter_transactions(
-                posted_after=start.replace(tzinfo=UTC), posted_before=end.replace(tzinfo=UTC)
-            )
-            for page in pages:
-                counts["fetched"] += len(page)
-                self._write_page(account, page, counts)
-                self._commit()
-            self._import_payouts(account, adapter, start, end, counts)
-            # Read to its end: the next run starts here (less the overlap).
-            account.last_finances_sync = end
-            self._commit()
-            # The refunds read, credited (amazon_refund.py), then the payouts
-            # Amazon closed, booked and reconciled (amazon_payout.py).
-            self.env["amazon.refund"]._book_refunds(account, counts)
-            self.env["amazon.payout.booking"]._book_payouts(account, counts)
-            return counts
-        finally:
-            self._unlock_account(account, self._flow_kind)
-
-    def _import_payouts(self, account, adapter, start, end, counts):
+    def _import_payouts(self, run, window):
         """The payouts (financial event groups) opened in the window, and again
         those Odoo holds open until Amazon closes them. A payout that closes has
         all its transactions read by its group id: what is booked for it is
         complete, whatever the windows saw."""
+        account, adapter, result = run.account, run.adapter, run.result
+        start, end = window.start, window.end
         Payout = self.env["amazon.payout"]
         oldest_open = Payout.search(
             [("account_id", "=", account.id), ("state", "=", "open")], order="start", limit=1
@@ -126,7 +123,6 @@ class AmazonFinanceImport(models.AbstractModel):
         if oldest_open.start:
             start = min(start, oldest_open.start)
         start = max(start, end - MAX_RANGE)  # "more than 180 days apart": none returned
-        counts.setdefault("payouts", 0)
         for page in adapter.iter_event_groups(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)):
             groups = []
             for data in page:
@@ -134,7 +130,7 @@ class AmazonFinanceImport(models.AbstractModel):
                     groups.append(parse_event_group(data))
                 except Exception as error:  # pure: any error is the group's alone
                     _logger.warning("Amazon payout of account %s unreadable: %s", account.id, error)
-                    counts["failed"] += 1
+                    result.failed += 1
             known = {
                 payout.ref: payout
                 for payout in Payout.search(
@@ -157,13 +153,13 @@ class AmazonFinanceImport(models.AbstractModel):
                         payout.write(changed)
                 else:
                     payout = Payout.create(values)
-                counts["payouts"] += 1
+                result.extra["payouts"] += 1
                 if newly_closed:
                     for transactions in adapter.iter_transactions(
                         related=("FINANCIAL_EVENT_GROUP_ID", group.ref)
                     ):
-                        counts["fetched"] += len(transactions)
-                        self._write_page(account, transactions, counts)
+                        result.fetched += len(transactions)
+                        self._write_page(run, transactions)
                 self.env["amazon.finance.transaction"].search(
                     [
                         ("account_id", "=", account.id),
@@ -173,7 +169,8 @@ class AmazonFinanceImport(models.AbstractModel):
                 ).payout_id = payout
                 self._commit()
 
-    def _write_page(self, account, page, counts):
+    def _write_page(self, run, page):
+        account, result = run.account, run.result
         parsed, unreadable = [], []
         for data in page:
             try:
@@ -198,9 +195,9 @@ class AmazonFinanceImport(models.AbstractModel):
         if unreadable:
             # Kept, never dropped: the sync log says Done with Failures and the
             # transaction shows what Amazon sent and why it was not read.
-            counts["failed"] += len(unreadable)
+            result.failed += len(unreadable)
             refs = [self._unreadable_ref(data) for data, _error in unreadable]
-            counts.setdefault("problems", []).extend(
+            result.problems.extend(
                 f"{ref}: {error}" for ref, (_data, error) in zip(refs, unreadable, strict=True)
             )
             known = set(
@@ -261,14 +258,14 @@ class AmazonFinanceImport(models.AbstractModel):
                 )
                 record.line_ids.unlink()
                 record.write(dict(read, raw=False))
-                counts["updated"] += 1
+                result.updated += 1
                 continue
             if record:
                 if record.status != transaction.status:
                     record.status = transaction.status
-                    counts["updated"] += 1
+                    result.updated += 1
                 else:
-                    counts["skipped"] += 1
+                    result.skipped += 1
                 continue
             if transaction.ref in seen:
                 continue
@@ -278,17 +275,18 @@ class AmazonFinanceImport(models.AbstractModel):
                     account, transaction, sale_of, marketplaces, currencies, payouts
                 )
             )
-        self._create_transactions(account, values, counts)
+        self._create_transactions(run, values)
 
-    def _create_transactions(self, account, values, counts):
+    def _create_transactions(self, run, values):
         """Create the page's new transactions at once; should the database
         refuse the batch, each alone: one it refuses is kept unreadable with
         why (read again with its payout), the others are booked."""
+        account, result = run.account, run.result
         Transaction = self.env["amazon.finance.transaction"]
         try:
             with self.env.cr.savepoint():
                 Transaction.create(values)
-            counts["created"] += len(values)
+            result.created += len(values)
             return
         except Exception:
             _logger.info("Amazon transactions of account %s: one by one", account.id)
@@ -296,11 +294,11 @@ class AmazonFinanceImport(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     Transaction.create(value)
-                counts["created"] += 1
+                result.created += 1
             except Exception as error:
                 reason = self._failure_reason(error).replace("\x00", "")
-                counts["failed"] += 1
-                counts.setdefault("problems", []).append(f"{value.get('ref')!r:.40}: {reason}")
+                result.failed += 1
+                result.problems.append(f"{value.get('ref')!r:.40}: {reason}")
                 ref = self._unreadable_ref(repr(value))
                 if not Transaction.search_count(
                     [("account_id", "=", account.id), ("ref", "=", ref)]

@@ -1,14 +1,17 @@
 """Invoices of Amazon orders: posted by the account's policy, never emailed.
 The flow's home.
 
-Entry point: the cron (``_cron_invoice``), in batches. An account invoices
+Entry point: the cron (``_cron_invoice``), in batches, through the flow
+template's ``_run``: each order due is a page, invoiced in its own savepoint
+and committed (``_process_page``); the refunds waiting for these invoices
+are booked after (``_close_window``). An account invoices
 its merchant-fulfilled orders once their deliveries are validated
 (``invoice_fbm``) and its FBA orders once Amazon has shipped them
 (``invoice_fba``); with both off, invoicing is manual, as in Odoo.
 
-Each order is invoiced and posted in its own savepoint and committed: one
-that cannot be invoiced says why on the order (a note and an activity, once)
-and the batch goes on; the next run tries it again.
+An order that cannot be invoiced, for any reason, says why on the order (a
+note and an activity, once) and the batch goes on; the next run tries it
+again.
 
 Invoices go in the marketplace's journal, else the account's, else Odoo's
 default sales journal; in the order's currency (its pricelist's), to the
@@ -18,14 +21,25 @@ and Amazon forbids contacting them outside its messaging): they never follow
 their invoices, and sending one is refused (``account_move.py``).
 """
 
-import functools
 import logging
 
 from odoo import _, api, models
-from odoo.exceptions import UserError
 from odoo.osv import expression
 
+from .flow_run import FlowRun
+
 _logger = logging.getLogger(__name__)
+
+INVOICE_LIMIT = 200  # invoices per run and account: more due, the cron comes back
+
+
+class InvoicingRun(FlowRun):
+    """A run's state: how many invoices it makes at most."""
+
+    def __init__(self, account, adapter, limit=INVOICE_LIMIT, **limits):
+        super().__init__(account, adapter, **limits)
+        self.limit = limit
+        self.result.extra.update(credit_notes=0, refunds_waiting=0)
 
 
 class AmazonInvoicing(models.AbstractModel):
@@ -33,9 +47,10 @@ class AmazonInvoicing(models.AbstractModel):
     _inherit = "amazon.flow"
     _description = "Amazon Invoicing"
     _flow_kind = "invoices"
+    _run_class = InvoicingRun
 
     @api.model
-    def _cron_invoice(self, limit=200):
+    def _cron_invoice(self, limit=INVOICE_LIMIT):
         """The invoicing accounts in turns (``amazon.flow._cron_turns``), up to
         ``limit`` invoices each: an account with more due has work left, and
         the cron runs again soon."""
@@ -48,48 +63,42 @@ class AmazonInvoicing(models.AbstractModel):
         )
 
     @api.model
-    def _cron_turn(self, account, max_pages=None, limit=200):
-        counts = self._invoice(account, limit=limit)
-        return bool(counts) and counts["fetched"] >= limit
+    def _cron_turn(self, account, max_pages=None, limit=INVOICE_LIMIT):
+        result = self._run(account, run_options={"limit": limit})
+        return not (result.done or result.locked)
 
     @api.model
-    def _invoice(self, account, limit=200):
+    def _invoice(self, account, limit=INVOICE_LIMIT):
         """Invoice up to ``limit`` of the account's orders due by its policy;
-        logged. Returns the counts (None when another run holds the account)."""
-        work = functools.partial(self._invoice_work, account, limit)
-        return self._run_logged(account, self._flow_kind, work)
+        logged. Returns the run's FlowResult."""
+        return self._run(account, run_options={"limit": limit})
 
-    def _invoice_work(self, account, limit, _adapter):
-        run_account = account.sudo().with_company(account.company_id)
-        counts = self.with_env(run_account.env)._run_invoice(run_account, limit)
-        return counts, counts or {}
+    # --- the steps: each order due a page, then the refunds that waited ------------------
+    def _fetch(self, run, window):
+        orders = self._due_orders(run.account, run.limit)
+        run.result.fetched = len(orders)
+        # As many as the limit: more may be due, the next run goes on.
+        run.result.done = len(orders) < run.limit
+        return orders
 
-    # --- lock -> select -> invoice -> log -------------------------------------------------
-    def _run_invoice(self, account, limit):
-        if not self._lock_account(account, self._flow_kind):
-            return None
-        try:
-            counts = {"fetched": 0, "created": 0, "failed": 0}
-            orders = self._due_orders(account, limit)
-            counts["fetched"] = len(orders)
-            for sale in orders:
-                try:
-                    with self.env.cr.savepoint():
-                        self._invoice_order(account, sale)
-                except UserError as error:
-                    counts["failed"] += 1
-                    reason = self._note_failure(account, sale, error)
-                    counts.setdefault("problems", []).append((sale, reason))
-                else:
-                    counts["created"] += 1
-                # Each invoice kept as soon as it is posted: a run that stops
-                # halfway never invoices an order twice (it is no longer due).
-                self._commit()
-            # Refunds that waited for these invoices (amazon_refund.py).
-            self.env["amazon.refund"]._book_refunds(account, counts)
-            return counts
-        finally:
-            self._unlock_account(account, self._flow_kind)
+    def _has_next(self, page):
+        return False  # the limit bounds a run
+
+    def _process_page(self, run, sale):
+        """One order, invoiced and posted in its own savepoint, then committed
+        by the template: a run that stops halfway never invoices an order
+        twice (it is no longer due)."""
+        if self._in_unit(run, sale, self._invoice_order, sale) is not None:
+            run.result.created += 1
+
+    def _unit_failed(self, run, sale, error):
+        reason = self._note_failure(run.account, sale, error)
+        run.result.failed += 1
+        run.result.problems.append((sale, reason))
+
+    def _close_window(self, run, window):
+        # Refunds that waited for these invoices (amazon_refund.py).
+        self.env["amazon.refund"]._book_refunds(run.account, run.result)
 
     def _due_domain(self, account):
         """Orders of the account Odoo has left to invoice, by channel."""
@@ -139,7 +148,8 @@ class AmazonInvoicing(models.AbstractModel):
             )
         )
 
-    def _invoice_order(self, account, sale):
+    def _invoice_order(self, run, sale):
+        account = run.account
         journal = self._journal(account, sale)
         if journal and sale.journal_id != journal:
             sale.journal_id = journal
@@ -160,7 +170,7 @@ class AmazonInvoicing(models.AbstractModel):
         return {}
 
     def _note_failure(self, account, sale, error):
-        reason = str(error.args[0] if error.args else error)
+        reason = self._failure_reason(error)
         _logger.info("Amazon order %s not invoiced: %s", sale.amazon_order_ref, reason)
         sale.amazon_invoice_error = reason[:250]
         summary = _("Amazon order %(ref)s not invoiced", ref=sale.amazon_order_ref)

@@ -13,6 +13,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from .flow_run import FlowResult
+
 _logger = logging.getLogger(__name__)
 
 
@@ -102,7 +104,7 @@ class AmazonPayout(models.Model):
             booking = self.env["amazon.payout.booking"].with_env(run_account.env)
             booking._book_payouts(
                 run_account,
-                {},
+                FlowResult(),
                 payouts=self.filtered(lambda payout, a=account: payout.account_id == a).sudo(),
             )
         return True

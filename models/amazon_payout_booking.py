@@ -35,11 +35,11 @@ class AmazonPayoutBooking(models.AbstractModel):
     _description = "Amazon Payouts to Journal Entries"
 
     @api.model
-    def _book_payouts(self, account, counts, payouts=None):
+    def _book_payouts(self, account, result, payouts=None):
         """Book the account's closed payouts (or ``payouts``), counted in the
-        run's ``counts``."""
-        counts.setdefault("failed", 0)
-        counts.setdefault("payouts_booked", 0)
+        run's ``result`` (a FlowResult)."""
+        extra = result.extra
+        extra.setdefault("payouts_booked", 0)
         if payouts is None:
             payouts = self.env["amazon.payout"].search(
                 [("account_id", "=", account.id), ("state", "in", ["closed", "to_check"])],
@@ -50,17 +50,15 @@ class AmazonPayoutBooking(models.AbstractModel):
                 with self.env.cr.savepoint():
                     outcome = self._book_payout(account, payout)
             except Exception as error:  # any error, the database's too: this payout's
-                reason = (
-                    str(error.args[0] if error.args else error)
-                    if isinstance(error, UserError)
-                    else self.env["amazon.flow"]._failure_reason(error)
-                )
+                reason = self.env["amazon.flow"]._failure_reason(error)
                 payout.write({"state": "to_check", "note": reason[:250]})
                 outcome = "to_check"
-            if outcome:  # None: another run holds it, or booked it already
-                counts["payouts_booked" if outcome == "booked" else "failed"] += 1
+            if outcome == "booked":
+                extra["payouts_booked"] += 1
+            elif outcome:  # None: another run holds it, or booked it already
+                result.failed += 1
             self._commit()
-        counts["payouts_matched"] = self._match_bank_lines(account)
+        extra["payouts_matched"] = self._match_bank_lines(account)
 
     # --- the transfer matched with the bank's statement line -----------------------------
     def _match_bank_lines(self, account):

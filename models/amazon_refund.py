@@ -38,26 +38,28 @@ class AmazonRefund(models.AbstractModel):
     _description = "Amazon Refunds to Credit Notes"
 
     @api.model
-    def _book_refunds(self, account, counts, limit=200):
+    def _book_refunds(self, account, result, limit=200):
         """Book up to ``limit`` of the account's pending refunds as credit
-        notes, counted in the caller's run ``counts`` (a refund Odoo cannot
-        book is one of its failures). Runs in the caller's environment: the
-        flows call it as the system, in the account's company."""
-        counts.setdefault("failed", 0)
-        counts.update(credit_notes=0, refunds_waiting=0)
+        notes, counted in the caller's run ``result`` (a FlowResult: a refund
+        Odoo cannot book, for any reason, is one of its failures). Runs in the
+        caller's environment: the flows call it as the system, in the account's
+        company."""
+        extra = result.extra
+        extra.setdefault("credit_notes", 0)
+        extra.setdefault("refunds_waiting", 0)
         for transaction in self._pending_refunds(account, limit):
             if not self._lock_transaction(transaction):
                 continue  # another run books it
             try:
                 with self.env.cr.savepoint():
                     state = self._book_refund(account, transaction)
-            except UserError as error:
-                reason = str(error.args[0] if error.args else error)
+            except Exception as error:  # any error, the database's too: this refund's
+                reason = self._failure_reason(error)
                 _logger.info("Amazon refund %s not credited: %s", transaction.ref, reason)
                 transaction.write({"refund_state": "error", "refund_note": reason[:250]})
-                counts["failed"] += 1
+                result.failed += 1
             else:
-                counts["credit_notes" if state == "done" else "refunds_waiting"] += 1
+                extra["credit_notes" if state == "done" else "refunds_waiting"] += 1
             # Each credit note kept as soon as it is posted: a run that stops
             # halfway never credits a refund twice (it is no longer pending).
             self._commit()

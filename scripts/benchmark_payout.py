@@ -16,6 +16,7 @@ import pathlib
 import time
 from datetime import UTC, datetime, timedelta
 
+from odoo.addons.sale_amazon_connector.models.amazon_finance import FinanceRun, FinanceWindow
 from odoo.addons.sale_amazon_connector.spapi_emulator import Emulator
 from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_models_dir
 
@@ -130,19 +131,22 @@ for size in SIZES:
     measures = {}
     # 1. The transactions, read while the payout is open.
     queries, began = env.cr.sql_log_count, time.perf_counter()
-    counts = Import._run_import(run_account, adapter)
+    run = FinanceRun(account, adapter)
+    Import.with_env(run.env)._run_steps(run)
     measures["read"] = (time.perf_counter() - began, env.cr.sql_log_count - queries)
     env.cr.commit()
     # 2. Amazon closes it: read again by its group id, then booked and reconciled.
     group.processing_status, group.transfer_date, group.trace_id = "Closed", now, "BENCH"
     payout = env["amazon.payout"].search([("account_id", "=", account.id)])
     queries, began = env.cr.sql_log_count, time.perf_counter()
-    counts = {"failed": 0, "fetched": 0, "created": 0, "updated": 0, "skipped": 0}
+    run = FinanceRun(account, adapter)
     window_end = (now - timedelta(minutes=3)).replace(tzinfo=None)
-    Import._import_payouts(run_account, adapter, window_end - timedelta(days=2), window_end, counts)
+    Import.with_env(run.env)._import_payouts(
+        run, FinanceWindow(window_end - timedelta(days=2), window_end)
+    )
     measures["close"] = (time.perf_counter() - began, env.cr.sql_log_count - queries)
     queries, began = env.cr.sql_log_count, time.perf_counter()
-    env["amazon.payout.booking"]._book_payouts(run_account, counts)
+    env["amazon.payout.booking"]._book_payouts(run_account, run.result)
     measures["book"] = (time.perf_counter() - began, env.cr.sql_log_count - queries)
     env.cr.commit()
     move = payout.move_id

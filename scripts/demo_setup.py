@@ -217,14 +217,14 @@ account.write({"invoice_fba": True, "import_fee_invoices": True})
 env["amazon.invoicing"]._invoice(account)
 env.cr.commit()
 account.last_finances_sync = fields.Datetime.now() - timedelta(days=10)
-money = env["amazon.finance.import"]._import(account) or {}
+money = env["amazon.finance.import"]._run(account)
 env.cr.commit()
 env["amazon.fee.invoice.import"]._import(account)
 env.cr.commit()
 payouts = env["amazon.payout"].search([("account_id", "=", account.id)])
 bills = env["account.move"].search_count([("amazon_fee_invoice_ref", "!=", False)])
 print(
-    f"Demo money: {money.get('fetched', 0)} transactions read, "
+    f"Demo money: {money.fetched} transactions read, "
     f"{len(payouts.filtered(lambda p: p.state == 'booked'))} of {len(payouts)} payouts booked, "
     f"{bills} Amazon invoice(s) as vendor bills."
 )

@@ -20,7 +20,7 @@ class TestFinanceTransactions(OrderSyncCase):
         self.emulator.store.event_groups.clear()
 
     def import_transactions(self):
-        return self.env["amazon.finance.import"]._import(self.account)
+        return self.env["amazon.finance.import"]._run(self.account)
 
     def transactions(self):
         return self.env["amazon.finance.transaction"].search([("account_id", "=", self.account.id)])
@@ -57,7 +57,7 @@ class TestFinanceTransactions(OrderSyncCase):
             items=[{"sku": "MUG-01", "quantity": 1, "breakdowns": [("ProductCharges", "-10.00")]}],
         )
         counts = self.import_transactions()
-        self.assertEqual((counts["fetched"], counts["created"]), (2, 2))
+        self.assertEqual((counts.fetched, counts.created), (2, 2))
         shipment, refund = self.transactions().sorted("posted")
         self.assertEqual((shipment.kind, shipment.sale_order_id), ("Shipment", sale))
         self.assertAlmostEqual(shipment.total, 10.11)
@@ -79,7 +79,7 @@ class TestFinanceTransactions(OrderSyncCase):
         self.emulator.store.transactions[1].status = "DEFERRED_RELEASED"
         self.account.last_finances_sync = datetime.now() - timedelta(days=1)
         counts = self.import_transactions()
-        self.assertEqual((counts["created"], counts["updated"]), (0, 1))
+        self.assertEqual((counts.created, counts.updated), (0, 1))
         self.assertEqual(len(self.transactions()), 2)
         self.assertEqual(refund.status, "DEFERRED_RELEASED")
         # Asked as the model says: more than two minutes back, no marketplaceId.
@@ -189,7 +189,7 @@ class TestFinanceTransactions(OrderSyncCase):
             breakdowns=[("ProductCharges", "10.00")],
         )
         counts = self.import_transactions()
-        self.assertEqual(counts["failed"], 1)
+        self.assertEqual(counts.failed, 1)
         (kept,) = self.transactions()
         self.assertEqual(kept.ref, tx.transaction_id)
         self.assertFalse(kept.currency_id)
@@ -223,7 +223,7 @@ class TestFinanceTransactions(OrderSyncCase):
         long_id = self.add_money(amazon.order_id, **values)
         long_id.transaction_id = secrets.token_urlsafe(3000)
         counts = self.import_transactions()
-        self.assertEqual((counts["created"], counts["failed"]), (1, 2))
+        self.assertEqual((counts.created, counts.failed), (1, 2))
         booked = self.transactions().filtered(lambda t: not t.raw)
         self.assertEqual(booked.ref, good.transaction_id)
         unreadable = self.transactions().filtered("raw")

@@ -3,6 +3,8 @@ delivered, FBA orders once Amazon shipped them; posted in the marketplace's or
 the account's journal, in the order's currency, with a business buyer's VAT;
 never emailed; one order that cannot be invoiced never blocks the others."""
 
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -89,7 +91,7 @@ class TestInvoicingPolicy(InvoicedCase):
         self.assertFalse(sale.invoice_ids, "not delivered yet")
         self.deliver(sale)
         counts = self.invoice()
-        self.assertEqual(counts["created"], 1)
+        self.assertEqual(counts.created, 1)
         invoice = sale.invoice_ids
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.journal_id, self.journal)
@@ -99,7 +101,7 @@ class TestInvoicingPolicy(InvoicedCase):
         self.assertEqual(sale.invoice_status, "invoiced")
         self.assert_never_mailed(invoice)
         # Invoiced once: the next run finds nothing.
-        self.assertEqual(self.invoice()["created"], 0)
+        self.assertEqual(self.invoice().created, 0)
         self.assertEqual(len(sale.invoice_ids), 1)
 
     def test_fba_order_invoiced_when_shipped_in_the_marketplace_journal(self):
@@ -142,7 +144,7 @@ class TestInvoicingPolicy(InvoicedCase):
     def test_an_order_that_cannot_be_invoiced_never_blocks_the_batch(self):
         income, broken, fine = self.broken_and_fine_orders()
         counts = self.invoice()
-        self.assertEqual((counts["created"], counts["failed"]), (1, 1))
+        self.assertEqual((counts.created, counts.failed), (1, 1))
         self.assertEqual(fine.invoice_ids.state, "posted")
         self.assertFalse(broken.invoice_ids, "nothing half-made")
         (activity,) = broken.activity_ids
@@ -160,15 +162,45 @@ class TestInvoicingPolicy(InvoicedCase):
         self.assertEqual(broken.invoice_ids.state, "posted")
         self.assertFalse(broken.amazon_invoice_error)
 
+    def test_a_database_error_is_one_order_s_failure(self):
+        """Issue #34: an order whose invoice the database refuses (here: a
+        reference another invoice of the journal holds, against a unique
+        index) rolls back alone, says why on the order, and the others are
+        invoiced."""
+        first, *orders = (self.add_fba_order() for _n in range(4))
+        self.sync()
+        sales = [self.sale_of(order) for order in orders]
+        self.env["amazon.invoicing"]._invoice(self.account, limit=1)
+        taken = self.sale_of(first).invoice_ids.name
+        self.assertTrue(taken)
+        Invoicing = type(self.env["amazon.invoicing"])
+        post = Invoicing._invoice_order
+
+        def clashing(flow, run, sale):
+            invoices = post(flow, run, sale)
+            if sale == sales[1]:
+                flow.env.cr.execute(
+                    "UPDATE account_move SET name = %s WHERE id = ANY(%s)", (taken, invoices.ids)
+                )
+            return invoices
+
+        with patch.object(Invoicing, "_invoice_order", clashing):
+            counts = self.invoice()
+        self.assertEqual((counts.created, counts.failed), (2, 1))
+        self.assertEqual([bool(sale.invoice_ids) for sale in sales], [True, False, True])
+        self.assertIn("UniqueViolation", sales[1].amazon_invoice_error)
+        self.invoice()  # the next run (unpatched) invoices it
+        self.assertEqual(sales[1].invoice_ids.state, "posted")
+
     def test_orders_that_failed_never_hold_the_others_back(self):
         _income, broken, fine = self.broken_and_fine_orders()
         self.assertLess(broken.id, fine.id)
         Invoicing = self.env["amazon.invoicing"]
-        self.assertEqual(Invoicing._invoice(self.account, limit=1)["failed"], 1)
+        self.assertEqual(Invoicing._invoice(self.account, limit=1).failed, 1)
         self.assertTrue(broken.amazon_invoice_error)
         # A batch of one: the failed order waits behind the others.
         counts = Invoicing._invoice(self.account, limit=1)
-        self.assertEqual((counts["created"], counts["failed"]), (1, 0))
+        self.assertEqual((counts.created, counts.failed), (1, 0))
         self.assertEqual(fine.invoice_ids.state, "posted")
 
 
@@ -214,7 +246,7 @@ class TestForeignVat(InvoicedCase):
         self.fp_de.foreign_vat = False
         sale = self.german_fba_order()
         counts = self.invoice()
-        self.assertEqual(counts["failed"], 1)
+        self.assertEqual(counts.failed, 1)
         self.assertFalse(sale.invoice_ids.filtered(lambda m: m.state == "posted"))
         log = self.account.sync_log_ids.filtered(lambda log: log.kind == "invoices")[:1]
         self.assertEqual(log.state, "partial")
@@ -234,7 +266,7 @@ class TestForeignVat(InvoicedCase):
         sale = self.german_fba_order()
         self.assertEqual(sale.fiscal_position_id, self.fp_de)
         counts = self.invoice()
-        self.assertEqual((counts["created"], counts["failed"]), (1, 0))
+        self.assertEqual((counts.created, counts.failed), (1, 0))
         invoice = sale.invoice_ids
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.invoice_line_ids[0].tax_ids, self.german_vat)

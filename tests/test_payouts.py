@@ -71,7 +71,7 @@ class TestPayouts(MoneyCase):
         group.end = group.transfer_date = ago(hours=2)
         group.trace_id = "TRACE-9"
         counts = self.import_transactions()
-        self.assertEqual(counts["payouts_booked"], 1)
+        self.assertEqual(counts.extra["payouts_booked"], 1)
         self.assertEqual(payout.state, "booked")
         self.assertAlmostEqual(payout.total, 4.52)
         move = payout.move_id
@@ -115,7 +115,7 @@ class TestPayouts(MoneyCase):
         # Read again (overlapping windows, the payout listed again): booked once.
         self.account.last_finances_sync = datetime.now() - timedelta(days=9)
         counts = self.import_transactions()
-        self.assertEqual(counts["payouts_booked"], 0)
+        self.assertEqual(counts.extra["payouts_booked"], 0)
         self.assertEqual(payout.move_id, move)
         self.assertEqual(
             self.env["account.move"].search_count(
@@ -225,7 +225,7 @@ class TestPayouts(MoneyCase):
             ]
         )
         counts = self.import_transactions()
-        self.assertEqual((counts["payouts_booked"], counts["payouts_matched"]), (1, 1))
+        self.assertEqual((counts.extra["payouts_booked"], counts.extra["payouts_matched"]), (1, 1))
         payout = self.env["amazon.payout"].search([("ref", "=", "FEG-31")])
         clearing = payout.move_id.line_ids.filtered(
             lambda line: line.account_id == self.env.company.amazon_clearing_account_id
@@ -234,7 +234,7 @@ class TestPayouts(MoneyCase):
         self.assertTrue(transfer.is_reconciled)
         self.assertFalse(decoy.is_reconciled, "another amount is another transfer")
         # Read again: nothing more to match.
-        self.assertEqual(self.import_transactions()["payouts_matched"], 0)
+        self.assertEqual(self.import_transactions().extra["payouts_matched"], 0)
 
     def test_a_database_error_while_booking_is_that_payout_s_alone(self):
         """Issue #34: whatever stops one payout's booking, a database error

@@ -26,7 +26,7 @@ class MoneyCase(InvoicedCase):
     def import_transactions(self, since=None):
         if since:
             self.account.last_finances_sync = since
-        return self.env["amazon.finance.import"]._import(self.account)
+        return self.env["amazon.finance.import"]._run(self.account)
 
     def refund(self, amazon, items, **values):
         values.setdefault("posted", ago(hours=5))
@@ -81,7 +81,7 @@ class TestRefundCreditNotes(MoneyCase):
             breakdowns=[("RefundAdministrationFee", "-0.29")],
         )
         counts = self.import_transactions()
-        self.assertEqual(counts["credit_notes"], 1)
+        self.assertEqual(counts.extra["credit_notes"], 1)
         transaction = self.refund_transaction(amazon)
         credit_note = transaction.credit_note_id
         self.assertEqual((transaction.refund_state, credit_note.state), ("done", "posted"))
@@ -104,7 +104,7 @@ class TestRefundCreditNotes(MoneyCase):
         )
         # Read again (the windows overlap) and invoicing runs: nothing twice.
         counts = self.import_transactions(since=datetime.now() - timedelta(days=1))
-        self.assertEqual(counts["credit_notes"], 0)
+        self.assertEqual(counts.extra["credit_notes"], 0)
         self.invoice()
         self.assertEqual(len(sale.invoice_ids), 2, "one invoice, one credit note")
         self.assertEqual(
@@ -155,14 +155,14 @@ class TestRefundCreditNotes(MoneyCase):
             ],
         )
         counts = self.import_transactions()
-        self.assertEqual((counts["credit_notes"], counts["refunds_waiting"]), (0, 1))
+        self.assertEqual((counts.extra["credit_notes"], counts.extra["refunds_waiting"]), (0, 1))
         transaction = self.refund_transaction(amazon)
         self.assertEqual(transaction.refund_state, "waiting")
         self.assertIn("not posted", transaction.refund_note)
         # The account invoices its FBA orders now: the invoice, then its refund.
         self.account.invoice_fba = True
         counts = self.invoice()
-        self.assertEqual((counts["created"], counts["credit_notes"]), (1, 1))
+        self.assertEqual((counts.created, counts.extra["credit_notes"]), (1, 1))
         invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")
         credit_note = transaction.credit_note_id
         self.assertEqual(credit_note.reversed_entry_id, invoice)
@@ -201,7 +201,7 @@ class TestRefundCreditNotes(MoneyCase):
             fine, [{"sku": "MUG-01", "quantity": 1, "breakdowns": [("ProductCharges", "-11.90")]}]
         )
         counts = self.import_transactions()
-        self.assertEqual((counts["credit_notes"], counts["failed"]), (1, 1))
+        self.assertEqual((counts.extra["credit_notes"], counts.failed), (1, 1))
         odd_refund, fine_refund = self.refund_transaction(odd), self.refund_transaction(fine)
         self.assertEqual((odd_refund.refund_state, odd_refund.credit_note_id.id), ("error", False))
         self.assertIn("TEE-M", odd_refund.refund_note)

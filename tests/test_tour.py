@@ -270,7 +270,7 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
             posted=now - timedelta(days=1),
             items=mug,
         )
-        self.env["amazon.finance.import"]._import(self.account)
+        self.env["amazon.finance.import"]._run(self.account)
         payout = self.env["amazon.payout"].search([("ref", "=", "FEG-TOUR")])
         self.assertEqual(payout.state, "booked")
         # Community's billing role: no Accounting read-only group (issue #40).
