@@ -22,21 +22,24 @@ So that a fee is an expense once, the payouts of such an account book the fees
 they deduct on the Amazon vendor's payable (``amazon_payout.py``): the bills
 are paid by the payouts.
 
-Each invoice is booked once (its identifier is kept on the bill), in its own
-savepoint and committed; one that fails says why in the sync log and is tried
-again at the next run.
+The flow runs on the template (``amazon.flow``): each page of headers is a
+page, each new invoice its own unit (read, then booked once: its identifier
+is kept on the bill); one that fails, for any reason, says why in the sync
+log and is tried again at the next run (the window does not move on).
 """
 
-import functools
 import logging
-from datetime import UTC, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..mapping.checks import safe_text
 from ..mapping.fee_invoices import parse_fee_invoice
 from ..mapping.finances import type_key
+from ..spapi import SpApiRequestError
 
 _logger = logging.getLogger(__name__)
 
@@ -46,6 +49,20 @@ WINDOW = timedelta(days=90)
 # Amazon issues an invoice dated in the past (the end of a billing period):
 # each run reads again the last days before the previous one.
 OVERLAP = timedelta(days=7)
+
+
+@dataclass
+class FeeWindow:
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class HeadersPage:
+    """A page of one marketplace's invoice headers, as Amazon sent them."""
+
+    marketplace: object
+    headers: list
 
 
 class AmazonFeeInvoiceImport(models.AbstractModel):
@@ -63,79 +80,77 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
     def _cron_accounts(self):
         return self.env["amazon.account"].search([("import_fee_invoices", "=", True)])
 
-    @api.model
-    def _cron_turn(self, account, max_pages=None):
-        self._import(account, max_throttle_wait=self.cron_max_throttle_wait)
-        return False
+    # --- the steps: each marketplace's headers by windows, each new invoice a unit --------
+    def _window(self, run):
+        end = fields.Datetime.now()
+        return FeeWindow((run.account.last_fee_invoice_sync or end - WINDOW) - OVERLAP, end)
 
-    @api.model
-    def _import(self, account, **adapter_options):
-        """Book Amazon's new invoices of ``account`` as vendor bills; logged.
-        Returns the counts (None when another run holds the account)."""
-        work = functools.partial(self._counts_in_company, "_run_import", account)
-        return self._run_logged(account, self._flow_kind, work, **adapter_options)
+    def _fetch(self, run, window):
+        for marketplace in run.account.marketplace_ids:
+            part_start = window.start
+            while part_start < window.end:
+                part_end = min(part_start + WINDOW, window.end)
+                for headers in run.adapter.iter_fee_invoice_headers(
+                    marketplace.api_ref, _aware(part_start), _aware(part_end)
+                ):
+                    yield HeadersPage(marketplace, headers)
+                part_start = part_end
 
-    # --- lock -> fetch -> map -> write -> log ------------------------------------------------
-    def _run_import(self, account, adapter):
-        if not self._lock_account(account, self._flow_kind):
-            return None
-        try:
-            counts = {"fetched": 0, "created": 0, "skipped": 0, "failed": 0}
-            end = fields.Datetime.now()
-            start = (account.last_fee_invoice_sync or end - WINDOW) - OVERLAP
-            for marketplace in account.marketplace_ids:
-                self._import_marketplace(account, adapter, marketplace, start, end, counts)
-            if not counts["failed"]:
-                # Read again from here next time (less the overlap); with a
-                # failure, the same window again: the failed one is retried.
-                account.last_fee_invoice_sync = end
-            return counts
-        finally:
-            self._unlock_account(account, self._flow_kind)
+    def _has_next(self, page):
+        return False  # the window moves only when read whole
 
-    def _import_marketplace(self, account, adapter, marketplace, start, end, counts):
-        Move = self.env["account.move"]
-        part_start = start
-        while part_start < end:
-            part_end = min(part_start + WINDOW, end)
-            pages = adapter.iter_fee_invoice_headers(
-                marketplace.api_ref, _aware(part_start), _aware(part_end)
+    def _process_page(self, run, page):
+        invoices = [
+            invoice
+            for invoice in (
+                self._read_unit(run, header, parse_fee_invoice) for header in page.headers
             )
-            for headers in pages:
-                invoices = [parse_fee_invoice(header) for header in headers]
-                invoices = [invoice for invoice in invoices if invoice.billed_to_seller]
-                counts["fetched"] += len(invoices)
-                # One query per page for what is booked already.
-                known = set(
-                    Move.search(
-                        [
-                            ("company_id", "=", account.company_id.id),
-                            ("amazon_fee_invoice_ref", "in", [i.ref for i in invoices]),
-                        ]
-                    ).mapped("amazon_fee_invoice_ref")
-                )
-                for invoice in invoices:
-                    if invoice.ref in known:
-                        counts["skipped"] += 1
-                        continue
-                    self._import_invoice(account, adapter, marketplace, invoice.ref, counts)
-            part_start = part_end
+            if invoice and invoice.billed_to_seller
+        ]
+        run.result.fetched += len(invoices)
+        # One query per page for what is booked already.
+        known = set(
+            self.env["account.move"]
+            .search(
+                [
+                    ("company_id", "=", run.company.id),
+                    ("amazon_fee_invoice_ref", "in", [i.ref for i in invoices]),
+                ]
+            )
+            .mapped("amazon_fee_invoice_ref")
+        )
+        for invoice in invoices:
+            if invoice.ref in known:
+                run.result.skipped += 1
+                continue
+            try:
+                header, items = run.adapter.get_fee_invoice(page.marketplace.api_ref, invoice.ref)
+            except SpApiRequestError as error:  # this invoice's (throttling stops the run)
+                self._unit_failed(run, {"invoiceNumber": invoice.number}, error)
+                continue
+            if self._in_unit(run, header, self._import_invoice, header, items):
+                run.result.created += 1
 
-    def _import_invoice(self, account, adapter, marketplace, ref, counts):
-        header, items = adapter.get_fee_invoice(marketplace.api_ref, ref)
-        invoice = parse_fee_invoice(header, items)
-        try:
-            with self.env.cr.savepoint():
-                self._book(account, invoice)
-        except (UserError, ValueError) as error:
-            counts["failed"] += 1
-            reason = str(error.args[0] if error.args else error)
-            _logger.info("Amazon invoice %s not booked: %s", invoice.number, reason)
-            # Said on the run's sync log ("Done with Failures").
-            counts.setdefault("problems", []).append(f"{invoice.number}: {reason}")
-        else:
-            counts["created"] += 1
-        self._commit()
+    def _import_invoice(self, run, header, items):
+        return self._book(run.account, parse_fee_invoice(header, items))
+
+    def _unit_failed(self, run, unit, error):
+        number = (
+            unit.get("invoiceNumber") or unit.get("invoiceIdentifier")
+            if isinstance(unit, dict)
+            else None
+        )
+        reason = self._failure_reason(error)
+        _logger.info("Amazon invoice %s not booked: %s", number, reason)
+        run.result.failed += 1
+        # Said on the run's sync log ("Done with Failures").
+        run.result.problems.append(f"{safe_text(number, '?')}: {reason}")
+
+    def _close_window(self, run, window):
+        if not run.result.failed:
+            # Read again from here next time (less the overlap); with a
+            # failure, the same window again: the failed one is retried.
+            run.account.last_fee_invoice_sync = window.end
 
     def _book(self, account, invoice):
         bill = self.env["account.move"].create(self._prepare_bill_values(account, invoice))

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from .corruptions import corrupt
+
 
 def _now():
     return datetime.now(UTC)
@@ -54,6 +56,9 @@ class FeeInvoice:
     billing_end: object = None
     created: object = field(default_factory=_now)
     updated: object = field(default_factory=_now)
+    # Not Amazon's behaviour, a test's: (path, value) pairs set in the rendered
+    # header (as Order.corruptions), breaking what the model promises.
+    corruptions: list = field(default_factory=list)
 
     @property
     def identifier(self):
@@ -127,6 +132,8 @@ def render_header(invoice, isoformat):
             "startDate": isoformat(invoice.billing_start),
             "endDate": isoformat(invoice.billing_end),
         }
+    for path, value in invoice.corruptions:
+        corrupt(header, path, value)
     return header
 
 

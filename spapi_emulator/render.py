@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from .corruptions import corrupt
 from .marketplaces import MARKETPLACES
 from .store import isoformat
 
@@ -221,18 +222,6 @@ def render_order(order, included=()):
     for path, value in order.corruptions:
         corrupt(data, path, value)
     return data
-
-
-def corrupt(data, path, value):
-    """Set ``value`` at ``path`` in ``data``, making the objects on the way; a
-    path an earlier corruption cut (its way is no container now) is skipped."""
-    *parents, last = path
-    try:
-        for key in parents:
-            data = data.setdefault(key, {}) if isinstance(data, dict) else data[key]
-        data[last] = value
-    except (KeyError, IndexError, TypeError, AttributeError):
-        pass
 
 
 def render_participations(seller):

@@ -1401,6 +1401,8 @@ class Handler(BaseHTTPRequestHandler):
         store = self.emulator.store
         page, token = self._first_page(call, bound, pages, store.fee_invoice_pages)
         invoices = [fee_invoices.render_header(store.fee_invoices[i], isoformat) for i in page]
+        if any(store.fee_invoices[i].corruptions for i in page):
+            call.fault = "corrupted"  # a test's, outside the models on purpose
         data = {"invoices": invoices, "numOfRecords": len(invoices)}
         if token:
             data["nextToken"] = token
@@ -1432,6 +1434,8 @@ class Handler(BaseHTTPRequestHandler):
             items = invoice.items
             rest = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
         page, token = self._first_page(call, bound, rest, store.fee_invoice_item_pages)
+        if invoice.corruptions:
+            call.fault = "corrupted"  # a test's, outside the models on purpose
         data = {
             "invoiceHeader": fee_invoices.render_header(invoice, isoformat),
             "invoiceItems": [fee_invoices.render_item(item, invoice.currency) for item in page],

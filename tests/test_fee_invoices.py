@@ -28,7 +28,7 @@ class TestAmazonInvoicesAsBills(MoneyCase):
         self.account.last_fee_invoice_sync = False
 
     def import_invoices(self):
-        return self.env["amazon.fee.invoice.import"]._import(self.account)
+        return self.env["amazon.fee.invoice.import"]._run(self.account)
 
     def amazon_invoice(self, number, lines, days=3):
         return self.emulator.store.add_fee_invoice(
@@ -66,7 +66,7 @@ class TestAmazonInvoicesAsBills(MoneyCase):
             ],
         )
         counts = self.import_invoices()
-        self.assertEqual((counts["fetched"], counts["created"]), (1, 1))
+        self.assertEqual((counts.fetched, counts.created), (1, 1))
         bill = self.bills()
         self.assertEqual(len(bill), 1)
         self.assertEqual((bill.move_type, bill.state), ("in_invoice", "posted"))
@@ -83,8 +83,38 @@ class TestAmazonInvoicesAsBills(MoneyCase):
         # Read again (the windows overlap): nothing twice.
         self.account.last_fee_invoice_sync = datetime.now() - timedelta(days=1)
         counts = self.import_invoices()
-        self.assertEqual((counts["created"], counts["skipped"]), (0, 1))
+        self.assertEqual((counts.created, counts.skipped), (0, 1))
         self.assertEqual(len(self.bills()), 1)
+
+    def test_a_malformed_invoice_is_its_own_failure_and_the_others_are_booked(self):
+        """Issue #34: headers that break Amazon's model (an amount that is no
+        number, a payee that is no object, an issue date that is no date) each
+        fail alone, named on the sync log; the good invoice is booked, and the
+        window stays where it was, so a mended invoice is booked next time."""
+        line = [{"description": "Selling fees", "amount": "20.00", "tax": "3.80"}]
+        broken = {
+            "DE-BAD-1": (("invoiceAmount", "currencyAmount"), "lots"),
+            "DE-BAD-2": (("payee",), ["Amazon"]),
+            "DE-BAD-3": (("issueDate",), "yesterday"),
+        }
+        for number, corruption in broken.items():
+            self.amazon_invoice(number, line).corruptions = [corruption]
+        self.amazon_invoice("DE-GOOD", line)
+        counts = self.import_invoices()
+        self.assertEqual((counts.created, counts.failed), (1, 3))
+        self.assertEqual(self.bills().mapped("ref"), ["DE-GOOD"])
+        self.assertFalse(self.account.last_fee_invoice_sync, "the window is read again")
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "fee_invoices")[:1]
+        self.assertEqual(log.state, "partial")
+        for number, why in zip(
+            broken, ("invoiceAmount.currencyAmount", "payee is not", "issueDate"), strict=True
+        ):
+            self.assertIn(f"{number}: {why}", log.error)
+        for invoice in self.emulator.store.fee_invoices:
+            invoice.corruptions = []
+        counts = self.import_invoices()
+        self.assertEqual((counts.created, counts.skipped, counts.failed), (3, 1, 0))
+        self.assertTrue(self.account.last_fee_invoice_sync)
 
     def test_a_bill_odoo_cannot_total_as_amazon_stays_draft_and_says_why(self):
         # A 20% rate the company has no purchase tax for.
@@ -185,7 +215,7 @@ class TestAmazonInvoicesAsBills(MoneyCase):
             [{"description": "Selling fees", "amount": "12.00", "tax_rate_code": "LU 0"}],
         )
         self.amazon_invoice("DE-AEU-A-1", [{"description": "Selling fees", "amount": "8.00"}])
-        self.env["amazon.fee.invoice.import"]._import(account_b)
+        self.env["amazon.fee.invoice.import"]._run(account_b)
         self.import_invoices()
         bills = self.env["account.move"].search([("amazon_fee_invoice_ref", "!=", False)])
         by_ref = {bill.ref: bill for bill in bills}

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from mapping import checks, parse_order
 from mapping.checks import PayloadError
+from mapping.fee_invoices import parse_fee_invoice
 from mapping.finances import parse_event_group, parse_transaction
 from mapping.listings import parse_listing
 from mapping.returns import parse_fba_return, parse_fbm_return, read_tsv
@@ -268,6 +269,45 @@ def test_any_listing_amazon_s_model_allows_is_read_or_refused(model_listings):
     check()
 
 
+@pytest.fixture(scope="module")
+def model_fee_invoices():
+    if MODELS_DIR is None:
+        pytest.skip("Amazon's models (shared/spapi-models) are not beside the checkout")
+    model = json.loads(
+        (MODELS_DIR / "financesInvoices_2026-06-25.json").read_text(encoding="utf-8")
+    )
+    definitions = model["definitions"]
+    # Breakdown nests itself, which the generator cannot resolve: unrolled.
+    breakdown = definitions["Breakdown"]
+    for depth in range(2):
+        level = copy.deepcopy(breakdown)
+        if depth == 0:
+            level["properties"].pop("breakdowns", None)
+        else:
+            level["properties"]["breakdowns"]["items"] = {"$ref": "#/definitions/Breakdown0"}
+        definitions[f"Breakdown{depth}"] = level
+    schema = json.loads(
+        json.dumps(definitions).replace('"#/definitions/Breakdown"', '"#/definitions/Breakdown1"')
+    )
+    return hypothesis_jsonschema.from_schema(
+        {"definitions": schema, "$ref": "#/definitions/GetInvoiceResponse"}
+    )
+
+
+def test_any_fee_invoice_amazon_s_model_allows_is_read_or_refused(model_fee_invoices):
+    @EXAMPLES
+    @given(model_fee_invoices)
+    def check(data):
+        invoice = read_or_refuse(
+            lambda d: parse_fee_invoice(d.get("invoiceHeader"), d.get("invoiceItems")), data
+        )
+        if invoice is not None:
+            assert invoice.total.is_finite() and abs(invoice.total) < checks.MAX_AMOUNT
+            assert invoice.ref and len(invoice.ref) <= checks.ID_LENGTH
+
+    check()
+
+
 def read_or_refuse(parse, value):
     try:
         return parse(value)
@@ -291,6 +331,7 @@ def test_any_json_is_a_transaction_a_payout_or_refused(data):
     read_or_refuse(parse_transaction, data)
     read_or_refuse(parse_event_group, data)
     read_or_refuse(feed_report_errors, data)
+    read_or_refuse(parse_fee_invoice, data)
     listing = read_or_refuse(parse_listing, data)
     if listing is not None:
         assert_listing_storable(listing)
