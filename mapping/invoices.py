@@ -71,6 +71,8 @@ def parse_vat_invoice_report(content):
     """(accepted, [error messages]) of an UPLOAD_VAT_INVOICE processing report:
     Amazon's tab-separated "Feed Processing Summary", one record per feed."""
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+    # NUL is no character a database text holds; what else Amazon wrote is kept.
+    text = text.replace("\x00", "")
     successful = None
     errors = []
     header = None
@@ -78,7 +80,7 @@ def parse_vat_invoice_report(content):
         cells = [cell.strip() for cell in line.split("\t")]
         label = cells[0] or (cells[1] if len(cells) > 1 else "")
         if label.lower().startswith("number of records successful"):
-            successful = next((int(c) for c in cells[1:] if c.isdigit()), None)
+            successful = next((int(c) for c in cells[1:] if c.isdecimal()), None)
         elif "error-message" in cells:
             header = cells
         elif header and len(cells) == len(header):

@@ -3,9 +3,12 @@ from . import res_partner
 from . import res_config_settings
 from . import amazon_marketplace
 from . import ir_cron
+from . import amazon_flow_cron
 from . import amazon_flow
 from . import amazon_rate_limit
 from . import amazon_account
+from . import amazon_account_adapter
+from . import amazon_account_stock
 from . import amazon_account_link
 from . import amazon_account_dashboard
 from . import amazon_order_import
@@ -21,12 +24,12 @@ from . import amazon_invoicing
 from . import amazon_invoice_upload
 from . import amazon_finance_transaction
 from . import amazon_finance_transaction_line
-from . import amazon_finance
+from . import amazon_finance_import
 from . import amazon_refund
 from . import amazon_payout
 from . import amazon_fee_account
 from . import amazon_payout_booking
-from . import amazon_fee_invoice
+from . import amazon_fee_invoice_import
 from . import account_move
 from . import account_tax
 from . import product_pricelist
@@ -36,7 +39,9 @@ from . import amazon_order_failure
 from . import amazon_sync_log
 from . import amazon_sync_log_problem
 from . import sale_order
+from . import sale_order_fba
 from . import sale_order_line
 from . import delivery_carrier
 from . import stock_picking
+from . import amazon_shipment_export
 from . import stock_picking_type

@@ -33,7 +33,7 @@ class AccountMove(models.Model):
     amazon_upload_feed_ref = fields.Char(string="Amazon Feed", copy=False, readonly=True)
     amazon_upload_date = fields.Datetime(string="Sent to Amazon On", copy=False, readonly=True)
     amazon_upload_error = fields.Text(string="Amazon Upload Error", copy=False, readonly=True)
-    # Amazon's own invoice this vendor bill books (amazon_fee_invoice.py).
+    # Amazon's own invoice this vendor bill books (amazon_fee_invoice_import.py).
     amazon_fee_invoice_ref = fields.Char(
         string="Amazon Invoice", copy=False, readonly=True, index="btree_not_null"
     )

@@ -1,15 +1,7 @@
 import logging
-import time
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.http import request
-
-from ..spapi import (
-    Endpoint,
-    SpApiAdapter,
-)
-from ..spapi.endpoints import LOOPBACK_HOSTS
 
 _logger = logging.getLogger(__name__)
 
@@ -20,10 +12,6 @@ CONSENT_STATE_SCOPE = "sale_amazon_connector.consent"
 CONSENT_STATE_HOURS = 1
 CONSENT_CALLBACK_ROUTE = "/amazon/consent/callback"
 SECRET_GROUP = "base.group_system"
-TRUSTED_HOSTS_PARAM = "sale_amazon_connector.trusted_hosts"
-# The longest a button waits for Amazon's rate limit, or between retries of a
-# throttled call (seconds).
-BUTTON_MAX_WAIT = 5
 # Where the account talks to, with which credentials, and the link itself: set
 # by a settings administrator, or by the link flows (which check who runs them
 # and write as the system). Odoo 18 checks a field's groups on write and read,
@@ -80,45 +68,6 @@ class AmazonAccount(models.Model):
         help="Receives the activities: failed orders, re-authorization reminders.",
     )
 
-    # --- where to talk to --------------------------------------------------------------
-    environment = fields.Selection(
-        [
-            ("production", "Production"),
-            ("sandbox", "Amazon Sandbox"),
-            ("custom", "Custom URL (emulator)"),
-        ],
-        required=True,
-        default="production",
-        tracking=True,
-    )
-    custom_api_url = fields.Char(
-        string="Custom SP-API URL",
-        groups=SECRET_GROUP,
-        help="Base URL of an SP-API compatible server, such as the local emulator.",
-    )
-    custom_token_url = fields.Char(
-        string="Custom LWA Token URL",
-        groups=SECRET_GROUP,
-        help="Defaults to <custom SP-API URL>/auth/o2/token.",
-    )
-
-    # --- credentials (system administrators only) -------------------------------------
-    app_ref = fields.Char(
-        string="SP-API App ID",
-        groups=SECRET_GROUP,
-        help="The application id (amzn1.sp.solution...) used by the consent flow. "
-        "Empty: the company's default from the settings.",
-    )
-    lwa_client_id = fields.Char(
-        string="LWA Client ID",
-        groups=SECRET_GROUP,
-        help="Empty: the company's default from the settings.",
-    )
-    lwa_client_secret = fields.Char(
-        string="LWA Client Secret",
-        groups=SECRET_GROUP,
-        help="Empty: the company's default from the settings.",
-    )
     refresh_token = fields.Char(groups=SECRET_GROUP, copy=False)
     consent_nonce = fields.Char(groups=SECRET_GROUP, copy=False)
     link_date = fields.Datetime(readonly=True, copy=False, tracking=True)
@@ -198,23 +147,6 @@ class AmazonAccount(models.Model):
         help="The salesperson of the imported orders (empty: the responsible). Salesmen "
         "who see only their own documents see this account's orders when it is them.",
     )
-    warehouse_id = fields.Many2one(
-        "stock.warehouse",
-        string="Warehouse (FBM)",
-        check_company=True,
-        default=lambda self: self.env["stock.warehouse"].search(
-            [("company_id", "=", self.env.company.id)], limit=1
-        ),
-        help="Ships the orders fulfilled by the merchant.",
-    )
-    location_id = fields.Many2one(
-        "stock.location",
-        string="FBA Stock Location",
-        check_company=True,
-        domain="[('usage', '=', 'internal')]",
-        help="Where the stock held by Amazon (FBA) lives in Odoo. Default: the "
-        "company's 'Amazon' location.",
-    )
     invoice_fbm = fields.Boolean(
         string="Invoice FBM Orders When Delivered",
         help="Merchant-fulfilled orders are invoiced (posted, never emailed) once their "
@@ -248,21 +180,6 @@ class AmazonAccount(models.Model):
         domain="[('type', '=', 'sale')]",
         help="The sales journal of this account's invoices (a marketplace's own journal "
         "comes first). Default: the company's first sales journal.",
-    )
-    fbm_stock_sync = fields.Boolean(
-        string="Synchronize FBM Stock",
-        help="Send the available quantities of merchant-fulfilled offers to Amazon.",
-    )
-    stock_buffer = fields.Integer(
-        string="Stock Buffer",
-        help="Units of each product kept back: Amazon is offered the free quantity minus this.",
-    )
-    stock_share = fields.Integer(
-        string="Stock Share (%)",
-        default=100,
-        help="The percent of the free quantity (after the buffer) this account offers. "
-        "In 'split' allocation (Settings), the shares of the accounts selling a "
-        "product from one warehouse are scaled down when they add up to more than 100%.",
     )
     offer_ids = fields.One2many("amazon.offer", "account_id", string="Offers")
 
@@ -332,7 +249,7 @@ class AmazonAccount(models.Model):
         accounts = super().create(vals_list)
         for account in accounts.filtered(lambda a: not a.location_id):
             account.location_id = account.company_id._amazon_get_fba_location()
-        self.env["amazon.fba.inventory"]._ensure_send_to_amazon(accounts)
+        accounts._amazon_ensure_send_route()
         return accounts
 
     def write(self, vals):
@@ -344,65 +261,8 @@ class AmazonAccount(models.Model):
             vals.setdefault("link_date", fields.Datetime.now() if vals["refresh_token"] else False)
         result = super().write(vals)
         if {"warehouse_id", "location_id"} & set(vals):
-            self.env["amazon.fba.inventory"]._ensure_send_to_amazon(self)
+            self._amazon_ensure_send_route()
         return result
-
-    # --- credentials and adapter -------------------------------------------------------------
-    def _get_credentials(self):
-        """(app id, client id, client secret) of the account, else the company's."""
-        self.ensure_one()
-        account = self.sudo()
-        company = account.company_id
-        return (
-            account.app_ref or company.amazon_app_ref,
-            account.lwa_client_id or company.amazon_lwa_client_id,
-            account.lwa_client_secret or company.amazon_lwa_client_secret,
-        )
-
-    def _get_endpoint(self):
-        self.ensure_one()
-        account = self.sudo()
-        if account.environment == "custom":
-            if not account.custom_api_url:
-                raise UserError(
-                    _("Set the custom SP-API URL of %(account)s first.", account=account.name)
-                )
-            try:
-                endpoint = Endpoint.custom(account.custom_api_url, account.custom_token_url or None)
-            except ValueError as error:
-                raise UserError(
-                    _("The custom SP-API URL is not valid: %(error)s", error=error)
-                ) from None
-            account._check_custom_endpoint(endpoint)
-            return endpoint
-        if account.environment == "sandbox":
-            return Endpoint.sandbox(account.region)
-        return Endpoint.production(account.region)
-
-    def _check_custom_endpoint(self, endpoint):
-        """The company's app credentials go to a server that is not Amazon's
-        only on this machine (the emulator) or on a host a settings admin
-        listed in the system parameter ``sale_amazon_connector.trusted_hosts``;
-        an account with credentials of its own (an admin's) may go anywhere."""
-        self.ensure_one()
-        account = self.sudo()
-        if account.lwa_client_id and account.lwa_client_secret:
-            return
-        listed = self.env["ir.config_parameter"].sudo().get_param(TRUSTED_HOSTS_PARAM, "")
-        trusted = set(LOOPBACK_HOSTS) | {h.strip().lower() for h in listed.split(",") if h.strip()}
-        untrusted = sorted(host or "?" for host in endpoint.hosts() if host not in trusted)
-        if untrusted:
-            raise UserError(
-                _(
-                    "%(account)s would send the company's Amazon credentials to %(hosts)s, "
-                    "which is not Amazon. A settings administrator must give the account "
-                    "credentials of its own, or list the host in the system parameter "
-                    "%(param)s.",
-                    account=self.name,
-                    hosts=", ".join(untrusted),
-                    param=TRUSTED_HOSTS_PARAM,
-                )
-            )
 
     @api.model
     def _default_responsible(self, company=None):
@@ -484,56 +344,6 @@ class AmazonAccount(models.Model):
         the accounts' companies, per the record rules)."""
         self.check_access("write")
 
-    def _get_adapter(self, **options):
-        """An SP-API adapter with this account's credentials (see spapi/), on the
-        rate limits shared by every process; ``max_throttle_wait`` (seconds): a
-        longer wait for Amazon's rate limit raises SpApiRateLimitWait."""
-        self.ensure_one()
-        _app, client_id, client_secret = self._get_credentials()
-        # A token being verified before it is saved (the consent callback).
-        refresh_token = options.pop("refresh_token", None) or self.sudo().refresh_token
-        if not (client_id and client_secret):
-            raise UserError(
-                _(
-                    "The LWA client id and secret of %(account)s are missing: set them on "
-                    "the account or in Settings > Sales > Amazon Connector.",
-                    account=self.name,
-                )
-            )
-        if not refresh_token:
-            raise UserError(_("%(account)s is not linked with Amazon yet.", account=self.name))
-        endpoint = self._get_endpoint()
-        max_wait = options.pop("max_throttle_wait", None)
-        if max_wait is None and request:
-            # A person waits behind a button (or an RPC call): a few seconds at
-            # most, the cron does the rest. Crons and jobs give their own bound.
-            max_wait = BUTTON_MAX_WAIT
-            options.setdefault("max_backoff", BUTTON_MAX_WAIT)
-            options.setdefault("max_throttle_retries", 1)
-        if "throttle" not in options:
-            # Amazon's limits are the seller's and app's, not this process's: every
-            # worker and server takes its tokens from the same buckets.
-            options["throttle"] = self.env["amazon.rate.limit"]._throttle(
-                self._rate_limit_key(client_id, endpoint),
-                sleep=options.get("sleep", time.sleep),
-                max_wait=max_wait,
-            )
-        return SpApiAdapter(
-            client_id=client_id,
-            client_secret=client_secret,
-            refresh_token=refresh_token,
-            endpoint=endpoint,
-            region=self.region,
-            **options,
-        )
-
-    def _rate_limit_key(self, client_id, endpoint):
-        """Whose usage plan the calls spend: Amazon counts per application and
-        selling partner, on each endpoint (production, sandbox, emulator)."""
-        self.ensure_one()
-        seller = self.sudo().seller_ref or f"account-{self.id}"
-        return f"{endpoint.api_url}|{client_id}|{seller}"
-
     # --- the flows' buttons (each flow's home does the work) ---------------------------------
     def _sync_orders(self, max_pages=None, **adapter_options):
         """Import the account's new and changed orders (the orders flow:
@@ -587,4 +397,4 @@ class AmazonAccount(models.Model):
         """Send the account's pending shipment confirmations now."""
         self._check_can_operate()
         self.ensure_one()
-        return self.env["stock.picking"]._amazon_action_send_account(self)
+        return self.env["amazon.shipment.export"]._action_run(self)

@@ -13,6 +13,8 @@ import pytz
 from odoo import _, fields, models
 from odoo.exceptions import AccessError
 
+from . import flow_kinds
+
 
 class AmazonAccount(models.Model):
     _inherit = "amazon.account"
@@ -63,7 +65,7 @@ class AmazonAccount(models.Model):
             for _account, log_id in self.env["amazon.sync.log"]._read_group(
                 [
                     ("account_id", "in", self.ids),
-                    ("kind", "=", "orders"),
+                    ("kind", "=", flow_kinds.ORDERS),
                     ("state", "!=", "running"),
                 ],
                 ["account_id"],
@@ -110,12 +112,12 @@ class AmazonAccount(models.Model):
             )
         )
         for account in self:
-            account.last_orders_success = last.get((account.id, "orders"))
+            account.last_orders_success = last.get((account.id, flow_kinds.ORDERS))
             last_log = last_order_logs.get(account.id)
             account.last_orders_state = last_log.state if last_log else False
             account.last_orders_failed = last_log.failed if last_log else 0
-            account.last_shipments_success = last.get((account.id, "shipments"))
-            account.last_stock_success = last.get((account.id, "stock"))
+            account.last_shipments_success = last.get((account.id, flow_kinds.SHIPMENTS))
+            account.last_stock_success = last.get((account.id, flow_kinds.STOCK))
             account.orders_today = counts["today"].get(account, 0)
             account.orders_week = counts["week"].get(account, 0)
             account.pickings_waiting = pickings[account.id, "to_send"]

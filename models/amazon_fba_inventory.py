@@ -25,6 +25,7 @@ from odoo import _, api, fields, models
 
 from ..mapping.checks import safe_text
 from ..mapping.fba import FbaQuantities, parse_inventory_summary, summary_sku
+from . import flow_kinds
 from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class AmazonFbaInventory(models.AbstractModel):
     _name = "amazon.fba.inventory"
     _inherit = "amazon.flow"
     _description = "Amazon FBA Stock In"
-    _flow_kind = "fba_stock"
+    _flow_kind = flow_kinds.FBA_STOCK
     _run_class = FbaRun
 
     @api.model
@@ -78,77 +79,6 @@ class AmazonFbaInventory(models.AbstractModel):
             "res_id": record.id,
             "view_mode": "form",
             "views": [(False, "form")],
-        }
-
-    # --- replenishing Amazon ------------------------------------------------------------
-    @api.model
-    def _ensure_send_to_amazon(self, accounts):
-        """Each account's 'Send to Amazon' operation type and route: from its
-        warehouse's stock to its Amazon location. Made once per warehouse and
-        location, then the seller's to edit (they are found by the type's mark)."""
-        PickingType = self.env["stock.picking.type"].sudo().with_context(active_test=False)
-        for account in accounts.filtered(
-            lambda a: a.warehouse_id and a.warehouse_id.company_id == a.company_id
-        ):
-            warehouse = account.warehouse_id
-            location = account.location_id or account.company_id._amazon_get_fba_location()
-            found = PickingType.search(
-                [
-                    ("amazon_send_to_amazon", "=", True),
-                    ("warehouse_id", "=", warehouse.id),
-                    ("default_location_dest_id", "=", location.id),
-                ],
-                limit=1,
-            )
-            if found:
-                continue
-            picking_type = PickingType.create(
-                self._prepare_send_type_values(account, warehouse, location)
-            )
-            self.env["stock.route"].sudo().create(
-                self._prepare_send_route_values(account, warehouse, location, picking_type)
-            )
-
-    def _prepare_send_type_values(self, account, warehouse, location):
-        return {
-            "name": _("Send to Amazon"),
-            "code": "internal",
-            "sequence_code": "AMZ",
-            "amazon_send_to_amazon": True,
-            "warehouse_id": warehouse.id,
-            "company_id": warehouse.company_id.id,
-            "default_location_src_id": warehouse.lot_stock_id.id,
-            "default_location_dest_id": location.id,
-        }
-
-    def _prepare_send_route_values(self, account, warehouse, location, picking_type):
-        """A route products (and reordering rules at the Amazon location) take:
-        Odoo's replenishment then plans the Send to Amazon transfers."""
-        return {
-            "name": _("Send to Amazon from %(warehouse)s", warehouse=warehouse.name),
-            "product_selectable": True,
-            "warehouse_selectable": False,
-            "company_id": warehouse.company_id.id,
-            "rule_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "name": _(
-                            "%(warehouse)s: Stock to %(location)s",
-                            warehouse=warehouse.name,
-                            location=location.display_name,
-                        ),
-                        "action": "pull",
-                        "picking_type_id": picking_type.id,
-                        "location_src_id": warehouse.lot_stock_id.id,
-                        "location_dest_id": location.id,
-                        "procure_method": "make_to_stock",
-                        "warehouse_id": warehouse.id,
-                        "company_id": warehouse.company_id.id,
-                    },
-                )
-            ],
         }
 
     # --- the steps: every page read, then one reconciliation ----------------------------

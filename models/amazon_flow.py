@@ -20,49 +20,29 @@ its own (``_fetch``, ``_process_unit``...). A unit (an order, a row, a
 transaction) that fails for any reason, the database's too, is rolled back
 alone, recorded by ``_unit_failed`` where people see failures, and the page
 goes on. ``FlowResult`` is what every run answers.
-
-Flows not on the template yet run their own steps through ``_run_logged``.
 """
 
 import functools
 import logging
-import time
 from contextlib import contextmanager
 
 import psycopg2
 
 from odoo import _, api, models
 from odoo.exceptions import UserError
-from odoo.tools import config
 
 from ..spapi import SpApiError, SpApiRateLimitWait
 from .flow_run import FlowRun, busy_message, lock_namespace
-from .ir_cron import cron_job_run
 from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
 
 
-# A multi-worker server's cron worker sleeps up to this long (Odoo's
-# SLEEP_INTERVAL and its spread) in the same watchdog period as the jobs it
-# then runs: limit_time_real_cron covers both.
-PREFORK_CRON_SLEEP = 70
-
-
 class AmazonFlow(models.AbstractModel):
     _name = "amazon.flow"
+    _inherit = "amazon.flow.cron"
     _description = "Amazon Flow (shared steps)"
 
-    # A cron job run gives accounts turns for at most this long (seconds), over
-    # all the calls Odoo makes of it, then leaves the accounts not served yet
-    # to the next run. Less when Odoo's limits require (_cron_time_budget).
-    cron_time_budget = 45
-    # An account's turn begins no new unit (a page of orders...) after this
-    # many seconds, so that the next account's turn comes soon.
-    cron_turn_seconds = 20
-    # The longest a unit takes once begun (a page of 100 orders is imported in
-    # about 15 s): the time a turn may run past cron_turn_seconds.
-    cron_unit_seconds = 30
     # In a cron's turn, the longest wait for Amazon's rate limit (seconds):
     # beyond it the account's turn ends there and a later run goes on, rather
     # than the worker sleeping while other accounts wait (searchOrders allows
@@ -77,6 +57,10 @@ class AmazonFlow(models.AbstractModel):
     cron_pages_per_turn = 10
     # Whether the button's notification reloads the view behind it.
     _action_reload = False
+    # A flow whose units commit on their own, part way (an upload is marked
+    # Sending and committed before Amazon is asked), sets this: its pages run
+    # outside a savepoint (a commit would end it), each unit its own boundary.
+    _commits_in_page = False
 
     # --- the entry points: cron, button, job -----------------------------------------------
     @api.model
@@ -93,14 +77,16 @@ class AmazonFlow(models.AbstractModel):
         )
 
     @api.model
-    def _cron_turn(self, account, max_pages=None):
+    def _cron_turn(self, account, max_pages=None, **run_options):
         """One bounded turn of a cron for ``account``; True when it has more now.
+        ``run_options`` (the cron's, such as a flow's ``limit``) go to the run.
         An account whose next page Amazon's rate limit holds back is not work
         left now: a later run goes on."""
         result = self._run(
             account,
             max_pages=max_pages or self.cron_pages_per_turn,
             max_seconds=self.cron_turn_seconds,
+            run_options=run_options,
             max_throttle_wait=self.cron_max_throttle_wait,
         )
         return not (result.done or result.locked or result.waiting)
@@ -179,9 +165,13 @@ class AmazonFlow(models.AbstractModel):
             window = self._window(run)
             try:
                 for page in self._fetch(run, window):
-                    with self.env.cr.savepoint():
+                    if self._commits_in_page:
                         self._process_page(run, page)
                         self._advance(run, window, page)
+                    else:
+                        with self.env.cr.savepoint():
+                            self._process_page(run, page)
+                            self._advance(run, window, page)
                     self._commit()
                     run.result.pages += 1
                     if self._has_next(page) and run.should_pause():
@@ -293,7 +283,7 @@ class AmazonFlow(models.AbstractModel):
             return str(error)
         return f"{type(error).__name__}: {error}"
 
-    # --- the sync log around a run (``_run``'s, and the flows not on the template yet) ------
+    # --- the sync log around a run ------------------------------------------------------------
     @api.model
     def _run_logged(self, account, kind, work, **adapter_options):
         """Run ``work(adapter) -> (result, counts)`` for ``account`` with a fresh
@@ -315,13 +305,6 @@ class AmazonFlow(models.AbstractModel):
         finally:
             if adapter is not None:
                 adapter.close()
-
-    def _counts_in_company(self, method, account, adapter):
-        """``_run_logged``'s work for a flow whose ``method(account, adapter)``
-        answers its counts: run as the system, in the account's company."""
-        run_account = account.sudo().with_company(account.company_id)
-        counts = getattr(self.with_env(run_account.env), method)(run_account, adapter)
-        return counts, counts or {}
 
     def _start_log(self, account, kind):
         log = self.env["amazon.sync.log"].sudo().create({"account_id": account.id, "kind": kind})
@@ -360,104 +343,6 @@ class AmazonFlow(models.AbstractModel):
     @api.model
     def _unlock_account(self, account, kind):
         self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (lock_namespace(kind), account.id))
-
-    @api.model
-    def _cron_boundary(self, account, kind, call, *args, **kwargs):
-        """Run ``call(*args, **kwargs)`` for ``account`` in a cron: its failure, whatever it is,
-        is this account's (on its sync log, by _run_logged) and never stops the
-        cron or the other accounts. Returns the result, or None on failure."""
-        try:
-            return call(*args, **kwargs)
-        except SpApiError as error:
-            # Throttled, unreachable, refused: the next run resumes where this stopped.
-            _logger.warning("Amazon %s of account %s stopped: %s", kind, account.id, error)
-        except Exception:
-            _logger.exception("Amazon %s of account %s failed", kind, account.id)
-        return None
-
-    @api.model
-    def _cron_turns(self, kind, accounts, serve=None, **turn_options):
-        """Serve ``accounts`` in turns: ``serve(account)`` (by default the flow's
-        ``_cron_turn``) does one bounded turn
-        and returns True when the account has more to do now. The accounts this
-        flow served least recently go first (by their ``kind`` sync logs), so a
-        busy or slow account never keeps the others waiting; once the time budget
-        is spent no new turn starts, and the accounts not served yet or with
-        more to do are reported to the cron (``_notify_progress``), which runs
-        again. Returns (turns, accounts left)."""
-        began, first_call = self._cron_clock()
-        budget = self._cron_time_budget()
-        queue = self._least_recently_served(kind, accounts)
-        turns = left = 0
-        for position, account in enumerate(queue):
-            # The run's first call serves one turn whatever the budget.
-            if (turns or not first_call) and time.monotonic() - began >= budget:
-                left += len(queue) - position
-                break
-            more = self._cron_boundary(
-                account, kind, serve or self._cron_turn, account, **turn_options
-            )
-            turns += 1
-            left += bool(more)
-        if left and not turns:
-            # The run's budget is spent: this report (nothing done) ends Odoo's
-            # calls, and the trigger brings the cron back at once in Odoo's
-            # next pass, in a new watchdog period.
-            self._cron_come_back()
-        self.env["ir.cron"]._notify_progress(done=turns, remaining=left)
-        return turns, left
-
-    @api.model
-    def _cron_clock(self):
-        """(When this cron job run's turns began, whether this is its first
-        call). Outside Odoo's cron runner, each call is a run."""
-        now = time.monotonic()
-        if not hasattr(cron_job_run, "clock"):
-            return now, True
-        if cron_job_run.clock is None:
-            cron_job_run.clock = now
-            return now, True
-        return cron_job_run.clock, False
-
-    @api.model
-    def _cron_time_budget(self):
-        """Seconds of turns a cron job run gives: ``cron_time_budget``, or less
-        so that the run, with its last turn and that turn's last unit, ends
-        within Odoo's limit_time_real_cron (by default limit_time_real), after
-        which a multi-worker server kills the cron worker. 0: one turn per run
-        (Odoo's defaults on a multi-worker server): raise limit_time_real_cron
-        for more, or use queue_job (addons/sale_amazon_connector_queue)."""
-        limit = config["limit_time_real_cron"]
-        if limit is None or limit < 0:
-            limit = config["limit_time_real"]
-        if not limit or limit <= 0:
-            return self.cron_time_budget  # no limit
-        if config["workers"]:
-            limit -= PREFORK_CRON_SLEEP
-        reserve = self.cron_turn_seconds + self.cron_unit_seconds
-        return max(0, min(self.cron_time_budget, limit - reserve))
-
-    @api.model
-    def _cron_come_back(self):
-        """Have Odoo run the current cron job again in its next pass."""
-        cron_id = self.env.context.get("cron_id")
-        if cron_id:
-            self.env["ir.cron"].sudo().browse(cron_id)._trigger()
-
-    @api.model
-    def _least_recently_served(self, kind, accounts):
-        """``accounts``, those whose last ``kind`` run is oldest (or none) first.
-        The logs' ids order the runs (their start times tie within a second)."""
-        last = dict(
-            self.env["amazon.sync.log"]
-            .sudo()
-            ._read_group(
-                [("account_id", "in", accounts.ids), ("kind", "=", kind)],
-                ["account_id"],
-                ["id:max"],
-            )
-        )
-        return accounts.sorted(lambda account: (last.get(account, 0), account.id))
 
     @api.model
     def _notify(self, title, message, kind, reload=False):

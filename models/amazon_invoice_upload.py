@@ -26,7 +26,6 @@ Without wkhtmltopdf Odoo cannot make a PDF: the run stops before anything is
 sent and its sync log says so; the invoices wait *To Upload*.
 """
 
-import functools
 import logging
 
 from odoo import _, api, fields, models
@@ -41,6 +40,8 @@ from ..mapping.invoices import (
     vat_invoice_options,
 )
 from ..spapi import SpApiDocumentError, SpApiError, SpApiRequestError
+from . import flow_kinds
+from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
 
@@ -49,11 +50,22 @@ _logger = logging.getLogger(__name__)
 UPLOAD_LIMIT = 15
 
 
+class UploadRun(FlowRun):
+    """A run's state: how many invoices it uploads at most."""
+
+    def __init__(self, account, adapter, limit=UPLOAD_LIMIT, **limits):
+        super().__init__(account, adapter, **limits)
+        self.limit = limit
+
+
 class AmazonInvoiceUpload(models.AbstractModel):
     _name = "amazon.invoice.upload"
     _inherit = "amazon.flow"
     _description = "Amazon Invoice Upload"
-    _flow_kind = "invoice_uploads"
+    _flow_kind = flow_kinds.INVOICE_UPLOADS
+    _run_class = UploadRun
+    # An upload is marked Sending and committed before Amazon is asked.
+    _commits_in_page = True
 
     @api.model
     def _cron_upload(self, limit=UPLOAD_LIMIT):
@@ -67,38 +79,27 @@ class AmazonInvoiceUpload(models.AbstractModel):
         return self.env["amazon.account"].search([("upload_invoices", "=", True)])
 
     @api.model
-    def _cron_turn(self, account, max_pages=None, limit=UPLOAD_LIMIT):
-        self._upload(account, limit=limit, max_throttle_wait=self.cron_max_throttle_wait)
-        return False
-
-    @api.model
     def _upload(self, account, limit=UPLOAD_LIMIT, **adapter_options):
         """Read the answers to the account's uploads and upload up to ``limit``
-        more; logged. Returns the counts (None when another run holds it)."""
-        work = functools.partial(self._upload_work, account, limit)
-        return self._run_logged(account, self._flow_kind, work, **adapter_options)
+        more; logged. Returns the run's FlowResult."""
+        return self._run(account, run_options={"limit": limit}, **adapter_options)
 
-    def _upload_work(self, account, limit, adapter):
-        run_account = account.sudo().with_company(account.company_id)
-        counts = self.with_env(run_account.env)._run_upload(run_account, adapter, limit)
-        return counts, counts or {}
+    # --- the steps: Amazon's answers first, then each invoice due a page ----------------
+    def _before_pages(self, run):
+        self._read_answers(run)
 
-    # --- lock -> read answers -> render -> upload -> log -------------------------------
-    def _run_upload(self, account, adapter, limit):
-        if not self._lock_account(account, self._flow_kind):
-            return None
-        try:
-            counts = {"fetched": 0, "created": 0, "updated": 0, "failed": 0}
-            self._read_answers(account, adapter, counts)
-            moves = self._due_moves(account, limit)
-            counts["fetched"] = len(moves)
-            if moves:
-                self._check_pdf_engine()
-            for move in moves:
-                self._upload_move(account, adapter, move, counts)
-            return counts
-        finally:
-            self._unlock_account(account, self._flow_kind)
+    def _fetch(self, run, window):
+        moves = self._due_moves(run.account, run.limit)
+        run.result.fetched = len(moves)
+        if moves:
+            self._check_pdf_engine()
+        return moves
+
+    def _has_next(self, page):
+        return False  # the limit bounds a run
+
+    def _process_page(self, run, move):
+        self._upload_move(run, move)
 
     def _due_moves(self, account, limit):
         Move = self.env["account.move"]
@@ -153,29 +154,25 @@ class AmazonInvoiceUpload(models.AbstractModel):
         move.invalidate_recordset(["amazon_upload_state"])
         return True
 
-    def _upload_move(self, account, adapter, move, counts):
+    def _upload_move(self, run, move):
         if not self._lock_move(move, "to_upload"):
             return
-        try:
-            options = self._prepare_feed_options(move)
-            pdf = self._invoice_pdf(move)
-        except (UserError, ValueError) as error:
-            counts["failed"] += 1
-            self._refused(move, str(error.args[0] if error.args else error))
+        prepared = self._in_unit(run, move, self._prepare_upload, move)
+        if prepared is None:
             self._commit()
             return
+        options, pdf = prepared
         marketplace_ref = move.amazon_upload_marketplace_id.api_ref
         # Amazon unreachable here: nothing was asked of it yet, the invoice is
         # still To Upload and the next run retries it.
-        document_ref = adapter.upload_vat_invoice_document(pdf)
+        document_ref = run.adapter.upload_vat_invoice_document(pdf)
         # Kept before Amazon is asked: a crash from here on never sends it again.
         move.amazon_upload_state = "sending"
         self._commit()
         try:
-            feed_ref = adapter.create_vat_invoice_feed(marketplace_ref, document_ref, options)
+            feed_ref = run.adapter.create_vat_invoice_feed(marketplace_ref, document_ref, options)
         except SpApiRequestError as error:
-            counts["failed"] += 1
-            self._refused(move, str(error))
+            self._unit_failed(run, move, error)
             self._commit()
             return
         except SpApiError:
@@ -192,8 +189,19 @@ class AmazonInvoiceUpload(models.AbstractModel):
                 "amazon_upload_date": fields.Datetime.now(),
             }
         )
-        counts["created"] += 1
+        run.result.created += 1
         self._commit()
+
+    def _prepare_upload(self, run, move):
+        """(feedOptions, PDF) of ``move``: what it takes to upload it."""
+        return self._prepare_feed_options(move), self._invoice_pdf(move)
+
+    def _unit_failed(self, run, move, error):
+        """An invoice Odoo cannot upload, or Amazon refused: Refused, with why."""
+        reason = self._failure_reason(error)
+        run.result.failed += 1
+        run.result.problems.append((move, reason))
+        self._refused(move, reason)
 
     def _prepare_feed_options(self, move):
         """The upload's ``feedOptions`` (a hook)."""
@@ -257,19 +265,22 @@ class AmazonInvoiceUpload(models.AbstractModel):
         move.write({"amazon_upload_state": "error", "amazon_upload_error": reason})
 
     # --- Amazon's answers ---------------------------------------------------------------
-    def _read_answers(self, account, adapter, counts):
+    def _read_answers(self, run):
         sent = self.env["account.move"].search(
-            [("amazon_upload_account_id", "=", account.id), ("amazon_upload_state", "=", "sent")],
+            [
+                ("amazon_upload_account_id", "=", run.account.id),
+                ("amazon_upload_state", "=", "sent"),
+            ],
             order="id",
         )
         for move in sent:
             try:
-                feed, report = adapter.get_feed_result(move.amazon_upload_feed_ref)
+                feed, report = run.adapter.get_feed_result(move.amazon_upload_feed_ref)
             except SpApiDocumentError as error:
                 # Never read again; Amazon may have taken the invoice: a person decides.
                 if self._lock_move(move, "sent"):
-                    counts["failed"] += 1
-                    counts.setdefault("problems", []).append((move, str(error)))
+                    run.result.failed += 1
+                    run.result.problems.append((move, str(error)))
                     self._refused(
                         move,
                         _(
@@ -289,17 +300,22 @@ class AmazonInvoiceUpload(models.AbstractModel):
                 continue  # Amazon has not finished with it
             if not self._lock_move(move, "sent"):
                 continue
-            accepted, errors = parse_vat_invoice_report(report or b"")
-            if accepted:
-                move.write({"amazon_upload_state": "done", "amazon_upload_error": False})
-                counts["updated"] += 1
-            else:
-                counts["failed"] += 1
-                reason = "\n".join(errors) or _(
-                    "Amazon stopped processing the upload (%(status)s).", status=status
-                )
-                self._refused(move, reason)
+            self._in_unit(run, move, self._apply_answer, move, status, report)
             self._commit()
+
+    def _apply_answer(self, run, move, status, report):
+        """Amazon's processing report of ``move``'s upload: Uploaded, or Refused
+        with Amazon's words."""
+        accepted, errors = parse_vat_invoice_report(report or b"")
+        if accepted:
+            move.write({"amazon_upload_state": "done", "amazon_upload_error": False})
+            run.result.updated += 1
+            return
+        run.result.failed += 1
+        reason = "\n".join(errors) or _(
+            "Amazon stopped processing the upload (%(status)s).", status=status
+        )
+        self._refused(move, reason)
 
     @api.model
     def _marketplace_takes_invoices(self, marketplace):

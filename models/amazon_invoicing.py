@@ -26,6 +26,7 @@ import logging
 from odoo import _, api, models
 from odoo.osv import expression
 
+from . import flow_kinds
 from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class AmazonInvoicing(models.AbstractModel):
     _name = "amazon.invoicing"
     _inherit = "amazon.flow"
     _description = "Amazon Invoicing"
-    _flow_kind = "invoices"
+    _flow_kind = flow_kinds.INVOICES
     _run_class = InvoicingRun
 
     @api.model
@@ -61,11 +62,6 @@ class AmazonInvoicing(models.AbstractModel):
         return self.env["amazon.account"].search(
             ["|", ("invoice_fbm", "=", True), ("invoice_fba", "=", True)]
         )
-
-    @api.model
-    def _cron_turn(self, account, max_pages=None, limit=INVOICE_LIMIT):
-        result = self._run(account, run_options={"limit": limit})
-        return not (result.done or result.locked)
 
     @api.model
     def _invoice(self, account, limit=INVOICE_LIMIT):

@@ -22,6 +22,7 @@ from odoo.osv import expression
 
 from ..mapping.checks import safe_text
 from ..mapping.listings import listing_created, parse_listing
+from . import flow_kinds
 from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class AmazonListingImport(models.AbstractModel):
     _name = "amazon.listing.import"
     _inherit = "amazon.flow"
     _description = "Amazon Listings In"
-    _flow_kind = "listings"
+    _flow_kind = flow_kinds.LISTINGS
     _run_class = ListingRun
 
     page_size = 20  # searchListingsItems' maximum

@@ -31,6 +31,7 @@ from ..spapi import (
     SpApiResponseError,
 )
 from ..spapi.adapter import OrdersPage
+from . import flow_kinds
 from .flow_run import AmazonAccountBusy, FlowResult, FlowRun, busy_message, lock_namespace
 
 _logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ WINDOW_LAG = timedelta(minutes=2)
 FIRST_SYNC_LOOKBACK = timedelta(days=3)
 # Failures whose payload lacks a dataset, fetched again with getOrder per run.
 REFETCHED_FAILURES = 20
-LOCK_NAMESPACE = lock_namespace("orders")  # the flow's per-account lock (amazon.flow)
+LOCK_NAMESPACE = lock_namespace(flow_kinds.ORDERS)  # the flow's per-account lock (amazon.flow)
 
 
 class IncompletePageError(SpApiResponseError):
@@ -86,7 +87,7 @@ class AmazonOrderImport(models.AbstractModel):
     _name = "amazon.order.import"
     _inherit = "amazon.flow"
     _description = "Amazon Orders In"
-    _flow_kind = "orders"
+    _flow_kind = flow_kinds.ORDERS
     _run_class = OrderRun
 
     page_size = 100  # searchOrders' maximum

@@ -3,7 +3,7 @@
 
 A payout is *Open* while Amazon adds money to it and *Closed* once Amazon
 transfers its balance (``FundTransferDate``, ``TraceId`` for the bank). The
-transactions import (``amazon_finance.py``) reads them, and when one closes,
+transactions import (``amazon_finance_import.py``) reads them, and when one closes,
 reads every transaction of it by its group id ("FINANCIAL_EVENT_GROUP_ID [...]
 with filtering capabilities"), so that what is booked for it is complete.
 """

@@ -220,7 +220,7 @@ class AmazonPayoutBooking(models.AbstractModel):
                     to_reconcile.setdefault(sale, []).append(len(lines))
                 lines.append(self._prepare_customer_line(account, payout, transaction, customer))
         fee_accounts = self.env["amazon.fee.account"]._accounts_for(company, list(fees))
-        # With Amazon's invoices booked as vendor bills (amazon_fee_invoice.py),
+        # With Amazon's invoices booked as vendor bills (amazon_fee_invoice_import.py),
         # the fees deducted pay them: on Amazon's payable, not an expense twice.
         vendor = company._amazon_get_vendor() if account.import_fee_invoices else None
         payable = vendor and vendor.with_company(company).property_account_payable_id

@@ -1,7 +1,7 @@
 """Amazon refunds as credit notes. The flow's home.
 
 A refund reaches Odoo as a ``Refund`` transaction of the Finances API
-(``amazon_finance.py``). Once the order's invoice is posted, it becomes a
+(``amazon_finance_import.py``). Once the order's invoice is posted, it becomes a
 posted credit note reversing that invoice for what the buyer got back: per
 SKU the product (with its tax on marketplaces whose prices include it), the
 shipping and gift wrap, less the promotion Amazon took back. Amazon's own

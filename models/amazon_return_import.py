@@ -40,6 +40,7 @@ from ..mapping.returns import (
     read_tsv,
 )
 from ..spapi import SpApiDocumentError, SpApiNotFoundError
+from . import flow_kinds
 
 _logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class AmazonReturnImport(models.AbstractModel):
     _name = "amazon.return.import"
     _inherit = "amazon.flow"
     _description = "Amazon Customer Returns In"
-    _flow_kind = "returns"
+    _flow_kind = flow_kinds.RETURNS
     _action_reload = True
 
     REPORT_TYPES = (FBA_RETURNS_REPORT, FBM_RETURNS_REPORT)

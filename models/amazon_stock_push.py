@@ -39,6 +39,7 @@ from ..spapi import (
     SpApiThrottledError,
     SpApiUnavailableError,
 )
+from . import flow_kinds
 from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class AmazonStockPush(models.AbstractModel):
     _name = "amazon.stock.push"
     _inherit = "amazon.flow"
     _description = "Amazon Stock Out"
-    _flow_kind = "stock"
+    _flow_kind = flow_kinds.STOCK
     _run_class = StockRun
 
     @api.model

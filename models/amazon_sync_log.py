@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from . import flow_kinds
+
 RETENTION_PARAM = "sale_amazon_connector.log_retention_days"
 # The kinds of records a run's problems link to.
 PROBLEM_MODELS = [
@@ -32,18 +34,7 @@ class AmazonSyncLog(models.Model):
     account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     kind = fields.Selection(
-        [
-            ("orders", "Orders"),
-            ("shipments", "Shipments"),
-            ("stock", "Stock"),
-            ("listings", "Listings"),
-            ("fba_stock", "FBA Stock"),
-            ("returns", "Returns"),
-            ("invoices", "Invoices"),
-            ("invoice_uploads", "Invoice Uploads"),
-            ("fee_invoices", "Amazon Invoices"),
-            ("finances", "Transactions"),
-        ],
+        flow_kinds.SELECTION,
         required=True,
         index=True,
     )

@@ -10,13 +10,9 @@ from odoo.modules.registry import Registry
 
 from ..mapping.shipments import package_detail
 from ..spapi import SpApiError, SpApiRequestError
-from .utils import commit
+from .amazon_shipment_export import SEND_LIMIT
 
 _logger = logging.getLogger(__name__)
-
-
-# The shipments flow's sync log kind and lock (its steps are on stock.picking).
-SHIPMENTS = "shipments"
 
 
 class StockPicking(models.Model):
@@ -133,9 +129,7 @@ class StockPicking(models.Model):
                 pickings = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
                 try:
                     # No waiting on retries here: the user is waiting on the page.
-                    pickings._amazon_send(
-                        commit_each=True, max_retries=0, max_throttle_retries=0, timeout=10
-                    )
+                    pickings._amazon_send(max_retries=0, max_throttle_retries=0, timeout=10)
                 except Exception:
                     _logger.exception("Immediate shipment confirmation failed; the cron retries")
 
@@ -187,54 +181,22 @@ class StockPicking(models.Model):
         )
 
     # --- sending ------------------------------------------------------------------------------
-    def _amazon_send(self, commit_each=False, **adapter_options):
-        """Confirm these deliveries to Amazon, account by account. Amazon's
-        refusals mark a delivery failed; throttling and network errors leave it
-        to send, for the next run."""
-        failed = self.browse()
+    def _amazon_send(self, **adapter_options):
+        """Confirm these deliveries to Amazon, account by account (the flow:
+        amazon.shipment.export). Amazon's refusals mark a delivery failed;
+        throttling and network errors leave it to send, for the next run.
+        Returns the deliveries Amazon refused."""
+        flow = self.env["amazon.shipment.export"]
+        refused = self.browse()
         for account in self.sale_id.amazon_account_id:
             pickings = self.filtered(lambda p, a=account: p.sale_id.amazon_account_id == a)
-
-            def work(adapter, pickings=pickings):
-                refused = self.browse()
-                for picking in pickings:
-                    if not picking._amazon_claim():
-                        continue  # another sender has it, or has sent it
-                    try:
-                        with self.env.cr.savepoint():
-                            refused |= picking._amazon_send_one(adapter)
-                    except Exception as error:  # one delivery's error boundary
-                        # Not Amazon's answer: the delivery stays to send, with the
-                        # reason, and the next run tries again.
-                        _logger.exception("Shipment confirmation of %s failed", picking.name)
-                        picking.amazon_sync_error = _("Not sent yet: %(error)s", error=error)
-                    if commit_each:
-                        # Amazon has it: never send it twice for a later rollback.
-                        commit(self.env.cr)
-                waiting = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
-                counts = {
-                    "fetched": len(pickings),
-                    "updated": len(pickings) - len(refused) - len(waiting),
-                    "skipped": len(waiting),
-                    "failed": len(refused),
-                }
-                return refused, counts
-
             try:
-                account_failed = self.env["amazon.flow"]._run_logged(
-                    account, SHIPMENTS, work, **adapter_options
-                )
-            except Exception as error:  # not linked, no credentials...
-                # Only Amazon's refusal fails a delivery: this is ours to fix, and
-                # the deliveries wait for it, to send.
-                pickings.filtered(lambda p: p.amazon_sync_state == "to_send").write(
-                    {"amazon_sync_error": _("Not sent yet: %(error)s", error=error)}
-                )
-                account_failed = self.browse()
-            failed |= account_failed
-            if account_failed:
-                account_failed._amazon_report_failures(account)
-        return failed
+                result = flow._send(account, pickings, **adapter_options)
+            except Exception:  # not linked, no credentials: said on the deliveries
+                _logger.info("Shipment confirmations of account %s not sent", account.id)
+                continue
+            refused |= result.extra["refused"].with_env(self.env)
+        return refused
 
     def _amazon_claim(self):
         """Take this delivery for sending, or say it is not ours to send. The
@@ -333,26 +295,6 @@ class StockPicking(models.Model):
             message, kind = _("Shipment confirmed to Amazon."), "success"
         return self.env["amazon.flow"]._notify(_("Amazon"), message, kind, reload=True)
 
-    @api.model
-    def _amazon_action_send_account(self, account):
-        """The account's Sync Pickings button (access checked by the account):
-        its pending confirmations, sent now."""
-        pickings = self.search(
-            [("amazon_sync_state", "=", "to_send"), ("sale_id.amazon_account_id", "=", account.id)]
-        )
-        failed = pickings._amazon_send()
-        waiting = pickings.filtered(lambda p: p.amazon_sync_state == "to_send")
-        return self.env["amazon.flow"]._notify(
-            _("Shipment confirmations"),
-            _(
-                "%(sent)s sent, %(failed)s refused by Amazon, %(waiting)s waiting.",
-                sent=len(pickings) - len(failed) - len(waiting),
-                failed=len(failed),
-                waiting=len(waiting),
-            ),
-            "warning" if failed or waiting else "success",
-        )
-
     def _amazon_report_failures(self, account):
         """Once per batch: an activity and a message to the account's responsible
         listing these deliveries, which Amazon refused, and why."""
@@ -380,18 +322,10 @@ class StockPicking(models.Model):
         )
 
     @api.model
-    def _cron_send_shipments(self, limit=200):
+    def _cron_send_shipments(self, limit=SEND_LIMIT):
         """Deliveries To Send, account by account in turns (see
         ``amazon.flow._cron_turns``), at most ``limit`` per account and turn."""
-        accounts = self._amazon_to_send().sale_id.amazon_account_id
-
-        def turn(account):
-            pickings = self._amazon_to_send(account, limit=limit + 1)
-            pickings[:limit]._amazon_send(commit_each=True)
-            return len(pickings) > limit
-
-        self.env["amazon.flow"]._cron_turns(SHIPMENTS, accounts, turn)
-        return True
+        return self.env["amazon.shipment.export"]._cron_run(limit=limit)
 
     @api.model
     def _amazon_to_send(self, account=None, limit=None):

@@ -16,7 +16,7 @@ import pathlib
 import time
 from datetime import UTC, datetime, timedelta
 
-from odoo.addons.sale_amazon_connector.models.amazon_finance import FinanceRun, FinanceWindow
+from odoo.addons.sale_amazon_connector.models.amazon_finance_import import FinanceRun, FinanceWindow
 from odoo.addons.sale_amazon_connector.spapi_emulator import Emulator
 from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_models_dir
 

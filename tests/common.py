@@ -110,6 +110,53 @@ class AmazonEmulatorMixin:
             }
         )
 
+    @classmethod
+    def seller_in_another_company(cls, company_name, seller, token, marketplace, **values):
+        """(company, account, manager): a company of its own (in euros, with the
+        app's credentials), another seller of the app on the emulator, its
+        account there, linked and selling on ``marketplace`` (and ``values``),
+        and a sales and stock manager of that company only."""
+        env = cls.env
+        company = env["res.company"].create(
+            {"name": company_name, "currency_id": env.ref("base.EUR").id}
+        )
+        company.write(
+            {
+                field: env.company[field]
+                for field in ("amazon_app_ref", "amazon_lwa_client_id", "amazon_lwa_client_secret")
+            }
+        )
+        cls.emulator.store.add_seller(
+            seller, [marketplace], client_id=CLIENT_ID, refresh_token=token
+        )
+        markets = cls.marketplace[marketplace].ids
+        account = (
+            env["amazon.account"]
+            .with_company(company)
+            .create(
+                {
+                    "name": company_name,
+                    "company_id": company.id,
+                    "signup_marketplace_id": markets[0],
+                    "environment": "custom",
+                    "custom_api_url": cls.emulator.url,
+                    "seller_ref": seller,
+                    "refresh_token": token,
+                    "available_marketplace_ids": [(6, 0, markets)],
+                    "marketplace_ids": [(6, 0, markets)],
+                    **values,
+                }
+            )
+        )
+        manager = new_test_user(
+            env,
+            login=f"amazon_manager_{company.id}",
+            groups="sales_team.group_sale_manager,stock.group_stock_user",
+            company_id=company.id,
+            company_ids=[(6, 0, company.ids)],
+        )
+        return company, account, manager
+
     def forget_rate_limits(self):
         """Amazon's buckets are whole again (the emulator's reset): so are the
         connector's, which would otherwise remember a plan the test has undone.

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from odoo.tests import new_test_user, tagged
 
-from .common import CLIENT_ID, DE, SELLER_ID
+from .common import DE, SELLER_ID
 from .test_orders import ago
 from .test_refunds import MoneyCase
 
@@ -176,37 +176,11 @@ class TestAmazonInvoicesAsBills(MoneyCase):
 
     def test_another_companys_invoices_stay_in_that_company(self):
         env = self.env
-        company_b = env["res.company"].create(
-            {"name": "Seller B SARL", "currency_id": env.ref("base.EUR").id}
+        seller_b = "A2FEESELLERB"
+        company_b, account_b, _manager = self.seller_in_another_company(
+            "Seller B SARL", seller_b, "Atzr|fee-tests-seller-b", DE, import_fee_invoices=True
         )
-        env["account.chart.template"].try_loading("generic_coa", company_b, install_demo=False)
-        company_b.write(
-            {
-                "amazon_app_ref": env.company.amazon_app_ref,
-                "amazon_lwa_client_id": env.company.amazon_lwa_client_id,
-                "amazon_lwa_client_secret": env.company.amazon_lwa_client_secret,
-            }
-        )
-        seller_b, token_b = "A2FEESELLERB", "Atzr|fee-tests-seller-b"
-        self.emulator.store.add_seller(seller_b, [DE], client_id=CLIENT_ID, refresh_token=token_b)
-        account_b = (
-            env["amazon.account"]
-            .with_company(company_b)
-            .create(
-                {
-                    "name": "Seller B",
-                    "company_id": company_b.id,
-                    "signup_marketplace_id": self.marketplace[DE].id,
-                    "environment": "custom",
-                    "custom_api_url": self.emulator.url,
-                    "seller_ref": seller_b,
-                    "refresh_token": token_b,
-                    "available_marketplace_ids": [(6, 0, self.marketplace[DE].ids)],
-                    "marketplace_ids": [(6, 0, self.marketplace[DE].ids)],
-                    "import_fee_invoices": True,
-                }
-            )
-        )
+        self.env["account.chart.template"].try_loading("generic_coa", company_b, install_demo=False)
         self.emulator.store.add_fee_invoice(
             seller_b,
             DE,

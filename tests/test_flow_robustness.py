@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from odoo.tests import tagged
 
+from ..models.amazon_listing_import import LISTING_DATA
 from ..models.amazon_order_import import OrderRun
-from .common import DE
+from ..spapi_emulator.render import render_fba_summary, render_listing
+from .common import DE, SELLER_ID, US, AmazonTestCase
 from .test_orders import OrderSyncCase, ago
 
 # (what the review fed the import, the corruption, the field the reason names)
@@ -230,3 +232,127 @@ class TestOrdersFlowProperties(OrderSyncCase):
         refs = self.env["sale.order"].search(mine)
         self.assertEqual(len(refs), imported)
         self.assertEqual(len(set(refs.mapped("amazon_order_ref"))), imported)
+
+
+@tagged("post_install", "-at_install")
+class TestListingsFlowProperties(AmazonTestCase):
+    """For any catalogue, its items valid or mutated away from Amazon's
+    model: no exception escapes a listing's boundary, every valid listing
+    lands, and a re-run duplicates nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sell_on(US, link_date="2026-12-01 00:00:00")
+
+    def test_any_catalogue_imports_its_valid_listings_and_a_rerun_duplicates_nothing(self):
+        store = self.emulator.store
+        sample = store.add_listing(SELLER_ID, "SAMPLE", [US], title="Sample", price="9.90")
+        paths = list(_paths(render_listing(sample, LISTING_DATA, [US])))
+        mutation = st.lists(st.tuples(st.sampled_from(paths), HOSTILE_VALUES), max_size=2)
+
+        @settings(
+            max_examples=40,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(st.lists(mutation, min_size=1, max_size=6))
+        def check(catalogue):
+            store.listings.clear()
+            savepoint = self.env.cr.savepoint()
+            try:
+                self.check_catalogue(catalogue)
+            finally:
+                savepoint.close(rollback=True)
+
+        check()
+
+    def check_catalogue(self, catalogue):
+        store = self.emulator.store
+        listings = []
+        for n, corruptions in enumerate(catalogue):
+            listing = store.add_listing(SELLER_ID, f"SKU-{n}", [US], title=f"Item {n}")
+            listing.corruptions = list(corruptions)
+            listings.append(listing)
+        Import = self.env["amazon.listing.import"]
+        result = Import._run(self.account)  # raises nothing: every listing is its own unit
+        self.assertLessEqual(result.created + result.failed, len(listings))
+        offers = self.env["amazon.offer"].search([("account_id", "=", self.account.id)])
+        skus = set(offers.mapped("sku"))
+        for listing in listings:
+            if not listing.corruptions:
+                self.assertIn(listing.sku, skus)
+        again = Import._run(self.account)
+        self.assertEqual(again.created, 0)
+        offers_again = self.env["amazon.offer"].search([("account_id", "=", self.account.id)])
+        self.assertEqual(offers_again, offers)
+        self.assertEqual(len(offers.listing_ids), result.created)
+
+
+@tagged("post_install", "-at_install")
+class TestFbaFlowProperties(AmazonTestCase):
+    """For any inventory, its summaries valid or mutated away from Amazon's
+    model: no exception escapes a summary's boundary, every product whose
+    summary reads takes Amazon's quantity, and one whose summary does not
+    keeps what Odoo held (unread is not gone)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sell_on(DE, link_date="2026-12-01 00:00:00")
+        cls.products = cls.env["product.product"].create(
+            [{"name": f"FBA {n}", "is_storable": True} for n in range(6)]
+        )
+        cls.env["amazon.offer"].create(
+            [
+                {"account_id": cls.account.id, "sku": f"FBA-{n}", "product_id": product.id}
+                for n, product in enumerate(cls.products)
+            ]
+        )
+        cls.location = cls.account.location_id
+
+    def held(self, product):
+        quants = self.env["stock.quant"].search(
+            [("product_id", "=", product.id), ("location_id", "=", self.location.id)]
+        )
+        return sum(quants.mapped("quantity"))
+
+    def test_any_inventory_reconciles_what_reads_and_keeps_the_rest(self):
+        store = self.emulator.store
+        sample = store.set_fba_stock(SELLER_ID, DE, "SAMPLE", fulfillable=1, reserved=1)
+        paths = list(_paths(render_fba_summary(sample, True)))
+        del store.fba_stock[(SELLER_ID, DE, "SAMPLE")]
+        mutation = st.lists(st.tuples(st.sampled_from(paths), HOSTILE_VALUES), max_size=2)
+
+        @settings(
+            max_examples=30,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(st.lists(mutation, min_size=len(self.products), max_size=len(self.products)))
+        def check(inventory):
+            savepoint = self.env.cr.savepoint()
+            try:
+                self.check_inventory(inventory)
+            finally:
+                savepoint.close(rollback=True)
+                store.fba_stock.clear()
+
+        check()
+
+    def check_inventory(self, inventory):
+        store = self.emulator.store
+        for n, (product, corruptions) in enumerate(zip(self.products, inventory, strict=True)):
+            self.env["stock.quant"]._update_available_quantity(product, self.location, 5)
+            stock = store.set_fba_stock(SELLER_ID, DE, f"FBA-{n}", fulfillable=n, reserved=1)
+            stock.corruptions = list(corruptions)
+        result = self.env["amazon.fba.inventory"]._run(self.account)  # raises nothing
+        record = result.extra["reconciliation"]
+        self.assertTrue(record)
+        for n, product in enumerate(self.products):
+            if not inventory[n]:
+                self.assertEqual(self.held(product), n + 1)  # fulfillable + reserved
+            elif product not in record.line_ids.product_id:
+                self.assertEqual(self.held(product), 5)  # not read: as Odoo held it

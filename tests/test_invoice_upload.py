@@ -55,7 +55,7 @@ class TestInvoiceUpload(MoneyCase):
         self.assertEqual(invoice.amazon_upload_state, "to_upload")
         self.assertEqual(invoice.amazon_upload_order_ref, amazon.order_id)
         counts = self.upload()
-        self.assertEqual(counts["created"], 1)
+        self.assertEqual(counts.created, 1)
         self.assertEqual(invoice.amazon_upload_state, "sent")
         # Amazon's answer read at the next run; later runs send nothing more.
         self.upload()
@@ -102,6 +102,34 @@ class TestInvoiceUpload(MoneyCase):
         self.upload()
         self.assertEqual(len(self.emulator.calls_for("getFeed")), asked, "never asked again")
         self.assertEqual(len(self.received()), 1, "not sent again by itself")
+
+    def test_a_report_that_does_not_read_is_its_invoice_s_alone(self):
+        """Issue #34: Amazon's processing report of one upload is garbled (a
+        count in superscript digits, NUL characters): that invoice is Refused
+        with what Amazon wrote, for a person to check; the other upload's
+        report is read, and the run goes on."""
+        line = {"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "23.80"}
+        orders = [self.add_order(DE, [line]) for _n in range(2)]
+        self.sync()
+        sales = [self.sale_of(order) for order in orders]
+        for sale in sales:
+            self.deliver(sale)
+        self.invoice()
+        garbled, fine = (sale.invoice_ids for sale in sales)
+        self.assertEqual(self.upload().created, 2)
+        store = self.emulator.store
+        feed = store.feeds[garbled.amazon_upload_feed_ref]
+        self.emulator.process_feed(feed)
+        store.documents[
+            feed.result_document_id
+        ].content = (
+            "Feed Processing Summary:\n\tNumber of records successful\t\t\u00b9\x00\n".encode()
+        )
+        result = self.upload()
+        self.assertEqual((result.updated, result.failed), (1, 1))
+        self.assertEqual((garbled.amazon_upload_state, fine.amazon_upload_state), ("error", "done"))
+        self.assertIn("Number of records successful", garbled.amazon_upload_error)
+        self.assertEqual(self.last_log().state, "partial")
 
     def test_a_refused_invoice_says_why_and_goes_again_when_an_accountant_says_so(self):
         amazon, _sale, invoice = self.invoiced_order()
@@ -183,7 +211,7 @@ class TestInvoiceUpload(MoneyCase):
     def test_orders_outside_the_vat_program_are_not_uploaded(self):
         _amazon, _sale, invoice = self.invoiced_order(US)
         self.assertFalse(invoice.amazon_upload_state)
-        self.assertEqual(self.upload()["fetched"], 0)
+        self.assertEqual(self.upload().fetched, 0)
         self.assertFalse(self.received())
 
     def test_without_wkhtmltopdf_nothing_is_sent_and_the_run_says_why(self):

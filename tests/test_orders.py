@@ -10,7 +10,7 @@ from odoo.tests import new_test_user, tagged
 from ..models.amazon_order_import import LOCK_NAMESPACE, IncompletePageError, OrderRun
 from ..spapi import ORDER_INCLUDED_DATA, SpApiThrottledError
 from ..spapi_emulator import Address
-from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
+from .common import DE, SELLER_ID, UK, US, AmazonTestCase
 
 
 def erika_address(marketplace=DE, **changes):
@@ -865,45 +865,18 @@ class TestTwoCompanies(OrderSyncCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.company_b = env["res.company"].create(
-            {"name": "Seller B GmbH", "currency_id": env.ref("base.EUR").id}
-        )
-        cls.company_b.write(
-            {
-                "amazon_app_ref": cls.env.company.amazon_app_ref,
-                "amazon_lwa_client_id": cls.env.company.amazon_lwa_client_id,
-                "amazon_lwa_client_secret": cls.env.company.amazon_lwa_client_secret,
-            }
-        )
-        cls.emulator.store.add_seller(
-            cls.SELLER_B, [DE], client_id=CLIENT_ID, refresh_token=cls.TOKEN_B
-        )
-        cls.account_b = (
-            env["amazon.account"]
-            .with_company(cls.company_b)
-            .create(
-                {
-                    "name": "Seller B",
-                    "company_id": cls.company_b.id,
-                    "signup_marketplace_id": cls.marketplace[DE].id,
-                    "environment": "custom",
-                    "custom_api_url": cls.emulator.url,
-                    "seller_ref": cls.SELLER_B,
-                    "refresh_token": cls.TOKEN_B,
-                    "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
-                    "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
-                }
-            )
+        cls.company_b, cls.account_b, manager_b = cls.seller_in_another_company(
+            "Seller B GmbH", cls.SELLER_B, cls.TOKEN_B, DE
         )
         cls.managers = {
-            company: new_test_user(
+            env.company: new_test_user(
                 env,
-                login=f"amazon_manager_{company.id}",
+                login=f"amazon_manager_{env.company.id}",
                 groups="sales_team.group_sale_manager,stock.group_stock_user",
-                company_id=company.id,
-                company_ids=[(6, 0, company.ids)],
-            )
-            for company in (cls.env.company, cls.company_b)
+                company_id=env.company.id,
+                company_ids=[(6, 0, env.company.ids)],
+            ),
+            cls.company_b: manager_b,
         }
 
     def test_the_cron_serves_each_company_in_its_own(self):

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -318,7 +320,7 @@ class TestShipmentConfirmation(OrderSyncCase):
         cron_batch = self.env["stock.picking"].search([("amazon_sync_state", "=", "to_send")])
         self.assertIn(picking, cron_batch)
         picking._amazon_send()  # the post-commit send gets there first
-        cron_batch._amazon_send(commit_each=True)
+        cron_batch._amazon_send()
         self.assertEqual(len(self.emulator.calls_for("confirmShipment")), 1)
         self.assertEqual(picking.amazon_sync_state, "sent")
 
@@ -334,6 +336,32 @@ class TestShipmentConfirmation(OrderSyncCase):
         self.account.refresh_token = refresh_token
         self.send()
         self.assertEqual(picking.amazon_sync_state, "sent")
+
+    def test_a_delivery_that_fails_in_odoo_is_its_own_and_the_others_are_sent(self):
+        """Issue #34: a delivery whose confirmation fails in Odoo (here, a bug in
+        its packages) stays To Send with the reason, named on the sync log;
+        the other delivery of the run is confirmed."""
+        items = [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}]
+        orders = [self.add_order(DE, items) for _n in range(2)]
+        self.sync()
+        broken, fine = (self.sale_of(order).picking_ids for order in orders)
+        self.validate(broken)
+        self.validate(fine)
+        packages = type(broken)._amazon_packages
+
+        def failing(picking):
+            if picking == broken:
+                raise ZeroDivisionError("a bug")
+            return packages(picking)
+
+        with patch.object(type(broken), "_amazon_packages", failing):
+            self.send()
+        self.assertEqual((broken.amazon_sync_state, fine.amazon_sync_state), ("to_send", "sent"))
+        self.assertIn("ZeroDivisionError: a bug", broken.amazon_sync_error)
+        log = self.account.sync_log_ids.filtered(lambda log: log.kind == "shipments")[:1]
+        self.assertEqual((log.fetched, log.updated, log.skipped), (2, 1, 1))
+        self.send()
+        self.assertEqual(broken.amazon_sync_state, "sent")
 
     def test_emulator_throttling_or_down_postpones(self):
         amazon, _sale, picking = self.import_fbm_order(tee=0)

@@ -10,7 +10,7 @@ import threading
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
-from ..models.amazon_account import TRUSTED_HOSTS_PARAM
+from ..models.amazon_account_adapter import TRUSTED_HOSTS_PARAM
 from .common import CLIENT_SECRET, US, AmazonHttpCase, AmazonTestCase
 from .test_orders import OrderSyncCase, ago
 

@@ -9,4 +9,4 @@ def migrate(cr, version):
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
     accounts = env["amazon.account"].with_context(active_test=False).search([])
-    env["amazon.fba.inventory"]._ensure_send_to_amazon(accounts)
+    accounts._amazon_ensure_send_route()

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from mapping import checks, parse_order
 from mapping.checks import PayloadError
+from mapping.fba import parse_inventory_summary
 from mapping.fee_invoices import parse_fee_invoice
 from mapping.finances import parse_event_group, parse_transaction
 from mapping.listings import parse_listing
@@ -294,6 +295,30 @@ def model_fee_invoices():
     )
 
 
+@pytest.fixture(scope="module")
+def model_inventory_summaries():
+    if MODELS_DIR is None:
+        pytest.skip("Amazon's models (shared/spapi-models) are not beside the checkout")
+    model = json.loads((MODELS_DIR / "fbaInventory.json").read_text(encoding="utf-8"))
+    return hypothesis_jsonschema.from_schema(
+        {"definitions": model["definitions"], "$ref": "#/definitions/InventorySummary"}
+    )
+
+
+def test_any_inventory_summary_amazon_s_model_allows_is_read_or_refused(
+    model_inventory_summaries,
+):
+    @EXAMPLES
+    @given(model_inventory_summaries)
+    def check(data):
+        quantities = read_or_refuse(parse_inventory_summary, data)
+        if quantities is not None:
+            assert quantities.sku and len(quantities.sku) <= checks.ID_LENGTH
+            assert 0 <= quantities.total <= 10**9
+
+    check()
+
+
 def test_any_fee_invoice_amazon_s_model_allows_is_read_or_refused(model_fee_invoices):
     @EXAMPLES
     @given(model_fee_invoices)
@@ -332,6 +357,7 @@ def test_any_json_is_a_transaction_a_payout_or_refused(data):
     read_or_refuse(parse_event_group, data)
     read_or_refuse(feed_report_errors, data)
     read_or_refuse(parse_fee_invoice, data)
+    read_or_refuse(parse_inventory_summary, data)
     listing = read_or_refuse(parse_listing, data)
     if listing is not None:
         assert_listing_storable(listing)

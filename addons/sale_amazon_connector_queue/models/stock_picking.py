@@ -30,7 +30,7 @@ class StockPicking(models.Model):
         the delivery, other errors leave it To Send with the reason."""
         pickings = self._amazon_to_send(account, limit=limit + 1)
         batch = pickings[:limit]
-        self.env["amazon.flow"]._job_boundary(lambda: batch._amazon_send(commit_each=True))
+        self.env["amazon.flow"]._job_boundary(batch._amazon_send)
         if len(pickings) > limit:
             self._delay_shipments(account, limit)
         sent = batch.filtered(lambda picking: picking.amazon_sync_state == "sent")

@@ -40,6 +40,7 @@ from ..mapping.checks import safe_text
 from ..mapping.fee_invoices import parse_fee_invoice
 from ..mapping.finances import type_key
 from ..spapi import SpApiRequestError
+from . import flow_kinds
 
 _logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
     _name = "amazon.fee.invoice.import"
     _inherit = "amazon.flow"
     _description = "Amazon Invoices Import"
-    _flow_kind = "fee_invoices"
+    _flow_kind = flow_kinds.FEE_INVOICES
 
     @api.model
     def _cron_import(self):

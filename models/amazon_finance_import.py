@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from odoo import Command, _, api, fields, models
 
 from ..mapping.finances import parse_event_group, parse_transaction
+from . import flow_kinds
 from .flow_run import FlowRun
 
 _logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class AmazonFinanceImport(models.AbstractModel):
     _name = "amazon.finance.import"
     _inherit = "amazon.flow"
     _description = "Amazon Financial Transactions In"
-    _flow_kind = "finances"
+    _flow_kind = flow_kinds.FINANCES
     _run_class = FinanceRun
     _action_reload = True
 

@@ -1,0 +1,28 @@
+"""The flows' kinds, each defined once: a flow's ``_flow_kind``, its sync
+logs' kind, its lock's name (``flow_run.lock_namespace``) and the dashboard's
+figures all name a flow by these (the views' filters spell the values)."""
+
+ORDERS = "orders"
+SHIPMENTS = "shipments"
+STOCK = "stock"
+LISTINGS = "listings"
+FBA_STOCK = "fba_stock"
+RETURNS = "returns"
+INVOICES = "invoices"
+INVOICE_UPLOADS = "invoice_uploads"
+FEE_INVOICES = "fee_invoices"
+FINANCES = "finances"
+
+# amazon.sync.log.kind: the values and what people read (translated by Odoo).
+SELECTION = [
+    (ORDERS, "Orders"),
+    (SHIPMENTS, "Shipments"),
+    (STOCK, "Stock"),
+    (LISTINGS, "Listings"),
+    (FBA_STOCK, "FBA Stock"),
+    (RETURNS, "Returns"),
+    (INVOICES, "Invoices"),
+    (INVOICE_UPLOADS, "Invoice Uploads"),
+    (FEE_INVOICES, "Amazon Invoices"),
+    (FINANCES, "Transactions"),
+]
