@@ -22,7 +22,7 @@ ADDON_LINK="$ADDONS_DIR/$ADDON"
 QUEUE_ADDON_LINK="$ADDONS_DIR/$QUEUE_ADDON"
 mkdir -p "$BUILD" "$ADDONS_DIR"
 
-log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+log() { printf '[%s %s] %s\n' "$(basename "$0" .sh)" "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- Python -------------------------------------------------------------------
 if [ -z "${PYTHON:-}" ]; then
@@ -147,6 +147,24 @@ stop_local_postgres() {
     as_pg_owner "$(pg_bin pg_ctl)" -D "$LOCAL_PGDATA" -m fast -w stop >/dev/null || true
     LOCAL_PG_STARTED=0
   fi
+}
+
+db_exists() {
+  [ "$(psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" 2>/dev/null)" = 1 ]
+}
+
+# A short key of this Odoo and the modules given: its version, where it is and
+# when its files last changed (a new nightly in place is a new key).
+deps_key() {
+  "$PYTHON" - "$1" <<'PY'
+import hashlib, os, sys
+import odoo
+from odoo import release
+root = os.path.dirname(odoo.__file__)
+stamp = max(os.stat(os.path.join(root, name)).st_mtime for name in ("release.py", "__init__.py"))
+key = f"{release.version}|{root}|{stamp}|{sys.argv[1]}"
+print(hashlib.sha1(key.encode()).hexdigest()[:12])
+PY
 }
 
 odoo_db_args() {

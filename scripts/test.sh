@@ -67,15 +67,29 @@ cleanup() {
   dropdb --if-exists "${DB}_lifecycle" >/dev/null 2>&1 || true
   dropdb --if-exists "${DB}_crash" >/dev/null 2>&1 || true
   dropdb --if-exists "${DB}_queue" >/dev/null 2>&1 || true
+  if [ -n "${SUITES_PID:-}" ]; then kill "$SUITES_PID" 2>/dev/null || true; wait "$SUITES_PID" 2>/dev/null || true; fi
+  dropdb --if-exists "${DB}_suites" >/dev/null 2>&1 || true
   stop_local_postgres
 }
 trap cleanup EXIT
 
 # The dependencies first, then the addon alone: its own install log is what the
-# lifecycle test reads, free of the noise of Odoo's core modules.
-log "creating test database $DB with the addon's dependencies (a few minutes)"
-odoo_cmd -d "$DB" -i sale_management,sale_stock,stock_delivery --without-demo=all \
-  --stop-after-init --log-level=warn --logfile="$ARTIFACTS/dependencies.log"
+# lifecycle test reads, free of the noise of Odoo's core modules. The
+# dependencies' database is the same for every run with this Odoo: it is made
+# once, kept as a template named after Odoo's version and files, and copied by
+# each run in seconds (the addon is installed anew each time). Built under
+# another name and renamed when done: a run killed halfway leaves no template.
+DEPS="sale_management,sale_stock,stock_delivery"
+DEPS_DB="sac_deps_$(deps_key "$DEPS")"
+if ! db_exists "$DEPS_DB"; then
+  log "creating the template database $DEPS_DB with the addon's dependencies (a few minutes, once)"
+  dropdb --if-exists "${DEPS_DB}_building" >/dev/null 2>&1 || true
+  odoo_cmd -d "${DEPS_DB}_building" -i "$DEPS" --without-demo=all \
+    --stop-after-init --log-level=warn --logfile="$ARTIFACTS/dependencies.log"
+  psql -q -d postgres -c "ALTER DATABASE \"${DEPS_DB}_building\" RENAME TO \"$DEPS_DB\""
+fi
+log "creating test database $DB from $DEPS_DB"
+createdb -T "$DEPS_DB" "$DB"
 log "installing $ADDON into $DB"
 odoo_cmd -d "$DB" -i "$ADDON" --without-demo=all --stop-after-init \
   --log-level=info --logfile="$ARTIFACTS/install.log"
@@ -93,37 +107,50 @@ odoo_cmd -d "${DB}_queue" -i "$QUEUE_ADDON" --without-demo=all --stop-after-init
 export SAC_TEST_DB="$DB" SAC_LIFECYCLE_DB="${DB}_lifecycle" SAC_CRASH_DB="${DB}_crash"
 export SAC_ADDONS_PATH="$ADDONS_DIR"
 
-# Odoo's own sale, sale_stock and stock_delivery tests in the database where
-# this addon is installed: the addon must never break a flow that is not
-# Amazon's. Run by the full command (CI); skipped when pytest arguments select
-# some tests, unless SAC_ODOO_SUITES=1. Left out, because they fail in such a
-# database without this addon too (checked on a database with only sale_management,
-# sale_stock and stock_delivery): two classes of sale's that fail at setUpClass
-# where sale_stock is installed (NOT NULL on res_company.security_lead and
-# sale_order.picking_policy: they create records with sale's fields only), and
-# a browser tour that needs the Variants menu, which only demo data turns on.
+# Odoo's own sale, sale_stock and stock_delivery tests in a copy of the database
+# where this addon is installed: the addon must never break a flow that is not
+# Amazon's. Run by the full command (CI), in the background beside pytest (a
+# process of their own, on a copy: the two cores work at once); skipped when
+# pytest arguments select some tests, unless SAC_ODOO_SUITES=1. Left out,
+# because they fail in such a database without this addon too (checked on a
+# database with only sale_management, sale_stock and stock_delivery): two
+# classes of sale's that fail at setUpClass where sale_stock is installed (NOT
+# NULL on res_company.security_lead and sale_order.picking_policy: they create
+# records with sale's fields only), and a browser tour that needs the Variants
+# menu, which only demo data turns on.
 ODOO_SUITES="/sale,/sale_stock,/stock_delivery,-/sale:TestSaleFlow,-/sale:TestSaleOrderCancel"
 ODOO_SUITES+=",-/sale:TestProductAttributeValue.test_attribute_values_deletion_or_archiving"
+SUITES_PID=""
 if [ "${SAC_ODOO_SUITES:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
-  log "running Odoo's own sale, sale_stock and stock_delivery tests with $ADDON installed"
-  suites_rc=0
-  odoo_cmd -d "$DB" --test-tags "$ODOO_SUITES" \
+  log "running Odoo's own sale, sale_stock and stock_delivery tests with $ADDON installed (in the background)"
+  createdb -T "$DB" "${DB}_suites"
+  odoo_cmd -d "${DB}_suites" --test-tags "$ODOO_SUITES" \
     --stop-after-init --log-level=test --http-port="$((20000 + RANDOM % 20000))" \
-    --logfile="$ARTIFACTS/odoo_suites.log" || suites_rc=$?
-  summary="$(grep -o "odoo.tests.result: .*" "$ARTIFACTS/odoo_suites.log" | tail -1)"
-  log "${summary:-no test summary found in $ARTIFACTS/odoo_suites.log}"
-  if [ "$suites_rc" != 0 ] || ! grep -qE "0 failed, 0 error\(s\) of [1-9][0-9]* tests" <<<"$summary"; then
-    log "FAILED: Odoo's own tests failed with $ADDON installed (see $ARTIFACTS/odoo_suites.log)"
-    exit 1
-  fi
+    --logfile="$ARTIFACTS/odoo_suites.log" >/dev/null 2>&1 &
+  SUITES_PID=$!
 else
   log "Odoo's own sale, sale_stock and stock_delivery tests skipped (pytest arguments given)"
 fi
 
+check_odoo_suites() {
+  [ -n "$SUITES_PID" ] || return 0
+  local suites_rc=0 summary
+  wait "$SUITES_PID" || suites_rc=$?
+  summary="$(grep -o "odoo.tests.result: .*" "$ARTIFACTS/odoo_suites.log" | tail -1)"
+  log "Odoo's own tests: ${summary:-no test summary found in $ARTIFACTS/odoo_suites.log}"
+  if [ "$suites_rc" != 0 ] || ! grep -qE "0 failed, 0 error\(s\) of [1-9][0-9]* tests" <<<"$summary"; then
+    log "FAILED: Odoo's own tests failed with $ADDON installed (see $ARTIFACTS/odoo_suites.log)"
+    return 1
+  fi
+}
+
 log "running the tests (Odoo $SERIE, database $DB)"
 cd "$ADDONS_DIR"
 rc=0
-run_pytest -p no:cacheprovider --rootdir="$ADDONS_DIR" --odoo-database="$DB" --odoo-addons-path="$ADDONS_DIR" \
+# Each test's time in the JUnit report: where the suite's time goes, by file
+# (scripts/test_times.py sums it up).
+run_pytest -p no:cacheprovider --junitxml="$ARTIFACTS/pytest.xml" \
+  --rootdir="$ADDONS_DIR" --odoo-database="$DB" --odoo-addons-path="$ADDONS_DIR" \
   --odoo-log-level=warn --odoo-http $(odoo_db_args | sed 's/^--/--odoo-extra=/') \
   "$ADDON_LINK/tests" "$@" || rc=$?
 
@@ -136,4 +163,5 @@ queue_rc=0
 if [ "$queue_rc" = 5 ] && [ $# -gt 0 ]; then queue_rc=0; fi
 [ "$queue_rc" = 0 ] || log "FAILED: the tests of $QUEUE_ADDON (exit code $queue_rc)"
 [ "$rc" != 0 ] || rc=$queue_rc
+check_odoo_suites || rc=1
 exit "$rc"
