@@ -159,6 +159,17 @@ class TestMalformedOrders(OrderSyncCase):
         )
 
 
+def examples(count):
+    """Hypothesis's settings for a flow's property test: ``count`` examples,
+    the same ones every run (CI reproduces what a developer saw)."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 def _paths(value, prefix=()):
     if prefix:
         yield prefix
@@ -196,12 +207,7 @@ class TestOrdersFlowProperties(OrderSyncCase):
         del self.emulator.store.orders[template.order_id]
         mutation = st.lists(st.tuples(st.sampled_from(paths), HOSTILE_VALUES), max_size=2)
 
-        @settings(
-            max_examples=60,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
+        @examples(60)
         @given(st.lists(mutation, min_size=1, max_size=6))
         def check(page):
             self.emulator.store.orders.clear()
@@ -251,12 +257,7 @@ class TestListingsFlowProperties(AmazonTestCase):
         paths = list(_paths(render_listing(sample, LISTING_DATA, [US])))
         mutation = st.lists(st.tuples(st.sampled_from(paths), HOSTILE_VALUES), max_size=2)
 
-        @settings(
-            max_examples=40,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
+        @examples(40)
         @given(st.lists(mutation, min_size=1, max_size=6))
         def check(catalogue):
             store.listings.clear()
@@ -325,12 +326,7 @@ class TestFbaFlowProperties(AmazonTestCase):
         del store.fba_stock[(SELLER_ID, DE, "SAMPLE")]
         mutation = st.lists(st.tuples(st.sampled_from(paths), HOSTILE_VALUES), max_size=2)
 
-        @settings(
-            max_examples=30,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
+        @examples(30)
         @given(st.lists(mutation, min_size=len(self.products), max_size=len(self.products)))
         def check(inventory):
             savepoint = self.env.cr.savepoint()

@@ -249,14 +249,19 @@ def assert_listing_storable(listing):
         assert not any(ord(char) < 32 or ord(char) == 127 for char in text)
 
 
-@pytest.fixture(scope="module")
-def model_listings():
+def model_strategy(filename, definition):
+    """Payloads valid by ``definition`` of one of Amazon's models."""
     if MODELS_DIR is None:
         pytest.skip("Amazon's models (shared/spapi-models) are not beside the checkout")
-    model = json.loads((MODELS_DIR / "listingsItems_2021-08-01.json").read_text(encoding="utf-8"))
+    model = json.loads((MODELS_DIR / filename).read_text(encoding="utf-8"))
     return hypothesis_jsonschema.from_schema(
-        {"definitions": model["definitions"], "$ref": "#/definitions/Item"}
+        {"definitions": model["definitions"], "$ref": f"#/definitions/{definition}"}
     )
+
+
+@pytest.fixture(scope="module")
+def model_listings():
+    return model_strategy("listingsItems_2021-08-01.json", "Item")
 
 
 def test_any_listing_amazon_s_model_allows_is_read_or_refused(model_listings):
@@ -297,12 +302,7 @@ def model_fee_invoices():
 
 @pytest.fixture(scope="module")
 def model_inventory_summaries():
-    if MODELS_DIR is None:
-        pytest.skip("Amazon's models (shared/spapi-models) are not beside the checkout")
-    model = json.loads((MODELS_DIR / "fbaInventory.json").read_text(encoding="utf-8"))
-    return hypothesis_jsonschema.from_schema(
-        {"definitions": model["definitions"], "$ref": "#/definitions/InventorySummary"}
-    )
+    return model_strategy("fbaInventory.json", "InventorySummary")
 
 
 def test_any_inventory_summary_amazon_s_model_allows_is_read_or_refused(
