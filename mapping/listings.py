@@ -7,7 +7,6 @@ from decimal import Decimal
 from .checks import (
     ID_LENGTH,
     LONG_LENGTH,
-    PayloadError,
     array,
     decimal,
     identifier,
@@ -160,11 +159,14 @@ def parse_listing(item):
 
 def listing_created(item):
     """The creation date of a raw listings item, or "" when none reads: where
-    a search's next window starts, whether or not the item itself imports."""
-    try:
-        return parse_listing(item).created
-    except PayloadError:
-        return ""
+    a search's next window starts, whether or not the item itself imports.
+    Only the summaries' dates are read (``parse_listing`` reads the rest)."""
+    summaries = item.get("summaries") if isinstance(item, dict) else None
+    for summary in summaries if isinstance(summaries, list) else ():
+        created = summary.get("createdDate") if isinstance(summary, dict) else None
+        if isinstance(created, str) and created.isprintable() and len(created) <= ID_LENGTH:
+            return created
+    return ""
 
 
 def _b2c_price(offers):

@@ -30,7 +30,7 @@ log and is tried again at the next run (the window does not move on).
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -41,6 +41,7 @@ from ..mapping.fee_invoices import parse_fee_invoice
 from ..mapping.finances import type_key
 from ..spapi import SpApiRequestError
 from . import flow_kinds
+from .flow_run import DateWindow
 
 _logger = logging.getLogger(__name__)
 
@@ -50,12 +51,6 @@ WINDOW = timedelta(days=90)
 # Amazon issues an invoice dated in the past (the end of a billing period):
 # each run reads again the last days before the previous one.
 OVERLAP = timedelta(days=7)
-
-
-@dataclass
-class FeeWindow:
-    start: datetime
-    end: datetime
 
 
 @dataclass
@@ -84,7 +79,7 @@ class AmazonFeeInvoiceImport(models.AbstractModel):
     # --- the steps: each marketplace's headers by windows, each new invoice a unit --------
     def _window(self, run):
         end = fields.Datetime.now()
-        return FeeWindow((run.account.last_fee_invoice_sync or end - WINDOW) - OVERLAP, end)
+        return DateWindow((run.account.last_fee_invoice_sync or end - WINDOW) - OVERLAP, end)
 
     def _fetch(self, run, window):
         for marketplace in run.account.marketplace_ids:

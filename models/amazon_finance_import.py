@@ -19,14 +19,13 @@ The transactions are what the refunds (credit notes) and the payouts
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from odoo import Command, _, api, fields, models
 
 from ..mapping.finances import parse_event_group, parse_transaction
 from . import flow_kinds
-from .flow_run import FlowRun
+from .flow_run import DateWindow, FlowRun
 
 _logger = logging.getLogger(__name__)
 
@@ -37,14 +36,6 @@ MAX_RANGE = timedelta(days=179)  # "more than 180 days apart, the response is em
 # A payout opened up to a month before the window may still be open (Amazon
 # settles every 14 days, some sellers monthly): read the groups that far back.
 PAYOUT_LOOKBACK = timedelta(days=31)
-
-
-@dataclass
-class FinanceWindow:
-    """The posting dates a run reads (naive UTC, as Odoo keeps them)."""
-
-    start: datetime
-    end: datetime
 
 
 class FinanceRun(FlowRun):
@@ -79,7 +70,7 @@ class AmazonFinanceImport(models.AbstractModel):
         now = fields.Datetime.now()
         start = (run.account.last_finances_sync or now - FIRST_WINDOW) - OVERLAP
         end = min(now - API_LAG, start + MAX_RANGE)
-        return FinanceWindow(start, end) if end > start else None
+        return DateWindow(start, end) if end > start else None
 
     def _fetch(self, run, window):
         if window is None:

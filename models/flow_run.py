@@ -5,6 +5,7 @@ say that another run holds the account."""
 import time
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from odoo import _
 from odoo.exceptions import UserError
@@ -47,6 +48,14 @@ class FlowResult:
             "skipped": self.skipped,
             "failed": self.failed,
         }
+
+
+@dataclass
+class DateWindow:
+    """The dates a run reads (naive UTC, as Odoo keeps them)."""
+
+    start: datetime
+    end: datetime
 
 
 class FlowRun:

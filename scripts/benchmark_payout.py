@@ -16,7 +16,8 @@ import pathlib
 import time
 from datetime import UTC, datetime, timedelta
 
-from odoo.addons.sale_amazon_connector.models.amazon_finance_import import FinanceRun, FinanceWindow
+from odoo.addons.sale_amazon_connector.models.amazon_finance_import import FinanceRun
+from odoo.addons.sale_amazon_connector.models.flow_run import DateWindow
 from odoo.addons.sale_amazon_connector.spapi_emulator import Emulator
 from odoo.addons.sale_amazon_connector.spapi_emulator.conformance import find_models_dir
 
@@ -142,7 +143,7 @@ for size in SIZES:
     run = FinanceRun(account, adapter)
     window_end = (now - timedelta(minutes=3)).replace(tzinfo=None)
     Import.with_env(run.env)._import_payouts(
-        run, FinanceWindow(window_end - timedelta(days=2), window_end)
+        run, DateWindow(window_end - timedelta(days=2), window_end)
     )
     measures["close"] = (time.perf_counter() - began, env.cr.sql_log_count - queries)
     queries, began = env.cr.sql_log_count, time.perf_counter()
