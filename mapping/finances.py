@@ -19,8 +19,9 @@ per SKU is the items' (``booked_lines``), all of it the transaction's
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from . import checks
 from .checks import PayloadError
 
 
@@ -72,13 +73,9 @@ def _amount(value, what):
     """(currency, Decimal) of a Currency object."""
     if not isinstance(value, dict):
         raise PayloadError(f"{what} is missing")
-    try:
-        amount = Decimal(str(value.get("currencyAmount")))
-    except InvalidOperation:
-        raise PayloadError(f"{what} is not an amount: {value!r}") from None
-    if not amount.is_finite():
-        raise PayloadError(f"{what} is not an amount: {value!r}")
-    return value.get("currencyCode") or "", amount
+    amount = checks.decimal(value.get("currencyAmount"), f"{what}.currencyAmount")
+    currency = checks.text(value.get("currencyCode"), f"{what}.currencyCode", checks.ID_LENGTH)
+    return currency, amount
 
 
 def _entries(entries, what):
@@ -96,7 +93,7 @@ def _entries(entries, what):
 def _leaves(entry, top, what):
     """The leaves under ``entry`` (itself when it has none); what its children
     leave of its amount is a leaf of its own type."""
-    kind = entry.get("breakdownType") or "Other"
+    kind = checks.text(entry.get("breakdownType"), f"{what} breakdownType") or "Other"
     _currency, amount = _amount(entry.get("breakdownAmount"), f"{what} {kind}")
     children = list(_entries(entry.get("breakdowns"), what))
     if not children:
@@ -118,64 +115,76 @@ def _breakdowns(entries, what):
     return tuple(leaves)
 
 
-def _related(entries, name_key, value_key):
-    return {
-        entry.get(name_key): entry.get(value_key)
-        for entry in entries or ()
-        if isinstance(entry, dict) and entry.get(name_key)
-    }
+def _related(entries, name_key, value_key, what):
+    """{name: value} of related identifiers: both texts Odoo can index."""
+    related = {}
+    for index, entry in enumerate(checks.objects(entries, what)):
+        name = checks.text(entry.get(name_key), f"{what}[{index}].{name_key}", checks.ID_LENGTH)
+        if name:
+            value = entry.get(value_key)
+            related[name] = checks.text(value, f"{what}[{index}].{value_key}", checks.ID_LENGTH)
+    return related
 
 
 def parse_transaction(data):
-    """:class:`FinanceTransaction` of a listTransactions Transaction."""
+    """:class:`FinanceTransaction` of a listTransactions Transaction. Every
+    value Odoo stores is checked first (mapping/checks.py): a transaction
+    Amazon sent broken is that transaction's :class:`PayloadError`."""
     if not isinstance(data, dict) or not data.get("transactionId"):
         raise PayloadError("the transaction has no transactionId")
-    ref = data["transactionId"]
+    ref = checks.identifier(data["transactionId"], "transactionId")
     currency, total = _amount(data.get("totalAmount"), f"totalAmount of {ref}")
+    posted = data.get("postedDate")
     try:
-        posted = datetime.fromisoformat((data.get("postedDate") or "").replace("Z", "+00:00"))
+        posted = datetime.fromisoformat(checks.text(posted, "postedDate").replace("Z", "+00:00"))
     except ValueError:
         raise PayloadError(f"postedDate of {ref} is not a date") from None
     if posted.tzinfo is not None:
         posted = posted.astimezone(UTC).replace(tzinfo=None)
     related = _related(
-        data.get("relatedIdentifiers"), "relatedIdentifierName", "relatedIdentifierValue"
+        data.get("relatedIdentifiers"),
+        "relatedIdentifierName",
+        "relatedIdentifierValue",
+        "relatedIdentifiers",
     )
     items = []
-    for item in data.get("items") or ():
+    for index, item in enumerate(checks.objects(data.get("items"), "items")):
+        path = f"items[{index}]"
         product = next(
             (
                 context
-                for context in item.get("contexts") or ()
+                for context in checks.objects(item.get("contexts"), f"{path}.contexts")
                 if context.get("contextType") == "ProductContext"
             ),
             {},
         )
-        _c, item_total = _amount(item.get("totalAmount"), f"item total of {ref}")
+        _c, item_total = _amount(item.get("totalAmount"), f"{path}.totalAmount")
         item_related = _related(
             item.get("relatedIdentifiers"),
             "itemRelatedIdentifierName",
             "itemRelatedIdentifierValue",
+            f"{path}.relatedIdentifiers",
         )
+        quantity = product.get("quantityShipped")
         items.append(
             TransactionItem(
-                sku=product.get("sku") or "",
-                quantity=int(product.get("quantityShipped") or 0),
+                sku=checks.text(product.get("sku"), f"{path}.sku", checks.ID_LENGTH),
+                quantity=0 if quantity is None else checks.integer(quantity, f"{path}.quantity"),
                 total=item_total,
-                breakdowns=_breakdowns(item.get("breakdowns"), f"item of {ref}"),
+                breakdowns=_breakdowns(item.get("breakdowns"), path),
                 adjustment_ref=item_related.get("ORDER_ADJUSTMENT_ITEM_ID") or "",
             )
         )
-    marketplace = (data.get("marketplaceDetails") or {}).get("marketplaceId") or (
-        data.get("sellingPartnerMetadata") or {}
-    ).get("marketplaceId")
+    details = checks.obj(data.get("marketplaceDetails"), "marketplaceDetails")
+    metadata = checks.obj(data.get("sellingPartnerMetadata"), "sellingPartnerMetadata")
+    marketplace = details.get("marketplaceId") or metadata.get("marketplaceId")
     return FinanceTransaction(
         ref=ref,
-        kind=data.get("transactionType") or "",
-        status=data.get("transactionStatus") or "",
-        description=data.get("description") or "",
+        kind=checks.text(data.get("transactionType"), "transactionType", checks.ID_LENGTH),
+        status=checks.text(data.get("transactionStatus"), "transactionStatus", checks.ID_LENGTH),
+        description=checks.text(data.get("description"), "description"),
         posted=posted,
-        marketplace_ref=marketplace or "",
+        marketplace_ref=checks.text(marketplace, "marketplaceId", checks.ID_LENGTH),
         currency=currency,
         total=total,
         order_ref=related.get("ORDER_ID") or "",

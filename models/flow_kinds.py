@@ -1,6 +1,7 @@
 """The flows' kinds, each defined once: a flow's ``_flow_kind``, its sync
 logs' kind, its lock's name (``flow_run.lock_namespace``) and the dashboard's
-figures all name a flow by these (the views' filters spell the values)."""
+figures all name a flow by these; the sync logs' search panel reads them from
+the selection, so no view spells them."""
 
 ORDERS = "orders"
 SHIPMENTS = "shipments"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from .corruptions import corrupt
 from .marketplaces import MARKETPLACES
 
 
@@ -46,6 +47,9 @@ class Transaction:
     # Money of the transaction no item carries [(type, Decimal)]; rendered with
     # the items' in the transaction's breakdowns.
     breakdowns: list = field(default_factory=list)
+    # Not Amazon's behaviour, a test's: (path, value) pairs set in the rendered
+    # transaction (as Order.corruptions), breaking what the model promises.
+    corruptions: list = field(default_factory=list)
 
     @property
     def total(self):
@@ -96,7 +100,7 @@ def render_transaction(transaction, isoformat):
             ]
         items.append(rendered)
     marketplace = MARKETPLACES[transaction.marketplace_id]
-    return {
+    data = {
         "sellingPartnerMetadata": {
             "sellingPartnerId": transaction.seller_id,
             "accountType": "Standard Orders",
@@ -123,6 +127,9 @@ def render_transaction(transaction, isoformat):
         # example tells the same 10 USD in the item and in the transaction).
         "breakdowns": _breakdowns(_summary(transaction), currency),
     }
+    for path, value in transaction.corruptions:
+        corrupt(data, path, value)
+    return data
 
 
 def _summary(transaction):

@@ -170,6 +170,16 @@ def examples(count):
     )
 
 
+def rolled_back(env, check, *args):
+    """``check(*args)`` in a savepoint rolled back after: one Hypothesis
+    example leaves nothing for the next."""
+    savepoint = env.cr.savepoint()
+    try:
+        check(*args)
+    finally:
+        savepoint.close(rollback=True)
+
+
 def _paths(value, prefix=()):
     if prefix:
         yield prefix

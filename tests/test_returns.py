@@ -3,10 +3,35 @@ in Odoo. FBA returns go back into the Amazon location when sellable, into
 Amazon Damaged otherwise; merchant-fulfilled returns become Odoo's own return
 of the delivery, ready to receive. A report read twice books nothing twice."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from odoo.tests import tagged
 
 from .common import DE, SELLER_ID, US
+from .test_flow_robustness import examples, rolled_back
 from .test_orders import OrderSyncCase, ago
+
+# What a tab-separated report row may hold when Amazon's data is off: field
+# and row separators inside a value, control characters, texts longer than an
+# index, numbers that are none.
+HOSTILE_CELLS = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["", "\t", "a\tb", "a\nb", "a\rb", "\x00", "x" * 4000, "NaN", "-1", "1e400"]),
+)
+RETURN_FIELDS = [
+    "order_id",
+    "sku",
+    "quantity",
+    "asin",
+    "fnsku",
+    "product_name",
+    "fulfillment_center_id",
+    "disposition",
+    "reason",
+    "status",
+    "customer_comments",
+]
 
 
 @tagged("post_install", "-at_install")
@@ -276,3 +301,36 @@ class TestCustomerReturns(OrderSyncCase):
         self.assertEqual(
             len(self.env["amazon.return"].search([("account_id", "=", self.account.id)])), 5
         )
+
+    # --- issue #34: any returns report ---------------------------------------------------
+    def test_any_returns_report_books_its_valid_rows_once(self):
+        self.amazon_order, _sale = self.fba_order(quantity=9)
+        mutation = st.lists(st.tuples(st.sampled_from(RETURN_FIELDS), HOSTILE_CELLS), max_size=2)
+
+        @examples(12)
+        @given(st.lists(mutation, min_size=1, max_size=4))
+        def check(report):
+            self.emulator.store.returns.clear()
+            rolled_back(self.env, self.check_report, report)
+
+        check()
+
+    def check_report(self, report):
+        amazon = self.amazon_order
+        for n, corruptions in enumerate(report):
+            row = {"order_id": amazon.order_id, "sku": "MUG-01", "quantity": 1}
+            row["moment"] = ago(hours=3)
+            row.update(corruptions, license_plate_number=f"LPN-{n}")
+            self.emulator.store.add_return(SELLER_ID, amazon.marketplace_id, **row)
+        self.import_returns()  # raises nothing: each row its own unit
+        returns = self.env["amazon.return"].search([("account_id", "=", self.account.id)])
+        booked = set(returns.filtered(lambda r: r.state == "booked").mapped("license_plate"))
+        for n, corruptions in enumerate(report):
+            if not corruptions:
+                self.assertIn(f"LPN-{n}", booked)
+        requests = self.env["amazon.report.request"].search([("account_id", "=", self.account.id)])
+        self.assertNotIn("failed", requests.mapped("state"))
+        # Read again (the next window overlaps): nothing twice.
+        self.import_returns()
+        again = self.env["amazon.return"].search([("account_id", "=", self.account.id)])
+        self.assertEqual(again, returns)

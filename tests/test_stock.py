@@ -1,6 +1,8 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from hypothesis import given
+from hypothesis import strategies as st
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
@@ -12,6 +14,21 @@ from ..models.amazon_stock_push import StockRun
 from ..models.flow_run import lock_namespace
 from ..spapi_emulator import Address
 from .common import CLIENT_ID, DE, SELLER_ID, UK, US, AmazonTestCase
+from .test_flow_robustness import HOSTILE_VALUES, examples, rolled_back
+
+# The paths of a patchListingsItem answer (ListingsItemSubmissionResponse),
+# an issue's included.
+PATCH_ANSWER_PATHS = [
+    ("sku",),
+    ("status",),
+    ("submissionId",),
+    ("issues",),
+    ("issues", 0),
+    ("issues", 0, "code"),
+    ("issues", 0, "message"),
+    ("issues", 0, "severity"),
+    ("identifiers",),
+]
 
 
 def run_push(account, adapter):
@@ -268,6 +285,45 @@ class TestStockPush(AmazonTestCase):
         self.emulator.reset_calls()
         self.push()
         self.assertEqual(self.emulator.calls_for("patchListingsItem"), [])
+
+    # --- issue #34: any answer Amazon gives --------------------------------------------
+    def _skus(self):
+        return sorted(self.products)
+
+    def test_any_patch_answers_sync_the_readable_ones_and_resend_nothing(self):
+        mutation = st.lists(st.tuples(st.sampled_from(PATCH_ANSWER_PATHS), HOSTILE_VALUES))
+
+        @examples(20)
+        @given(st.lists(mutation.map(lambda m: m[:2]), min_size=3, max_size=3))
+        def check(answers):
+            rolled_back(self.env, self.check_answers, answers)
+
+        check()
+
+    def check_answers(self, answers):
+        for sku, corruptions in zip(self._skus(), answers, strict=True):
+            listing = self.listing(sku)
+            listing.quantity = 99
+            listing.answer_corruptions = list(corruptions)
+        try:
+            result = self.push()  # raises nothing: each listing its own unit
+        finally:
+            for sku in self._skus():
+                self.listing(sku).answer_corruptions = []
+        self.assertLessEqual(result.updated + result.failed + result.skipped, len(answers))
+        for sku, corruptions in zip(self._skus(), answers, strict=True):
+            state = self.offer(sku).stock_sync_state
+            if not corruptions:
+                self.assertEqual(state, "synced", sku)
+                free = self.products[sku].with_context(warehouse_id=self.account.warehouse_id.id)
+                self.assertEqual(self.listing(sku).quantity, int(free.free_qty), sku)
+            self.assertIn(state, ("synced", "error"), sku)
+        # The next push: what is synced is not sent again.
+        synced = {sku for sku in self._skus() if self.offer(sku).stock_sync_state == "synced"}
+        before = len(self.emulator.calls_for("patchListingsItem"))
+        self.push()
+        sent = self.emulator.calls_for("patchListingsItem")[before:]
+        self.assertFalse(synced & {call.path.rsplit("/", 1)[-1] for call in sent})
 
 
 @tagged("post_install", "-at_install")
