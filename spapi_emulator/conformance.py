@@ -11,7 +11,7 @@ import os
 import pathlib
 import re
 
-from .contract import MODEL_FILES
+from .contract import MODEL_FILES, load_once
 from .sandbox import HTTP_METHODS
 
 FEED_SCHEMA = "listings-feed-schema-v2.json"
@@ -31,6 +31,13 @@ def find_models_dir(start):
 
 
 class ModelValidator:
+    """Amazon's models as JSON schemas: what a response (or an uploaded feed,
+    a processing report) must be."""
+
+    @classmethod
+    def load(cls, models_dir):
+        return load_once(cls, models_dir)
+
     def __init__(self, models_dir):
         import jsonschema  # noqa: PLC0415 - a test-only dependency
 
@@ -113,10 +120,11 @@ class ModelValidator:
         return errors + self.response_errors(call.method, call.path, call.status, call.response)
 
     def check(self, calls):
-        """[(call, [errors])] of every non-conforming call."""
+        """[(call, [errors])] of every non-conforming call (what the router
+        found when it answered, else checked now)."""
         problems = []
         for call in calls:
-            errors = self.call_errors(call)
+            errors = call.errors if call.errors is not None else self.call_errors(call)
             if errors:
                 problems.append((call, errors))
         return problems

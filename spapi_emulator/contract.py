@@ -97,6 +97,15 @@ def _where(param, error):
     return "/".join(parts) or param.name
 
 
+def load_once(cls, models_dir):
+    """``cls(models_dir)``, parsed once per process, class and directory (the
+    models are large; every emulator of a test run shares them)."""
+    key = (cls, str(pathlib.Path(models_dir).resolve()))
+    if key not in _CACHE:
+        _CACHE[key] = cls(models_dir)
+    return _CACHE[key]
+
+
 class RequestContract:
     """The modelled operations of one directory of models."""
 
@@ -130,11 +139,7 @@ class RequestContract:
 
     @classmethod
     def load(cls, models_dir):
-        """One parse of the models per process and directory."""
-        key = str(pathlib.Path(models_dir).resolve())
-        if key not in _CACHE:
-            _CACHE[key] = cls(models_dir)
-        return _CACHE[key]
+        return load_once(cls, models_dir)
 
     def _route(self, method, path):
         for route in self.routes:

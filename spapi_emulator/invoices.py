@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from .common import utcnow
 from .render import order_total
-from .store import utcnow
 
 FEED_TYPE = "UPLOAD_VAT_INVOICE"
 # The marketplaceIds the Option 3 page lists: Spain, UK, France, Germany, Italy,

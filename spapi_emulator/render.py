@@ -2,9 +2,9 @@
 
 from decimal import Decimal
 
+from .common import isoformat
 from .corruptions import corrupt
 from .marketplaces import MARKETPLACES
-from .store import isoformat
 
 INCLUDED_DATA = (
     "BUYER",

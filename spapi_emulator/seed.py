@@ -20,6 +20,7 @@ import json
 import random
 from datetime import timedelta
 
+from .reports import FBA_RETURNS, process_report
 from .store import Address, utcnow
 
 # The demo's credentials: printed by the CLI, used by the demo account in Odoo.
@@ -198,6 +199,7 @@ def seed_demo(store, order_count=300, seed=42):
             else:  # one unit cannot leave in part
                 order.status = "UNSHIPPED"
     seed_demo_fba(store, now)
+    seed_demo_reports(store, now)
     seed_demo_money(store, now)
     return store
 
@@ -235,6 +237,22 @@ def seed_demo_fba(store, now):
             moment=now - timedelta(days=2),
             license_plate_number=f"LPN{order.order_id[-6:]}",
         )
+
+
+def seed_demo_reports(store, now):
+    """The FBA returns report of the last week in each FBA marketplace, written
+    with its document (getReport and getReportDocument have something to
+    serve), as a seller who asked for them earlier would find them."""
+    countries = {country for _sku, country in DEMO_FBA}
+    for marketplace_id, country in DEMO_MARKETPLACES.items():
+        if country not in countries:
+            continue
+        report = store.create_report(
+            DEMO_SELLER_ID, FBA_RETURNS, [marketplace_id], now - timedelta(days=7), now
+        )
+        report.created_time = now - timedelta(hours=1)
+        while report.status in ("IN_QUEUE", "IN_PROGRESS"):
+            process_report(store, report)
 
 
 DEMO_GERMANY = "A1PA6795UKMFR9"

@@ -9,7 +9,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import tagged
 
-from ..spapi_emulator import server as emulator_server
+from ..spapi_emulator import listings as emulated_listings
 from .common import DE, SELLER_ID, UK, US, AmazonTestCase
 
 
@@ -137,7 +137,7 @@ class TestListingsImport(AmazonTestCase):
         store = self.emulator.store
         for n, listing in enumerate(sorted(store.listings.values(), key=lambda lst: lst.sku)):
             listing.created_time = listing.created_time - timedelta(days=40 - n)
-        with patch.object(emulator_server, "LISTINGS_SEARCH_LIMIT", 25):
+        with patch.object(emulated_listings, "LISTINGS_SEARCH_LIMIT", 25):
             notification = self.account.with_user(self.sales_manager).action_import_listings()
         self.assertEqual(notification["params"]["type"], "warning")  # to review, not partial
         self.assertNotIn("more listings", notification["params"]["message"])
@@ -165,7 +165,7 @@ class TestListingsImport(AmazonTestCase):
         instant = max(listing.created_time for listing in listings)
         for listing in listings:
             listing.created_time = instant
-        with patch.object(emulator_server, "LISTINGS_SEARCH_LIMIT", 25):
+        with patch.object(emulated_listings, "LISTINGS_SEARCH_LIMIT", 25):
             notification = self.account.with_user(self.sales_manager).action_import_listings()
         self.assertEqual(len(self.offers().listing_ids), 27)  # 25 on .com, 2 on .de
         self.assertIn("2 more listings", notification["params"]["message"])

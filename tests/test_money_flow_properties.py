@@ -12,7 +12,7 @@ from odoo.tests import tagged
 
 from ..spapi_emulator import fee_invoices as emulated_invoices
 from ..spapi_emulator.finances import render_transaction
-from ..spapi_emulator.server import isoformat
+from ..spapi_emulator.store import isoformat
 from .common import DE, SELLER_ID
 from .test_flow_robustness import HOSTILE_VALUES, _paths, examples, rolled_back
 from .test_orders import OrderSyncCase, ago

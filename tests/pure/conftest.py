@@ -4,7 +4,9 @@ so they run without Odoo."""
 
 import pathlib
 import sys
+from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -122,3 +124,40 @@ def pytest_configure(config):
     # RefResolver; the warnings say nothing about the code under test.
     for module in ("bravado_core", "swagger_spec_validator"):
         config.addinivalue_line("filterwarnings", f"ignore::DeprecationWarning:{module}")
+
+
+# --- the emulator's own tests (test_emulator_*.py) ---------------------------------------------
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ago(**delta):
+    return iso(datetime.now(timezone.utc) - timedelta(**delta))
+
+
+@pytest.fixture
+def http(emulator):
+    token = access_token(emulator.url)
+    client = httpx.Client(base_url=emulator.url, headers={"x-amz-access-token": token})
+    yield client
+    client.close()
+
+
+def error_of(response):
+    return response.json()["errors"][0]
+
+
+# The checks driven by Amazon's models need them (shared/spapi-models or
+# $SAC_SPAPI_MODELS); without them the emulator serves unchecked requests.
+needs_models = pytest.mark.skipif(
+    MODELS_DIR is None, reason="Amazon's API models not found (set SAC_SPAPI_MODELS)"
+)
+
+
+LISTING = f"/listings/2021-08-01/items/{SELLER_ID}/MUG-01"
+LISTINGS = f"/listings/2021-08-01/items/{SELLER_ID}"
+
+
+def feed_document(http, content_type="application/json; charset=UTF-8"):
+    """A feed document created (createFeedDocument's answer)."""
+    return http.post("/feeds/2021-06-30/documents", json={"contentType": content_type}).json()
