@@ -91,6 +91,11 @@ REPORT_FINAL_STATUSES = ("DONE", "FATAL", "CANCELLED")
 # the contents of the result document"), FATAL ("aborted due to a fatal error.
 # Some, none, or all of the operations within the feed may have completed") and
 # CANCELLED ("cancelled before it started processing").
+# The flat file Amazon documents for cancelling orders ("Order Feed Type
+# Values": "Cancels multiple orders at the same time"); mapping/cancellations.py
+# writes its rows.
+CANCELLATION_FEED_TYPE = "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA"
+CANCELLATION_CONTENT_TYPE = "text/tab-separated-values; charset=UTF-8"
 FEED_FINAL_STATUSES = ("DONE", "FATAL", "CANCELLED")
 # Documents are read whole into memory: these caps keep a worker alive whatever
 # a URL serves. The largest documents the connector reads (FBA inventory and
@@ -726,6 +731,15 @@ class SpApiAdapter:
 
     def create_vat_invoice_feed(self, marketplace_id, document_ref, feed_options):
         return self.create_feed("UPLOAD_VAT_INVOICE", [marketplace_id], document_ref, feed_options)
+
+    def submit_order_cancellations(self, marketplace_id, content):
+        """Upload a flat-file order cancellation (mapping/cancellations.py)
+        and create its feed in ``marketplace_id``; returns the feed id. What
+        Amazon made of each row is in the processing report
+        (``get_feed_result``)."""
+        info = self.create_feed_document(CANCELLATION_CONTENT_TYPE)
+        self.upload_feed_document(info["url"], content, CANCELLATION_CONTENT_TYPE)
+        return self.create_feed(CANCELLATION_FEED_TYPE, [marketplace_id], info["feedDocumentId"])
 
     # --- Finances ---------------------------------------------------------------------------
     def iter_transactions(self, posted_after=None, posted_before=None, related=None, status=None):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import invoices as vat_invoices
+from . import order_feeds
 from .common import (
     DOCUMENT_URL_LIFETIME,
     Api,
@@ -22,7 +23,7 @@ from .common import (
 )
 from .listings import apply_patches, issue
 
-FEED_TYPES = ("JSON_LISTINGS_FEED", vat_invoices.FEED_TYPE)
+FEED_TYPES = ("JSON_LISTINGS_FEED", vat_invoices.FEED_TYPE, order_feeds.FEED_TYPE)
 
 
 # --- JSON_LISTINGS_FEED: each message a patch, as patchListingsItem's -----------
@@ -339,6 +340,9 @@ def process_feed(store, feed):
             text, status = vat_invoices.process_vat_invoice_feed(
                 store, feed, document.content_type, content, feed.options
             )
+            result = store.create_document("text/plain", text)
+        elif feed.feed_type == order_feeds.FEED_TYPE:
+            text, status = order_feeds.process_order_cancellation_feed(store, feed, content)
             result = store.create_document("text/plain", text)
         else:
             report, status = process_listings_feed(store, feed, content)

@@ -76,6 +76,9 @@ class OrderItem:
     # remits the tax on the seller's behalf (US states, UK/EU deemed supplier).
     tax_model: str = ""
     quantity_shipped: int = 0
+    # Cancelled by the seller (order_feeds.py): "MERCHANT", and Amazon's reason code.
+    cancelled_by: str = ""
+    cancel_reason: str = ""
 
     @property
     def item_total(self):

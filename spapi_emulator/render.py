@@ -104,7 +104,14 @@ def render_item(order, item, included):
         }
     if "PROMOTION" in included and item.promotion_ids:
         data["promotion"] = {"breakdowns": [{"promotionId": pid} for pid in item.promotion_ids]}
-    if "CANCELLATION" in included and order.status == "CANCELLED":
+    if "CANCELLATION" in included and item.cancelled_by:
+        data["cancellation"] = {
+            "cancellationExecution": {
+                "cancelledBy": item.cancelled_by,
+                "cancelReason": item.cancel_reason,
+            }
+        }
+    elif "CANCELLATION" in included and order.status == "CANCELLED":
         data["cancellation"] = {
             "cancellationExecution": {"cancelledBy": "BUYER", "cancelReason": "OTHER"}
         }

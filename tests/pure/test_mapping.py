@@ -732,3 +732,45 @@ def test_a_feed_report_s_errors_by_message():
 def test_an_unreadable_feed_report_names_the_field(report, named):
     with pytest.raises(PayloadError, match=re.escape(named)):
         feed_report_errors(report)
+
+
+# --- seller cancellations (issue #35) -----------------------------------------------------
+def test_a_cancellation_file_holds_one_row_per_item_and_nothing_that_breaks_it():
+    from mapping.cancellations import Cancellation, cancellation_feed  # noqa: PLC0415
+
+    content = cancellation_feed(
+        [
+            Cancellation("302-1234567-1234567", "11111111111111", "NoInventory"),
+            Cancellation("302-1234567-1234567", "22222222222222", "NoInventory"),
+        ]
+    )
+    assert content.decode().splitlines() == [
+        "order-id\tamazon-order-item-code\tcancellation-reason-code",
+        "302-1234567-1234567\t11111111111111\tNoInventory",
+        "302-1234567-1234567\t22222222222222\tNoInventory",
+    ]
+    for bad, why in (
+        (Cancellation("302-1\t2", "1", "NoInventory"), "control character"),
+        (Cancellation("302-1", "1\n2", "NoInventory"), "control character"),
+        (Cancellation("302-1", "", "NoInventory"), "missing"),
+        (Cancellation("302-1", "1", "OutOfStock"), "not one of Amazon's"),
+    ):
+        with pytest.raises(PayloadError, match=why):
+            cancellation_feed([bad])
+
+
+def test_a_cancellation_report_says_which_orders_amazon_refused():
+    from mapping.cancellations import parse_cancellation_report  # noqa: PLC0415
+
+    report = parse_cancellation_report(
+        b"Feed Processing Summary:\n"
+        b"\tNumber of records processed\t\t3\n"
+        b"\tNumber of records successful\t\t2\n\n"
+        b"original-record-number\torder-id\terror-code\terror-type\terror-message\n"
+        b"2\t302-2\tShipped\tError\tOrder 302-2 has shipped items: it cannot be cancelled.\n"
+    )
+    assert (report.processed, report.successful) == (3, 2)
+    assert report.errors == {"302-2": ["Order 302-2 has shipped items: it cannot be cancelled."]}
+    for garbage in (b"", b"<html>Service Unavailable</html>", b"\tNumber of records processed\tx"):
+        with pytest.raises(PayloadError):
+            parse_cancellation_report(garbage)
