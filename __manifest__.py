@@ -40,6 +40,7 @@
         "report/report_deliveryslip.xml",
         "wizards/amazon_token_wizard_views.xml",
         "wizards/amazon_recover_order_wizard_views.xml",
+        "wizards/amazon_cancel_wizard_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

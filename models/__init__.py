@@ -45,3 +45,6 @@ from . import delivery_carrier
 from . import stock_picking
 from . import amazon_shipment_export
 from . import stock_picking_type
+from . import amazon_cancellation
+from . import amazon_cancellation_export
+from . import sale_order_cancellation

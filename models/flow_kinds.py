@@ -13,6 +13,7 @@ INVOICES = "invoices"
 INVOICE_UPLOADS = "invoice_uploads"
 FEE_INVOICES = "fee_invoices"
 FINANCES = "finances"
+CANCELLATIONS = "cancellations"
 
 # amazon.sync.log.kind: the values and what people read (translated by Odoo).
 SELECTION = [
@@ -26,4 +27,5 @@ SELECTION = [
     (INVOICE_UPLOADS, "Invoice Uploads"),
     (FEE_INVOICES, "Amazon Invoices"),
     (FINANCES, "Transactions"),
+    (CANCELLATIONS, "Cancellations"),
 ]

@@ -1,2 +1,3 @@
 from . import amazon_token_wizard
 from . import amazon_recover_order_wizard
+from . import amazon_cancel_wizard
