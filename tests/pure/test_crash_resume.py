@@ -46,6 +46,7 @@ SELLERS = {
     "shared_a": ("A1CRASHSHAREDA", "Atzr|crash-shared-a-token"),
     "shared_b": ("A1CRASHSHAREDB", "Atzr|crash-shared-b-token"),
     "own_buckets": ("A1CRASHOWNBUCKETS", "Atzr|crash-own-buckets-token"),
+    "cancelling": ("A1CRASHCANCELLING", "Atzr|crash-cancelling-token"),
 }
 
 pytestmark = pytest.mark.skipif(
@@ -130,6 +131,26 @@ UPLOAD = """
 env["amazon.invoice.upload"]._cron_upload()
 env.cr.commit()
 print("UPLOADED {}")
+"""
+
+# The seller cancels the account's orders not cancelled yet, ``count`` of them.
+CANCEL = """
+import os
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+sales = env["sale.order"].search(
+    [("amazon_account_id", "=", account.id), ("state", "=", "sale")],
+    order="id", limit=int(os.environ["SAC_CRASH_COUNT"]),
+)
+for sale in sales:
+    sale._amazon_seller_cancel(sale._amazon_item_lines(), "NoInventory")
+env.cr.commit()
+print("CANCELLED " + str(len(sales)))
+"""
+
+TELL_AMAZON = """
+env["amazon.cancellation.export"]._cron_send()
+env.cr.commit()
+print("SENT {}")
 """
 
 SYNC = """
@@ -630,3 +651,67 @@ def test_two_processes_share_amazons_rate_limits(crash_world):
         assert figures["own_buckets"]["refused_429"] > 0, figures
     finally:
         emulator.limiter.speed = 1000
+
+
+def test_killed_cancellation_runs_never_cancel_twice(crash_world):
+    """Issue #35: the cancellations flow killed right after Amazon took its
+    feed (before Odoo recorded it), and a little later; then run until
+    nothing is left. No order is in two feeds; one a kill may have sent is
+    left Sending for a person, the others end Cancelled on Amazon."""
+    emulator, accounts, report = crash_world
+    scenario = Scenario(emulator, accounts, "cancelling")
+    scenario.add_orders(8)
+    output_line(scenario.start_sync(), "RESULT ")
+    store = emulator.store
+
+    def feeds():
+        return [
+            call
+            for call in emulator.calls_for("createFeed")
+            if call.seller_id == scenario.seller and call.status == 202
+        ]
+
+    kills = []
+    for delay in (0.0, 0.5):
+        cancelled = start(CANCEL, SAC_CRASH_ACCOUNT=str(scenario.account_id), SAC_CRASH_COUNT="4")
+        assert output_line(cancelled, "CANCELLED ") == 4
+        before = len(feeds())
+        process = start(TELL_AMAZON)
+        while len(feeds()) == before and process.poll() is None:
+            time.sleep(0.002)
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills.append({"delay_s": delay})
+        process.wait(timeout=120)
+        process.stdout.read()
+    for _run in range(3):  # reads Amazon's reports; sends nothing again
+        output_line(start(TELL_AMAZON), "SENT ")
+    sent = {}
+    for call in feeds():
+        document = store.documents[store.feeds[call.response["feedId"]].input_document_id]
+        rows = document.content.decode().splitlines()[1:]
+        for order_id in {row.split("\t")[0] for row in rows}:
+            sent[order_id] = sent.get(order_id, 0) + 1
+    states = dict(
+        sql(
+            "SELECT state, count(*) FROM amazon_cancellation WHERE account_id = %s GROUP BY 1",
+            (scenario.account_id,),
+        )
+    )
+    report["cancellations"] = {"kills": kills, "feeds": len(feeds()), "states": states}
+    assert len(feeds()) == 2  # one per run that sent: never again
+    assert max(sent.values()) == 1, sent  # no order in two feeds
+    assert sum(states.values()) == 8
+    assert set(states) <= {"sending", "done"}
+    left = sql(
+        "SELECT count(*) FROM amazon_cancellation WHERE account_id = %s AND state = 'sending'"
+        " AND error LIKE %s",
+        (scenario.account_id, "%Amazon may have it%"),
+    )[0][0]
+    assert left == states.get("sending", 0)
+    # Amazon processes a feed whether or not the seller looks at it again.
+    for call in feeds():
+        emulator.process_feed(store.feeds[call.response["feedId"]])
+    cancelled = [o for o in scenario.order_ids if store.orders[o].status == "CANCELLED"]
+    assert len(cancelled) == 8
