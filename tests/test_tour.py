@@ -212,6 +212,22 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
             login=self.salesman.login,
         )
 
+    def test_a_salesman_cancels_an_order_on_amazon(self):
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{self.sale.id}",
+            "sale_amazon_connector_cancel_tour",
+            login=self.salesman.login,
+        )
+        self.assertEqual(self.sale.state, "cancel")
+        cancellation = self.sale.amazon_cancellation_ids
+        self.assertEqual(
+            (cancellation.state, cancellation.reason), ("to_send", "ShippingAddressUndeliverable")
+        )
+        self.env["amazon.cancellation.export"]._run(self.account)
+        self.env["amazon.cancellation.export"]._run(self.account)
+        self.assertEqual(cancellation.state, "done")
+        self.assertEqual(self.amazon_order.status, "CANCELLED")
+
     def test_a_warehouse_user_ships_and_confirms_to_amazon(self):
         self.assertFalse(self.warehouse_user.has_group("sales_team.group_sale_salesman"))
         self.start_tour(

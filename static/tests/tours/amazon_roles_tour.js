@@ -211,3 +211,46 @@ registry.category("web_tour.tours").add("sale_amazon_connector_invoice_upload_to
         },
     ],
 });
+
+// A salesman cancels the order (issue #35): Odoo's Cancel asks Amazon's
+// reason, cancels here and queues the cancellation for Amazon.
+registry.category("web_tour.tours").add("sale_amazon_connector_cancel_tour", {
+    steps: () => [
+        {
+            content: "The imported order is confirmed",
+            trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Sales Order)",
+        },
+        {
+            content: "Cancel it, as for any order",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_cancel]",
+            run: "click",
+        },
+        {
+            content: "Amazon's reason is asked",
+            trigger: ".modal .o_field_widget[name=reason] select",
+            run: `select "ShippingAddressUndeliverable"`,
+        },
+        {
+            content: "Every item is chosen",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_tag:contains(Mug)",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "The order is cancelled in Odoo",
+            trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Cancelled)",
+        },
+        {
+            content: "Open its Amazon tab",
+            trigger: ".o_notebook a.nav-link:contains(Amazon)",
+            run: "click",
+        },
+        {
+            content: "The cancellation waits to be sent to Amazon",
+            trigger: ".o_field_widget[name=amazon_cancellation_ids] .o_data_row:contains(To Send)",
+        },
+    ],
+});
