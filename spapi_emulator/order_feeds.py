@@ -64,7 +64,7 @@ def process_order_cancellation_feed(store, feed, content):
         else:
             cancelled.setdefault(row["order-id"], []).append(row)
     for order_id, order_rows in cancelled.items():
-        _cancel(store.orders[order_id], order_rows)
+        _cancel(store, store.orders[order_id], order_rows)
     return _report(len(rows), errors), "DONE"
 
 
@@ -99,13 +99,21 @@ def _check_row(store, seller_id, row, complete):
     return None
 
 
-def _cancel(order, rows):
-    """The rows' items cancelled by the seller; the order too once no item is left."""
+def _cancel(store, order, rows):
+    """The rows' items cancelled by the seller; the order too once no item is
+    left. Amazon puts the units back on sale for every reason but NoInventory
+    (the seller said it has none): the listing's quantity in the order's
+    marketplace grows by them (issue #35; the seller's own push then sets it
+    to what the seller has, as always)."""
     by_code = {item.order_item_id: item for item in order.items}
     for row in rows:
         item = by_code[row["amazon-order-item-code"].strip()]
         item.cancelled_by = "MERCHANT"
         item.cancel_reason = row["cancellation-reason-code"].strip()
+        listing = store.listings.get((order.seller_id, item.sku))
+        offer = listing.offers.get(order.marketplace_id) if listing else None
+        if offer is not None and item.cancel_reason != "NoInventory":
+            offer.quantity += item.quantity
     if all(item.cancelled_by for item in order.items):
         order.status = "CANCELLED"
     order.last_updated_time = utcnow()

@@ -5,7 +5,7 @@ processing report read back onto the order."""
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import DE
+from .common import DE, SELLER_ID
 from .test_orders import OrderSyncCase
 
 TWO_ITEMS = [
@@ -157,3 +157,29 @@ class TestSellerCancellation(OrderSyncCase):
         self.tell_amazon()
         self.assertEqual(self.emulator.calls_for("createFeed"), [])
         self.assertIn("Amazon may have it", sale.amazon_cancellation_ids.error)
+
+    def test_the_freed_units_go_out_with_the_next_stock_push_and_agree(self):
+        """Amazon puts cancelled units back on sale for every reason but
+        NoInventory; the push sends what Odoo has, so both end equal."""
+        self.account.fbm_stock_sync = True
+        listing = self.emulator.store.add_listing(SELLER_ID, "MUG-01", [DE], quantity=0)
+        warehouse = self.account.warehouse_id
+
+        def free():
+            return int(self.mug.with_context(warehouse_id=warehouse.id).free_qty)
+
+        def push():
+            self.env["amazon.stock.push"]._run(self.account)
+
+        reasons = ("BuyerCanceled", "NoInventory")
+        orders = [self.add_order(DE, [dict(TWO_ITEMS[0], quantity=2)]) for _r in reasons]
+        sales = self.imported(*orders)
+        push()
+        self.assertEqual(listing.offers[DE].quantity, free())
+        for sale, reason in zip(sales, reasons, strict=True):
+            held = free()
+            self.cancel(sale, reason)
+            self.assertEqual(free(), held + 2)
+            self.tell_amazon()
+            push()
+            self.assertEqual(listing.offers[DE].quantity, free(), reason)

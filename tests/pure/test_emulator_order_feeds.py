@@ -121,3 +121,13 @@ def test_a_file_amazon_cannot_read_ends_fatal_and_a_bad_row_is_its_own(emulator,
     assert "'OutOfStock' is not a cancellation reason code" in messages[0]
     assert "one value per column" in messages[1]
     assert emulator.store.orders[order.order_id].status == "UNSHIPPED"
+
+
+def test_amazon_puts_units_back_on_sale_for_every_reason_but_no_inventory(emulator, adapter):
+    store = emulator.store
+    listing = store.add_listing(SELLER_ID, "MUG-01", [DE], quantity=5)
+    one, two = store.add_order(SELLER_ID, DE, [MUG]), store.add_order(SELLER_ID, DE, [MUG])
+    _cancel(adapter, DE, [(one.order_id, one.items[0].order_item_id, "BuyerCanceled")])
+    assert listing.offers[DE].quantity == 7  # the two mugs back on sale
+    _cancel(adapter, DE, [(two.order_id, two.items[0].order_item_id, "NoInventory")])
+    assert listing.offers[DE].quantity == 7  # the seller has none: not back
