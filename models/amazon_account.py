@@ -392,6 +392,12 @@ class AmazonAccount(models.Model):
         self.ensure_one()
         return self.env["amazon.stock.push"]._action_run(self)
 
+    def action_send_cancellations(self):
+        """Send the cancellations waiting and read Amazon's answers, now."""
+        self._check_can_operate()
+        self.ensure_one()
+        return self.env["amazon.cancellation.export"]._action_run(self)
+
     # --- shipment confirmations ------------------------------------------------------------
     def action_sync_pickings(self):
         """Send the account's pending shipment confirmations now."""

@@ -2,6 +2,8 @@
 whole items in a wizard, one flat-file feed per account and marketplace, its
 processing report read back onto the order."""
 
+from datetime import timedelta
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -44,6 +46,19 @@ class TestSellerCancellation(OrderSyncCase):
         """The cancellations flow twice: the feed sent, then its report read."""
         Flow = self.env["amazon.cancellation.export"]
         return Flow._run(self.account), Flow._run(self.account)
+
+    def test_the_account_s_button_sends_and_reads_back(self):
+        amazon = self.add_order(DE)
+        [sale] = self.imported(amazon)
+        self.cancel(sale)
+        account = self.account.with_user(self.sales_manager)
+        notification = account.action_send_cancellations()
+        self.assertIn("1 cancellation(s) sent", notification["params"]["message"])
+        notification = account.action_send_cancellations()
+        self.assertIn("1 confirmed by Amazon", notification["params"]["message"])
+        self.assertEqual(sale.amazon_cancel_state, "Cancelled on Amazon")
+        with self.assertRaises(AccessError):
+            self.account.with_user(self.salesman).action_send_cancellations()
 
     def test_a_salesman_cancels_an_unshipped_fbm_order_with_a_reason(self):
         amazon = self.add_order(DE, TWO_ITEMS)
@@ -119,13 +134,23 @@ class TestSellerCancellation(OrderSyncCase):
     def test_what_cannot_be_cancelled_is_refused_before_anything_is_sent(self):
         partly = self.add_order(DE, TWO_ITEMS)
         fba = self.add_anonymous_fba_order("Seattle", "WA", "98109")
+        gone = self.add_order(DE)
         self.emulator.store.ship_elsewhere(partly.order_id, {"MUG-01": 1})
         self.emulator.store.travel(5)
-        sale_partly, sale_fba = self.imported(partly, fba)
+        sale_partly, sale_fba, sale_gone = self.imported(partly, fba, gone)
+        # The buyer cancels on Amazon; the next sync cancels the Odoo order.
+        start = self.account.last_orders_sync
+        self.emulator.store.set_status(gone.order_id, "CANCELLED")
+        self.emulator.store.travel(5)
+        self.account.last_orders_sync = start - timedelta(minutes=10)
+        self.sync()
         with self.assertRaisesRegex(UserError, "Units of this order have shipped"):
             self.cancel(sale_partly)
         with self.assertRaisesRegex(UserError, "only Amazon can cancel"):
             self.cancel(sale_fba, user=self.sales_manager)
+        with self.assertRaisesRegex(UserError, "already cancelled"):
+            self.cancel(sale_gone)
+        self.assertEqual(sale_gone.state, "cancel")  # Amazon's own cancellation
         self.assertFalse(self.env["amazon.cancellation"].search([]))
         self.tell_amazon()
         self.assertEqual(self.emulator.calls_for("createFeed"), [])

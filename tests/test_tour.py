@@ -213,6 +213,13 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
         )
 
     def test_a_salesman_cancels_an_order_on_amazon(self):
+        # The emulator lives as long as the class: its order is given back
+        # unshipped and uncancelled for the other tours.
+        order = self.amazon_order
+        self.addCleanup(setattr, order, "status", order.status)
+        for item in order.items:
+            self.addCleanup(setattr, item, "cancelled_by", item.cancelled_by)
+            self.addCleanup(setattr, item, "cancel_reason", item.cancel_reason)
         self.start_tour(
             f"/odoo/action-sale.action_orders/{self.sale.id}",
             "sale_amazon_connector_cancel_tour",

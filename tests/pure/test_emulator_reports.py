@@ -71,18 +71,25 @@ def test_reports_follow_the_model(http, emulator):
     assert "reportDocumentId" not in states[-1]
 
 
-def test_a_date_before_year_1000_keeps_its_four_digits(http):
-    """RFC 3339's date-time has a four-digit year: a report whose data start in
-    year 135 answers "0135-...", a valid date-time (strftime printed "135-...")."""
-    path = "/reports/2021-06-30/reports"
+REPORTS = "/reports/2021-06-30/reports"
+
+
+def _returns_report_from(http, start):
+    """The id of a returns report whose data start at ``start`` (accepted)."""
     body = {
         "reportType": "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
         "marketplaceIds": [DE],
-        "dataStartTime": "0135-03-19T20:18:13Z",
+        "dataStartTime": start,
     }
-    created = http.post(path, json=body)
+    created = http.post(REPORTS, json=body)
     assert created.status_code == 202
-    report = http.get(f"{path}/{created.json()['reportId']}")
+    return created.json()["reportId"]
+
+
+def test_a_date_before_year_1000_keeps_its_four_digits(http):
+    """RFC 3339's date-time has a four-digit year: a report whose data start in
+    year 135 answers "0135-...", a valid date-time (strftime printed "135-...")."""
+    report = http.get(f"{REPORTS}/{_returns_report_from(http, '0135-03-19T20:18:13Z')}")
     assert report.status_code == 200
     # (the emulator fixture checks every answer against Amazon's model)
     assert report.json()["dataStartTime"] == "0135-03-19T20:18:13Z"
@@ -93,16 +100,9 @@ def test_an_unexpected_error_is_a_500_in_amazons_shape_and_a_log_line(http, capl
     cannot hold: getReport's OverflowError used to close the connection
     without an answer. Now it is Amazon's answer to its own failures, the
     trace is in the emulator's log, and the next request is served."""
-    path = "/reports/2021-06-30/reports"
-    body = {
-        "reportType": "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
-        "marketplaceIds": [DE],
-        "dataStartTime": "0001-01-01T00:00:00+01:00",
-    }
-    created = http.post(path, json=body)
-    assert created.status_code == 202
+    report_id = _returns_report_from(http, "0001-01-01T00:00:00+01:00")
     with caplog.at_level("ERROR", logger="spapi_emulator"):
-        failed = http.get(f"{path}/{created.json()['reportId']}")
+        failed = http.get(f"{REPORTS}/{report_id}")
     assert failed.status_code == 500
     assert error_of(failed)["code"] == "InternalFailure"
     assert "OverflowError" in caplog.text
