@@ -45,7 +45,7 @@ class TestTransactionsFlowProperties(OrderSyncCase):
         paths = list(_paths(render_transaction(self.add_money(0), isoformat)))
         store.transactions.clear()
 
-        @examples(25)
+        @examples(15)
         @given(st.lists(_mutations(paths), min_size=1, max_size=6))
         def check(page):
             store.transactions.clear()
@@ -108,7 +108,7 @@ class TestAmazonInvoicesFlowProperties(OrderSyncCase):
         paths = list(_paths(emulated_invoices.render_header(self.add_invoice(0), isoformat)))
         store.fee_invoices.clear()
 
-        @examples(15)
+        @examples(10)
         @given(st.lists(_mutations(paths), min_size=1, max_size=5))
         def check(page):
             store.fee_invoices.clear()

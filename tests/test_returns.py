@@ -307,7 +307,7 @@ class TestCustomerReturns(OrderSyncCase):
         self.amazon_order, _sale = self.fba_order(quantity=9)
         mutation = st.lists(st.tuples(st.sampled_from(RETURN_FIELDS), HOSTILE_CELLS), max_size=2)
 
-        @examples(12)
+        @examples(8)
         @given(st.lists(mutation, min_size=1, max_size=4))
         def check(report):
             self.emulator.store.returns.clear()

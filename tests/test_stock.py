@@ -293,7 +293,7 @@ class TestStockPush(AmazonTestCase):
     def test_any_patch_answers_sync_the_readable_ones_and_resend_nothing(self):
         mutation = st.lists(st.tuples(st.sampled_from(PATCH_ANSWER_PATHS), HOSTILE_VALUES))
 
-        @examples(20)
+        @examples(12)
         @given(st.lists(mutation.map(lambda m: m[:2]), min_size=3, max_size=3))
         def check(answers):
             rolled_back(self.env, self.check_answers, answers)

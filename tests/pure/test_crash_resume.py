@@ -685,8 +685,9 @@ def test_killed_cancellation_runs_never_cancel_twice(crash_world):
             kills.append({"delay_s": delay})
         process.wait(timeout=120)
         process.stdout.read()
-    for _run in range(3):  # reads Amazon's reports; sends nothing again
-        output_line(start(TELL_AMAZON), "SENT ")
+    # The next run reads Amazon's report of what was recorded sent, and sends
+    # nothing again.
+    output_line(start(TELL_AMAZON), "SENT ")
     sent = {}
     for call in feeds():
         document = store.documents[store.feeds[call.response["feedId"]].input_document_id]
