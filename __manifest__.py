@@ -14,7 +14,7 @@
         "mail",
     ],
     "external_dependencies": {
-        "python": ["python-amazon-sp-api"],
+        "python": ["python-amazon-sp-api", "boto3"],
     },
     "data": [
         "security/amazon_security.xml",
@@ -33,6 +33,7 @@
         "views/sale_report_views.xml",
         "views/amazon_fba_reconciliation_views.xml",
         "views/amazon_menus.xml",
+        "views/amazon_notification_views.xml",
         "views/amazon_return_views.xml",
         "views/amazon_finance_views.xml",
         "views/account_move_views.xml",

@@ -48,3 +48,7 @@ from . import stock_picking_type
 from . import amazon_cancellation
 from . import amazon_cancellation_export
 from . import sale_order_cancellation
+from . import amazon_notification
+from . import amazon_notification_subscription
+from . import amazon_account_notifications
+from . import amazon_notification_consumer

@@ -12,7 +12,6 @@ offers, lines and FBA moves are built by their models (``_amazon_*``).
 
 import functools
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -32,7 +31,8 @@ from ..spapi import (
 )
 from ..spapi.adapter import OrdersPage
 from . import flow_kinds
-from .flow_run import AmazonAccountBusy, FlowResult, FlowRun, busy_message, lock_namespace
+from .flow_run import AmazonAccountBusy, FlowResult, busy_message, lock_namespace
+from .order_run import OrderRun, OrdersWindow
 
 _logger = logging.getLogger(__name__)
 
@@ -53,34 +53,6 @@ class IncompletePageError(SpApiResponseError):
     orders, is at fault, so the run stops before the page (nothing of it is
     written, the position stays at the last committed page) instead of turning
     the page into failed orders."""
-
-
-@dataclass
-class OrdersWindow:
-    """The window of lastUpdatedTime a run goes through, and where it stands."""
-
-    start: object = None
-    end: object = None
-    token: str = False
-    refs: list = field(default_factory=list)  # given orders instead (Recover Order)
-
-
-class OrderRun(FlowRun):
-    """A run of the orders flow: the caches its steps share."""
-
-    def __init__(self, account, adapter, max_pages=None, max_seconds=None, order_refs=None):
-        super().__init__(account, adapter, max_pages=max_pages, max_seconds=max_seconds)
-        self.order_refs = list(order_refs or ())  # Recover Order: these, not a window
-        self.partners = {}  # key -> partner (res.partner._amazon_customer)
-        self.pricelists = {}  # currency name -> pricelist
-        self.states = {}  # (country id, code) -> res.country.state
-        self.offers = {}  # of the page: sku -> amazon.offer (see _prefetch)
-        self.listings = {}  # of the page: (sku, marketplace id) -> amazon.listing
-        self.products_by_code = {}
-        self.failure_refs = None  # the account's failed orders, read when first needed
-        marketplaces = self.env["amazon.marketplace"].with_context(active_test=False).search([])
-        self.marketplaces = {m.api_ref: m for m in marketplaces}
-        self.countries = {c.code: c for c in self.env["res.country"].search([])}
 
 
 class AmazonOrderImport(models.AbstractModel):
@@ -117,6 +89,12 @@ class AmazonOrderImport(models.AbstractModel):
             raise AmazonAccountBusy(busy_message())
         return result
 
+    @api.model
+    def _cron_accounts(self):
+        """Polling is the safety net of the accounts whose notifications are
+        healthy: the cron looks at them once in a while."""
+        return super()._cron_accounts().filtered(lambda account: account._amazon_poll_due())
+
     # --- the window ---------------------------------------------------------------------------
     def _before_pages(self, run):
         if not run.order_refs:
@@ -146,8 +124,9 @@ class AmazonOrderImport(models.AbstractModel):
 
     def _fetch(self, run, window):
         if window.refs:
-            orders = [run.adapter.get_order(ref) for ref in window.refs]
-            yield OrdersPage(orders=orders, next_token=None, last_updated_before=None)
+            yield OrdersPage(
+                orders=self._get_orders(run, window.refs), next_token=None, last_updated_before=None
+            )
             return
         if window.end is None or not run.account.marketplace_ids:
             return
@@ -163,6 +142,17 @@ class AmazonOrderImport(models.AbstractModel):
             )
             window.token = run.account.orders_page_token = False
             yield from self._order_pages(run, window)
+
+    def _get_orders(self, run, refs):
+        orders = []
+        for ref in refs:
+            try:
+                orders.append(run.adapter.get_order(ref))
+            except SpApiRequestError as error:
+                if not run.skip_unfetched:
+                    raise
+                run.result.extra.setdefault("unfetched", {})[ref] = str(error)
+        return orders
 
     def _order_pages(self, run, window):
         return run.adapter.iter_order_pages(
@@ -265,7 +255,7 @@ class AmazonOrderImport(models.AbstractModel):
                 run.result.skipped += 1  # pending, or shipped/cancelled before import
                 self._forget_failure(run, order.ref)
         if to_create:
-            self._prefetch(run, [order for order, _payload in to_create])
+            run.prefetch([order for order, _payload in to_create])
             prepared = []
             for order, payload in to_create:
                 values = self._in_unit(run, payload, self._prepare_order_values, order)
@@ -376,32 +366,6 @@ class AmazonOrderImport(models.AbstractModel):
                 [("account_id", "=", run.account.id), ("amazon_order_ref", "=", ref)]
             ).unlink()
             run.failure_refs.discard(ref)
-
-    # --- prefetching ----------------------------------------------------------------------------
-    def _prefetch(self, run, orders):
-        """Everything the page's new orders need, in a handful of queries."""
-        skus = {item.sku for order in orders for item in order.items if item.sku}
-        offers = self.env["amazon.offer"].search(
-            [("account_id", "=", run.account.id), ("sku", "in", list(skus))]
-        )
-        run.offers = {offer.sku: offer for offer in offers}
-        run.listings = {
-            (listing.offer_id.sku, listing.marketplace_id.id): listing
-            for listing in offers.listing_ids
-        }
-        codes = (skus - set(run.offers)) | {
-            code for order in orders for code in (order.service_level, order.giftwrap_level) if code
-        }
-        products = self.env["product.product"].search(
-            [
-                ("default_code", "in", list(codes)),
-                ("company_id", "in", [run.company.id, False]),
-            ]
-        )
-        run.products_by_code = {}
-        for product in products:
-            run.products_by_code.setdefault(product.default_code, product)
-        self.env["res.partner"]._amazon_prefetch_buyers(run, orders)
 
     # --- products -------------------------------------------------------------------------------
     # --- creating ------------------------------------------------------------------------------

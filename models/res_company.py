@@ -1,4 +1,8 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..spapi.queue import NotificationQueue, QueueError
+from .amazon_account_adapter import TRUSTED_HOSTS_PARAM
 
 SECRET_GROUP = "base.group_system"
 AMAZON_PRODUCT_KINDS = ("sale", "shipping", "giftwrap", "promotion")
@@ -11,6 +15,24 @@ class ResCompany(models.Model):
     amazon_app_ref = fields.Char(string="Amazon SP-API App ID", groups=SECRET_GROUP)
     amazon_lwa_client_id = fields.Char(string="Amazon LWA Client ID", groups=SECRET_GROUP)
     amazon_lwa_client_secret = fields.Char(string="Amazon LWA Client Secret", groups=SECRET_GROUP)
+    # The SQS queue Amazon's notifications arrive in (one per app, so per
+    # company), and the AWS keys that read it (amazon_notification_consumer.py).
+    amazon_sqs_queue_url = fields.Char(string="Amazon Notifications Queue URL", groups=SECRET_GROUP)
+    amazon_sqs_region = fields.Char(string="Amazon Notifications Queue Region", groups=SECRET_GROUP)
+    amazon_sqs_access_key = fields.Char(string="AWS Access Key ID", groups=SECRET_GROUP)
+    amazon_sqs_secret_key = fields.Char(string="AWS Secret Access Key", groups=SECRET_GROUP)
+    # Amazon's destination for that queue (createDestination), once made.
+    amazon_notification_destination_ref = fields.Char(
+        string="Amazon Notifications Destination", copy=False, groups=SECRET_GROUP
+    )
+    # The queue's health: when it was last read without error, and when a
+    # notification last arrived.
+    amazon_sqs_polled = fields.Datetime(
+        string="Notifications Queue Read", copy=False, readonly=True
+    )
+    amazon_sqs_received = fields.Datetime(
+        string="Last Notification Received", copy=False, readonly=True
+    )
     amazon_fba_location_id = fields.Many2one(
         "stock.location", string="Amazon FBA Location", check_company=True
     )
@@ -216,3 +238,31 @@ class ResCompany(models.Model):
         self.ensure_one()
         product = self[f"amazon_{kind}_product_id"]
         return product or self.env.ref(f"sale_amazon_connector.product_amazon_{kind}")
+
+    def _amazon_notification_queue(self):
+        """The company's notifications queue (spapi/queue.py), or None when
+        Settings name none; a UserError says what is wrong with the settings.
+        Called by the consumer (the system) and by account buttons after their
+        rights check: it reads the secrets as the system."""
+        self.ensure_one()
+        company = self.sudo()
+        if not company.amazon_sqs_queue_url:
+            return None
+        listed = self.env["ir.config_parameter"].sudo().get_param(TRUSTED_HOSTS_PARAM, "")
+        trusted = {host.strip().lower() for host in listed.split(",") if host.strip()}
+        try:
+            return NotificationQueue(
+                company.amazon_sqs_queue_url.strip(),
+                (company.amazon_sqs_region or "").strip(),
+                company.amazon_sqs_access_key,
+                company.amazon_sqs_secret_key,
+                trusted_hosts=trusted,
+            )
+        except QueueError as error:
+            raise UserError(
+                _(
+                    "The notifications queue of %(company)s cannot be used: %(error)s",
+                    company=self.name,
+                    error=error,
+                )
+            ) from None

@@ -16,6 +16,18 @@ class ResConfigSettings(models.TransientModel):
     amazon_lwa_client_secret = fields.Char(
         related="company_id.amazon_lwa_client_secret", readonly=False, groups=SECRET_GROUP
     )
+    amazon_sqs_queue_url = fields.Char(
+        related="company_id.amazon_sqs_queue_url", readonly=False, groups=SECRET_GROUP
+    )
+    amazon_sqs_region = fields.Char(
+        related="company_id.amazon_sqs_region", readonly=False, groups=SECRET_GROUP
+    )
+    amazon_sqs_access_key = fields.Char(
+        related="company_id.amazon_sqs_access_key", readonly=False, groups=SECRET_GROUP
+    )
+    amazon_sqs_secret_key = fields.Char(
+        related="company_id.amazon_sqs_secret_key", readonly=False, groups=SECRET_GROUP
+    )
     amazon_sale_product_id = fields.Many2one(
         related="company_id.amazon_sale_product_id", readonly=False
     )

@@ -48,6 +48,29 @@ install_queue_job() {
     "odoo-addon-queue_job>=18.0,<18.1" >&2
 }
 
+# moto's SQS server (the tests' and the demo's queue) in a virtualenv of its
+# own, kept between clones under the user's cache (keyed by its requirements),
+# its moto_server exported as SAC_MOTO_SERVER.
+install_sqs_server() {
+  if [ -n "${SAC_MOTO_SERVER:-}" ] && [ -x "$SAC_MOTO_SERVER" ]; then return 0; fi
+  local key venv
+  key="$(sha1sum "$ROOT/requirements-sqs-server.txt" | cut -c1-12)"
+  venv="${SAC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sale_amazon_connector}/sqs-server-$key"
+  if [ ! -x "$venv/bin/moto_server" ]; then
+    if [ "${SAC_SKIP_PIP:-0}" = 1 ]; then
+      log "moto_server is not installed (SAC_SKIP_PIP=1): the notifications tests will skip"
+      return 0
+    fi
+    log "installing moto's SQS server into $venv"
+    rm -rf "$venv"
+    "$PYTHON" -m venv "$venv" >&2 \
+      && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -r "$ROOT/requirements-sqs-server.txt" >&2 \
+      || { log "moto's SQS server could not be installed: the notifications tests will skip"; return 0; }
+  fi
+  export SAC_MOTO_SERVER="$venv/bin/moto_server"
+}
+
 # Odoo makes PDFs (the invoices uploaded to Amazon) with wkhtmltopdf, Debian's
 # package. Installed when missing where we may (root, apt-get); elsewhere the
 # upload says why it cannot run, and its tests skip.

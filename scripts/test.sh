@@ -14,6 +14,7 @@ export SAC_TEST_ARTIFACTS="$ARTIFACTS"
 
 install_requirements
 install_queue_job
+install_sqs_server
 ensure_wkhtmltopdf
 
 log "ruff check and ruff format --check"

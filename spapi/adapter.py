@@ -14,7 +14,7 @@ import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 
 import httpx
 from sp_api.api import (
@@ -23,6 +23,7 @@ from sp_api.api import (
     FinancesV20240619,
     Inventories,
     ListingsItemsV20210801,
+    Notifications,
     OrdersV0,
     OrdersV20260101,
     ReportsV2,
@@ -81,6 +82,18 @@ USAGE_PLANS = {
     "getReportDocument": (0.0167, 15),
     "listTransactions": (0.5, 10),
     "listFinancialEventGroups": (0.5, 30),
+    # Notifications API: every operation 1 request per second, burst 5.
+    **dict.fromkeys(
+        (
+            "getDestinations",
+            "createDestination",
+            "deleteDestination",
+            "getSubscription",
+            "createSubscription",
+            "deleteSubscriptionById",
+        ),
+        (1.0, 5),
+    ),
 }
 # Report.processingStatus values after which a report never changes: DONE ("The
 # report has completed processing"), FATAL ("aborted due to a fatal error") and
@@ -288,6 +301,33 @@ class _FinancesInvoices(Client):
             fill_query_params("/finances/invoices/2026-06-25/invoices/{}", identifier),
             params=params,
             add_marketplace=False,
+        )
+
+
+class _Notifications(Notifications):
+    """The Notifications API as its model has it: destinations and
+    deleteSubscriptionById on a grantless token ("The `deleteSubscriptionById`
+    operation is grantless": the library sends the seller's), subscriptions on
+    the seller's; no marketplace parameters (the model has none)."""
+
+    def call(self, method, path, data=None, grantless=False):
+        headers = None
+        if grantless:
+            headers = {
+                "user-agent": self.user_agent,
+                "x-amz-access-token": self.grantless_auth.access_token,
+                "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+                "content-type": "application/json",
+            }
+        if method == "GET":
+            return self._request(
+                path,
+                params={"method": "GET", **(data or {})},
+                headers=headers,
+                add_marketplace=False,
+            )
+        return self._request(
+            path, data={**(data or {}), "method": method}, headers=headers, add_marketplace=False
         )
 
 
@@ -874,6 +914,74 @@ class SpApiAdapter:
         if report.get("processingStatus") != "DONE" or not report.get("reportDocumentId"):
             return report, None
         return report, self.get_report_document(report["reportDocumentId"])
+
+    # --- Notifications ----------------------------------------------------------------------
+    def _notifications(self, operation, method, path, data=None, grantless=False):
+        return self._call(
+            operation, _Notifications, "call", method, path, data, grantless=grantless
+        ).payload
+
+    def get_destinations(self):
+        """The application's destinations (grantless)."""
+        return (
+            self._notifications(
+                "getDestinations", "GET", "/notifications/v1/destinations", grantless=True
+            )
+            or []
+        )
+
+    def create_destination(self, name, sqs_arn):
+        """A destination for the SQS queue ``sqs_arn`` (grantless); returns it."""
+        body = {"name": name, "resourceSpecification": {"sqs": {"arn": sqs_arn}}}
+        return self._notifications(
+            "createDestination", "POST", "/notifications/v1/destinations", body, grantless=True
+        )
+
+    def delete_destination(self, destination_id):
+        self._notifications(
+            "deleteDestination",
+            "DELETE",
+            fill_query_params("/notifications/v1/destinations/{}", destination_id),
+            grantless=True,
+        )
+
+    def create_subscription(
+        self, notification_type, destination_id, payload_version, processing_directive=None
+    ):
+        """The seller's subscription to ``notification_type``; returns it."""
+        body = {"destinationId": destination_id, "payloadVersion": payload_version}
+        if processing_directive:
+            body["processingDirective"] = processing_directive
+        return self._notifications(
+            "createSubscription",
+            "POST",
+            fill_query_params("/notifications/v1/subscriptions/{}", notification_type),
+            body,
+        )
+
+    def get_subscription(self, notification_type, payload_version=None):
+        """The seller's subscription to ``notification_type``, None when there is none."""
+        params = {"payloadVersion": payload_version} if payload_version else None
+        try:
+            return self._notifications(
+                "getSubscription",
+                "GET",
+                fill_query_params("/notifications/v1/subscriptions/{}", notification_type),
+                params,
+            )
+        except SpApiNotFoundError:
+            return None
+
+    def delete_subscription(self, notification_type, subscription_id):
+        """Notifications stop for it (grantless)."""
+        self._notifications(
+            "deleteSubscriptionById",
+            "DELETE",
+            fill_query_params(
+                "/notifications/v1/subscriptions/{}/{}", notification_type, subscription_id
+            ),
+            grantless=True,
+        )
 
     def _transfer(self, operation, method, url, content=None, content_type=None):
         """Document transfers to pre-signed URLs: retried like API calls, only

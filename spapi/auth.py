@@ -28,6 +28,7 @@ class TokenCache:
     def key(token_url, client_id, client_secret, refresh_token):
         # The secret is part of the key: a changed secret must be tried on LWA,
         # not hidden behind a token obtained with the old one.
+        # A grantless token's "refresh token" is its scope ("grantless:<scope>").
         material = f"{client_secret}\0{refresh_token or ''}"
         return (token_url, client_id, hashlib.sha256(material.encode()).hexdigest())
 
@@ -80,6 +81,21 @@ def token_client_class(token_url, cache=TOKEN_CACHE, on_request=None):
                 data = self._request(token_url, self.data, self.headers)
                 token = data["access_token"]
                 cache.put(self.cache_key, token, data.get("expires_in"))
+            return AccessTokenResponse(access_token=token, token_type="bearer")
+
+        def get_grantless_auth(self, scope="sellingpartnerapi::notifications"):
+            # The library's own cache is one per process, keyed by scope alone:
+            # an app's grantless token would serve another app or endpoint.
+            key = TokenCache.key(
+                token_url, self.cred.client_id, self.cred.client_secret, f"grantless:{scope}"
+            )
+            token = cache.get(key)
+            if token is None:
+                if on_request:
+                    on_request()
+                data = self._request(token_url, self.grantless_data(scope), self.headers)
+                token = data["access_token"]
+                cache.put(key, token, data.get("expires_in"))
             return AccessTokenResponse(access_token=token, token_type="bearer")
 
         def forget(self):

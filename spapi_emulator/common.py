@@ -94,6 +94,7 @@ class Call:
     params: dict
     body: object
     seller_id: str | None = None
+    app_id: str | None = None  # the LWA client id of a grantless call
     status: int | None = None
     response: object = None
     fault: str | None = None
@@ -109,7 +110,8 @@ class Route:
     pattern: re.Pattern
     operation: str
     handler: str
-    authenticated: bool = True
+    # True: a seller's token; "grantless": the application's (client_credentials).
+    authenticated: bool | str = True
 
 
 def processing_times(job):

@@ -40,6 +40,7 @@ MODEL_FILES = (
     "finances_2024-06-19.json",
     "financesV0.json",
     "financesInvoices_2026-06-25.json",
+    "notifications.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}

@@ -351,3 +351,4 @@ def process_feed(store, feed):
         feed.processing_end = utcnow()
         # DONE, FATAL and CANCELLED are final: a feed never leaves them.
         feed.status = status
+    store.feed_finished(feed)

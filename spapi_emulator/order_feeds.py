@@ -117,6 +117,7 @@ def _cancel(store, order, rows):
     if all(item.cancelled_by for item in order.items):
         order.status = "CANCELLED"
     order.last_updated_time = utcnow()
+    store.order_changed(order, reason="Seller cancelled")
 
 
 def _report(processed, errors):

@@ -227,7 +227,8 @@ class OrdersStore:
                 for item in order.items:
                     item.quantity_shipped = item.quantity
             self.orders[order_id] = order
-            return order
+        self.order_changed(order)  # ORDER_CHANGE to the seller's subscriptions
+        return order
 
     def get_order(self, order_id):
         order = self.orders.get(order_id)
@@ -246,7 +247,8 @@ class OrdersStore:
                 for item in order.items:
                     item.quantity_shipped = item.quantity
             order.last_updated_time = aware(at) or utcnow()
-            return order
+        self.order_changed(order)
+        return order
 
     def travel(self, minutes):
         """Shift every timestamp ``minutes`` into the past, as if that much time
@@ -277,7 +279,8 @@ class OrdersStore:
                 units = quantities.get(item.sku, 0)
                 item.quantity_shipped = min(item.quantity, item.quantity_shipped + units)
             self._shipped_status(order, at)
-            return order
+        self.order_changed(order)
+        return order
 
     @staticmethod
     def _shipped_status(order, at=None):

@@ -351,3 +351,4 @@ def process_report(store, report):
             report.processing_end = utcnow()
             # DONE, FATAL and CANCELLED are final.
             report.status = "DONE" if rows else "CANCELLED"
+            store.report_finished(report)

@@ -12,6 +12,7 @@ from .marketplaces import MARKETPLACES
 from .render import render_participations
 
 ACCESS_TOKEN_LIFETIME = 3600
+GRANTLESS_SCOPE = "sellingpartnerapi::notifications"
 
 
 @dataclass
@@ -164,6 +165,20 @@ class SellersApi(Api):
                     }
                 seller_id = entry[1]
                 refresh_token = store.authorize(app.client_id, seller_id)
+            elif grant == "client_credentials":
+                # A grantless token, for the application's own operations
+                # (Notifications API destinations), with the scope they need.
+                if form.get("scope") != GRANTLESS_SCOPE:
+                    return 400, {
+                        "error": "invalid_scope",
+                        "error_description": f"Unsupported scope {form.get('scope')!r}",
+                    }
+                call.body["scope"] = form.get("scope")
+                return 200, {
+                    "access_token": store.issue_grantless_token(app.client_id),
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                }
             else:
                 return 400, {
                     "error": "unsupported_grant_type",

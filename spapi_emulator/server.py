@@ -27,6 +27,7 @@ from .fee_invoices import FeeInvoicesApi
 from .feeds import FeedsApi, process_feed
 from .finances import FinancesApi
 from .listings import ListingsApi
+from .notifications import NotificationsApi
 from .orders import OrdersApi
 from .orders_v0 import OrdersV0Api
 from .ratelimits import RateLimiter
@@ -48,6 +49,7 @@ APIS = [
     FinancesApi,
     FeeInvoicesApi,
     ReportsApi,
+    NotificationsApi,
 ]
 ROUTES = [(api, route) for api in APIS for route in api.routes]
 
@@ -201,8 +203,8 @@ class Handler(BaseHTTPRequestHandler):
         headers = {}
         try:
             if route.authenticated:
-                call.seller_id = self._authenticate()
-                if not self.emulator.limiter.allow(call.seller_id, route.operation):
+                caller = self._authenticate(call, grantless=route.authenticated == "grantless")
+                if not self.emulator.limiter.allow(caller, route.operation):
                     raise ApiError(
                         429,
                         "QuotaExceeded",
@@ -328,11 +330,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(2)
         return True
 
-    def _authenticate(self):
+    def _authenticate(self, call, grantless=False):
+        """Sets the call's seller (or, for a grantless operation, its
+        application) from the access token; returns whose usage plan it spends.
+        A grantless operation takes a grantless token only, and the others a
+        seller's ("The `createDestination` operation is grantless")."""
         token = self.headers.get("x-amz-access-token")
         store = self.emulator.store
         with store.lock:
-            entry = store.access_tokens.get(token)
+            entry = (store.grantless_tokens if grantless else store.access_tokens).get(token)
         if not token or entry is None:
             raise ApiError(
                 403,
@@ -340,7 +346,7 @@ class Handler(BaseHTTPRequestHandler):
                 "Access to requested resource is denied.",
                 "The access token you provided is revoked, malformed or invalid.",
             )
-        seller_id, expires = entry
+        owner, expires = entry
         if expires < time.time():
             raise ApiError(
                 403,
@@ -348,7 +354,11 @@ class Handler(BaseHTTPRequestHandler):
                 "Access to requested resource is denied.",
                 "The access token you provided has expired.",
             )
-        return seller_id
+        if grantless:
+            call.app_id = owner
+            return f"app:{owner}"
+        call.seller_id = owner
+        return owner
 
 
 class Emulator:

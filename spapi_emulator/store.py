@@ -12,6 +12,7 @@ from .fee_invoices import FeeInvoicesStore
 from .feeds import Document, Feed, FeedsStore
 from .finances import FinancesStore
 from .listings import Listing, ListingsStore, Offer
+from .notifications import NotificationsStore
 from .orders import ORDER_STATUSES, Address, Order, OrderItem, OrderPages, OrdersStore, Package
 from .orders_v0 import ShipmentsStore
 from .reports import ReportsStore
@@ -28,6 +29,7 @@ class Store(
     ReportsStore,
     FinancesStore,
     FeeInvoicesStore,
+    NotificationsStore,
 ):
     def __init__(self):
         # One lock for every part: a request reads and changes several at once

@@ -1,0 +1,156 @@
+"""Amazon's notifications, as they arrive in the seller's SQS queue: one
+message body (JSON text) into a :class:`Notification`, or a PayloadError
+naming the field. Plain Python, no Odoo.
+
+The schemas differ by type: ORDER_CHANGE is PascalCase (``Payload``,
+``NotificationMetadata.NotificationId``, OrderChangeNotification.json),
+FEED_PROCESSING_FINISHED and REPORT_PROCESSING_FINISHED are camelCase
+(``payload``, ``notificationMetadata.notificationId``). Each type's required
+fields are checked here; what the connector does not use is left alone (a
+schema Amazon extends must not turn messages into poison).
+"""
+
+import json
+from dataclasses import dataclass
+
+from . import checks
+from .checks import PayloadError
+
+ORDER_CHANGE = "ORDER_CHANGE"
+FEED_FINISHED = "FEED_PROCESSING_FINISHED"
+REPORT_FINISHED = "REPORT_PROCESSING_FINISHED"
+# The types the connector subscribes to, with their payload versions (the
+# versions of the schemas' own examples) and whether a subscription to them
+# is optional (the account's setting).
+SUBSCRIBED_TYPES = {ORDER_CHANGE: "1.0", FEED_FINISHED: "2020-09-04", REPORT_FINISHED: "2020-09-04"}
+# The order changes worth a getOrder: a new status (a new order, a shipment, a
+# cancellation) and the buyer's requests (to cancel). DeliveryTipChange is not
+# the connector's business.
+ORDER_CHANGE_TYPES = ("OrderStatusChange", "BuyerRequestedChange")
+# An SQS message body is at most 256 KiB; Amazon's are a few KiB.
+MAX_BODY = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Notification:
+    notification_id: str
+    notification_type: str
+    event_time: str
+    seller_ref: str
+    # ORDER_CHANGE
+    order_ref: str = ""
+    change_type: str = ""
+    order_status: str = ""
+    marketplace_ref: str = ""
+    # FEED_PROCESSING_FINISHED / REPORT_PROCESSING_FINISHED
+    feed_ref: str = ""
+    report_ref: str = ""
+    processing_status: str = ""
+
+
+def message_id(body):
+    """The NotificationId of a body, if one can be read at all (a message
+    that fails to parse is still recorded under it), else ''."""
+    try:
+        data = json.loads(body)
+        metadata = data.get("NotificationMetadata") or data.get("notificationMetadata") or {}
+        value = metadata.get("NotificationId") or metadata.get("notificationId")
+        return checks.identifier(value, "NotificationId") if value else ""
+    except Exception:
+        return ""
+
+
+def parse_notification(body):
+    """The Notification of an SQS message body."""
+    if not isinstance(body, str | bytes):
+        raise PayloadError("the message body is not text")
+    if len(body) > MAX_BODY:
+        raise PayloadError(f"the message body is over {MAX_BODY} bytes")
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise PayloadError(f"the message body is not JSON: {error}") from None
+    data = checks.obj(data, "message")
+    if "NotificationType" in data:
+        return _parse_pascal(data)
+    if "notificationType" in data:
+        return _parse_camel(data)
+    raise PayloadError("the message names no notificationType")
+
+
+def _required(data, key, path):
+    if data.get(key) in (None, ""):
+        raise PayloadError(f"{path}{key} is missing")
+    return data[key]
+
+
+def _parse_pascal(data):
+    kind = checks.text(_required(data, "NotificationType", ""), "NotificationType")
+    metadata = checks.obj(_required(data, "NotificationMetadata", ""), "NotificationMetadata")
+    notification_id = checks.identifier(
+        _required(metadata, "NotificationId", "NotificationMetadata."),
+        "NotificationMetadata.NotificationId",
+    )
+    payload = checks.obj(_required(data, "Payload", ""), "Payload")
+    common = {
+        "notification_id": notification_id,
+        "notification_type": kind,
+        "event_time": checks.text(_required(data, "EventTime", ""), "EventTime"),
+    }
+    if kind != ORDER_CHANGE:
+        return Notification(seller_ref="", **common)
+    path = "Payload.OrderChangeNotification."
+    change = checks.obj(_required(payload, "OrderChangeNotification", "Payload."), path.rstrip("."))
+    summary = checks.obj(_required(change, "Summary", path), path + "Summary")
+    return Notification(
+        seller_ref=checks.identifier(_required(change, "SellerId", path), path + "SellerId"),
+        order_ref=checks.identifier(
+            _required(change, "AmazonOrderId", path), path + "AmazonOrderId"
+        ),
+        change_type=checks.identifier(
+            _required(change, "OrderChangeType", path), path + "OrderChangeType"
+        ),
+        order_status=checks.identifier(
+            _required(summary, "OrderStatus", path + "Summary."), path + "Summary.OrderStatus"
+        ),
+        marketplace_ref=checks.identifier(
+            _required(summary, "MarketplaceId", path + "Summary."),
+            path + "Summary.MarketplaceId",
+        ),
+        **common,
+    )
+
+
+def _parse_camel(data):
+    kind = checks.text(_required(data, "notificationType", ""), "notificationType")
+    metadata = checks.obj(_required(data, "notificationMetadata", ""), "notificationMetadata")
+    notification_id = checks.identifier(
+        _required(metadata, "notificationId", "notificationMetadata."),
+        "notificationMetadata.notificationId",
+    )
+    payload = checks.obj(_required(data, "payload", ""), "payload")
+    common = {
+        "notification_id": notification_id,
+        "notification_type": kind,
+        "event_time": checks.text(_required(data, "eventTime", ""), "eventTime"),
+    }
+    inner = {
+        FEED_FINISHED: ("feedProcessingFinishedNotification", "feedId"),
+        REPORT_FINISHED: ("reportProcessingFinishedNotification", "reportId"),
+    }.get(kind)
+    if inner is None:
+        return Notification(seller_ref="", **common)
+    key, id_key = inner
+    path = f"payload.{key}."
+    finished = checks.obj(_required(payload, key, "payload."), path.rstrip("."))
+    ref = checks.identifier(_required(finished, id_key, path), path + id_key)
+    return Notification(
+        # "sellerId" is absent for vendors; accountId is every selling partner's.
+        seller_ref=checks.text(finished.get("sellerId"), path + "sellerId", checks.ID_LENGTH),
+        feed_ref=ref if kind == FEED_FINISHED else "",
+        report_ref=ref if kind == REPORT_FINISHED else "",
+        processing_status=checks.identifier(
+            _required(finished, "processingStatus", path), path + "processingStatus"
+        ),
+        **common,
+    )

@@ -1,0 +1,195 @@
+"""Amazon's notifications in: each company's SQS queue read with long
+polling, each message recorded once (``amazon.notification``), and what it
+says done by the flows that do it when they poll:
+
+- ORDER_CHANGE: the orders named are read with getOrder and go through the
+  orders flow (``amazon.order.import``, the Recover Order path): the same
+  units, the same failures, no second import;
+- FEED_PROCESSING_FINISHED, REPORT_PROCESSING_FINISHED: the crons of the
+  flows waiting on feeds or reports run now (``_woken_by``).
+
+A message is deleted only after what it caused is committed; one that
+cannot be used (poison) is recorded with its reason and left to the queue's
+redrive policy; work another run holds comes back in a few seconds. A
+process killed anywhere loses nothing: the message comes back, and what was
+done already is found done (the record, or the order itself)."""
+
+import logging
+import time
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..mapping.checks import PayloadError
+from ..mapping.notifications import FEED_FINISHED, ORDER_CHANGE, REPORT_FINISHED, parse_notification
+from ..spapi import SpApiError
+from ..spapi.queue import MAX_WAIT_SECONDS, QueueError
+from .amazon_notification import FINISHED
+from .utils import commit
+
+_logger = logging.getLogger(__name__)
+
+# The flows (their models) whose crons a notification of a type wakes.
+WOKEN_BY = {
+    FEED_FINISHED: (
+        "amazon.stock.push",
+        "amazon.invoice.upload",
+        "amazon.cancellation.export",
+    ),
+    REPORT_FINISHED: ("amazon.return.import",),
+}
+
+
+class AmazonNotificationConsumer(models.AbstractModel):
+    _name = "amazon.notification.consumer"
+    _description = "Amazon Notifications In"
+
+    # A cron's run reads for this long (Odoo's cron limits are minutes), then
+    # the next run, a minute later, goes on.
+    cron_seconds = 45
+    # Work another run holds (the account's orders flow) comes back after this.
+    busy_retry_seconds = 5
+    # The longest a getOrder waits for Amazon's rate limit before the message
+    # is left for later.
+    max_throttle_wait = 10
+
+    # --- entry points -----------------------------------------------------------------------
+    @api.model
+    def _cron_consume(self, max_seconds=None):
+        """The cron: every company's queue, in turn, for ``max_seconds`` at most."""
+        deadline = time.monotonic() + (max_seconds or self.cron_seconds)
+        for company in self._queue_companies():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                self._consume(company, left)
+            except Exception:
+                # One company's queue (its settings, AWS) never stops the others.
+                _logger.exception("Amazon notifications of company %s not read", company.id)
+        return True
+
+    @api.model
+    def _queue_companies(self):
+        return self.env["res.company"].sudo().search([("amazon_sqs_queue_url", "!=", False)])
+
+    @api.model
+    def _consume(self, company, max_seconds, wait_seconds=MAX_WAIT_SECONDS, until_empty=False):
+        """Read ``company``'s queue for ``max_seconds`` (or, ``until_empty``,
+        until a receive brings nothing); returns the number of messages handled."""
+        queue = company._amazon_notification_queue()
+        if queue is None:
+            return 0
+        deadline = time.monotonic() + max_seconds
+        handled = 0
+        while True:
+            left = deadline - time.monotonic()
+            if left < 1:
+                return handled
+            try:
+                messages = queue.receive(wait_seconds=min(wait_seconds, int(left)))
+            except QueueError as error:
+                _logger.warning("Amazon notifications queue of company %s: %s", company.id, error)
+                return handled
+            company.sudo().amazon_sqs_polled = fields.Datetime.now()
+            commit(self.env.cr)
+            if messages:
+                self._process_messages(company, queue, messages)
+                handled += len(messages)
+            elif until_empty:
+                return handled
+
+    # --- one receive's messages -------------------------------------------------------------
+    @api.model
+    def _process_messages(self, company, queue, messages):
+        """Record, do, commit, then delete ``messages`` (queue.Message)."""
+        accounts = self._accounts_by_seller(company)
+        items = []
+        for message in messages:
+            try:
+                items.append((message, parse_notification(message.body), None))
+            except PayloadError as error:
+                items.append((message, None, str(error)))
+        Notification = self.env["amazon.notification"].sudo()
+        records = Notification._amazon_receive(company, items, accounts)
+        company.sudo().amazon_sqs_received = fields.Datetime.now()
+        commit(self.env.cr)
+        todo = {m.message_id: records[m.message_id] for m, _n, _r in items}
+        busy = self._do_orders(company, todo) | self._wake_flows(todo)
+        commit(self.env.cr)
+        finished = [m for m in messages if todo[m.message_id].state in FINISHED]
+        undeleted = queue.delete(finished) if finished else []
+        if undeleted:
+            _logger.info("SQS kept %s messages: they come back as duplicates", len(undeleted))
+        waiting = [m for m in messages if m.message_id in busy]
+        if waiting:
+            queue.release(waiting, self.busy_retry_seconds)
+        for message, _notification, reason in items:
+            if reason:
+                _logger.warning(
+                    "Amazon notification %s of company %s not usable: %s",
+                    message.message_id,
+                    company.id,
+                    reason,
+                )
+
+    @api.model
+    def _accounts_by_seller(self, company):
+        accounts = (
+            self.env["amazon.account"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("link_date", "!=", False)])
+        )
+        return {account.seller_ref: account for account in accounts if account.seller_ref}
+
+    @api.model
+    def _do_orders(self, company, todo):
+        """The orders of the ORDER_CHANGE notifications still to do, through
+        the orders flow, account by account. Returns the message ids whose
+        account another run held (they come back soon)."""
+        by_account = defaultdict(list)
+        for message_id, record in todo.items():
+            if record.state == "received" and record.notification_type == ORDER_CHANGE:
+                by_account[record.account_id].append((message_id, record))
+        busy = set()
+        for account, pairs in by_account.items():
+            records = self.env["amazon.notification"].sudo().union(*(r for _m, r in pairs))
+            refs = list(dict.fromkeys(records.mapped("order_ref")))
+            try:
+                result = self.env["amazon.order.import"]._run(
+                    account,
+                    run_options={"order_refs": refs, "skip_unfetched": True},
+                    max_throttle_wait=self.max_throttle_wait,
+                )
+            except (SpApiError, UserError) as error:
+                records._amazon_failed(str(error))
+                continue
+            if result.locked or result.waiting:
+                busy.update(message_id for message_id, _r in pairs)
+                continue
+            unfetched = result.extra.get("unfetched") or {}
+            for record in records:
+                if record.order_ref in unfetched:
+                    # Left in the queue: read again when it comes back (an
+                    # order Amazon does not show yet), until the redrive policy.
+                    record._amazon_failed(unfetched[record.order_ref])
+                else:
+                    record._amazon_done()
+            account.sudo().last_notification_date = fields.Datetime.now()
+        return busy
+
+    @api.model
+    def _wake_flows(self, todo):
+        """Feeds and reports done: the crons of the flows waiting on them run now."""
+        kinds = set()
+        for record in todo.values():
+            if record.state == "received" and record.notification_type in WOKEN_BY:
+                kinds.add(record.notification_type)
+                record._amazon_done()
+        models_ = [model for kind in kinds for model in WOKEN_BY[kind] if model in self.env]
+        if models_:
+            crons = self.env["ir.cron"].sudo().search([("model_id.model", "in", models_)])
+            for cron in crons:
+                cron._trigger()
+        return set()
