@@ -8,6 +8,14 @@ from unittest.mock import patch
 
 from odoo import api
 from odoo.addons.queue_job.controllers.main import RunJobController
+from odoo.addons.sale_amazon_connector.spapi_emulator.sqs_server import (
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    SqsOutlet,
+    SqsServer,
+    moto_server_path,
+)
 from odoo.addons.sale_amazon_connector.tests.common import SELLER_ID, US
 from odoo.addons.sale_amazon_connector.tests.test_orders import OrderSyncCase, ago
 from odoo.tests import tagged
@@ -147,3 +155,32 @@ class TestAmazonJobs(OrderSyncCase):
             [("kind", "=", "stock"), ("account_id", "in", self.accounts.ids)]
         )
         self.assertEqual(sorted(logs.mapped("state")), ["done"] * 3)
+
+    def test_notification_readers_are_jobs_that_import_the_orders(self):
+        if moto_server_path() is None:
+            self.skipTest("moto_server not installed (scripts/test.sh does)")
+        with SqsServer() as sqs:
+            url, _arn = sqs.create_queue("jobs")
+            self.env.company.write(
+                {
+                    "amazon_sqs_queue_url": url,
+                    "amazon_sqs_region": REGION,
+                    "amazon_sqs_access_key": ACCESS_KEY,
+                    "amazon_sqs_secret_key": SECRET_KEY,
+                }
+            )
+            self.emulator.store.outlet = SqsOutlet(sqs.url)
+            self.addCleanup(setattr, self.emulator.store, "outlet", None)
+            self.account.sudo().action_subscribe_notifications()
+            order = self.emulator.store.add_order(
+                SELLER_ID, US, [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "9"}]
+            )
+            consumer = self.env["amazon.notification.consumer"]
+            consumer._cron_consume(max_seconds=2)
+            consumer._cron_consume(max_seconds=2)  # one job waits per reader
+            queued = self.jobs()
+            self.assertEqual(len(queued), 2)
+            self.assertEqual(set(queued.mapped("channel")), {"root.amazon.notifications"})
+            self.assertEqual(self.run_jobs(), [])
+            self.assertEqual(self.sales().amazon_order_ref, order.order_id)
+            self.assertEqual(self.sales().state, "sale")
