@@ -47,6 +47,7 @@ SELLERS = {
     "shared_b": ("A1CRASHSHAREDB", "Atzr|crash-shared-b-token"),
     "own_buckets": ("A1CRASHOWNBUCKETS", "Atzr|crash-own-buckets-token"),
     "cancelling": ("A1CRASHCANCELLING", "Atzr|crash-cancelling-token"),
+    "notified": ("A1CRASHNOTIFIED", "Atzr|crash-notified-token"),
 }
 
 pytestmark = pytest.mark.skipif(
@@ -151,6 +152,40 @@ TELL_AMAZON = """
 env["amazon.cancellation.export"]._cron_send()
 env.cr.commit()
 print("SENT {}")
+"""
+
+# The company reads its notifications queue; the account subscribes to it.
+SUBSCRIBE = """
+import json, os
+cfg = json.loads(os.environ["SAC_CRASH_QUEUE"])
+env.company.write({"amazon_sqs_queue_url": cfg["url"], "amazon_sqs_region": cfg["region"],
+                   "amazon_sqs_access_key": cfg["key"], "amazon_sqs_secret_key": cfg["secret"]})
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+account.link_date = account.link_date or account.create_date
+account.action_subscribe_notifications()
+env.cr.commit()
+print("SUBSCRIBED " + json.dumps(account.notification_subscription_ids.mapped("notification_type")))
+"""
+
+# The consumer reads the queue until it is empty; SAC_CRASH_POINT kills it
+# (SIGKILL, by itself, at that exact point): "before_delete", after a batch
+# was committed and before SQS deleted it; "before_commit", after a batch's
+# orders were made and before the orders flow committed them.
+CONSUME = """
+import json, os, signal
+from odoo.addons.sale_amazon_connector.spapi.queue import NotificationQueue
+def die(*_args, **_kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+point = os.environ.get("SAC_CRASH_POINT")
+if point == "before_delete":
+    NotificationQueue.delete = die
+elif point == "before_commit":
+    type(env["amazon.order.import"])._commit = die
+handled = env["amazon.notification.consumer"]._consume(
+    env.company, 120, wait_seconds=3, until_empty=True
+)
+env.cr.commit()
+print("CONSUMED " + json.dumps(handled))
 """
 
 SYNC = """
@@ -716,3 +751,89 @@ def test_killed_cancellation_runs_never_cancel_twice(crash_world):
         emulator.process_feed(store.feeds[call.response["feedId"]])
     cancelled = [o for o in scenario.order_ids if store.orders[o].status == "CANCELLED"]
     assert len(cancelled) == 8
+
+
+def test_killed_notification_consumers_lose_and_duplicate_nothing(crash_world):
+    """Issue #36: the consumer killed (SIGKILL) between a batch's commit and
+    SQS's delete, between the orders' import and its commit, and at random
+    moments of its work; then run until the queue is empty. Every order of a
+    notification is in Odoo once, every notification recorded once and done,
+    no message left in the queue."""
+    from spapi_emulator.sqs_server import (  # noqa: PLC0415 - only with moto
+        ACCESS_KEY,
+        REGION,
+        SECRET_KEY,
+        SqsOutlet,
+        SqsServer,
+        moto_server_path,
+    )
+
+    if moto_server_path() is None:
+        pytest.skip("moto_server not installed (scripts/test.sh installs it)")
+    emulator, accounts, report = crash_world
+    scenario = Scenario(emulator, accounts, "notified")
+    with SqsServer() as sqs:
+        # Messages not deleted come back after 2 s (SQS's default is 30 s).
+        url, _arn = sqs.create_queue("crash", VisibilityTimeout=2)
+        emulator.store.outlet = SqsOutlet(sqs.url)
+        queue = {"url": url, "region": REGION, "key": ACCESS_KEY, "secret": SECRET_KEY}
+        subscribed = start(
+            SUBSCRIBE,
+            SAC_CRASH_ACCOUNT=str(scenario.account_id),
+            SAC_CRASH_QUEUE=json.dumps(queue),
+        )
+        assert output_line(subscribed, "SUBSCRIBED ") == ["ORDER_CHANGE"]
+        kills = []
+        try:
+            for point in ("before_delete", "before_commit"):
+                scenario.add_orders(6)
+                process = start(CONSUME, SAC_CRASH_POINT=point)
+                process.wait(timeout=300)
+                process.stdout.read()
+                assert process.returncode == -signal.SIGKILL
+                kills.append({"point": point})
+            for delay in (0.3, 0.8):
+                scenario.add_orders(10)
+                process = start(CONSUME)
+                while not emulator.calls_for("getOrder") and process.poll() is None:
+                    time.sleep(0.01)
+                time.sleep(delay)
+                if process.poll() is None:
+                    process.send_signal(signal.SIGKILL)
+                    kills.append({"delay_s": delay})
+                process.wait(timeout=300)
+                process.stdout.read()
+                emulator.reset_calls()
+            time.sleep(2.5)  # what the kills left comes back
+            output_line(start(CONSUME), "CONSUMED ")
+        finally:
+            emulator.store.outlet = None
+        attributes = sqs.client().get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+    per_ref = dict(
+        sql(
+            "SELECT amazon_order_ref, count(*) FROM sale_order WHERE amazon_account_id = %s"
+            " GROUP BY 1",
+            (scenario.account_id,),
+        )
+    )
+    notified = dict(
+        sql(
+            "SELECT state, count(*) FROM amazon_notification WHERE account_id = %s GROUP BY 1",
+            (scenario.account_id,),
+        )
+    )
+    report["notifications"] = {
+        "kills": kills,
+        "orders": len(scenario.order_ids),
+        "in_odoo": len(per_ref),
+        "duplicated": sum(count - 1 for count in per_ref.values()),
+        "notifications": notified,
+    }
+    assert len(kills) >= 3, kills
+    assert set(per_ref) == set(scenario.order_ids)  # nothing lost
+    assert set(per_ref.values()) == {1}  # nothing twice
+    assert notified == {"done": len(scenario.order_ids)}
+    assert sum(int(v) for v in attributes.values()) == 0
