@@ -10,10 +10,14 @@
 #   SAC_BENCH_ONLY=payout SAC_BENCH_PAYOUT_TRANSACTIONS=1000,10000 bash scripts/benchmark.sh
 #   SAC_BENCH_ONLY=scale SAC_BENCH_SCALE_ORDERS=1000 bash scripts/benchmark.sh
 #     (20 accounts, crons against queue_job, 1 and 2 workers; real Odoo servers)
+#   SAC_BENCH_ONLY=notifications bash scripts/benchmark.sh
+#     (orders in through the notifications queue: latency at 10 and 100 orders a
+#     minute, 1 and 2 readers; real Odoo processes, moto's SQS server)
 source "$(dirname "$0")/lib.sh"
 
 install_requirements
 install_queue_job
+install_sqs_server
 [ -n "$(odoo_version)" ] || { log "Odoo 18.0 is not importable by $PYTHON"; exit 1; }
 link_addon
 ensure_postgres
@@ -45,6 +49,12 @@ if [ "$ONLY" = "scale" ]; then
   log "running the scale benchmark (${SAC_BENCH_SCALE_ACCOUNTS:-20} accounts x ${SAC_BENCH_SCALE_ORDERS:-100} orders)"
   SAC_BENCH_OUT="$BUILD/benchmark-results.json" SAC_BENCH_DB_CRON="$DB" SAC_BENCH_DB_QUEUE="${DB}_queue" \
     SAC_ADDONS_PATH="$ADDONS_DIR" "$PYTHON" "$ROOT/scripts/benchmark_scale.py"
+fi
+if [ "$ONLY" = "notifications" ]; then
+  # Opt-in: a few minutes per configuration, in real time.
+  log "running the notifications benchmark (${SAC_BENCH_NOTIFY_CONFIGS:-10x1,10x2,100x1,100x2})"
+  SAC_BENCH_OUT="$BUILD/benchmark-results.json" SAC_BENCH_DB="$DB" SAC_ADDONS_PATH="$ADDONS_DIR" \
+    "$PYTHON" "$ROOT/scripts/benchmark_notifications.py"
 fi
 log "results against the targets (also in $BUILD/benchmark-results.json):"
 "$PYTHON" "$ROOT/scripts/benchmark_table.py" "$BUILD/benchmark-results.json"

@@ -228,3 +228,32 @@ print(
     f"{len(payouts.filtered(lambda p: p.state == 'booked'))} of {len(payouts)} payouts booked, "
     f"{bills} Amazon invoice(s) as vendor bills."
 )
+
+# Orders in seconds: the company reads the demo's SQS queue (moto's, on this
+# machine), and the account subscribes to Amazon's notifications. The
+# emulator places a new order every minute; the running Odoo's cron reads it.
+SQS_URL = os.environ.get("SAC_SQS_URL")
+if SQS_URL:
+    from odoo.addons.sale_amazon_connector.spapi_emulator.sqs_server import (
+        ACCESS_KEY,
+        REGION,
+        SECRET_KEY,
+        SqsServer,
+    )
+
+    server = SqsServer(port=int(SQS_URL.rsplit(":", 1)[1]))  # already running: its client
+    queue_url, _arn = server.create_queue("amazon-notifications")
+    company.write(
+        {
+            "amazon_sqs_queue_url": queue_url,
+            "amazon_sqs_region": REGION,
+            "amazon_sqs_access_key": ACCESS_KEY,
+            "amazon_sqs_secret_key": SECRET_KEY,
+        }
+    )
+    account.action_subscribe_notifications()
+    env.cr.commit()
+    print(
+        "Demo notifications: subscribed; a new order arrives every minute without a sync "
+        "(Sales > Amazon > Orders, or Sales > Configuration > Amazon > Notifications)."
+    )

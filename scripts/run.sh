@@ -18,8 +18,12 @@ HTTP_PORT="${SAC_HTTP_PORT:-8069}"
 EMULATOR_PORT="${SAC_EMULATOR_PORT:-8079}"
 EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
 EMULATOR_PID=""
+SQS_PORT="${SAC_SQS_PORT:-8089}"
+SQS_URL=""
+SQS_PID=""
 
 install_requirements
+install_sqs_server
 ensure_wkhtmltopdf
 if [ -z "$(odoo_version)" ]; then
   log "Odoo 18.0 is not importable by $PYTHON. Install Odoo 18.0 Community first (see README.md)."
@@ -33,13 +37,27 @@ stop_all() {
     wait "$EMULATOR_PID" 2>/dev/null || true
     log "SP-API emulator stopped"
   fi
+  if [ -n "$SQS_PID" ]; then
+    kill "$SQS_PID" 2>/dev/null || true
+    wait "$SQS_PID" 2>/dev/null || true
+  fi
   stop_local_postgres
 }
 trap stop_all EXIT
 
+# Amazon's notifications go to an SQS queue: moto's server plays the seller's.
+EMULATOR_SQS=()
+if [ -n "${SAC_MOTO_SERVER:-}" ]; then
+  log "starting moto's SQS server on 127.0.0.1:$SQS_PORT (the demo's notifications queue)"
+  "$SAC_MOTO_SERVER" -H 127.0.0.1 -p "$SQS_PORT" >"$BUILD/sqs.log" 2>&1 &
+  SQS_PID=$!
+  SQS_URL="http://127.0.0.1:$SQS_PORT"
+  EMULATOR_SQS=(--sqs-endpoint "$SQS_URL" --new-order-every 60)
+fi
+
 log "starting the SP-API emulator on $EMULATOR_URL (demo seed)"
-(cd "$ROOT" && exec "$PYTHON" -m spapi_emulator --port "$EMULATOR_PORT" --seed demo) \
-  >"$BUILD/emulator.log" 2>&1 &
+(cd "$ROOT" && exec "$PYTHON" -m spapi_emulator --port "$EMULATOR_PORT" --seed demo \
+  "${EMULATOR_SQS[@]}") >"$BUILD/emulator.log" 2>&1 &
 EMULATOR_PID=$!
 for _ in $(seq 1 50); do
   if "$PYTHON" -c "import urllib.request as u; u.urlopen('$EMULATOR_URL/_emulator/health')" \
@@ -61,7 +79,7 @@ else
 fi
 
 log "setting up the demo account and synchronizing the emulator's orders"
-SAC_EMULATOR_URL="$EMULATOR_URL" odoo_shell -d "$DB" --no-http --log-level=warn \
+SAC_EMULATOR_URL="$EMULATOR_URL" SAC_SQS_URL="$SQS_URL" odoo_shell -d "$DB" --no-http --log-level=warn \
   <"$ROOT/scripts/demo_setup.py"
 
 log "Odoo is starting on http://localhost:$HTTP_PORT (database $DB, login admin, password admin)"

@@ -13,10 +13,21 @@ from .seed import (
     DEMO_CLIENT_SECRET,
     DEMO_REFRESH_TOKEN,
     DEMO_SELLER_ID,
+    add_demo_order,
     load_seed_file,
     seed_demo,
 )
 from .server import Emulator
+from .sqs_server import SqsOutlet
+
+
+def _new_orders(store, every, stop):
+    """Buyers keep ordering: a new demo order every ``every`` seconds."""
+    index = len(store.orders)
+    while not stop.wait(every):
+        index += 1
+        order = add_demo_order(store, index)
+        print(f"  new order {order.order_id} placed", flush=True)
 
 
 def main(argv=None):
@@ -38,6 +49,18 @@ def main(argv=None):
         help="multiplies Amazon's rate limits (tests use large values)",
     )
     parser.add_argument("--no-rate-limits", action="store_true")
+    parser.add_argument(
+        "--sqs-endpoint",
+        metavar="URL",
+        help="deliver the notifications subscribed to an SQS server there (moto's)",
+    )
+    parser.add_argument(
+        "--new-order-every",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="with the demo seed: a new FBM order this often (it arrives by notification)",
+    )
     parser.add_argument(
         "--sandbox-models",
         metavar="DIR",
@@ -65,6 +88,8 @@ def main(argv=None):
         rate_limits=not args.no_rate_limits,
         models_dir=models_dir,
     )
+    if args.sqs_endpoint:
+        emulator.store.outlet = SqsOutlet(args.sqs_endpoint)
     if args.seed == "demo":
         seed_demo(emulator.store, order_count=args.orders)
     elif args.seed != "none":
@@ -92,6 +117,10 @@ def main(argv=None):
             f"  demo seller {DEMO_SELLER_ID}, refresh token {DEMO_REFRESH_TOKEN}",
             flush=True,
         )
+    if args.seed == "demo" and args.new_order_every > 0:
+        threading.Thread(
+            target=_new_orders, args=(emulator.store, args.new_order_every, stop), daemon=True
+        ).start()
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     emulator.stop()

@@ -124,8 +124,6 @@ def seed_demo(store, order_count=300, seed=42):
     now = utcnow()
     for index in range(order_count):
         marketplace_id = rng.choice(list(DEMO_MARKETPLACES))
-        country = DEMO_MARKETPLACES[marketplace_id]
-        currency = _COUNTRY_CURRENCY[country]
         fba = rng.random() < 0.4
         status = rng.choice(
             ["SHIPPED", "SHIPPED", "CANCELLED"]
@@ -139,56 +137,7 @@ def seed_demo(store, order_count=300, seed=42):
                 "PENDING",
             ]
         )
-        items = []
-        # An order's items share its channel: the SKUs of that channel there.
-        offered = [p for p in DEMO_PRODUCTS if ((p[0], country) in DEMO_FBA) == fba]
-        count = min(rng.randint(1, 3), len(offered))
-        for sku, title, price in rng.sample(offered, count):
-            unit = round(price * _PRICE_FACTOR[currency], 2)
-            item = {
-                "sku": sku,
-                "title": title,
-                "quantity": rng.randint(1, 3),
-                "unit_price": unit,
-            }
-            if country == "US":
-                # Every US state makes Amazon the marketplace facilitator: it
-                # charges the buyer's sales tax and remits it, not the seller.
-                item["tax"] = round(unit * item["quantity"] * 0.08, 2)
-                item["tax_model"] = "MARKETPLACE_FACILITATOR"
-            items.append(item)
-        items[0]["shipping_price"] = 4.99
-        if rng.random() < 0.1:
-            items[0]["gift_wrap_price"] = 3.50
-            items[0]["gift_wrap_level"] = "Classic"
-            items[0]["gift_message"] = "Happy birthday!"
-        if rng.random() < 0.15:
-            items[0]["promotion_discount"] = 2.00
-            items[0]["promotion_ids"] = ["DEMO-PROMO-2026"]
-        city, state, postal = rng.choice(_CITIES[country])
-        name = rng.choice(_NAMES)
-        no_pii = fba and country == "US"  # North-American FBA orders carry no PII
-        created = now - timedelta(days=6, hours=rng.randint(0, 23)) + timedelta(minutes=index * 25)
-        created = min(created, now - timedelta(minutes=30))
-        order = store.add_order(
-            DEMO_SELLER_ID,
-            marketplace_id,
-            items,
-            fulfilled_by="AMAZON" if fba else "MERCHANT",
-            status=status,
-            created_time=created,
-            last_updated_time=created + timedelta(minutes=5),
-            buyer_name="" if no_pii else name,
-            buyer_email="" if no_pii else f"{index}@marketplace.amazon.example",
-            address=Address(
-                name="" if no_pii else name,
-                address_line1="" if no_pii else f"{rng.randint(1, 200)} Main Street",
-                city=city,
-                state_or_region=state,
-                postal_code=postal,
-                country_code=country,
-            ),
-        )
+        order = _demo_order(store, rng, index, marketplace_id, fba, status, now)
         if status == "PARTIALLY_SHIPPED":
             # Part of it left without the connector (in Seller Central): the
             # first item, or all of the only item but one unit.
@@ -202,6 +151,76 @@ def seed_demo(store, order_count=300, seed=42):
     seed_demo_reports(store, now)
     seed_demo_money(store, now)
     return store
+
+
+def _demo_order(store, rng, index, marketplace_id, fba, status, now, live=False):
+    """One demo order of the seller: a few of the channel's products, a
+    buyer of the country, sometimes gift-wrapped or promoted; placed in the
+    week before ``now``, or ``live``, now."""
+    country = DEMO_MARKETPLACES[marketplace_id]
+    currency = _COUNTRY_CURRENCY[country]
+    items = []
+    # An order's items share its channel: the SKUs of that channel there.
+    offered = [p for p in DEMO_PRODUCTS if ((p[0], country) in DEMO_FBA) == fba]
+    count = min(rng.randint(1, 3), len(offered))
+    for sku, title, price in rng.sample(offered, count):
+        unit = round(price * _PRICE_FACTOR[currency], 2)
+        item = {
+            "sku": sku,
+            "title": title,
+            "quantity": rng.randint(1, 3),
+            "unit_price": unit,
+        }
+        if country == "US":
+            # Every US state makes Amazon the marketplace facilitator: it
+            # charges the buyer's sales tax and remits it, not the seller.
+            item["tax"] = round(unit * item["quantity"] * 0.08, 2)
+            item["tax_model"] = "MARKETPLACE_FACILITATOR"
+        items.append(item)
+    items[0]["shipping_price"] = 4.99
+    if rng.random() < 0.1:
+        items[0]["gift_wrap_price"] = 3.50
+        items[0]["gift_wrap_level"] = "Classic"
+        items[0]["gift_message"] = "Happy birthday!"
+    if rng.random() < 0.15:
+        items[0]["promotion_discount"] = 2.00
+        items[0]["promotion_ids"] = ["DEMO-PROMO-2026"]
+    city, state, postal = rng.choice(_CITIES[country])
+    name = rng.choice(_NAMES)
+    no_pii = fba and country == "US"  # North-American FBA orders carry no PII
+    if live:
+        created = updated = now
+    else:
+        created = now - timedelta(days=6, hours=rng.randint(0, 23)) + timedelta(minutes=index * 25)
+        created = min(created, now - timedelta(minutes=30))
+        updated = created + timedelta(minutes=5)
+    return store.add_order(
+        DEMO_SELLER_ID,
+        marketplace_id,
+        items,
+        fulfilled_by="AMAZON" if fba else "MERCHANT",
+        status=status,
+        created_time=created,
+        last_updated_time=updated,
+        buyer_name="" if no_pii else name,
+        buyer_email="" if no_pii else f"{index}@marketplace.amazon.example",
+        address=Address(
+            name="" if no_pii else name,
+            address_line1="" if no_pii else f"{rng.randint(1, 200)} Main Street",
+            city=city,
+            state_or_region=state,
+            postal_code=postal,
+            country_code=country,
+        ),
+    )
+
+
+def add_demo_order(store, index, rng=None):
+    """A new FBM order, placed now (the demo's orders that arrive by
+    notification while Odoo runs)."""
+    rng = rng or random.Random(index)
+    marketplace_id = rng.choice(list(DEMO_MARKETPLACES))
+    return _demo_order(store, rng, index, marketplace_id, False, "UNSHIPPED", utcnow(), live=True)
 
 
 def seed_demo_fba(store, now):
