@@ -78,62 +78,57 @@ def parse_notification(body):
     raise PayloadError("the message names no notificationType")
 
 
-def _required(data, key, path):
+def _required(data, key, path=""):
     if data.get(key) in (None, ""):
         raise PayloadError(f"{path}{key} is missing")
     return data[key]
 
 
-def _parse_pascal(data):
-    kind = checks.text(_required(data, "NotificationType", ""), "NotificationType")
-    metadata = checks.obj(_required(data, "NotificationMetadata", ""), "NotificationMetadata")
-    notification_id = checks.identifier(
-        _required(metadata, "NotificationId", "NotificationMetadata."),
-        "NotificationMetadata.NotificationId",
-    )
-    payload = checks.obj(_required(data, "Payload", ""), "Payload")
+def _identifier(data, key, path):
+    """A required identifier of ``data``, the object at ``path`` ("a.b.")."""
+    return checks.identifier(_required(data, key, path), path + key)
+
+
+def _envelope(data, pascal):
+    """(common Notification values, payload) of a message: the keys are
+    PascalCase (ORDER_CHANGE) or camelCase (feeds, reports)."""
+
+    def key(name):
+        return name if pascal else name[0].lower() + name[1:]
+
+    metadata = checks.obj(_required(data, key("NotificationMetadata")), key("NotificationMetadata"))
     common = {
-        "notification_id": notification_id,
-        "notification_type": kind,
-        "event_time": checks.text(_required(data, "EventTime", ""), "EventTime"),
+        "notification_type": checks.text(
+            _required(data, key("NotificationType")), key("NotificationType")
+        ),
+        "notification_id": _identifier(
+            metadata, key("NotificationId"), key("NotificationMetadata") + "."
+        ),
+        "event_time": checks.text(_required(data, key("EventTime")), key("EventTime")),
     }
-    if kind != ORDER_CHANGE:
+    return common, checks.obj(_required(data, key("Payload")), key("Payload"))
+
+
+def _parse_pascal(data):
+    common, payload = _envelope(data, pascal=True)
+    if common["notification_type"] != ORDER_CHANGE:
         return Notification(seller_ref="", **common)
     path = "Payload.OrderChangeNotification."
     change = checks.obj(_required(payload, "OrderChangeNotification", "Payload."), path.rstrip("."))
     summary = checks.obj(_required(change, "Summary", path), path + "Summary")
     return Notification(
-        seller_ref=checks.identifier(_required(change, "SellerId", path), path + "SellerId"),
-        order_ref=checks.identifier(
-            _required(change, "AmazonOrderId", path), path + "AmazonOrderId"
-        ),
-        change_type=checks.identifier(
-            _required(change, "OrderChangeType", path), path + "OrderChangeType"
-        ),
-        order_status=checks.identifier(
-            _required(summary, "OrderStatus", path + "Summary."), path + "Summary.OrderStatus"
-        ),
-        marketplace_ref=checks.identifier(
-            _required(summary, "MarketplaceId", path + "Summary."),
-            path + "Summary.MarketplaceId",
-        ),
+        seller_ref=_identifier(change, "SellerId", path),
+        order_ref=_identifier(change, "AmazonOrderId", path),
+        change_type=_identifier(change, "OrderChangeType", path),
+        order_status=_identifier(summary, "OrderStatus", path + "Summary."),
+        marketplace_ref=_identifier(summary, "MarketplaceId", path + "Summary."),
         **common,
     )
 
 
 def _parse_camel(data):
-    kind = checks.text(_required(data, "notificationType", ""), "notificationType")
-    metadata = checks.obj(_required(data, "notificationMetadata", ""), "notificationMetadata")
-    notification_id = checks.identifier(
-        _required(metadata, "notificationId", "notificationMetadata."),
-        "notificationMetadata.notificationId",
-    )
-    payload = checks.obj(_required(data, "payload", ""), "payload")
-    common = {
-        "notification_id": notification_id,
-        "notification_type": kind,
-        "event_time": checks.text(_required(data, "eventTime", ""), "eventTime"),
-    }
+    common, payload = _envelope(data, pascal=False)
+    kind = common["notification_type"]
     inner = {
         FEED_FINISHED: ("feedProcessingFinishedNotification", "feedId"),
         REPORT_FINISHED: ("reportProcessingFinishedNotification", "reportId"),
@@ -143,14 +138,12 @@ def _parse_camel(data):
     key, id_key = inner
     path = f"payload.{key}."
     finished = checks.obj(_required(payload, key, "payload."), path.rstrip("."))
-    ref = checks.identifier(_required(finished, id_key, path), path + id_key)
+    ref = _identifier(finished, id_key, path)
     return Notification(
         # "sellerId" is absent for vendors; accountId is every selling partner's.
         seller_ref=checks.text(finished.get("sellerId"), path + "sellerId", checks.ID_LENGTH),
         feed_ref=ref if kind == FEED_FINISHED else "",
         report_ref=ref if kind == REPORT_FINISHED else "",
-        processing_status=checks.identifier(
-            _required(finished, "processingStatus", path), path + "processingStatus"
-        ),
+        processing_status=_identifier(finished, "processingStatus", path),
         **common,
     )

@@ -26,7 +26,7 @@ from ..mapping.notifications import FEED_FINISHED, ORDER_CHANGE, REPORT_FINISHED
 from ..spapi import SpApiError
 from ..spapi.queue import MAX_WAIT_SECONDS, QueueError
 from .amazon_notification import FINISHED
-from .utils import commit
+from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
 
@@ -66,8 +66,11 @@ class AmazonNotificationConsumer(models.AbstractModel):
             try:
                 self._consume(company, left)
             except Exception:
-                # One company's queue (its settings, AWS) never stops the others.
+                # One company's queue (its settings, AWS, a message two readers
+                # recorded at once) never stops the others; what it did not
+                # commit comes back with its messages.
                 _logger.exception("Amazon notifications of company %s not read", company.id)
+                rollback(self.env.cr)
         return True
 
     @api.model

@@ -192,40 +192,38 @@ class NotificationsStore:
 
     def feed_finished(self, feed):
         """FEED_PROCESSING_FINISHED (FeedProcessingFinishedNotification.json)."""
-        payload = {
-            "sellerId": feed.seller_id,
-            "accountId": f"amzn1.merchant.o.{feed.seller_id}",
-            "feedId": feed.feed_id,
-            "feedType": feed.feed_type,
-            "processingStatus": feed.status,
-        }
-        if getattr(feed, "result_document_id", None):
-            payload["resultFeedDocumentId"] = feed.result_document_id
-        self.publish(
-            feed.seller_id,
+        self._finished(
             "FEED_PROCESSING_FINISHED",
-            lambda _subscription: _camel_message(
-                "FEED_PROCESSING_FINISHED", {"feedProcessingFinishedNotification": payload}
-            ),
+            feed,
+            {"feedId": feed.feed_id, "feedType": feed.feed_type},
+            resultFeedDocumentId=getattr(feed, "result_document_id", None),
         )
 
     def report_finished(self, report):
         """REPORT_PROCESSING_FINISHED (ReportProcessingFinishedNotification.json)."""
-        payload = {
-            "sellerId": report.seller_id,
-            "accountId": f"amzn1.merchant.o.{report.seller_id}",
-            "reportId": report.report_id,
-            "reportType": report.report_type,
-            "processingStatus": report.status,
-        }
-        if getattr(report, "document_id", None):
-            payload["reportDocumentId"] = report.document_id
-        self.publish(
-            report.seller_id,
+        self._finished(
             "REPORT_PROCESSING_FINISHED",
-            lambda _subscription: _camel_message(
-                "REPORT_PROCESSING_FINISHED", {"reportProcessingFinishedNotification": payload}
-            ),
+            report,
+            {"reportId": report.report_id, "reportType": report.report_type},
+            reportDocumentId=getattr(report, "document_id", None),
+        )
+
+    def _finished(self, notification_type, job, ids, **document):
+        """A feed's or a report's notice: its seller, ids, status, document."""
+        payload = {
+            "sellerId": job.seller_id,
+            "accountId": f"amzn1.merchant.o.{job.seller_id}",
+            **ids,
+            "processingStatus": job.status,
+            **{key: value for key, value in document.items() if value},
+        }
+        # feedProcessingFinishedNotification, reportProcessingFinishedNotification
+        inner = "".join(word.capitalize() for word in notification_type.lower().split("_"))
+        key = inner[0].lower() + inner[1:] + "Notification"
+        self.publish(
+            job.seller_id,
+            notification_type,
+            lambda _subscription: _camel_message(notification_type, {key: payload}),
         )
 
 

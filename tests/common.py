@@ -38,6 +38,19 @@ def _validator():
     return _VALIDATOR[0] if _VALIDATOR else None
 
 
+def queue_settings(queue_url):
+    """The company's notifications queue settings for a queue of the tests'
+    SQS server (spapi_emulator/sqs_server.py)."""
+    from ..spapi_emulator.sqs_server import ACCESS_KEY, REGION, SECRET_KEY  # noqa: PLC0415
+
+    return {
+        "amazon_sqs_queue_url": queue_url,
+        "amazon_sqs_region": REGION,
+        "amazon_sqs_access_key": ACCESS_KEY,
+        "amazon_sqs_secret_key": SECRET_KEY,
+    }
+
+
 class AmazonEmulatorMixin:
     """Starts an emulator with one seller on US, DE and UK, and an account
     ``cls.account`` linked to it (environment "custom")."""

@@ -15,15 +15,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from ..models.flow_run import lock_namespace
-from ..spapi_emulator.sqs_server import (
-    ACCESS_KEY,
-    REGION,
-    SECRET_KEY,
-    SqsOutlet,
-    SqsServer,
-    moto_server_path,
-)
-from .common import DE, SELLER_ID
+from ..spapi_emulator.sqs_server import SqsOutlet, SqsServer, moto_server_path
+from .common import DE, SELLER_ID, queue_settings
 from .test_orders import OrderSyncCase
 
 
@@ -42,14 +35,7 @@ class TestNotifications(OrderSyncCase):
         super().setUp()
         # A queue per test: nothing one test leaves is read by another.
         self.queue_url, self.queue_arn = self.sqs.create_queue(f"orders-{uuid.uuid4().hex[:8]}")
-        self.env.company.write(
-            {
-                "amazon_sqs_queue_url": self.queue_url,
-                "amazon_sqs_region": REGION,
-                "amazon_sqs_access_key": ACCESS_KEY,
-                "amazon_sqs_secret_key": SECRET_KEY,
-            }
-        )
+        self.env.company.write(queue_settings(self.queue_url))
         self.emulator.store.subscriptions.clear()
         self.emulator.store.destinations.clear()
 

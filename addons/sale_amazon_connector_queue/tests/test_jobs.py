@@ -9,14 +9,11 @@ from unittest.mock import patch
 from odoo import api
 from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.sale_amazon_connector.spapi_emulator.sqs_server import (
-    ACCESS_KEY,
-    REGION,
-    SECRET_KEY,
     SqsOutlet,
     SqsServer,
     moto_server_path,
 )
-from odoo.addons.sale_amazon_connector.tests.common import SELLER_ID, US
+from odoo.addons.sale_amazon_connector.tests.common import SELLER_ID, US, queue_settings
 from odoo.addons.sale_amazon_connector.tests.test_orders import OrderSyncCase, ago
 from odoo.tests import tagged
 
@@ -161,14 +158,7 @@ class TestAmazonJobs(OrderSyncCase):
             self.skipTest("moto_server not installed (scripts/test.sh does)")
         with SqsServer() as sqs:
             url, _arn = sqs.create_queue("jobs")
-            self.env.company.write(
-                {
-                    "amazon_sqs_queue_url": url,
-                    "amazon_sqs_region": REGION,
-                    "amazon_sqs_access_key": ACCESS_KEY,
-                    "amazon_sqs_secret_key": SECRET_KEY,
-                }
-            )
+            self.env.company.write(queue_settings(url))
             self.emulator.store.outlet = SqsOutlet(sqs.url)
             self.addCleanup(setattr, self.emulator.store, "outlet", None)
             self.account.sudo().action_subscribe_notifications()
