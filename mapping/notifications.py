@@ -12,9 +12,11 @@ schema Amazon extends must not turn messages into poison).
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from . import checks
 from .checks import PayloadError
+from .orders import parse_datetime
 
 ORDER_CHANGE = "ORDER_CHANGE"
 FEED_FINISHED = "FEED_PROCESSING_FINISHED"
@@ -42,6 +44,8 @@ class Notification:
     change_type: str = ""
     order_status: str = ""
     marketplace_ref: str = ""
+    # When the order changed (naive UTC), None when Amazon does not say.
+    change_time: datetime | None = None
     # FEED_PROCESSING_FINISHED / REPORT_PROCESSING_FINISHED
     feed_ref: str = ""
     report_ref: str = ""
@@ -116,7 +120,12 @@ def _parse_pascal(data):
     path = "Payload.OrderChangeNotification."
     change = checks.obj(_required(payload, "OrderChangeNotification", "Payload."), path.rstrip("."))
     summary = checks.obj(_required(change, "Summary", path), path + "Summary")
+    trigger = checks.obj(change.get("OrderChangeTrigger"), path + "OrderChangeTrigger")
+    changed = trigger.get("TimeOfOrderChange")  # "string" or "null" in the schema
     return Notification(
+        change_time=parse_datetime(changed, path + "OrderChangeTrigger.TimeOfOrderChange")
+        if changed
+        else None,
         seller_ref=_identifier(change, "SellerId", path),
         order_ref=_identifier(change, "AmazonOrderId", path),
         change_type=_identifier(change, "OrderChangeType", path),

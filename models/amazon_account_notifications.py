@@ -24,6 +24,9 @@ from ..spapi import SpApiError, SpApiRequestError
 CONSUMED_WITHIN = timedelta(minutes=10)
 # How often the order cron polls an account whose notifications are healthy.
 HEALTHY_POLL_INTERVAL = timedelta(hours=1)
+# Notified orders still waiting this long make the account due for polling
+# (searchOrders sees no order updated in the last two minutes).
+BACKLOG_AFTER = timedelta(minutes=2)
 # Orders polling imported this long after the last notification: silent.
 SILENT_AFTER = timedelta(hours=1)
 
@@ -89,15 +92,33 @@ class AmazonAccount(models.Model):
         )
         return {account.id: newest for account, newest in groups}
 
-    def _amazon_poll_due(self):
-        """Whether the order cron polls this account now: always, unless its
-        notifications are healthy and it polled within HEALTHY_POLL_INTERVAL."""
-        self.ensure_one()
-        recent = (
-            self.last_orders_sync
-            and fields.Datetime.now() - self.last_orders_sync < HEALTHY_POLL_INTERVAL
+    def _amazon_polling_due(self):
+        """The accounts the order cron polls now: all, but those whose
+        notifications are healthy and that polled within HEALTHY_POLL_INTERVAL,
+        unless orders of theirs wait for Amazon's getOrder plan (notified more
+        than two minutes ago: searchOrders sees them, a page of 100 a call)."""
+        now = fields.Datetime.now()
+        waiting = {
+            account.id
+            for [account] in self.env["amazon.notification"]
+            .sudo()
+            ._read_group(
+                [
+                    ("account_id", "in", self.ids),
+                    ("state", "=", "received"),
+                    ("create_date", "<", now - BACKLOG_AFTER),
+                ],
+                ["account_id"],
+            )
+        }
+        return self.filtered(
+            lambda account: (
+                account.id in waiting
+                or not account.last_orders_sync
+                or now - account.last_orders_sync >= HEALTHY_POLL_INTERVAL
+                or account.notifications_state != "healthy"
+            )
         )
-        return not (recent and self.notifications_state == "healthy")
 
     # --- set-up -----------------------------------------------------------------------------
     def _amazon_wanted_subscriptions(self):

@@ -32,6 +32,7 @@ class AmazonNotification(models.Model):
     notification_type = fields.Char(readonly=True)
     event_time = fields.Char(readonly=True)
     order_ref = fields.Char(string="Amazon Order", readonly=True, index="btree_not_null")
+    change_date = fields.Datetime(string="Order Changed", readonly=True)
     state = fields.Selection(STATES, required=True, default="received", readonly=True)
     reason = fields.Text(readonly=True)
     receive_count = fields.Integer(string="Received", default=1, readonly=True)
@@ -96,6 +97,7 @@ class AmazonNotification(models.Model):
             notification_type=notification.notification_type,
             event_time=notification.event_time,
             order_ref=notification.order_ref or False,
+            change_date=notification.change_time or False,
             account_id=account.id if account else False,
         )
         why_not = self._why_ignored(notification, account)

@@ -158,6 +158,11 @@ class AmazonNotificationConsumer(models.AbstractModel):
         busy = set()
         for account, pairs in by_account.items():
             records = self.env["amazon.notification"].sudo().union(*(r for _m, r in pairs))
+            known = self._known_changes(account, records)
+            known._amazon_done()
+            records -= known
+            if not records:
+                continue
             refs = list(dict.fromkeys(records.mapped("order_ref")))
             try:
                 result = self.env["amazon.order.import"]._run(
@@ -170,6 +175,11 @@ class AmazonNotificationConsumer(models.AbstractModel):
                 continue
             if result.locked or result.waiting:
                 busy.update(message_id for message_id, _r in pairs)
+                if result.waiting:
+                    # Amazon's getOrder plan is spent: polling brings a backlog a
+                    # page of 100 at a time (the account is due, see
+                    # amazon.account._amazon_polling_due).
+                    self.env.ref("sale_amazon_connector.ir_cron_amazon_sync_orders")._trigger()
                 continue
             unfetched = result.extra.get("unfetched") or {}
             for record in records:
@@ -181,6 +191,30 @@ class AmazonNotificationConsumer(models.AbstractModel):
                     record._amazon_done()
             account.sudo().last_notification_date = fields.Datetime.now()
         return busy
+
+    @api.model
+    def _known_changes(self, account, records):
+        """The notifications whose change Odoo has already (polling brought it,
+        or an earlier notice): their order is there, updated at or after it."""
+        dated = records.filtered("change_date")
+        if not dated:
+            return records.browse()
+        updated = {
+            sale.amazon_order_ref: sale.amazon_last_updated
+            for sale in self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("amazon_account_id", "=", account.id),
+                    ("amazon_order_ref", "in", dated.mapped("order_ref")),
+                ]
+            )
+        }
+        return dated.filtered(
+            lambda record: (
+                updated.get(record.order_ref) and updated[record.order_ref] >= record.change_date
+            )
+        )
 
     @api.model
     def _wake_flows(self, todo):

@@ -93,7 +93,7 @@ class AmazonOrderImport(models.AbstractModel):
     def _cron_accounts(self):
         """Polling is the safety net of the accounts whose notifications are
         healthy: the cron looks at them once in a while."""
-        return super()._cron_accounts().filtered(lambda account: account._amazon_poll_due())
+        return super()._cron_accounts()._amazon_polling_due()
 
     # --- the window ---------------------------------------------------------------------------
     def _before_pages(self, run):

@@ -263,7 +263,11 @@ def order_change_message(order, change_type, reason, at):
                 "SellerId": order.seller_id,
                 "AmazonOrderId": order.order_id,
                 "OrderChangeType": change_type,
-                "OrderChangeTrigger": {"TimeOfOrderChange": at, "ChangeReason": reason},
+                # The change is the order's last update; EventTime is the notice's.
+                "OrderChangeTrigger": {
+                    "TimeOfOrderChange": isoformat(order.last_updated_time),
+                    "ChangeReason": reason,
+                },
                 "Summary": {
                     "MarketplaceId": order.marketplace_id,
                     "OrderStatus": SUMMARY_STATUSES[order.status],

@@ -17,7 +17,7 @@ from odoo.tests import tagged
 from ..models.flow_run import lock_namespace
 from ..spapi_emulator.sqs_server import SqsOutlet, SqsServer, moto_server_path
 from .common import DE, SELLER_ID, queue_settings
-from .test_orders import OrderSyncCase
+from .test_orders import OrderSyncCase, ago
 
 
 @tagged("post_install", "-at_install")
@@ -215,6 +215,51 @@ class TestNotifications(OrderSyncCase):
         self.assertEqual(self.queued(), 1)
         self.Consumer._consume(self.env.company, 30, wait_seconds=10, until_empty=True)
         self.assertEqual(self.sale_of(amazon).state, "sale")
+
+    def test_a_change_odoo_has_already_costs_no_call(self):
+        self.subscribe()
+        amazon = self.add_order(DE)
+        self.sync()  # polling brought it first
+        self.emulator.reset_calls()
+        self.consume()
+        self.assertFalse(self.emulator.calls_for("getOrder"))
+        (notification,) = self.notifications(order_ref=amazon.order_id)
+        self.assertEqual(notification.state, "done")
+        self.assertEqual(self.queued(), 0)
+
+    def test_a_spent_getorder_plan_leaves_the_backlog_to_polling(self):
+        self.subscribe()
+        self.add_order(DE)
+        self.consume()  # the connector now keeps getOrder's bucket
+        self.addCleanup(self.forget_rate_limits)
+        with self.rate_limits_cursor() as cr:
+            cr.execute(
+                "UPDATE amazon_rate_limit SET tokens = 0, rate = 0.0001"
+                " WHERE operation = 'getOrder'"
+            )
+        self.env["ir.cron.trigger"].search([]).unlink()
+        amazon = self.add_order(DE, created_time=ago(minutes=3))  # placed 3 minutes ago
+        self.Consumer._consume(self.env.company, 3, wait_seconds=0, until_empty=True)
+        self.assertFalse(self.sale_of(amazon))
+        (waiting,) = self.notifications(order_ref=amazon.order_id)
+        self.assertEqual(waiting.state, "received")
+        cron = self.env.ref("sale_amazon_connector.ir_cron_amazon_sync_orders")
+        self.assertIn(cron, self.env["ir.cron.trigger"].search([]).cron_id)
+        # Healthy and polled a moment ago, yet due: its order waits for getOrder.
+        self.account.last_orders_sync = fields.Datetime.now() - timedelta(minutes=5)
+        OrderImport = self.env["amazon.order.import"]
+        self.assertNotIn(self.account, OrderImport._cron_accounts())
+        self.env.cr.execute(
+            "UPDATE amazon_notification SET create_date = %s WHERE id = %s",
+            (fields.Datetime.now() - timedelta(minutes=3), waiting.id),
+        )
+        self.assertIn(self.account, OrderImport._cron_accounts())
+        self.sync()  # searchOrders: a page of 100 a call
+        self.assertEqual(self.sale_of(amazon).state, "sale")
+        # When its message comes back, the order is there: done, no getOrder.
+        self.Consumer._consume(self.env.company, 30, wait_seconds=10, until_empty=True)
+        self.assertEqual(waiting.state, "done")
+        self.assertEqual(self.queued(), 0)
 
     # --- polling, the safety net ----------------------------------------------------------
     def test_the_order_cron_polls_a_healthy_account_less_often(self):
