@@ -9,7 +9,15 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
 
 from ..spapi_emulator import Address
-from .common import DE, SELLER_ID, US, AmazonHttpCase, tz_where_it_is_noon
+from ..spapi_emulator.sqs_server import SqsOutlet, SqsServer, moto_server_path
+from .common import (
+    DE,
+    SELLER_ID,
+    US,
+    AmazonHttpCase,
+    queue_settings,
+    tz_where_it_is_noon,
+)
 
 ARTIFACTS = pathlib.Path(os.environ.get("SAC_TEST_ARTIFACTS", "/tmp"))
 
@@ -337,3 +345,51 @@ class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
             login=billing.login,
         )
         self.assertEqual(invoice.amazon_upload_state, "to_upload")
+
+
+@tagged("post_install", "-at_install")
+@unittest.skipIf(_browser_missing(), "Chromium is not installed")
+@unittest.skipIf(moto_server_path() is None, "moto_server not installed (scripts/test.sh does)")
+class TestNotificationTours(AmazonHttpCase):
+    """Orders in seconds, as a sales manager sets it up and sees it (#36)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sqs = SqsServer().start()
+        cls.addClassCleanup(cls.sqs.stop)
+        cls.emulator.store.outlet = SqsOutlet(cls.sqs.url)
+        url, _arn = cls.sqs.create_queue("tour")
+        cls.env.company.write(queue_settings(url))
+        eur = cls.env.ref("base.EUR")
+        eur.active = True
+        cls.env["product.pricelist"].create({"name": "Amazon EUR", "currency_id": eur.id})
+        cls.account.write(
+            {
+                "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+                "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+            }
+        )
+
+    def test_a_sales_manager_subscribes_and_orders_arrive_in_seconds(self):
+        self.start_tour(
+            f"/odoo/action-sale_amazon_connector.amazon_account_action/{self.account.id}",
+            "sale_amazon_connector_subscribe_tour",
+            login=self.sales_manager.login,
+        )
+        self.assertEqual(
+            self.account.notification_subscription_ids.mapped("notification_type"),
+            ["ORDER_CHANGE"],
+        )
+        order = self.emulator.store.add_order(
+            SELLER_ID, DE, [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "9"}]
+        )
+        consumer = self.env["amazon.notification.consumer"]
+        consumer._consume(self.env.company, 30, wait_seconds=1, until_empty=True)
+        sale = self.env["sale.order"].search([("amazon_order_ref", "=", order.order_id)])
+        self.assertEqual(sale.state, "sale", self.env["amazon.order.failure"].search([]).reason)
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_dashboard_action",
+            "sale_amazon_connector_notified_dashboard_tour",
+            login=self.sales_manager.login,
+        )
