@@ -21,6 +21,8 @@ ACCOUNT_ACTIONS = (
     "action_unlink_from_amazon",
     "action_link_with_amazon",
     "action_open_recover_wizard",
+    "action_subscribe_notifications",
+    "action_unsubscribe_notifications",
 )
 
 
@@ -53,6 +55,19 @@ MODEL_RIGHTS = {
             "amazon.sync.log",
         )
     },
+    # What Amazon's notifications brought, and the subscriptions: written by
+    # the system only, read by sales managers of the company.
+    **{
+        model: {
+            "salesman": "",
+            "salesman_all": "",
+            "sales_manager": "r",
+            "other_manager": "",
+            "stock_user": "",
+            "portal": "",
+        }
+        for model in ("amazon.notification", "amazon.notification.subscription")
+    },
 }
 
 
@@ -78,6 +93,21 @@ class ModelRightsMixin:
                 "sku": "RIGHTS-1",
                 "product_id": self._product().id,
                 "listing_ids": [Command.create({"marketplace_id": self.marketplace[DE].id})],
+            }
+        )
+        self.env["amazon.notification"].create(
+            {
+                "company_id": self.account.company_id.id,
+                "account_id": self.account.id,
+                "notification_ref": "rights-1",
+                "state": "done",
+            }
+        )
+        self.env["amazon.notification.subscription"].create(
+            {
+                "account_id": self.account.id,
+                "notification_type": "ORDER_CHANGE",
+                "subscription_ref": "s1",
             }
         )
         records = {
