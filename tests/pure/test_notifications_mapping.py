@@ -16,7 +16,7 @@ from mapping.notifications import message_id, parse_notification
 hypothesis_jsonschema = pytest.importorskip("hypothesis_jsonschema")
 
 EXAMPLES = settings(
-    max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
 )
 SCHEMAS = (
     "OrderChangeNotification.json",
