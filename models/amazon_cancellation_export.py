@@ -36,8 +36,10 @@ class AmazonCancellationExport(models.AbstractModel):
 
     @api.model
     def _cron_accounts(self):
+        """The linked accounts with cancellations to send or to read back (an
+        unlinked one would only fail: they wait for it to be linked again)."""
         waiting = self.env["amazon.cancellation"].search([("state", "in", ("to_send", "sent"))])
-        return waiting.account_id
+        return waiting.account_id.filtered("link_date")
 
     # --- the steps: reports of sent feeds first, then a feed per marketplace -----------------
     def _before_pages(self, run):

@@ -103,6 +103,28 @@ class TestSellerCancellation(OrderSyncCase):
         self.cancel(sale, user=self.sales_manager)
         self.assertEqual(sale.state, "cancel")
 
+    def test_another_company_s_manager_cannot_cancel_this_company_s_order(self):
+        amazon = self.add_order(DE, TWO_ITEMS)
+        [sale] = self.imported(amazon)
+        _company, _account, manager = self.seller_in_another_company(
+            "Other seller GmbH", "A2OTHERCANCELS", "Atzr|other-cancels", DE
+        )
+        with self.assertRaises(AccessError):
+            self.cancel(sale, user=manager)
+        with self.assertRaises(AccessError):
+            sale.with_user(manager).action_amazon_cancel()
+        self.assertEqual(sale.state, "sale")
+        self.assertFalse(sale.amazon_cancellation_ids)
+
+    def test_an_unlinked_account_s_cancellations_wait_for_it(self):
+        amazon = self.add_order(DE, TWO_ITEMS)
+        [sale] = self.imported(amazon)
+        self.cancel(sale)
+        Flow = self.env["amazon.cancellation.export"]
+        self.assertIn(self.account, Flow._cron_accounts())
+        self.account.link_date = False
+        self.assertNotIn(self.account, Flow._cron_accounts())
+
     def test_two_orders_are_cancelled_in_one_feed(self):
         one, two = self.add_order(DE, TWO_ITEMS), self.add_order(DE)
         sales = self.imported(one, two)
