@@ -17,9 +17,13 @@ done already is found done (the record, or the order itself)."""
 import logging
 import time
 from collections import defaultdict
+from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..mapping.checks import PayloadError
 from ..mapping.notifications import FEED_FINISHED, ORDER_CHANGE, REPORT_FINISHED, parse_notification
@@ -29,6 +33,9 @@ from .amazon_notification import FINISHED
 from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
+
+# The queue's and the accounts' health stamps are written this often at most.
+STAMP_EVERY = timedelta(seconds=30)
 
 # The flows (their models) whose crons a notification of a type wakes.
 WOKEN_BY = {
@@ -95,10 +102,18 @@ class AmazonNotificationConsumer(models.AbstractModel):
             except QueueError as error:
                 _logger.warning("Amazon notifications queue of company %s: %s", company.id, error)
                 return handled
-            company.sudo().amazon_sqs_polled = fields.Datetime.now()
+            self._stamp(company, "amazon_sqs_polled")
             commit(self.env.cr)
             if messages:
-                self._process_messages(company, queue, messages)
+                try:
+                    self._process_messages(company, queue, messages)
+                except Exception:
+                    # What was not committed comes back with its messages (a
+                    # message two readers recorded at once, a lost connection).
+                    _logger.exception(
+                        "Amazon notifications of company %s: a batch failed", company.id
+                    )
+                    rollback(self.env.cr)
                 handled += len(messages)
             elif until_empty:
                 return handled
@@ -116,7 +131,7 @@ class AmazonNotificationConsumer(models.AbstractModel):
                 items.append((message, None, str(error)))
         Notification = self.env["amazon.notification"].sudo()
         records = Notification._amazon_receive(company, items, accounts)
-        company.sudo().amazon_sqs_received = fields.Datetime.now()
+        self._stamp(company, "amazon_sqs_received")
         commit(self.env.cr)
         todo = {m.message_id: records[m.message_id] for m, _n, _r in items}
         busy = self._do_orders(company, todo) | self._wake_flows(todo)
@@ -136,6 +151,33 @@ class AmazonNotificationConsumer(models.AbstractModel):
                     company.id,
                     reason,
                 )
+
+    @api.model
+    def _stamp(self, record, column):
+        """``record.column`` = now, at most every STAMP_EVERY: the queue's and
+        the account's health. Readers side by side stamp the same row; the one
+        that comes second gives way (a serialization failure in its savepoint)
+        instead of failing its batch."""
+        now = fields.Datetime.now()
+        column_sql = SQL.identifier(column)
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE %s SET %s = %s WHERE id = %s AND (%s IS NULL OR %s < %s)",
+                        SQL.identifier(record._table),
+                        column_sql,
+                        now,
+                        record.id,
+                        column_sql,
+                        column_sql,
+                        now - STAMP_EVERY,
+                    )
+                )
+        except psycopg2.errors.SerializationFailure:
+            pass
+        record.invalidate_recordset([column])
+        record.modified([column])  # what is computed from it (the account's state)
 
     @api.model
     def _accounts_by_seller(self, company):
@@ -189,7 +231,7 @@ class AmazonNotificationConsumer(models.AbstractModel):
                     record._amazon_failed(unfetched[record.order_ref])
                 else:
                     record._amazon_done()
-            account.sudo().last_notification_date = fields.Datetime.now()
+            self._stamp(account, "last_notification_date")
         return busy
 
     @api.model

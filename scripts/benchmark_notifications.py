@@ -27,6 +27,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -121,7 +122,7 @@ def sql(query, args=()):
         connection.close()
 
 
-def odoo_shell(script, env):
+def odoo_shell(script, env, log=None):
     command = [
         sys.executable,
         "-m",
@@ -135,10 +136,11 @@ def odoo_shell(script, env):
         "--no-http",
         "--log-level=warn",
     ]
+    # A long-running process logs to a file: a pipe nobody reads would block it.
     process = subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
+        stdout=log or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, **env},
@@ -173,10 +175,10 @@ def run(emulator, account_id, per_minute, readers):
     events = {}  # order ref -> when Amazon published it
     seen = {}  # order ref -> when its confirmed sale order was visible
     budget = seconds + DRAIN_SECONDS
-    processes = [
-        odoo_shell(READER, {"SAC_NOTIFY_SECONDS": str(budget)}) for _reader in range(readers)
-    ]
-    processes.append(odoo_shell(CRON, {"SAC_NOTIFY_SECONDS": str(budget)}))
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed once the readers end
+    seconds_env = {"SAC_NOTIFY_SECONDS": str(budget)}
+    processes = [odoo_shell(READER, seconds_env, log) for _reader in range(readers)]
+    processes.append(odoo_shell(CRON, seconds_env, log))
     time.sleep(8)  # the readers' Odoo starts
 
     def make_orders():
@@ -227,6 +229,9 @@ def run(emulator, account_id, per_minute, readers):
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+    log.seek(0)
+    errors = sum(1 for line in log if " ERROR " in line or "Traceback" in line)
+    log.close()
     latencies = [seen[ref] - events[ref] for ref in seen]
     counts = sql(
         "SELECT count(*) FROM sale_order WHERE amazon_order_ref = ANY(%s)"
@@ -246,6 +251,7 @@ def run(emulator, account_id, per_minute, readers):
         "getOrder_calls": len(emulator.calls_for("getOrder")),
         "getOrder_throttled": sum(1 for c in emulator.calls_for("getOrder") if c.status == 429),
         "searchOrders_calls": len(emulator.calls_for("searchOrders")),
+        "errors_in_logs": errors,
         "account": account_id,
     }
 
