@@ -181,6 +181,8 @@ class AmazonNotificationConsumer(models.AbstractModel):
 
     @api.model
     def _accounts_by_seller(self, company):
+        """{seller id: linked account} of the company (one account per seller
+        and company: amazon_account_seller_company_uniq)."""
         accounts = (
             self.env["amazon.account"]
             .sudo()
