@@ -27,7 +27,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -175,7 +174,9 @@ def run(emulator, account_id, per_minute, readers):
     events = {}  # order ref -> when Amazon published it
     seen = {}  # order ref -> when its confirmed sale order was visible
     budget = seconds + DRAIN_SECONDS
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed once the readers end
+    # The processes' logs, kept beside the results.
+    log_path = pathlib.Path(OUT).with_name(f"notifications-{per_minute:g}x{readers}.log")
+    log = log_path.open("w+")
     seconds_env = {"SAC_NOTIFY_SECONDS": str(budget)}
     processes = [odoo_shell(READER, seconds_env, log) for _reader in range(readers)]
     processes.append(odoo_shell(CRON, seconds_env, log))
@@ -230,7 +231,8 @@ def run(emulator, account_id, per_minute, readers):
         except subprocess.TimeoutExpired:
             process.kill()
     log.seek(0)
-    errors = sum(1 for line in log if " ERROR " in line or "Traceback" in line)
+    # Tracebacks of the SIGTERM that ends the processes are not errors.
+    errors = sum(1 for line in log if " ERROR " in line)
     log.close()
     latencies = [seen[ref] - events[ref] for ref in seen]
     counts = sql(
@@ -252,6 +254,7 @@ def run(emulator, account_id, per_minute, readers):
         "getOrder_throttled": sum(1 for c in emulator.calls_for("getOrder") if c.status == 429),
         "searchOrders_calls": len(emulator.calls_for("searchOrders")),
         "errors_in_logs": errors,
+        "log": str(log_path),
         "account": account_id,
     }
 
