@@ -30,6 +30,7 @@ from ..mapping.notifications import FEED_FINISHED, ORDER_CHANGE, REPORT_FINISHED
 from ..spapi import SpApiError
 from ..spapi.queue import MAX_WAIT_SECONDS, QueueError
 from .amazon_notification import FINISHED
+from .amazon_order_import import WINDOW_LAG
 from .utils import commit, rollback
 
 _logger = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ class AmazonNotificationConsumer(models.AbstractModel):
     # The longest a getOrder waits for Amazon's rate limit before the message
     # is left for later.
     max_throttle_wait = 10
+    # Notified changes polling would see (and no run has looked for yet) from
+    # which one polling run is cheaper than a getOrder each: a whole receive.
+    backlog_poll_size = 10
 
     # --- entry points -----------------------------------------------------------------------
     @api.model
@@ -203,9 +207,15 @@ class AmazonNotificationConsumer(models.AbstractModel):
         busy = set()
         for account, pairs in by_account.items():
             records = self.env["amazon.notification"].sudo().union(*(r for _m, r in pairs))
-            known = self._known_changes(account, records)
-            known._amazon_done()
-            records -= known
+            records = self._skip_known(account, records)
+            if len(self._seen_by_polling(account, records)) >= self.backlog_poll_size:
+                # A backlog getOrder serves one by one (its plan: 0.5 a second)
+                # that searchOrders already sees: one polling run brings it, a
+                # page of 100 a call, the same import as the cron's.
+                self.env["amazon.order.import"]._run(
+                    account, max_throttle_wait=self.max_throttle_wait
+                )
+                records = self._skip_known(account, records)
             if not records:
                 continue
             refs = list(dict.fromkeys(records.mapped("order_ref")))
@@ -236,6 +246,28 @@ class AmazonNotificationConsumer(models.AbstractModel):
                     record._amazon_done()
             self._stamp(account, "last_notification_date")
         return busy
+
+    @api.model
+    def _skip_known(self, account, records):
+        """``records`` less those whose change Odoo has (marked done)."""
+        known = self._known_changes(account, records)
+        known._amazon_done()
+        return records - known
+
+    @api.model
+    def _seen_by_polling(self, account, records):
+        """The notified changes searchOrders shows now and that no polling
+        run has looked for yet: older than its two-minute lag, newer than the
+        account's last window."""
+        visible_until = fields.Datetime.now() - WINDOW_LAG
+        polled_until = account.last_orders_sync
+        return records.filtered(
+            lambda record: (
+                record.change_date
+                and record.change_date <= visible_until
+                and (not polled_until or record.change_date > polled_until)
+            )
+        )
 
     @api.model
     def _known_changes(self, account, records):

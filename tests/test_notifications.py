@@ -230,6 +230,21 @@ class TestNotifications(OrderSyncCase):
         self.assertEqual(notification.state, "done")
         self.assertEqual(self.queued(), 0)
 
+    def test_a_backlog_searchorders_sees_comes_in_by_one_polling_run(self):
+        self.patch(type(self.Consumer), "backlog_poll_size", 3)
+        self.subscribe()
+        self.account.last_orders_sync = fields.Datetime.now() - timedelta(minutes=10)
+        # Notified three minutes ago, still in the queue (a reader was down).
+        late = [self.add_order(DE, created_time=ago(minutes=3)) for _n in range(3)]
+        self.emulator.reset_calls()
+        self.consume()
+        self.assertEqual(len(self.emulator.calls_for("searchOrders")), 1)
+        self.assertFalse(self.emulator.calls_for("getOrder"))
+        for amazon in late:
+            self.assertEqual(self.sale_of(amazon).state, "sale")
+        self.assertEqual(set(self.notifications().mapped("state")), {"done"})
+        self.assertEqual(self.queued(), 0)
+
     def test_a_spent_getorder_plan_leaves_the_backlog_to_polling(self):
         self.subscribe()
         self.add_order(DE)
