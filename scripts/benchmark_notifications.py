@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 
 import psycopg2
 
@@ -192,6 +193,7 @@ def run(emulator, account_id, per_minute, readers):
                 SELLER,
                 DE,
                 [{"sku": "MUG-01", "title": "Mug", "quantity": 1, "unit_price": "11.90"}],
+                created_time=datetime.now(timezone.utc),  # placed now: the event
                 buyer_name=f"Buyer {n % 50}",
                 buyer_email=f"buyer{n % 50}@marketplace.amazon.example",
                 address=Address(
