@@ -39,8 +39,14 @@ class AmazonAccount(models.Model):
         help="Also subscribe to Amazon's notices that a feed or a report is done, so that "
         "the flows waiting on them (stock, invoices, cancellations, returns) go on at once.",
     )
+    # Sales managers' (the account's Notifications tab); everyone else reads
+    # the state below, which the account computes as the system.
     notification_subscription_ids = fields.One2many(
-        "amazon.notification.subscription", "account_id", string="Subscriptions", readonly=True
+        "amazon.notification.subscription",
+        "account_id",
+        string="Subscriptions",
+        readonly=True,
+        groups="sales_team.group_sale_manager",
     )
     last_notification_date = fields.Datetime(string="Last Notification", readonly=True, copy=False)
     notifications_state = fields.Selection(
@@ -61,12 +67,13 @@ class AmazonAccount(models.Model):
         now = fields.Datetime.now()
         newest = self._amazon_newest_orders()
         for account in self:
-            subscribed = ORDER_CHANGE in account.notification_subscription_ids.mapped(
-                "notification_type"
-            )
+            # Salesmen and the warehouse see the state on the dashboard, not the
+            # subscriptions: read as the system.
+            subscriptions = account.sudo().notification_subscription_ids
+            subscribed = ORDER_CHANGE in subscriptions.mapped("notification_type")
             polled = account.company_id.sudo().amazon_sqs_polled
             since = account.last_notification_date or min(
-                account.notification_subscription_ids.mapped("create_date") or [now]
+                subscriptions.mapped("create_date") or [now]
             )
             if not subscribed:
                 account.notifications_state = "off"

@@ -100,6 +100,11 @@ class TestNotifications(OrderSyncCase):
         with self.assertRaises(AccessError):
             self.account.with_user(self.salesman).action_unsubscribe_notifications()
         self.assertFalse(self.emulator.store.destinations)
+        # The dashboard's state is theirs to read, the subscriptions are not.
+        self.subscribe()
+        as_salesman = self.account.with_user(self.salesman)
+        self.assertEqual(as_salesman.notifications_state, "unread")
+        self.assertNotIn("notification_subscription_ids", as_salesman.read()[0])
 
     def test_the_aws_secret_never_goes_to_a_queue_that_is_not_amazons(self):
         self.env.company.amazon_sqs_queue_url = "https://sqs.example.net/123456789012/orders"
