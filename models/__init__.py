@@ -52,3 +52,6 @@ from . import amazon_notification
 from . import amazon_notification_subscription
 from . import amazon_account_notifications
 from . import amazon_notification_consumer
+from . import amazon_shipping_purchase
+from . import amazon_shipping_label
+from . import stock_picking_labels

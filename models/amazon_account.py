@@ -147,6 +147,25 @@ class AmazonAccount(models.Model):
         help="The salesperson of the imported orders (empty: the responsible). Salesmen "
         "who see only their own documents see this account's orders when it is them.",
     )
+    buy_shipping_rule = fields.Selection(
+        [
+            ("promise", "Cheapest Meeting Amazon's Delivery Date"),
+            ("cheapest", "Cheapest"),
+            ("fastest", "Fastest"),
+        ],
+        string="Buy Shipping Rate",
+        default="promise",
+        required=True,
+        help="Which of Amazon's rates a delivery with an Amazon Buy Shipping method buys "
+        "when it is validated. Cheapest Meeting Amazon's Delivery Date falls back to the "
+        "fastest when none delivers in time.",
+    )
+    buy_shipping_format = fields.Selection(
+        [("PDF", "PDF"), ("ZPL", "ZPL (thermal printers)")],
+        string="Label Format",
+        default="PDF",
+        required=True,
+    )
     invoice_fbm = fields.Boolean(
         string="Invoice FBM Orders When Delivered",
         help="Merchant-fulfilled orders are invoiced (posted, never emailed) once their "

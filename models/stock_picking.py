@@ -102,7 +102,13 @@ class StockPicking(models.Model):
             result = super(StockPicking, quiet)._action_done()
         else:
             result = super()._action_done()
-        to_send = self.filtered(lambda p: p.state == "done" and p._amazon_needs_confirmation())
+        to_send = self.filtered(
+            lambda p: (
+                p.state == "done"
+                and p._amazon_needs_confirmation()
+                and not p._amazon_label_bought()
+            )
+        )
         if to_send:
             to_send.write({"amazon_sync_state": "to_send", "amazon_sync_error": False})
             # Sent after this transaction commits, never inside it: a network
@@ -282,7 +288,11 @@ class StockPicking(models.Model):
             raise AccessError(_("Only inventory users can send shipments to Amazon."))
         self.check_access("write")
         pickings = self.filtered(
-            lambda p: p.state == "done" and p._amazon_needs_confirmation()
+            lambda p: (
+                p.state == "done"
+                and p._amazon_needs_confirmation()
+                and not p._amazon_label_bought()
+            )
         ).sudo()
         pickings.write({"amazon_sync_state": "to_send"})
         failed = pickings._amazon_send()

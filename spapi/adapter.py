@@ -94,6 +94,28 @@ USAGE_PLANS = {
         ),
         (1.0, 5),
     ),
+    # Shipping API v2 (Buy Shipping): 80 a second, burst 100.
+    **dict.fromkeys(
+        ("getRates", "purchaseShipment", "getShipmentDocuments", "cancelShipment", "getTracking"),
+        (80.0, 100),
+    ),
+}
+# x-amzn-shipping-business-id by the marketplace's country (the header's enum
+# in shippingV2.json); elsewhere the header is left out (Amazon's default).
+SHIPPING_BUSINESSES = {
+    country: f"AmazonShipping_{code}"
+    for country, code in {
+        "US": "US",
+        "IN": "IN",
+        "GB": "UK",
+        "AE": "UAE",
+        "SA": "SA",
+        "EG": "EG",
+        "IT": "IT",
+        "ES": "ES",
+        "FR": "FR",
+        "JP": "JP",
+    }.items()
 }
 # Report.processingStatus values after which a report never changes: DONE ("The
 # report has completed processing"), FATAL ("aborted due to a fatal error") and
@@ -323,6 +345,30 @@ class _Notifications(Notifications):
             return self._request(
                 path,
                 params={"method": "GET", **(data or {})},
+                headers=headers,
+                add_marketplace=False,
+            )
+        return self._request(
+            path, data={**(data or {}), "method": method}, headers=headers, add_marketplace=False
+        )
+
+
+class _Shipping(Client):
+    """Shipping API v2's Buy Shipping operations on the library's signed,
+    throttled client, with the headers its model names: the shipping
+    business of the order's country and, on purchases, the idempotency key
+    (python-amazon-sp-api's ShippingV2 sends neither per call)."""
+
+    def call(self, method, path, data=None, params=None, business=None, idempotency_key=None):
+        headers = dict(self.headers)
+        if business:
+            headers["x-amzn-shipping-business-id"] = business
+        if idempotency_key:
+            headers["x-amzn-IdempotencyKey"] = idempotency_key
+        if method == "GET":
+            return self._request(
+                path,
+                params={"method": "GET", **(params or {})},
                 headers=headers,
                 add_marketplace=False,
             )
@@ -596,6 +642,56 @@ class SpApiAdapter:
             marketplaceId=marketplace_id,
             packageDetail=package_detail,
         )
+
+    # --- Buy Shipping (Shipping API v2) ---------------------------------------------------
+    def _shipping(self, operation, method, path, country=None, **kwargs):
+        business = SHIPPING_BUSINESSES.get(country)
+        response = self._call(
+            operation, _Shipping, "call", method, path, business=business, **kwargs
+        )
+        return response.payload
+
+    def get_rates(self, request, country=None):
+        """getRates: ``request`` is a GetRatesRequest; the payload (requestToken,
+        rates, ineligibleRates)."""
+        return self._shipping(
+            "getRates", "POST", "/shipping/v2/shipments/rates", country, data=request
+        )
+
+    def purchase_shipment(
+        self, request_token, rate_id, document_specification, idempotency_key, country=None
+    ):
+        """purchaseShipment; ``idempotency_key`` makes a retry (ours after a
+        network error, or after a crash) return the first purchase, never a
+        second label."""
+        body = {
+            "requestToken": request_token,
+            "rateId": rate_id,
+            "requestedDocumentSpecification": document_specification,
+        }
+        return self._shipping(
+            "purchaseShipment",
+            "POST",
+            "/shipping/v2/shipments",
+            country,
+            data=body,
+            idempotency_key=idempotency_key,
+        )
+
+    def get_shipment_documents(self, shipment_id, package_ref, document_format=None, country=None):
+        params = {"packageClientReferenceId": package_ref}
+        if document_format:
+            params["format"] = document_format
+        path = fill_query_params("/shipping/v2/shipments/{}/documents", shipment_id)
+        return self._shipping("getShipmentDocuments", "GET", path, country, params=params)
+
+    def cancel_shipment(self, shipment_id, country=None):
+        path = fill_query_params("/shipping/v2/shipments/{}/cancel", shipment_id)
+        return self._shipping("cancelShipment", "PUT", path, country)
+
+    def get_tracking(self, tracking_id, carrier_id, country=None):
+        params = {"trackingId": tracking_id, "carrierId": carrier_id}
+        return self._shipping("getTracking", "GET", "/shipping/v2/tracking", country, params=params)
 
     # --- Listings -----------------------------------------------------------------------
     def get_listings_item(self, seller_id, sku, marketplace_ids, included_data=("summaries",)):

@@ -41,6 +41,7 @@ MODEL_FILES = (
     "financesV0.json",
     "financesInvoices_2026-06-25.json",
     "notifications.json",
+    "shippingV2.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}
@@ -107,6 +108,19 @@ def load_once(cls, models_dir):
     return _CACHE[key]
 
 
+def _distinct_operation_ids(model):
+    """shippingV2.json names two operations ``linkCarrierAccount`` (its PUT and
+    POST), which Swagger 2.0 forbids and bravado-core refuses: the later one
+    is told apart by its method. No operation the emulator serves changes."""
+    seen = set()
+    for methods in model["paths"].values():
+        for method, raw in methods.items():
+            if method in HTTP_METHODS and "operationId" in raw:
+                if raw["operationId"] in seen:
+                    raw["operationId"] = f"{raw['operationId']}_{method}"
+                seen.add(raw["operationId"])
+
+
 class RequestContract:
     """The modelled operations of one directory of models."""
 
@@ -123,6 +137,7 @@ class RequestContract:
         }
         for name in MODEL_FILES:
             model = json.loads((self.models_dir / name).read_text(encoding="utf-8"))
+            _distinct_operation_ids(model)
             spec = Spec.from_dict(model, config=config)
             operations = {
                 op.operation_id: op

@@ -36,6 +36,11 @@ USAGE_PLANS = {
     "createSubscription": (1.0, 5),
     "getSubscriptionById": (1.0, 5),
     "deleteSubscriptionById": (1.0, 5),
+    "getRates": (80.0, 100),
+    "purchaseShipment": (80.0, 100),
+    "getShipmentDocuments": (80.0, 100),
+    "cancelShipment": (80.0, 100),
+    "getTracking": (80.0, 100),
 }
 
 

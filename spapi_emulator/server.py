@@ -34,6 +34,7 @@ from .ratelimits import RateLimiter
 from .reports import ReportsApi, process_report
 from .sandbox import Sandbox
 from .sellers import SellersApi
+from .shipping import ShippingApi
 from .store import Store
 
 _logger = logging.getLogger("spapi_emulator")
@@ -50,6 +51,7 @@ APIS = [
     FeeInvoicesApi,
     ReportsApi,
     NotificationsApi,
+    ShippingApi,
 ]
 ROUTES = [(api, route) for api in APIS for route in api.routes]
 

@@ -1,6 +1,6 @@
 """The emulator's state: each API keeps its part (its module's ``*Store``
 mixin: sellers and tokens, orders, shipments, listings, FBA stock, feeds,
-reports and returns, transactions and payouts, Amazon's invoices), all behind
+reports and returns, transactions and payouts, Amazon's invoices, Buy Shipping labels), all behind
 one lock. Tests seed it through these methods; the command line seeds it from
 a JSON file or the demo generator (seed.py)."""
 
@@ -17,6 +17,7 @@ from .orders import ORDER_STATUSES, Address, Order, OrderItem, OrderPages, Order
 from .orders_v0 import ShipmentsStore
 from .reports import ReportsStore
 from .sellers import App, Seller, SellersStore
+from .shipping import ShippingStore
 
 
 class Store(
@@ -30,6 +31,7 @@ class Store(
     FinancesStore,
     FeeInvoicesStore,
     NotificationsStore,
+    ShippingStore,
 ):
     def __init__(self):
         # One lock for every part: a request reads and changes several at once

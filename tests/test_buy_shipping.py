@@ -1,0 +1,226 @@
+"""Amazon Buy Shipping (issue #37): a warehouse user validates an FBM delivery
+whose shipping method is Amazon Buy Shipping; the label is rated, bought and
+attached through Odoo's carrier framework, against the emulator's Shipping
+API v2."""
+
+import base64
+
+from odoo import sql_db
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import DE
+from .test_orders import OrderSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestBuyShipping(OrderSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.box = env["stock.package.type"].create(
+            {"name": "Box M", "packaging_length": 300, "width": 200, "height": 100}
+        )
+        cls.amazon_shipping = env["delivery.carrier"].create(
+            {
+                "name": "Amazon Buy Shipping",
+                "delivery_type": "amazon",
+                "product_id": env.ref("sale_amazon_connector.product_amazon_shipping").id,
+                "amazon_package_type_id": cls.box.id,
+            }
+        )
+        env.company.partner_id.write(
+            {
+                "street": "Lagerstr. 1",
+                "city": "Berlin",
+                "zip": "10115",
+                "country_id": env.ref("base.de").id,
+            }
+        )
+        cls.mug.weight = 0.4
+        cls.account.buy_shipping_rule = "cheapest"
+        cls.clerk = new_test_user(
+            env,
+            login="amazon_packer",
+            groups="sales_team.group_sale_salesman,stock.group_stock_user",
+        )
+
+    def setUp(self):
+        super().setUp()
+        self._forget_purchases()
+        self.addCleanup(self._forget_purchases)
+
+    def _forget_purchases(self):
+        # Purchases in flight are committed outside the test's transaction.
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute("DELETE FROM amazon_shipping_purchase")
+
+    def import_order(self, quantity=2):
+        items = [{"sku": "MUG-01", "title": "Mug", "quantity": quantity, "unit_price": "11.90"}]
+        amazon = self.add_order(DE, items)
+        self.sync()
+        sale = self.sale_of(amazon)
+        picking = sale.picking_ids.with_user(self.clerk)
+        picking.carrier_id = self.amazon_shipping
+        return amazon, sale, picking
+
+    def validate(self, picking):
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        return picking.button_validate()
+
+    # --- tests -----------------------------------------------------------------------------
+    def test_a_warehouse_user_validating_buys_the_label_which_confirms_the_order(self):
+        amazon, sale, picking = self.import_order()
+        self.validate(picking)
+        self.assertEqual(picking.state, "done")
+        (label,) = picking.sudo().amazon_label_ids
+        # The account's rule (cheapest) among Amazon's rates.
+        self.assertEqual(
+            (label.carrier_name, label.service_name),
+            ("Amazon Shipping", "Amazon Shipping Standard"),
+        )
+        self.assertEqual(picking.carrier_tracking_ref, label.tracking_ref)
+        self.assertAlmostEqual(picking.carrier_price, label.amount)
+        self.assertEqual(label.currency_id.name, "EUR")
+        self.assertTrue(base64.b64decode(label.attachment_id.datas).startswith(b"%PDF-1.4"))
+        # The rate request: the order, its items, no shipTo; a box of 30x20x10 cm.
+        (rates,) = self.emulator.calls_for("getRates")
+        channel = rates.body["channelDetails"]
+        self.assertEqual(channel["amazonOrderDetails"]["orderId"], amazon.order_id)
+        package = rates.body["packages"][0]
+        self.assertEqual(
+            package["items"], [{"itemIdentifier": amazon.items[0].order_item_id, "quantity": 2}]
+        )
+        self.assertEqual(
+            package["dimensions"],
+            {"length": 30.0, "width": 20.0, "height": 10.0, "unit": "CENTIMETER"},
+        )
+        self.assertEqual(package["weight"], {"value": 0.8, "unit": "KILOGRAM"})
+        self.assertNotIn("shipTo", rates.body)
+        # The label confirmed the shipment on Amazon: never confirmShipment again.
+        self.assertEqual(amazon.status, "SHIPPED")
+        self.assertEqual(picking.amazon_sync_state, "sent")
+        self.env["stock.picking"]._cron_send_shipments()
+        picking.action_amazon_retry()
+        self.assertFalse(self.emulator.calls_for("confirmShipment"))
+        # The buyer paid shipping on Amazon: the label is no line of the order.
+        self.assertFalse(sale.order_line.filtered("is_delivery"))
+        action = picking.action_amazon_print_labels()
+        self.assertEqual(action["url"], f"/web/content/{label.attachment_id.id}?download=true")
+        self.assertIn(label.tracking_ref, self.amazon_shipping.get_tracking_link(picking))
+
+    def test_the_rule_fastest_and_zpl_labels(self):
+        self.account.write({"buy_shipping_rule": "fastest", "buy_shipping_format": "ZPL"})
+        _amazon, _sale, picking = self.import_order()
+        self.validate(picking)
+        label = picking.sudo().amazon_label_ids
+        self.assertEqual(label.service_name, "Amazon Shipping One-Day")
+        self.assertTrue(label.attachment_id.name.endswith(".zpl"))
+        self.assertTrue(base64.b64decode(label.attachment_id.datas).startswith(b"^XA"))
+
+    def test_missing_weight_and_size_are_said_before_any_call(self):
+        _amazon, _sale, picking = self.import_order()
+        self.mug.weight = 0
+        self.amazon_shipping.amazon_package_type_id = False
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            self.validate(picking)
+        message = str(caught.exception)
+        self.assertIn("Set the weight of [MUG-01] Mug", message)
+        self.assertIn("set a default package type on Amazon Buy Shipping", message)
+        self.assertFalse(self.emulator.calls_for("getRates"))
+        self.assertNotEqual(picking.state, "done")
+
+    def test_expired_rates_are_asked_again_once(self):
+        label_model = type(self.env["amazon.shipping.label"])
+        purchase = label_model._purchase
+        store = self.emulator.store
+
+        def late(model, *args):
+            store.expire_rates()  # the rates' 10 minutes are over
+            return purchase(model, *args)
+
+        self.patch(label_model, "_purchase", late)
+        amazon, _sale, picking = self.import_order()
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            self.validate(picking)
+        self.assertIn("Amazon refused the label", str(caught.exception))
+        self.assertIn("expired", str(caught.exception))
+        self.assertEqual(len(self.emulator.calls_for("getRates")), 2)  # once again, not more
+        self.assertNotEqual(picking.state, "done")
+        # Rates expiring once only: the second try buys.
+        expired = []
+
+        def late_once(model, *args):
+            if not expired:
+                expired.append(store.expire_rates())
+            return purchase(model, *args)
+
+        self.patch(label_model, "_purchase", late_once)
+        self.validate(picking)
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(len(store.labels_of(amazon.order_id)), 1)
+
+    def test_amazons_refusal_leaves_the_delivery_unvalidated_with_its_reason(self):
+        label_model = type(self.env["amazon.shipping.label"])
+        purchase = label_model._purchase
+        amazon, _sale, picking = self.import_order()
+
+        def cancelled_meanwhile(model, *args):
+            self.emulator.store.set_status(amazon.order_id, "CANCELLED")
+            return purchase(model, *args)
+
+        self.patch(label_model, "_purchase", cancelled_meanwhile)
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            self.validate(picking)
+        self.assertIn("Amazon refused the label", str(caught.exception))
+        self.assertIn("CANCELLED", str(caught.exception))
+        self.assertNotEqual(picking.state, "done")
+        self.assertFalse(picking.sudo().amazon_label_ids)
+
+    def test_a_crash_after_the_purchase_never_buys_a_second_label(self):
+        label_model = type(self.env["amazon.shipping.label"])
+        record = label_model._record
+        amazon, _sale, picking = self.import_order()
+
+        def crash(model, *args):
+            raise RuntimeError("the worker died before Odoo recorded the label")
+
+        self.patch(label_model, "_record", crash)
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            self.validate(picking)
+        self.assertEqual(len(self.emulator.store.labels_of(amazon.order_id)), 1)
+        self.assertNotEqual(picking.state, "done")
+        self.patch(label_model, "_record", record)
+        self.validate(picking)
+        self.assertEqual(picking.state, "done")
+        first, again = self.emulator.calls_for("purchaseShipment")
+        self.assertEqual(
+            first.body, again.body
+        )  # the same token and rate, sent again with the same key
+        self.assertEqual(len(self.emulator.store.labels_of(amazon.order_id)), 1)
+        self.assertEqual(len(self.emulator.calls_for("getRates")), 1)
+        self.assertEqual(
+            picking.sudo().amazon_label_ids.shipment_ref,
+            self.emulator.store.labels_of(amazon.order_id)[0].shipment_id,
+        )
+
+    def test_cancelling_the_label_while_amazon_allows_it(self):
+        amazon, _sale, picking = self.import_order()
+        self.validate(picking)
+        label = picking.sudo().amazon_label_ids
+        picking.cancel_shipment()
+        self.assertEqual(label.state, "cancelled")
+        self.assertFalse(picking.carrier_tracking_ref)
+        self.assertEqual(amazon.status, "UNSHIPPED")
+        self.assertFalse(picking.amazon_sync_state)
+        # A new label (Send to Shipper), which the carrier then picks up.
+        picking.send_to_shipper()
+        new = picking.sudo().amazon_label_ids - label
+        self.assertEqual(picking.amazon_sync_state, "sent")
+        self.emulator.store.pick_up_label(new.shipment_ref)
+        with self.assertRaises(UserError) as caught:
+            picking.cancel_shipment()
+        self.assertIn("picked it up", str(caught.exception))
