@@ -42,6 +42,7 @@
         "wizards/amazon_token_wizard_views.xml",
         "wizards/amazon_recover_order_wizard_views.xml",
         "wizards/amazon_cancel_wizard_views.xml",
+        "wizards/amazon_shipping_rate_wizard_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -168,6 +168,48 @@ def _rate(rate, path):
     )
 
 
+def rate_to_dict(rate):
+    """A Rate as JSON-safe values (kept while a person chooses)."""
+    return {
+        **{k: getattr(rate, k) for k in ("rate_id", "carrier_id", "carrier_name")},
+        **{k: getattr(rate, k) for k in ("service_id", "service_name", "currency")},
+        "amount": str(rate.amount),
+        "delivery_start": rate.delivery_start and rate.delivery_start.isoformat(),
+        "delivery_end": rate.delivery_end and rate.delivery_end.isoformat(),
+        "formats": list(rate.formats),
+        "needs_inputs": rate.needs_inputs,
+    }
+
+
+def rate_from_dict(values):
+    """The Rate of rate_to_dict's values."""
+
+    def moment(value):
+        return value and datetime.fromisoformat(value)
+
+    return Rate(
+        **{k: values[k] for k in ("rate_id", "carrier_id", "carrier_name", "service_id")},
+        service_name=values["service_name"],
+        amount=Decimal(values["amount"]),
+        currency=values["currency"],
+        delivery_start=moment(values["delivery_start"]),
+        delivery_end=moment(values["delivery_end"]),
+        formats=tuple(values["formats"]),
+        needs_inputs=values["needs_inputs"],
+    )
+
+
+def buyable_rates(rates, document_format):
+    """The rates this connector can buy: no additional inputs, and a label in
+    ``document_format``."""
+    return [r for r in rates if not r.needs_inputs and document_format in r.formats]
+
+
+def meets_promise(rate, deliver_by):
+    """The rate delivers by Amazon's latest delivery date of the order."""
+    return bool(deliver_by and rate.delivery_end and rate.delivery_end <= deliver_by)
+
+
 def choose_rate(rates, rule, document_format, deliver_by=None):
     """The rate the account's rule picks among those this connector can buy
     (no additional inputs, the label format it prints), or None.
@@ -175,7 +217,7 @@ def choose_rate(rates, rule, document_format, deliver_by=None):
     - fastest: the earliest delivery, then the lowest price;
     - promise: the cheapest that delivers by ``deliver_by`` (Amazon's latest
       delivery date of the order), else the fastest."""
-    usable = [r for r in rates if not r.needs_inputs and document_format in r.formats]
+    usable = buyable_rates(rates, document_format)
     if not usable:
         return None
     never = datetime.max
@@ -189,7 +231,7 @@ def choose_rate(rates, rule, document_format, deliver_by=None):
     if rule == "fastest":
         return min(usable, key=fastest)
     if rule == "promise" and deliver_by:
-        in_time = [r for r in usable if r.delivery_end and r.delivery_end <= deliver_by]
+        in_time = [r for r in usable if meets_promise(r, deliver_by)]
         return min(in_time, key=cheapest) if in_time else min(usable, key=fastest)
     return min(usable, key=cheapest)
 

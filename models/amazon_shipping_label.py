@@ -4,7 +4,7 @@ A delivery validated with a shipping method of type *Amazon Buy Shipping*
 buys one label per parcel ("each shipment is limited to a single package"):
 its parcels are read from Odoo (packages, else the delivery as one parcel of
 the carrier's default package type), rated by Amazon, one rate chosen by the
-account's rule (or by hand, ``amazon_rate_ref`` in the context), bought, and
+account's rule (or by hand, ``amazon_rate_choice`` in the context), bought, and
 the label attached to the delivery. The label confirms the shipment on
 Amazon: the delivery is never sent again with confirmShipment.
 
@@ -22,10 +22,12 @@ from odoo.exceptions import UserError
 from ..mapping.checks import PayloadError
 from ..mapping.shipping import (
     LabelPackage,
+    buyable_rates,
     choose_rate,
     document_specification,
     parse_purchase,
     parse_rates,
+    rate_from_dict,
     rates_request,
 )
 from ..spapi import SpApiError, SpApiRequestError
@@ -76,8 +78,32 @@ class AmazonShippingLabel(models.Model):
     def _buy(self, picking):
         """Buy the labels of ``picking`` (read as the system: the warehouse
         user's rights were checked by the validation). Returns the labels."""
+        self._check_fbm(picking)
+        packages = self._packages(picking)  # says what is missing before any call
+        adapter = picking.sale_id.amazon_account_id._get_adapter()
+        labels = self.browse()
+        for package in packages:
+            labels |= self._buy_package(picking, package, adapter)
+        return labels
+
+    @api.model
+    def _quote(self, picking):
+        """Amazon's rates for each parcel of ``picking``, for a person to choose
+        (wizards/amazon_shipping_rate_wizard.py): [(package, token, buyable
+        rates, the rate the account's rule picks)]."""
+        self._check_fbm(picking)
+        account = picking.sale_id.amazon_account_id
+        adapter = account._get_adapter()
+        quotes = []
+        for package in self._packages(picking):
+            token, rates = self._get_rates(picking, package, adapter)
+            rates = buyable_rates(rates, account.buy_shipping_format)
+            quotes.append((package, token, rates, self._choose(picking, rates)))
+        return quotes
+
+    @staticmethod
+    def _check_fbm(picking):
         order = picking.sale_id
-        account = order.amazon_account_id
         if not (order.amazon_order_ref and order.amazon_channel == "fbm"):
             raise UserError(
                 _(
@@ -86,12 +112,6 @@ class AmazonShippingLabel(models.Model):
                     picking=picking.name,
                 )
             )
-        packages = self._packages(picking)  # says what is missing before any call
-        adapter = account._get_adapter()
-        labels = self.browse()
-        for package in packages:
-            labels |= self._buy_package(picking, package, adapter)
-        return labels
 
     def _packages(self, picking):
         """The parcels of the delivery (mapping.shipping.LabelPackage), or a
@@ -176,8 +196,7 @@ class AmazonShippingLabel(models.Model):
             # same request again, which Amazon answers with the same label.
             token, rate_ref, key, rate_values = pending
         else:
-            token, rate = self._rate(picking, package, adapter)
-            rate_ref, rate_values = rate.rate_id, self._prepare_rate_values(rate)
+            token, rate_ref, rate_values = self._rate(picking, package, adapter)
             key = purchases._intend(picking, package.reference, token, rate_ref, rate_values)
         try:
             purchase = self._purchase(picking, package, adapter, token, rate_ref, key)
@@ -210,36 +229,87 @@ class AmazonShippingLabel(models.Model):
         return label
 
     def _rate(self, picking, package, adapter):
-        """(request token, the Rate to buy) of one parcel."""
-        order = picking.sale_id
-        account = order.amazon_account_id
-        request = rates_request(order.amazon_order_ref, self._ship_from(picking), package)
+        """(request token, rate id, the label's rate values) of one parcel: the
+        rate a person chose in the wizard, else the account's rule's."""
+        chosen = self._chosen_rate(picking, package)
+        if chosen and not self.env.context.get("amazon_rerated"):
+            rate = rate_from_dict(chosen.rate_data)
+            return chosen.token, rate.rate_id, self._prepare_rate_values(rate)
+        token, rates = self._get_rates(picking, package, adapter)
+        account = picking.sale_id.amazon_account_id
+        rates = buyable_rates(rates, account.buy_shipping_format)
+        if chosen:
+            # The chosen rate expired: the same carrier's same service, else
+            # the person chooses again.
+            seen = rate_from_dict(chosen.rate_data)
+            rate = next(
+                (
+                    r
+                    for r in rates
+                    if (r.carrier_id, r.service_id) == (seen.carrier_id, seen.service_id)
+                ),
+                None,
+            )
+            if rate is None:
+                raise UserError(
+                    _(
+                        "Amazon no longer offers %(carrier)s %(service)s for %(picking)s: "
+                        "choose the rate again.",
+                        carrier=seen.carrier_name,
+                        service=seen.service_name,
+                        picking=picking.name,
+                    )
+                )
+        else:
+            rate = self._choose(picking, rates)
+        if rate is None:
+            raise UserError(
+                _(
+                    "Amazon offers no rate for %(picking)s that prints a %(format)s label.",
+                    picking=picking.name,
+                    format=account.buy_shipping_format,
+                )
+            )
+        return token, rate.rate_id, self._prepare_rate_values(rate)
+
+    def _get_rates(self, picking, package, adapter):
+        """(request token, every Rate) Amazon offers for one parcel."""
+        request = rates_request(picking.sale_id.amazon_order_ref, self._ship_from(picking), package)
         payload = adapter.get_rates(request, self._country(picking))
         try:
-            token, rates = parse_rates(payload)
+            return parse_rates(payload)
         except PayloadError as error:
             raise UserError(
                 _("Amazon's rates could not be read: %(error)s", error=error)
             ) from error
-        chosen_ref = self.env.context.get("amazon_rate_ref")
-        if chosen_ref and not self.env.context.get("amazon_rerated"):
-            rate = next((r for r in rates if r.rate_id == chosen_ref), None)
-        else:
-            deliver_by = order.amazon_deliver_by_date
-            rate = choose_rate(
-                rates, account.buy_shipping_rule, account.buy_shipping_format, deliver_by
-            )
-        if rate is None:
-            raise UserError(
-                _(
-                    "Amazon offers no rate for %(picking)s that prints a %(format)s label "
-                    "(%(count)s rates offered).",
-                    picking=picking.name,
-                    format=account.buy_shipping_format,
-                    count=len(rates),
-                )
-            )
-        return token, rate
+
+    @api.model
+    def _choose(self, picking, rates):
+        """The rate the account's rule picks among buyable ``rates`` (a hook)."""
+        account = picking.sale_id.amazon_account_id
+        return choose_rate(
+            rates,
+            account.buy_shipping_rule,
+            account.buy_shipping_format,
+            picking.sale_id.amazon_deliver_by_date,
+        )
+
+    def _chosen_rate(self, picking, package):
+        """The wizard's line a person chose for this parcel, if any: only the
+        user's own line of a wizard on this delivery counts (the context is the
+        caller's; its values are Amazon's, written by the wizard)."""
+        line_id = (self.env.context.get("amazon_rate_choice") or {}).get(package.reference)
+        if not line_id:
+            return None
+        line = self.env["amazon.shipping.rate.wizard.line"].sudo().browse(int(line_id)).exists()
+        if not (
+            line
+            and line.create_uid.id == self.env.uid
+            and line.wizard_id.picking_id == picking
+            and line.package_ref == package.reference
+        ):
+            raise UserError(_("This rate was not offered for %(picking)s.", picking=picking.name))
+        return line
 
     def _purchase(self, picking, package, adapter, token, rate_ref, key):
         account = picking.sale_id.amazon_account_id
@@ -263,6 +333,7 @@ class AmazonShippingLabel(models.Model):
         return {
             "carrier_ref": rate.carrier_id,
             "carrier_name": rate.carrier_name,
+            "service_ref": rate.service_id,
             "service_name": rate.service_name,
             "amount": str(rate.amount),
             "currency": rate.currency,

@@ -17,6 +17,24 @@ class StockPicking(models.Model):
         groups="stock.group_stock_user,sales_team.group_sale_manager",
     )
 
+    amazon_label_bought = fields.Boolean(
+        compute="_compute_amazon_label_bought",
+        help="A Buy Shipping label of this delivery is bought (and not cancelled).",
+    )
+
+    def _compute_amazon_label_bought(self):
+        labels = self.env["amazon.shipping.label"].sudo()
+        bought = set(
+            labels.search([("picking_id", "in", self.ids), ("state", "=", "bought")]).picking_id.ids
+        )
+        for picking in self:
+            picking.amazon_label_bought = picking.id in bought
+
+    def action_amazon_choose_rate(self):
+        """Amazon's rates for this delivery, to choose one by hand."""
+        self.ensure_one()
+        return self.env["amazon.shipping.rate.wizard"]._open(self)
+
     def _amazon_label_bought(self):
         """A Buy Shipping label confirmed this delivery's shipment on Amazon."""
         self.ensure_one()

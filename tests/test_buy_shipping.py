@@ -6,7 +6,7 @@ API v2."""
 import base64
 
 from odoo import sql_db
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import DE
@@ -224,3 +224,91 @@ class TestBuyShipping(OrderSyncCase):
         with self.assertRaises(UserError) as caught:
             picking.cancel_shipment()
         self.assertIn("picked it up", str(caught.exception))
+
+    # --- by hand ---------------------------------------------------------------------------
+    def open_rates(self, picking):
+        action = picking.action_amazon_choose_rate()
+        return (
+            self.env["amazon.shipping.rate.wizard"].with_user(self.clerk).browse(action["res_id"])
+        )
+
+    def test_a_warehouse_user_chooses_the_rate_by_hand(self):
+        amazon, sale, picking = self.import_order()
+        wizard = self.open_rates(picking)
+        shown = {
+            (line.carrier_name, line.service_name): (line.amount, line.currency_id.name)
+            for line in wizard.line_ids
+        }
+        # Every service Amazon offers for a 0.8 kg parcel, with its price.
+        self.assertEqual(len(shown), 4)
+        self.assertEqual(shown[("UPS", "UPS Express Saver")][1], "EUR")
+        self.assertTrue(all(line.delivery_end for line in wizard.line_ids))
+        # The account's rule (cheapest) is chosen first.
+        self.assertEqual(wizard.chosen_line_ids.service_name, "Amazon Shipping Standard")
+        ups = wizard.line_ids.filtered(lambda line: line.service_name == "UPS Express Saver")
+        ups.action_choose()
+        self.assertEqual(wizard.chosen_line_ids, ups)
+        self.assertTrue(ups.chosen)
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        wizard.action_buy()
+        self.assertEqual(picking.state, "done")
+        label = picking.sudo().amazon_label_ids
+        self.assertEqual((label.carrier_name, label.service_name), ("UPS", "UPS Express Saver"))
+        self.assertAlmostEqual(label.amount, ups.amount)
+        self.assertAlmostEqual(picking.carrier_price, ups.amount)
+        # The rates seen were bought: no second getRates, the rate shown.
+        self.assertEqual(len(self.emulator.calls_for("getRates")), 1)
+        (purchase,) = self.emulator.calls_for("purchaseShipment")
+        self.assertEqual(purchase.body["rateId"], ups.rate_data["rate_id"])
+        self.assertEqual(amazon.status, "SHIPPED")
+        self.assertFalse(sale.order_line.filtered("is_delivery"))
+
+    def test_a_chosen_rate_that_expired_is_the_same_service_rated_again(self):
+        amazon, _sale, picking = self.import_order()
+        wizard = self.open_rates(picking)
+        dhl = wizard.line_ids.filtered(lambda line: line.service_name == "DHL Paket")
+        dhl.action_choose()
+        self.emulator.store.expire_rates()  # the person took over 10 minutes
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        wizard.action_buy()
+        label = picking.sudo().amazon_label_ids
+        self.assertEqual(label.service_name, "DHL Paket")
+        self.assertEqual(len(self.emulator.calls_for("getRates")), 2)
+        self.assertEqual(len(self.emulator.store.labels_of(amazon.order_id)), 1)
+
+    def test_nobody_buys_a_rate_of_their_own_making(self):
+        _amazon, _sale, picking = self.import_order()
+        wizard = self.open_rates(picking)
+        line = wizard.line_ids[:1]
+        # Amazon's answer is the server's: the warehouse reads it, never writes it.
+        with self.assertRaises(AccessError):
+            line.write({"amount": 0.01})
+        with self.assertRaises(AccessError):
+            self.env["amazon.shipping.rate.wizard.line"].with_user(self.clerk).create(
+                {"wizard_id": wizard.id, "package_ref": "1", "amount": 0.01}
+            )
+        # Another user's line, named in the context over RPC, is refused.
+        other = new_test_user(
+            self.env,
+            login="other_packer",
+            groups="stock.group_stock_user,sales_team.group_sale_salesman",
+        )
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            picking.with_user(other).with_context(
+                amazon_rate_choice={"1": line.id}
+            ).button_validate()
+        self.assertIn("was not offered", str(caught.exception))
+        self.assertFalse(self.emulator.calls_for("purchaseShipment"))
+        # A salesman without the warehouse's rights sees no rates at all.
+        seller = new_test_user(
+            self.env, login="amazon_seller", groups="sales_team.group_sale_salesman"
+        )
+        with self.assertRaises(AccessError):
+            picking.with_user(seller).action_amazon_choose_rate()

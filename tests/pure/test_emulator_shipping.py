@@ -12,11 +12,15 @@ from conftest import DE, SELLER_ID, US, error_of
 from mapping.checks import PayloadError
 from mapping.shipping import (
     LabelPackage,
+    buyable_rates,
     choose_rate,
     document_specification,
+    meets_promise,
     parse_documents,
     parse_purchase,
     parse_rates,
+    rate_from_dict,
+    rate_to_dict,
     rates_request,
 )
 from spapi import SpApiNotFoundError, SpApiRequestError
@@ -108,6 +112,11 @@ def test_rules_pick_the_cheapest_the_fastest_or_the_promise(emulator, adapter):
     too_soon = min(r.delivery_end for r in rates).replace(year=2000)
     assert choose_rate(rates, "promise", "PDF", deliver_by=too_soon) == fastest
     assert choose_rate(rates, "cheapest", "EPL") is None
+    # What a person chooses among (the wizard) is what the rule chooses among,
+    # and a rate kept while they choose comes back the same.
+    assert buyable_rates(rates, "ZPL") == rates
+    assert [r for r in rates if meets_promise(r, by)] == [r for r in rates if r.delivery_end <= by]
+    assert all(rate_from_dict(rate_to_dict(rate)) == rate for rate in rates)
 
 
 def test_the_same_idempotency_key_never_buys_a_second_label(emulator, adapter):
