@@ -65,6 +65,7 @@ class FinanceTransaction:
     order_ref: str = ""
     group_ref: str = ""  # FINANCIAL_EVENT_GROUP_ID: the payout
     refund_ref: str = ""
+    shipment_ref: str = ""  # SHIPMENT_ID (a Buy Shipping label's charge names its shipment)
     breakdowns: tuple = ()  # (Breakdown, ...) of the transaction itself
     items: tuple = ()
 
@@ -190,6 +191,7 @@ def parse_transaction(data):
         order_ref=related.get("ORDER_ID") or "",
         group_ref=related.get("FINANCIAL_EVENT_GROUP_ID") or "",
         refund_ref=related.get("REFUND_ID") or "",
+        shipment_ref=related.get("SHIPMENT_ID") or "",
         breakdowns=_breakdowns(data.get("breakdowns"), f"transaction {ref}"),
         items=tuple(items),
     )
@@ -367,3 +369,28 @@ def refunded_items(lines):
         for sku, entry in items.items()
         if any(entry["parts"].values())
     ]
+
+
+def label_charge(charge, labels):
+    """The Buy Shipping label whose charge (or refund) ``charge`` is, as
+    (shipment id, "billing" or "refund"), else None. ``charge``: {kind,
+    description, total, order_ref, shipment_ref} of a transaction; ``labels``:
+    (shipment id, order id, price, the kinds still awaited: "billing",
+    "refund") of the labels Odoo bought. financesV0's AdjustmentType:
+    "PostageBilling: The amount paid by a seller for shipping labels",
+    "PostageRefund: The reimbursement of shipping labels". Its shipment names
+    the label (SHIPMENT_ID); without it, a postage transaction of the label's
+    order. Only the label's exact price matches: anything else (a carrier's
+    adjustment) is a charge of its own."""
+    total = Decimal(str(charge["total"]))
+    postage = "postage" in f"{charge['kind']} {charge['description']}".lower()
+    kind = "billing" if total < 0 else "refund"
+    for shipment_ref, order_ref, price, awaited in labels:
+        if charge["shipment_ref"]:
+            if charge["shipment_ref"] != shipment_ref:
+                continue
+        elif not (postage and charge["order_ref"] == order_ref):
+            continue
+        if kind in awaited and abs(total) == Decimal(str(price)):
+            return shipment_ref, kind
+    return None

@@ -54,4 +54,5 @@ from . import amazon_account_notifications
 from . import amazon_notification_consumer
 from . import amazon_shipping_purchase
 from . import amazon_shipping_label
+from . import amazon_shipping_label_cost
 from . import stock_picking_labels

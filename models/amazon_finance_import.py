@@ -369,6 +369,7 @@ class AmazonFinanceImport(models.AbstractModel):
             "amazon_order_ref": transaction.order_ref or False,
             "group_ref": transaction.group_ref or False,
             "refund_ref": transaction.refund_ref or False,
+            "shipment_ref": transaction.shipment_ref or False,
             "sale_order_id": sale.id if sale else False,
             "line_ids": lines,
             "refund_state": "waiting" if transaction.kind == "Refund" else False,

@@ -31,6 +31,9 @@ class AmazonFinanceTransaction(models.Model):
         help="Amazon's financial event group: the payout (settlement) this money belongs to.",
     )
     refund_ref = fields.Char(string="Refund ID", readonly=True)
+    shipment_ref = fields.Char(
+        string="Shipment ID", readonly=True, index="btree_not_null", help="A label's charge."
+    )
     payout_id = fields.Many2one(
         "amazon.payout", string="Payout", readonly=True, index="btree_not_null"
     )

@@ -4,7 +4,7 @@ from decimal import Decimal
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..mapping.finances import customer_part, is_reserve, summary_lines, type_key
+from ..mapping.finances import customer_part, is_reserve, label_charge, summary_lines, type_key
 
 _logger = logging.getLogger(__name__)
 
@@ -172,10 +172,13 @@ class AmazonPayoutBooking(models.AbstractModel):
         plan = []
         for sale, indexes in to_reconcile.items():
             ours = self.env["account.move.line"].union(*(lines[index] for index in indexes))
-            documents = sale.invoice_ids.filtered(lambda document: document.state == "posted")
+            # An order's invoices, or a Buy Shipping label's bill.
+            documents = sale if sale._name == "account.move" else sale.invoice_ids
+            documents = documents.filtered(lambda document: document.state == "posted")
             open_lines = documents.line_ids.filtered(
                 lambda line: (
-                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                    line.account_id.account_type in ("asset_receivable", "liability_payable")
+                    and not line.reconciled
                 )
             )
             plan += [
@@ -198,7 +201,24 @@ class AmazonPayoutBooking(models.AbstractModel):
         sales.invoice_ids.line_ids.mapped("account_id")
         lines, to_reconcile = [], {}
         fees, reserves = {}, Decimal("0")
+        awaited, bills = self._label_charges(transactions)
         for transaction in transactions:
+            charge = {
+                "kind": transaction.kind or "",
+                "description": transaction.description or "",
+                "total": transaction.total,
+                "order_ref": transaction.amazon_order_ref,
+                "shipment_ref": transaction.shipment_ref,
+            }
+            charged = awaited and label_charge(charge, awaited.values())
+            if charged:
+                # Paid to Amazon out of the payout: the label's bill (or its
+                # credit note), on Amazon's payable, reconciled with it.
+                awaited[charged[0]][3].remove(charged[1])  # charged once
+                bill = bills[charged]
+                to_reconcile.setdefault(bill, []).append(len(lines))
+                lines.append(self._prepare_label_line(payout, transaction, bill))
+                continue
             money = summary_lines(transaction.line_ids._money_lines())
             customer = Decimal("0")
             for line in money:
@@ -256,6 +276,39 @@ class AmazonPayoutBooking(models.AbstractModel):
         transfer["balance"] = company.currency_id.round(-sum(line["balance"] for line in lines))
         lines.append(transfer)
         return lines, to_reconcile
+
+    def _label_charges(self, transactions):
+        """The Buy Shipping labels whose charge or refund the payout may hold:
+        ({shipment id: (shipment id, order id, price, [kinds awaited])} as
+        mapping.finances.label_charge takes them, {(shipment id, kind): bill})."""
+        # Read as the system to match the company's own bills: the booking
+        # writes journal entries, which its user must be allowed to.
+        self.env["account.move"].check_access("create")
+        labels = self.env["amazon.shipping.label"].sudo()._charges_of(transactions)
+        awaited, bills = {}, {}
+        for label in labels:
+            kinds = []
+            for kind, bill in (("billing", label.bill_id), ("refund", label.refund_bill_id)):
+                if bill.state == "posted" and not bill.currency_id.is_zero(bill.amount_residual):
+                    kinds.append(kind)
+                    bills[label.shipment_ref, kind] = bill
+            if kinds:
+                order_ref = label.picking_id.sale_id.amazon_order_ref
+                awaited[label.shipment_ref] = (label.shipment_ref, order_ref, label.amount, kinds)
+        return awaited, bills
+
+    def _prepare_label_line(self, payout, transaction, bill):
+        payable = bill.line_ids.filtered(
+            lambda line: line.account_id.account_type == "liability_payable"
+        )[:1]
+        values = self._prepare_amount_line(
+            payout,
+            payable.account_id,
+            -Decimal(str(transaction.total)),
+            _("Amazon %(type)s %(bill)s", type=transaction.kind, bill=bill.ref or bill.name),
+        )
+        values["partner_id"] = bill.partner_id.id
+        return values
 
     def _prepare_customer_line(self, account, payout, transaction, amount):
         """What the buyer paid (positive) or got back (negative) in

@@ -41,6 +41,7 @@ class Transaction:
     order_id: str = ""
     group_id: str = ""  # FINANCIAL_EVENT_GROUP_ID: the payout it belongs to
     refund_id: str = ""
+    shipment_id: str = ""  # SHIPMENT_ID: a Buy Shipping label's charge
     items: list = field(default_factory=list)  # [TransactionItem]
     # A fault to inject: served without its totalAmount's amount (a client must
     # keep what it cannot read, and see that a payout misses it).
@@ -78,6 +79,7 @@ def render_transaction(transaction, isoformat):
             ("ORDER_ID", transaction.order_id),
             ("FINANCIAL_EVENT_GROUP_ID", transaction.group_id),
             ("REFUND_ID", transaction.refund_id),
+            ("SHIPMENT_ID", transaction.shipment_id),
         )
         if value
     ]
@@ -265,6 +267,38 @@ class FinancesStore:
             )
             self.transactions.append(transaction)
             return transaction
+
+    def charge_postage(self, label, marketplace_id, refund=False):
+        """Amazon charges a Buy Shipping label to the seller's account, and pays
+        it back when the label is cancelled. financesV0 AdjustmentType:
+        "PostageBilling: The amount paid by a seller for shipping labels.";
+        "PostageRefund: The reimbursement of shipping labels purchased for
+        orders that were canceled or refunded." The 2024-06-19 model names a
+        transaction's shipment: RelatedIdentifier SHIPMENT_ID. The emulator's
+        own: those type names as transactionType, and the money in the
+        seller's open payout of its currency."""
+        kind = "PostageRefund" if refund else "PostageBilling"
+        currency = label.total_charge["unit"]
+        amount = money(str(label.total_charge["value"])) * (1 if refund else -1)
+        group = next(
+            (
+                g
+                for g in self.event_groups
+                if (g.seller_id, g.currency, g.processing_status)
+                == (label.seller_id, currency, "Open")
+            ),
+            None,
+        )
+        return self.add_transaction(
+            label.seller_id,
+            marketplace_id,
+            kind,
+            breakdowns=[(kind, amount)],
+            order_id=label.order_id,
+            shipment_id=label.shipment_id,
+            group_id=group.group_id if group else "",
+            currency=currency,
+        )
 
     def add_event_group(self, seller_id, group_id, currency, start, **details):
         """A payout period; ``details``: end, processing_status ("Open",

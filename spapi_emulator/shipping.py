@@ -34,7 +34,8 @@ Sources, besides the schemas (which the router's contract check applies):
 
 What Amazon does not publish is the emulator's own, and said so: its carriers,
 services and prices (they vary by billed weight and service), that a label
-bought for an Amazon order confirms its shipment (what Buy Shipping is for),
+bought for an Amazon order confirms its shipment (what Buy Shipping is for)
+and is charged to the seller's account (finances.FinancesStore.charge_postage),
 that a label can be cancelled while PreTransit only, and that an idempotency
 key sent again with another request is refused.
 """
@@ -370,6 +371,7 @@ class ShippingApi(Api):
             dpi=spec.get("dpi"),
         )
         store.labels[label.shipment_id] = label
+        store.charge_postage(label, order.marketplace_id)
         store.confirm_shipment(
             order,
             {
@@ -447,6 +449,7 @@ class ShippingApi(Api):
                 )
             label.cancelled = True
             order = store.orders[label.order_id]
+            store.charge_postage(label, order.marketplace_id, refund=True)
             package = next(
                 p for p in order.packages if p.package_reference_id == label.package_reference_id
             )

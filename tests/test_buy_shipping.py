@@ -13,8 +13,10 @@ from .common import DE
 from .test_orders import OrderSyncCase
 
 
-@tagged("post_install", "-at_install")
-class TestBuyShipping(OrderSyncCase):
+class BuyShippingCase(OrderSyncCase):
+    """An FBM order's delivery shipped with Amazon Buy Shipping, validated by a
+    warehouse user who does not own the order."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -71,7 +73,9 @@ class TestBuyShipping(OrderSyncCase):
             move.picked = True
         return picking.button_validate()
 
-    # --- tests -----------------------------------------------------------------------------
+
+@tagged("post_install", "-at_install")
+class TestBuyShipping(BuyShippingCase):
     def test_a_warehouse_user_validating_buys_the_label_which_confirms_the_order(self):
         amazon, sale, picking = self.import_order()
         self.validate(picking)

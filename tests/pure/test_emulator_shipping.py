@@ -4,12 +4,14 @@ pass (issue #37)."""
 
 import base64
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from conftest import DE, SELLER_ID, US, error_of
 
 from mapping.checks import PayloadError
+from mapping.finances import label_charge, parse_transaction
 from mapping.shipping import (
     LabelPackage,
     buyable_rates,
@@ -156,6 +158,51 @@ def test_cancelling_unships_the_order_until_the_carrier_has_the_parcel(emulator,
     with pytest.raises(SpApiRequestError, match="picked it up"):
         adapter.cancel_shipment(second.shipment_id)
     assert order.status == "SHIPPED"
+
+
+def test_amazon_charges_the_label_and_pays_it_back_when_cancelled(emulator, adapter):
+    """The label's price leaves the seller's Amazon account as postage naming
+    its shipment, and comes back when it is cancelled; the mapper finds the
+    label of each, once, by its exact price (mapping.finances.label_charge)."""
+    store = emulator.store
+    order = store.add_order(SELLER_ID, DE, [MUG])
+    token, rates = _rates(adapter, order)
+    rate = choose_rate(rates, "cheapest", "PDF")
+    bought = _buy(adapter, token, rate)
+    adapter.cancel_shipment(bought.shipment_id)
+    for transaction in store.transactions:
+        transaction.posted -= timedelta(hours=1)  # listed 2 minutes after their posting
+    pages = adapter.iter_transactions(related=("ORDER_ID", order.order_id))
+    billing, refund = [parse_transaction(t) for page in pages for t in page]
+    assert (billing.kind, billing.total) == ("PostageBilling", -rate.amount)
+    assert (refund.kind, refund.total) == ("PostageRefund", rate.amount)
+    assert billing.shipment_ref == refund.shipment_ref == bought.shipment_id
+    label = (bought.shipment_id, order.order_id, rate.amount, ["billing", "refund"])
+
+    def charge(transaction, **changes):
+        values = {
+            "kind": transaction.kind,
+            "description": transaction.description,
+            "total": transaction.total,
+            "order_ref": transaction.order_ref,
+            "shipment_ref": transaction.shipment_ref,
+        }
+        return {**values, **changes}
+
+    assert label_charge(charge(billing), [label]) == (bought.shipment_id, "billing")
+    assert label_charge(charge(refund), [label]) == (bought.shipment_id, "refund")
+    # Without its shipment: postage of the label's order; never another charge.
+    assert label_charge(charge(billing, shipment_ref=""), [label]) == (
+        bought.shipment_id,
+        "billing",
+    )
+    assert (
+        label_charge(charge(billing, shipment_ref="", kind="Shipment", description=""), [label])
+        is None
+    )
+    assert label_charge(charge(billing, total=-rate.amount - 1), [label]) is None  # an adjustment
+    assert label_charge(charge(billing, shipment_ref="other"), [label]) is None
+    assert label_charge(charge(refund), [(*label[:3], ["billing"])]) is None  # refunded already
 
 
 def test_what_amazon_refuses_is_refused(emulator, http):
