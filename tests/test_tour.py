@@ -186,6 +186,60 @@ class TestAmazonTour(MugSellerMixin, AmazonHttpCase):
     _browser_missing(),
     "no Chromium here: install Debian's 'chromium' package to run the browser tour",
 )
+class TestBuyShippingTour(MugSellerMixin, AmazonHttpCase):
+    """A warehouse user (inventory rights only) buys an Amazon Buy Shipping
+    label chosen by hand, in the browser (issue #37)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls._setup_mug_seller("Label seller", 1)
+        env["product.product"].search([("default_code", "=", "MUG-01")]).weight = 0.4
+        env.company.partner_id.write(
+            {
+                "street": "Lagerstr. 1",
+                "city": "Berlin",
+                "zip": "10115",
+                "country_id": env.ref("base.de").id,
+            }
+        )
+        box = env["stock.package.type"].create(
+            {"name": "Box M", "packaging_length": 300, "width": 200, "height": 100}
+        )
+        carrier = env["delivery.carrier"].create(
+            {
+                "name": "Amazon Buy Shipping",
+                "delivery_type": "amazon",
+                "product_id": env.ref("sale_amazon_connector.product_amazon_shipping").id,
+                "amazon_package_type_id": box.id,
+            }
+        )
+        cls.account.buy_shipping_rule = "cheapest"
+        cls.account._sync_orders()
+        sale = env["sale.order"].search([("amazon_order_ref", "=", cls.amazon_order.order_id)])
+        cls.picking = sale.picking_ids
+        cls.picking.carrier_id = carrier
+        cls.packer = new_test_user(env, login="amazon_packer", groups="stock.group_stock_user")
+
+    def test_a_warehouse_user_chooses_and_buys_the_label(self):
+        self.assertFalse(self.packer.has_group("sales_team.group_sale_salesman"))
+        self.start_tour(
+            f"/odoo/action-stock.action_picking_tree_all/{self.picking.id}",
+            "sale_amazon_connector_buy_shipping_tour",
+            login=self.packer.login,
+        )
+        label = self.picking.amazon_label_ids
+        self.assertEqual((self.picking.state, label.service_name), ("done", "DHL Paket"))
+        self.assertEqual(self.amazon_order.status, "SHIPPED")
+        self.assertEqual(self.amazon_order.packages[0].tracking_number, label.tracking_ref)
+
+
+@tagged("post_install", "-at_install")
+@unittest.skipIf(
+    _browser_missing(),
+    "no Chromium here: install Debian's 'chromium' package to run the browser tour",
+)
 class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
     """The seller's day as each role lives it, in the browser, with that
     role's rights only: a salesman and a warehouse user (issue #16)."""

@@ -114,7 +114,9 @@ class AmazonShippingRateWizard(models.TransientModel):
         if picking.state == "done":
             picking.send_to_shipper()
             return {"type": "ir.actions.act_window_close"}
-        return picking.button_validate()
+        result = picking.button_validate()
+        # A further step (a backorder...) is Odoo's own dialog; else closed.
+        return result if isinstance(result, dict) else {"type": "ir.actions.act_window_close"}
 
 
 class AmazonShippingRateWizardLine(models.TransientModel):
