@@ -68,6 +68,20 @@ MODEL_RIGHTS = {
         }
         for model in ("amazon.notification", "amazon.notification.subscription")
     },
+    # Buy Shipping labels: bought through the delivery's carrier only; the
+    # warehouse and sales managers of the company read them (issue #37).
+    "amazon.shipping.label": {
+        "salesman": "",
+        "salesman_all": "",
+        "sales_manager": "r",
+        "other_manager": "",
+        "stock_user": "r",
+        "portal": "",
+    },
+    # Purchases in flight (token, rate, idempotency key): the system's.
+    "amazon.shipping.purchase": dict.fromkeys(
+        ("salesman", "salesman_all", "sales_manager", "other_manager", "stock_user", "portal"), ""
+    ),
 }
 
 
@@ -110,10 +124,38 @@ class ModelRightsMixin:
                 "subscription_ref": "s1",
             }
         )
+        warehouse = self.account.warehouse_id
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.out_type_id.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            }
+        )
+        label = self.env["amazon.shipping.label"].create(
+            {
+                "picking_id": picking.id,
+                "account_id": self.account.id,
+                "package_ref": "1",
+                "shipment_ref": "S-RIGHTS",
+                "tracking_ref": "T-RIGHTS",
+            }
+        )
+        purchase = self.env["amazon.shipping.purchase"].create(
+            {
+                "picking_ref": picking.id,
+                "package_ref": "1",
+                "request_token": "token",
+                "rate_ref": "rate",
+                "idempotency_key": "key",
+            }
+        )
         records = {
             "amazon.marketplace": self.marketplace[DE],
             "amazon.account": self.account,
             "amazon.order.failure": self.failure,
+            "amazon.shipping.label": label,
+            "amazon.shipping.purchase": purchase,
         }
         for model, rights in MODEL_RIGHTS.items():
             record = records.get(model) or self.env[model].search(
