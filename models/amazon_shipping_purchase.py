@@ -84,3 +84,13 @@ class AmazonShippingPurchase(models.Model):
                 "DELETE FROM amazon_shipping_purchase WHERE picking_ref = %s AND package_ref = %s",
                 [picking_ref, package_ref],
             )
+
+    @api.autovacuum
+    def _gc_recorded(self):
+        """Purchases whose label is recorded, left by a process that died
+        between its commit and forgetting them: done. (A purchase never
+        recorded stays: the delivery's next validation sends it again.)"""
+        self.env.cr.execute(
+            "DELETE FROM amazon_shipping_purchase p USING amazon_shipping_label l "
+            "WHERE l.purchase_key = p.idempotency_key"
+        )

@@ -211,6 +211,20 @@ class TestBuyShipping(BuyShippingCase):
             self.emulator.store.labels_of(amazon.order_id)[0].shipment_id,
         )
 
+    def test_purchases_left_behind_a_recorded_label_are_vacuumed(self):
+        _amazon, _sale, picking = self.import_order()
+        self.validate(picking)
+        label = picking.sudo().amazon_label_ids
+        purchases = self.env["amazon.shipping.purchase"]
+        values = {"picking_ref": picking.id, "package_ref": "1", "request_token": "t"}
+        # A process died between its commit and forgetting the purchase; and
+        # another purchase was sent and never recorded.
+        done = purchases.create(dict(values, rate_ref="r", idempotency_key=label.purchase_key))
+        unknown = purchases.create(dict(values, rate_ref="r", idempotency_key="never-recorded"))
+        purchases._gc_recorded()
+        self.assertFalse(done.exists())
+        self.assertTrue(unknown.exists())
+
     def test_cancelling_the_label_while_amazon_allows_it(self):
         amazon, _sale, picking = self.import_order()
         self.validate(picking)

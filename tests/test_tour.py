@@ -5,6 +5,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
+from odoo import sql_db
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
 
@@ -222,7 +223,16 @@ class TestBuyShippingTour(MugSellerMixin, AmazonHttpCase):
         cls.picking.carrier_id = carrier
         cls.packer = new_test_user(env, login="amazon_packer", groups="stock.group_stock_user")
 
+    def _forget_purchases(self):
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(
+                "DELETE FROM amazon_shipping_purchase WHERE picking_ref = %s", [self.picking.id]
+            )
+
     def test_a_warehouse_user_chooses_and_buys_the_label(self):
+        # The purchase in flight is committed on a cursor of its own; the
+        # test's transaction, never committed, does not forget it.
+        self.addCleanup(self._forget_purchases)
         self.assertFalse(self.packer.has_group("sales_team.group_sale_salesman"))
         self.start_tour(
             f"/odoo/action-stock.action_picking_tree_all/{self.picking.id}",

@@ -48,6 +48,7 @@ SELLERS = {
     "own_buckets": ("A1CRASHOWNBUCKETS", "Atzr|crash-own-buckets-token"),
     "cancelling": ("A1CRASHCANCELLING", "Atzr|crash-cancelling-token"),
     "notified": ("A1CRASHNOTIFIED", "Atzr|crash-notified-token"),
+    "labelling": ("A1CRASHLABELLING", "Atzr|crash-labelling-token"),
 }
 
 pytestmark = pytest.mark.skipif(
@@ -188,6 +189,45 @@ env.cr.commit()
 print("CONSUMED " + json.dumps(handled))
 """
 
+# A warehouse validates the account's FBM deliveries with Amazon Buy Shipping,
+# committing each; with SAC_CRASH_STALL the first purchase Amazon answers
+# stalls (says BOUGHT) before Odoo records the label, for the test to kill.
+BUY_LABELS = """
+import json, os, time
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+env.company.partner_id.write({"street": "Lagerstr. 1", "city": "Berlin", "zip": "10115",
+                              "country_id": env.ref("base.de").id})
+env["product.product"].search([("default_code", "in", ["MUG-01", "TEE-M"])]).weight = 0.4
+carrier = env["delivery.carrier"].search([("delivery_type", "=", "amazon")], limit=1)
+if not carrier:
+    box = env["stock.package.type"].create(
+        {"name": "Crash box", "packaging_length": 30, "width": 20, "height": 10})
+    carrier = env["delivery.carrier"].create({
+        "name": "Amazon Buy Shipping (crash test)", "delivery_type": "amazon",
+        "product_id": env.ref("sale_amazon_connector.product_amazon_shipping").id,
+        "amazon_package_type_id": box.id})
+env.cr.commit()
+Label = type(env["amazon.shipping.label"])
+if os.environ.get("SAC_CRASH_STALL"):
+    purchase = Label._purchase
+    def stalled(self, *args):
+        answer = purchase(self, *args)
+        print("BOUGHT", flush=True)
+        time.sleep(120)
+        return answer
+    Label._purchase = stalled
+pickings = env["sale.order"].search([("amazon_account_id", "=", account.id)]).picking_ids
+for picking in pickings.filtered(lambda p: p.state != "done").sorted("id"):
+    picking.carrier_id = carrier
+    for move in picking.move_ids:
+        move.quantity = move.product_uom_qty
+        move.picked = True
+    picking.button_validate()
+    env.cr.commit()
+env["amazon.shipping.purchase"]._gc_recorded()  # Odoo's daily autovacuum
+env.cr.commit()
+print("LABELLED " + json.dumps(len(pickings.filtered(lambda p: p.state == "done"))))
+"""
 SYNC = """
 import json, os
 # Small pages (Amazon allows 1 to 100) so that a run has several pages to kill.
@@ -864,3 +904,75 @@ def test_killed_notification_consumers_lose_and_duplicate_nothing(crash_world):
     assert set(per_ref.values()) == {1}  # nothing twice
     assert notified == {"done": len(scenario.order_ids)}
     assert sum(int(v) for v in attributes.values()) == 0
+
+
+def test_killed_label_purchases_never_buy_a_second_label(crash_world):
+    """Issue #37: the warehouse's validation killed after Amazon sold a label
+    and before Odoo recorded it, then at a random moment; then run until every
+    delivery is done. Each order has exactly one label on Amazon, the one Odoo
+    holds, with its bill; no purchase is left in flight."""
+    emulator, accounts, report = crash_world
+    store = emulator.store
+    scenario = Scenario(emulator, accounts, "labelling")
+    scenario.add_orders(6)
+    output_line(scenario.start_sync(), "RESULT ")
+    run = {"SAC_CRASH_ACCOUNT": str(scenario.account_id)}
+    stalled = start(BUY_LABELS, SAC_CRASH_STALL="1", **run)
+    seen = []
+    while not seen or seen[-1] != "BOUGHT":
+        line = stalled.stdout.readline()
+        assert line, "".join(seen)[-3000:]
+        seen.append(line.strip())
+    stalled.send_signal(signal.SIGKILL)
+    stalled.wait(timeout=60)
+    bought = [o for o in scenario.order_ids if store.labels_of(o)]
+    assert len(bought) == 1
+    assert not sql(
+        "SELECT 1 FROM amazon_shipping_label WHERE account_id = %s", (scenario.account_id,)
+    )
+    # A kill at a random moment of the next run, then runs until all is done.
+    killed = start(BUY_LABELS, **run)
+    time.sleep(5 + (time.time_ns() % 3000) / 1000)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=60)
+    killed.stdout.read()
+    labelled = output_line(start(BUY_LABELS, **run), "LABELLED ")
+    on_amazon = {o: [label.shipment_id for label in store.labels_of(o)] for o in scenario.order_ids}
+    in_odoo = dict(
+        sql(
+            "SELECT so.amazon_order_ref, array_agg(l.shipment_ref) FROM amazon_shipping_label l"
+            " JOIN stock_picking sp ON sp.id = l.picking_id"
+            " JOIN sale_order so ON so.id = sp.sale_id"
+            " WHERE l.account_id = %s AND l.state = 'bought' GROUP BY 1",
+            (scenario.account_id,),
+        )
+    )
+    purchases = [
+        call
+        for call in emulator.calls_for("purchaseShipment")
+        if call.seller_id == scenario.seller and call.status == 200
+    ]
+    figures = {
+        "deliveries": labelled,
+        "labels_on_amazon": sum(len(shipments) for shipments in on_amazon.values()),
+        "labels_in_odoo": sum(len(shipments) for shipments in in_odoo.values()),
+        "purchases_answered": len(purchases),
+        "in_flight": sql(
+            "SELECT count(*) FROM amazon_shipping_purchase WHERE picking_ref IN (SELECT sp.id"
+            " FROM stock_picking sp JOIN sale_order so ON so.id = sp.sale_id"
+            " WHERE so.amazon_account_id = %s)",
+            (scenario.account_id,),
+        )[0][0],
+        "unbilled": sql(
+            "SELECT count(*) FROM amazon_shipping_label WHERE account_id = %s AND bill_id IS NULL",
+            (scenario.account_id,),
+        )[0][0],
+    }
+    report["killed_label_purchases"] = figures
+    assert labelled == 6, figures
+    assert all(len(shipments) == 1 for shipments in on_amazon.values()), (on_amazon, figures)
+    assert in_odoo == on_amazon, (in_odoo, on_amazon)
+    assert figures["in_flight"] == 0 and figures["unbilled"] == 0, figures
+    # The stalled purchase was sent again, and answered with its first label.
+    assert figures["purchases_answered"] >= 7, figures
+    assert on_amazon[bought[0]] == in_odoo[bought[0]], figures
