@@ -69,6 +69,7 @@ cleanup() {
   dropdb --if-exists "${DB}_crash" >/dev/null 2>&1 || true
   dropdb --if-exists "${DB}_queue" >/dev/null 2>&1 || true
   if [ -n "${SUITES_PID:-}" ]; then kill "$SUITES_PID" 2>/dev/null || true; wait "$SUITES_PID" 2>/dev/null || true; fi
+  if [ -n "${CRASH_PID:-}" ]; then kill "$CRASH_PID" 2>/dev/null || true; wait "$CRASH_PID" 2>/dev/null || true; fi
   dropdb --if-exists "${DB}_suites" >/dev/null 2>&1 || true
   stop_local_postgres
 }
@@ -145,6 +146,33 @@ check_odoo_suites() {
   fi
 }
 
+# The process-kill tests mostly wait on the Odoo processes they start and
+# kill: run by the full command beside the rest (the two cores were half idle),
+# in a pytest of their own, on their own database; with pytest arguments they
+# run in the main pytest as selected.
+CRASH_PID=""
+SPLIT=()
+if [ $# -eq 0 ]; then
+  log "running the process-kill tests in the background (log: $ARTIFACTS/crash_resume.log)"
+  (cd "$ROOT" && "$PYTHON" -m pytest -p no:cacheprovider -p no:odoo --rootdir=tests/pure \
+    --junitxml="$ARTIFACTS/pytest_crash.xml" tests/pure/test_crash_resume.py) \
+    >"$ARTIFACTS/crash_resume.log" 2>&1 &
+  CRASH_PID=$!
+  SPLIT=(--ignore="$ADDON_LINK/tests/pure/test_crash_resume.py")
+fi
+
+check_crash_tests() {
+  [ -n "$CRASH_PID" ] || return 0
+  local crash_rc=0
+  wait "$CRASH_PID" || crash_rc=$?
+  log "process-kill tests: $(tail -1 "$ARTIFACTS/crash_resume.log")"
+  if [ "$crash_rc" != 0 ]; then
+    cat "$ARTIFACTS/crash_resume.log"
+    log "FAILED: the process-kill tests (exit code $crash_rc)"
+    return 1
+  fi
+}
+
 log "running the tests (Odoo $SERIE, database $DB)"
 cd "$ADDONS_DIR"
 rc=0
@@ -153,7 +181,7 @@ rc=0
 run_pytest -p no:cacheprovider --junitxml="$ARTIFACTS/pytest.xml" \
   --rootdir="$ADDONS_DIR" --odoo-database="$DB" --odoo-addons-path="$ADDONS_DIR" \
   --odoo-log-level=warn --odoo-http $(odoo_db_args | sed 's/^--/--odoo-extra=/') \
-  "$ADDON_LINK/tests" "$@" || rc=$?
+  "${SPLIT[@]}" "$ADDON_LINK/tests" "$@" || rc=$?
 
 log "running the tests of $QUEUE_ADDON (database ${DB}_queue)"
 queue_rc=0
@@ -164,5 +192,6 @@ queue_rc=0
 if [ "$queue_rc" = 5 ] && [ $# -gt 0 ]; then queue_rc=0; fi
 [ "$queue_rc" = 0 ] || log "FAILED: the tests of $QUEUE_ADDON (exit code $queue_rc)"
 [ "$rc" != 0 ] || rc=$queue_rc
+check_crash_tests || rc=1
 check_odoo_suites || rc=1
 exit "$rc"

@@ -1,7 +1,8 @@
 """Where the test suite's time goes, by file: sums the JUnit report that
-``scripts/test.sh`` writes (``.build/test-artifacts/pytest.xml``).
+``scripts/test.sh`` writes (``.build/test-artifacts/pytest.xml``, and
+``pytest_crash.xml`` of the process-kill tests run beside it).
 
-    python3 scripts/test_times.py [path/to/pytest.xml]
+    python3 scripts/test_times.py [path/to/pytest.xml ...]
 """
 
 import collections
@@ -12,10 +13,11 @@ import xml.etree.ElementTree as ET
 DEFAULT = pathlib.Path(__file__).resolve().parent.parent / ".build/test-artifacts/pytest.xml"
 
 
-def main(path):
+def main(paths):
     seconds = collections.Counter()
     counts = collections.Counter()
-    for case in ET.parse(path).iter("testcase"):
+    cases = [case for path in paths for case in ET.parse(path).iter("testcase")]
+    for case in cases:
         # "pkg.tests.test_x.TestClass" or "pkg.tests.pure.test_x": the test file.
         parts = (case.get("classname") or "?").split(".")
         module = next((part for part in reversed(parts) if part.startswith("test_")), parts[-1])
@@ -29,4 +31,5 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else DEFAULT)
+    crash = DEFAULT.with_name("pytest_crash.xml")
+    main(sys.argv[1:] or [DEFAULT, *([crash] if crash.exists() else [])])
