@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from odoo import sql_db
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
+from ..spapi.auth import TOKEN_CACHE
 from ..spapi_emulator import Emulator
 from ..spapi_emulator.conformance import ModelValidator, find_models_dir
 
@@ -60,6 +61,10 @@ class AmazonEmulatorMixin:
     @classmethod
     def _setup_amazon(cls):
         cls.emulator = Emulator(speed=1000, models_dir=MODELS_DIR).start()
+        # A new emulator is a new Amazon: tokens of an earlier one, cached by
+        # its URL, would be refused if the port comes round again (a refresh
+        # and retry the tests did not ask for).
+        TOKEN_CACHE.clear()
         cls.addClassCleanup(cls._check_conformance)
         cls.addClassCleanup(cls.emulator.stop)
         store = cls.emulator.store
