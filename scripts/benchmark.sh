@@ -8,6 +8,8 @@
 #   SAC_BENCH_ONLY=orders SAC_BENCH_FLAT=0 bash scripts/benchmark.sh  (orders and stock only)
 #   SAC_BENCH_ONLY=fba SAC_BENCH_FBA_SKUS=1000,10000 bash scripts/benchmark.sh  (FBA only)
 #   SAC_BENCH_ONLY=payout SAC_BENCH_PAYOUT_TRANSACTIONS=1000,10000 bash scripts/benchmark.sh
+#   SAC_BENCH_ONLY=labels SAC_BENCH_LABELS=50 bash scripts/benchmark.sh
+#     (Buy Shipping: rate and buy per delivery)
 #   SAC_BENCH_ONLY=scale SAC_BENCH_SCALE_ORDERS=1000 bash scripts/benchmark.sh
 #     (20 accounts, crons against queue_job, 1 and 2 workers; real Odoo servers)
 #   SAC_BENCH_ONLY=notifications bash scripts/benchmark.sh
@@ -41,6 +43,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = "payout" ]; then
   log "running the payout benchmark (transactions: ${SAC_BENCH_PAYOUT_TRANSACTIONS:-1000,10000})"
   SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
     <"$ROOT/scripts/benchmark_payout.py"
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = "labels" ]; then
+  log "running the Buy Shipping benchmark (deliveries: ${SAC_BENCH_LABELS:-50})"
+  SAC_BENCH_OUT="$BUILD/benchmark-results.json" odoo_shell -d "$DB" --no-http --log-level=warn \
+    <"$ROOT/scripts/benchmark_labels.py"
 fi
 if [ "$ONLY" = "scale" ]; then
   # Opt-in: it starts real Odoo servers, for minutes per configuration.

@@ -193,6 +193,25 @@ def rows(results):
                 _status(booked and _payout_flat(row, payout)),
             )
         )
+    for row in results.get("labels", []):
+        two_calls = (
+            row["calls"].get("getRates")
+            == row["calls"].get("purchaseShipment")
+            == (row["deliveries"])
+        )
+        done = row["labels"] == row["billed"] == row["shipped_on_amazon"] == row["deliveries"]
+        out.append(
+            (
+                f"10. Buy Shipping: rate and buy the label of each of {row['deliveries']} "
+                "FBM deliveries as a warehouse user validates it",
+                f"**p50 {row['p50_seconds']:g} s, p95 {row['p95_seconds']:g} s per delivery**, "
+                f"{row['queries_per_delivery']:g} queries/delivery, {_calls(row['calls'])}; "
+                f"{row['labels']} labels, {row['billed']} billed, "
+                f"{row['shipped_on_amazon']} orders shipped on Amazon",
+                "one getRates and one purchaseShipment per parcel; every label billed",
+                _status(two_calls and done),
+            )
+        )
     for row in results.get("throughput", []):
         out.append(
             (
