@@ -226,3 +226,27 @@ class AmazonHttpCase(AmazonEmulatorMixin, HttpCase):
         super().setUpClass()
         cls._setup_amazon()
         cls._make_users()
+
+
+def buy_shipping_carrier(env):
+    """A shipping method of type Amazon Buy Shipping whose default box is
+    30 x 20 x 10 cm, parcels picked up at the company's Berlin address."""
+    env.company.partner_id.write(
+        {
+            "street": "Lagerstr. 1",
+            "city": "Berlin",
+            "zip": "10115",
+            "country_id": env.ref("base.de").id,
+        }
+    )
+    box = env["stock.package.type"].create(
+        {"name": "Box M", "packaging_length": 300, "width": 200, "height": 100}
+    )
+    return env["delivery.carrier"].create(
+        {
+            "name": "Amazon Buy Shipping",
+            "delivery_type": "amazon",
+            "product_id": env.ref("sale_amazon_connector.product_amazon_shipping").id,
+            "amazon_package_type_id": box.id,
+        }
+    )

@@ -9,7 +9,7 @@ from odoo import sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import DE
+from .common import DE, buy_shipping_carrier
 from .test_orders import OrderSyncCase
 
 
@@ -21,25 +21,7 @@ class BuyShippingCase(OrderSyncCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.box = env["stock.package.type"].create(
-            {"name": "Box M", "packaging_length": 300, "width": 200, "height": 100}
-        )
-        cls.amazon_shipping = env["delivery.carrier"].create(
-            {
-                "name": "Amazon Buy Shipping",
-                "delivery_type": "amazon",
-                "product_id": env.ref("sale_amazon_connector.product_amazon_shipping").id,
-                "amazon_package_type_id": cls.box.id,
-            }
-        )
-        env.company.partner_id.write(
-            {
-                "street": "Lagerstr. 1",
-                "city": "Berlin",
-                "zip": "10115",
-                "country_id": env.ref("base.de").id,
-            }
-        )
+        cls.amazon_shipping = buy_shipping_carrier(env)
         cls.mug.weight = 0.4
         cls.account.buy_shipping_rule = "cheapest"
         cls.clerk = new_test_user(

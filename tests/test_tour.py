@@ -16,6 +16,7 @@ from .common import (
     SELLER_ID,
     US,
     AmazonHttpCase,
+    buy_shipping_carrier,
     queue_settings,
     tz_where_it_is_noon,
 )
@@ -197,25 +198,7 @@ class TestBuyShippingTour(MugSellerMixin, AmazonHttpCase):
         env = cls.env
         cls._setup_mug_seller("Label seller", 1)
         env["product.product"].search([("default_code", "=", "MUG-01")]).weight = 0.4
-        env.company.partner_id.write(
-            {
-                "street": "Lagerstr. 1",
-                "city": "Berlin",
-                "zip": "10115",
-                "country_id": env.ref("base.de").id,
-            }
-        )
-        box = env["stock.package.type"].create(
-            {"name": "Box M", "packaging_length": 300, "width": 200, "height": 100}
-        )
-        carrier = env["delivery.carrier"].create(
-            {
-                "name": "Amazon Buy Shipping",
-                "delivery_type": "amazon",
-                "product_id": env.ref("sale_amazon_connector.product_amazon_shipping").id,
-                "amazon_package_type_id": box.id,
-            }
-        )
+        carrier = buy_shipping_carrier(env)
         cls.account.buy_shipping_rule = "cheapest"
         cls.account._sync_orders()
         sale = env["sale.order"].search([("amazon_order_ref", "=", cls.amazon_order.order_id)])
