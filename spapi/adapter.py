@@ -341,16 +341,23 @@ class _Notifications(Notifications):
                 "x-amz-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
                 "content-type": "application/json",
             }
-        if method == "GET":
-            return self._request(
-                path,
-                params={"method": "GET", **(data or {})},
-                headers=headers,
-                add_marketplace=False,
-            )
-        return self._request(
-            path, data={**(data or {}), "method": method}, headers=headers, add_marketplace=False
+        return _send(self, method, path, data, headers)
+
+
+def _send(client, method, path, payload=None, headers=None):
+    """One request on the library's signed, throttled client as the model
+    has it: ``payload`` the query of a GET, else the body; no marketplace
+    parameters added (the library adds them to every call otherwise)."""
+    if method == "GET":
+        return client._request(
+            path,
+            params={"method": "GET", **(payload or {})},
+            headers=headers,
+            add_marketplace=False,
         )
+    return client._request(
+        path, data={**(payload or {}), "method": method}, headers=headers, add_marketplace=False
+    )
 
 
 class _Shipping(Client):
@@ -365,16 +372,7 @@ class _Shipping(Client):
             headers["x-amzn-shipping-business-id"] = business
         if idempotency_key:
             headers["x-amzn-IdempotencyKey"] = idempotency_key
-        if method == "GET":
-            return self._request(
-                path,
-                params={"method": "GET", **(params or {})},
-                headers=headers,
-                add_marketplace=False,
-            )
-        return self._request(
-            path, data={**(data or {}), "method": method}, headers=headers, add_marketplace=False
-        )
+        return _send(self, method, path, params if method == "GET" else data, headers)
 
 
 class _Reports(ReportsV2):
