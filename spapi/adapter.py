@@ -94,12 +94,24 @@ USAGE_PLANS = {
         ),
         (1.0, 5),
     ),
+    # Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfillment): 2 a second, burst 30.
+    **dict.fromkeys(
+        (
+            "getFulfillmentPreview",
+            "createFulfillmentOrder",
+            "getFulfillmentOrder",
+            "listAllFulfillmentOrders",
+            "cancelFulfillmentOrder",
+        ),
+        (2.0, 30),
+    ),
     # Shipping API v2 (Buy Shipping): 80 a second, burst 100.
     **dict.fromkeys(
         ("getRates", "purchaseShipment", "getShipmentDocuments", "cancelShipment", "getTracking"),
         (80.0, 100),
     ),
 }
+MCF_ORDERS = "/fba/outbound/2020-07-01/fulfillmentOrders"
 # x-amzn-shipping-business-id by the marketplace's country (the header's enum
 # in shippingV2.json); elsewhere the header is left out (Amazon's default).
 SHIPPING_BUSINESSES = {
@@ -373,6 +385,15 @@ class _Shipping(Client):
         if idempotency_key:
             headers["x-amzn-IdempotencyKey"] = idempotency_key
         return _send(self, method, path, params if method == "GET" else data, headers)
+
+
+class _FulfillmentOutbound(Client):
+    """Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfillment) as its
+    model has it: no marketplace parameters on the calls (the requests carry
+    their marketplaceId)."""
+
+    def call(self, method, path, data=None):
+        return _send(self, method, path, data)
 
 
 class _Reports(ReportsV2):
@@ -690,6 +711,56 @@ class SpApiAdapter:
     def get_tracking(self, tracking_id, carrier_id, country=None):
         params = {"trackingId": tracking_id, "carrierId": carrier_id}
         return self._shipping("getTracking", "GET", "/shipping/v2/tracking", country, params=params)
+
+    # --- Multi-Channel Fulfillment (Fulfillment Outbound 2020-07-01) ------------------
+    def _mcf(self, operation, method, path, data=None):
+        return self._call(operation, _FulfillmentOutbound, "call", method, path, data).payload
+
+    def get_fulfillment_preview(self, request):
+        """getFulfillmentPreview: ``request`` a GetFulfillmentPreviewRequest;
+        the payload (fulfillmentPreviews)."""
+        return self._mcf("getFulfillmentPreview", "POST", MCF_ORDERS + "/preview", request)
+
+    def create_fulfillment_order(self, request):
+        """createFulfillmentOrder. True when Amazon took it now, False when it
+        already held an order under this sellerFulfillmentOrderId ("must be
+        unique for each fulfillment order that a seller creates": a retry
+        after a crash between the creation and its record is refused, and the
+        order Amazon holds is what was sent). Other refusals are raised."""
+        try:
+            self._mcf("createFulfillmentOrder", "POST", MCF_ORDERS, request)
+            return True
+        except SpApiRequestError as refused:
+            try:
+                self.get_fulfillment_order(request["sellerFulfillmentOrderId"])
+            except SpApiNotFoundError:
+                raise refused from None
+            return False
+
+    def get_fulfillment_order(self, order_ref):
+        path = fill_query_params(MCF_ORDERS + "/{}", order_ref)
+        return self._mcf("getFulfillmentOrder", "GET", path)
+
+    def list_all_fulfillment_orders(self, since):
+        """The seller's fulfillment orders "last updated after (or at)"
+        ``since`` (an aware datetime), all pages."""
+        query = {"queryStartDate": since.astimezone(UTC).isoformat(timespec="seconds")}
+        orders, token = [], None
+        while True:
+            payload = self._mcf(
+                "listAllFulfillmentOrders",
+                "GET",
+                MCF_ORDERS,
+                {"nextToken": token} if token else query,
+            )
+            orders += (payload or {}).get("fulfillmentOrders") or []
+            token = (payload or {}).get("nextToken")
+            if not token:
+                return {"fulfillmentOrders": orders}
+
+    def cancel_fulfillment_order(self, order_ref):
+        path = fill_query_params(MCF_ORDERS + "/{}/cancel", order_ref)
+        return self._mcf("cancelFulfillmentOrder", "PUT", path)
 
     # --- Listings -----------------------------------------------------------------------
     def get_listings_item(self, seller_id, sku, marketplace_ids, included_data=("summaries",)):

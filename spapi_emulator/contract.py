@@ -42,6 +42,7 @@ MODEL_FILES = (
     "financesInvoices_2026-06-25.json",
     "notifications.json",
     "shippingV2.json",
+    "fulfillmentOutbound_2020-07-01.json",
 )
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 _CACHE = {}

@@ -41,6 +41,12 @@ USAGE_PLANS = {
     "getShipmentDocuments": (80.0, 100),
     "cancelShipment": (80.0, 100),
     "getTracking": (80.0, 100),
+    # Fulfillment Outbound 2020-07-01: each operation's "Usage Plan": 2, burst 30.
+    "getFulfillmentPreview": (2.0, 30),
+    "createFulfillmentOrder": (2.0, 30),
+    "getFulfillmentOrder": (2.0, 30),
+    "listAllFulfillmentOrders": (2.0, 30),
+    "cancelFulfillmentOrder": (2.0, 30),
 }
 
 

@@ -26,6 +26,7 @@ from .fba_inventory import FbaInventoryApi
 from .fee_invoices import FeeInvoicesApi
 from .feeds import FeedsApi, process_feed
 from .finances import FinancesApi
+from .fulfillment_outbound import FulfillmentOutboundApi
 from .listings import ListingsApi
 from .notifications import NotificationsApi
 from .orders import OrdersApi
@@ -52,6 +53,7 @@ APIS = [
     ReportsApi,
     NotificationsApi,
     ShippingApi,
+    FulfillmentOutboundApi,
 ]
 ROUTES = [(api, route) for api in APIS for route in api.routes]
 

@@ -1,8 +1,9 @@
 """The emulator's state: each API keeps its part (its module's ``*Store``
 mixin: sellers and tokens, orders, shipments, listings, FBA stock, feeds,
-reports and returns, transactions and payouts, Amazon's invoices, Buy Shipping labels), all behind
-one lock. Tests seed it through these methods; the command line seeds it from
-a JSON file or the demo generator (seed.py)."""
+reports and returns, transactions and payouts, Amazon's invoices, Buy
+Shipping labels, Multi-Channel Fulfillment orders), all behind one lock.
+Tests seed it through these methods; the command line seeds it from a JSON
+file or the demo generator (seed.py)."""
 
 import threading
 
@@ -11,6 +12,7 @@ from .fba_inventory import FbaInventoryStore, FbaStock
 from .fee_invoices import FeeInvoicesStore
 from .feeds import Document, Feed, FeedsStore
 from .finances import FinancesStore
+from .fulfillment_outbound import FulfillmentOutboundStore
 from .listings import Listing, ListingsStore, Offer
 from .notifications import NotificationsStore
 from .orders import ORDER_STATUSES, Address, Order, OrderItem, OrderPages, OrdersStore, Package
@@ -32,6 +34,7 @@ class Store(
     FeeInvoicesStore,
     NotificationsStore,
     ShippingStore,
+    FulfillmentOutboundStore,
 ):
     def __init__(self):
         # One lock for every part: a request reads and changes several at once
