@@ -124,7 +124,7 @@ def _items(lines):
         {
             "sellerSku": line.sku,
             "sellerFulfillmentOrderItemId": line.item_ref,
-            "quantity": line.quantity,
+            "quantity": int(line.quantity),  # whole units (checked): a JSON integer
         }
         for line in check_lines(lines)
     ]

@@ -55,4 +55,8 @@ from . import amazon_notification_consumer
 from . import amazon_shipping_purchase
 from . import amazon_shipping_label
 from . import amazon_shipping_label_cost
+from . import amazon_account_mcf
+from . import amazon_mcf_preview
+from . import amazon_mcf_sync
+from . import stock_picking_mcf
 from . import stock_picking_labels

@@ -82,6 +82,12 @@ class AmazonFbaInventory(models.AbstractModel):
         }
 
     # --- the steps: every page read, then one reconciliation ----------------------------
+    def _before_pages(self, run):
+        # Units Amazon shipped for Multi-Channel Fulfillment left its count:
+        # Odoo's deliveries take them first, never a drift booked for them
+        # (which the delivery would then take a second time).
+        self.env["amazon.mcf.sync"]._follow_account(run)
+
     def _fetch(self, run, window):
         """Every page of every marketplace. The pages of one marketplace are
         read back to back: a nextToken expires after 30 seconds."""

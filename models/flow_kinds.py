@@ -14,6 +14,7 @@ INVOICE_UPLOADS = "invoice_uploads"
 FEE_INVOICES = "fee_invoices"
 FINANCES = "finances"
 CANCELLATIONS = "cancellations"
+MCF = "mcf"
 
 # amazon.sync.log.kind: the values and what people read (translated by Odoo).
 SELECTION = [
@@ -28,4 +29,5 @@ SELECTION = [
     (FEE_INVOICES, "Amazon Invoices"),
     (FINANCES, "Transactions"),
     (CANCELLATIONS, "Cancellations"),
+    (MCF, "Multi-Channel Fulfillment"),
 ]

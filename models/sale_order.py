@@ -69,6 +69,10 @@ class SaleOrder(models.Model):
     )
     amazon_return_ids = fields.One2many("amazon.return", "sale_order_id", string="Amazon Returns")
     amazon_return_count = fields.Integer(compute="_compute_amazon_return_count")
+    # Multi-Channel Fulfillment: what Amazon said of this order's deliveries.
+    amazon_mcf_preview_ids = fields.One2many(
+        "amazon.mcf.preview", "sale_id", string="Amazon's MCF Previews", readonly=True
+    )
 
     # OrderFulfillment.shipByWindow / deliverByWindow: FBM sellers are measured
     # on them (late shipment rate). The delivery is scheduled by the ship-by.

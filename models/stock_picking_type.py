@@ -10,3 +10,11 @@ class StockPickingType(models.Model):
         help="The operation type that sends a warehouse's goods to an Amazon account's FBA "
         "location (made with the account).",
     )
+    amazon_mcf_account_id = fields.Many2one(
+        "amazon.account",
+        string="Fulfilled by Amazon (MCF)",
+        copy=False,
+        index="btree_not_null",
+        help="Deliveries of this operation type are shipped by Amazon from this account's FBA "
+        "stock (Multi-Channel Fulfillment).",
+    )

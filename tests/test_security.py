@@ -78,6 +78,16 @@ MODEL_RIGHTS = {
         "stock_user": "r",
         "portal": "",
     },
+    # What Amazon's MCF preview said of a delivery: read by sales and the
+    # warehouse of the company, written by the flow only (issue #38).
+    "amazon.mcf.preview": {
+        "salesman": "r",
+        "salesman_all": "r",
+        "sales_manager": "r",
+        "other_manager": "",
+        "stock_user": "r",
+        "portal": "",
+    },
     # Purchases in flight (token, rate, idempotency key): the system's.
     "amazon.shipping.purchase": dict.fromkeys(
         ("salesman", "salesman_all", "sales_manager", "other_manager", "stock_user", "portal"), ""
@@ -150,7 +160,11 @@ class ModelRightsMixin:
                 "idempotency_key": "key",
             }
         )
+        preview = self.env["amazon.mcf.preview"].create(
+            {"picking_id": picking.id, "speed": "Standard", "fulfillable": True}
+        )
         records = {
+            "amazon.mcf.preview": preview,
             "amazon.marketplace": self.marketplace[DE],
             "amazon.account": self.account,
             "amazon.order.failure": self.failure,
