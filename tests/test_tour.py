@@ -233,6 +233,68 @@ class TestBuyShippingTour(MugSellerMixin, AmazonHttpCase):
     _browser_missing(),
     "no Chromium here: install Debian's 'chromium' package to run the browser tour",
 )
+class TestMcfTours(MugSellerMixin, AmazonHttpCase):
+    """A webshop order Amazon ships from the FBA stock (issue #38): the
+    salesman who confirmed it and the warehouse, each with their rights."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls._setup_mug_seller("MCF seller", 1)
+        cls.account.write({"mcf_enabled": True, "mcf_marketplace_id": cls.marketplace[DE].id})
+        mug = env["product.product"].search([("default_code", "=", "MUG-01")])
+        mug.route_ids = cls.account.mcf_route_id
+        env["amazon.offer"].create(
+            {"account_id": cls.account.id, "sku": "MUG-01", "product_id": mug.id}
+        )
+        cls.emulator.store.set_fba_stock(SELLER_ID, DE, "MUG-01", fulfillable=10)
+        customer = env["res.partner"].create(
+            {
+                "name": "Webshop Kunde",
+                "street": "Hauptstr. 1",
+                "city": "Berlin",
+                "zip": "10115",
+                "country_id": env.ref("base.de").id,
+            }
+        )
+        cls.sale = (
+            env["sale.order"]
+            .with_user(cls.salesman)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "order_line": [(0, 0, {"product_id": mug.id, "product_uom_qty": 2})],
+                }
+            )
+        )
+        cls.sale.action_confirm()
+        env["amazon.mcf.sync"]._run(cls.account.with_env(env))
+        cls.picking = cls.sale.picking_ids
+        cls.packer = new_test_user(env, login="amazon_mcf_packer", groups="stock.group_stock_user")
+
+    def test_the_salesman_sees_amazons_promise_on_the_order(self):
+        self.assertEqual(self.picking.amazon_mcf_state, "sent")
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{self.sale.id}",
+            "sale_amazon_connector_mcf_salesman_tour",
+            login=self.salesman.login,
+        )
+
+    def test_the_warehouse_follows_the_delivery_amazon_ships(self):
+        self.start_tour(
+            f"/odoo/action-stock.action_picking_tree_all/{self.picking.id}",
+            "sale_amazon_connector_mcf_warehouse_tour",
+            login=self.packer.login,
+        )
+        self.assertEqual(len(self.emulator.calls_for("getFulfillmentPreview")), 2)
+
+
+@tagged("post_install", "-at_install")
+@unittest.skipIf(
+    _browser_missing(),
+    "no Chromium here: install Debian's 'chromium' package to run the browser tour",
+)
 class TestAmazonRoleTours(MugSellerMixin, AmazonHttpCase):
     """The seller's day as each role lives it, in the browser, with that
     role's rights only: a salesman and a warehouse user (issue #16)."""
