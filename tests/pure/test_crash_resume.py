@@ -49,6 +49,7 @@ SELLERS = {
     "cancelling": ("A1CRASHCANCELLING", "Atzr|crash-cancelling-token"),
     "notified": ("A1CRASHNOTIFIED", "Atzr|crash-notified-token"),
     "labelling": ("A1CRASHLABELLING", "Atzr|crash-labelling-token"),
+    "fulfilling": ("A1CRASHFULFILLING", "Atzr|crash-fulfilling-token"),
 }
 
 pytestmark = pytest.mark.skipif(
@@ -227,6 +228,42 @@ for picking in pickings.filtered(lambda p: p.state != "done").sorted("id"):
 env["amazon.shipping.purchase"]._gc_recorded()  # Odoo's daily autovacuum
 env.cr.commit()
 print("LABELLED " + json.dumps(len(pickings.filtered(lambda p: p.state == "done"))))
+"""
+# Webshop orders of a salesman, shipped by Amazon (Multi-Channel Fulfillment).
+MCF_ORDERS = """
+import json, os
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+account.write({"mcf_enabled": True, "mcf_marketplace_id": account.marketplace_ids[:1].id})
+mug = env["product.product"].search([("default_code", "=", "MUG-01")])
+env["amazon.offer"].create({"account_id": account.id, "sku": "MUG-01", "product_id": mug.id})
+customer = env["res.partner"].create({"name": "Webshop Kunde", "street": "Hauptstr. 1",
+    "city": "Berlin", "zip": "10115", "country_id": env.ref("base.de").id})
+for n in range(int(os.environ["SAC_CRASH_COUNT"])):
+    sale = env["sale.order"].create({"partner_id": customer.id, "order_line": [(0, 0, {
+        "product_id": mug.id, "product_uom_qty": 1 + n % 2, "route_id": account.mcf_route_id.id})]})
+    sale.action_confirm()
+env.cr.commit()
+print("ORDERED " + json.dumps(len(env["stock.picking"].search(
+    [("amazon_mcf_account_id", "=", account.id), ("amazon_mcf_state", "=", "to_send")]))))
+"""
+# The MCF flow's run; with SAC_CRASH_STALL the first creation Amazon answers
+# stalls (says CREATED) before Odoo records it, for the test to kill.
+MCF_SEND = """
+import json, os, time
+from odoo.addons.sale_amazon_connector.spapi import SpApiAdapter
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+if os.environ.get("SAC_CRASH_STALL"):
+    create = SpApiAdapter.create_fulfillment_order
+    def stalled(self, request):
+        answer = create(self, request)
+        print("CREATED", flush=True)
+        time.sleep(120)
+        return answer
+    SpApiAdapter.create_fulfillment_order = stalled
+env["amazon.mcf.sync"]._run(account)
+env.cr.commit()
+print("SENT " + json.dumps(len(env["stock.picking"].search(
+    [("amazon_mcf_account_id", "=", account.id), ("amazon_mcf_state", "=", "sent")]))))
 """
 SYNC = """
 import json, os
@@ -976,3 +1013,62 @@ def test_killed_label_purchases_never_buy_a_second_label(crash_world):
     # The stalled purchase was sent again, and answered with its first label.
     assert figures["purchases_answered"] >= 7, figures
     assert on_amazon[bought[0]] == in_odoo[bought[0]], figures
+
+
+def test_killed_mcf_runs_never_create_an_order_twice(crash_world):
+    """Issue #38: the Multi-Channel Fulfillment flow killed after Amazon took a
+    fulfillment order and before Odoo recorded it, then at a random moment;
+    then run to the end. Amazon holds one order per delivery, each the one
+    Odoo records, and reserves each delivery's units once."""
+    emulator, accounts, report = crash_world
+    store = emulator.store
+    seller, _token = SELLERS["fulfilling"]
+    store.set_fba_stock(seller, DE, "MUG-01", fulfillable=100)
+    run = {"SAC_CRASH_ACCOUNT": str(accounts["fulfilling"])}
+    ordered = output_line(start(MCF_ORDERS, SAC_CRASH_COUNT="6", **run), "ORDERED ")
+    assert ordered == 6
+    stalled = start(MCF_SEND, SAC_CRASH_STALL="1", **run)
+    seen = []
+    while not seen or seen[-1] != "CREATED":
+        line = stalled.stdout.readline()
+        assert line, "".join(seen)[-3000:]
+        seen.append(line.strip())
+    stalled.send_signal(signal.SIGKILL)
+    stalled.wait(timeout=60)
+    assert len([o for (s, _id), o in store.fulfillment_orders.items() if s == seller]) == 1
+    killed = start(MCF_SEND, **run)
+    time.sleep(4 + (time.time_ns() % 3000) / 1000)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=60)
+    killed.stdout.read()
+    sent = output_line(start(MCF_SEND, **run), "SENT ")
+    at_amazon = {
+        order_id: order
+        for (owner, order_id), order in store.fulfillment_orders.items()
+        if owner == seller
+    }
+    in_odoo = dict(
+        sql(
+            "SELECT amazon_mcf_ref, amazon_mcf_state FROM stock_picking"
+            " WHERE amazon_mcf_account_id = %s",
+            (accounts["fulfilling"],),
+        )
+    )
+    creations = [
+        call for call in emulator.calls_for("createFulfillmentOrder") if call.seller_id == seller
+    ]
+    units = sum(item["quantity"] for order in at_amazon.values() for item in order.items())
+    figures = {
+        "deliveries": ordered,
+        "sent": sent,
+        "orders_at_amazon": len(at_amazon),
+        "creations_sent": len(creations),
+        "refused_as_duplicates": sum(1 for call in creations if call.status == 400),
+        "units_reserved": store.fba_stock[seller, DE, "MUG-01"].reserved,
+        "units_ordered": units,
+    }
+    report["killed_mcf_runs"] = figures
+    assert sent == 6 and len(at_amazon) == 6, figures
+    assert set(in_odoo) == set(at_amazon) and set(in_odoo.values()) == {"sent"}, (in_odoo, figures)
+    assert figures["refused_as_duplicates"] >= 1, figures  # the stalled one, sent again
+    assert figures["units_reserved"] == units == 9, figures
