@@ -21,10 +21,16 @@ from .orders import parse_datetime
 ORDER_CHANGE = "ORDER_CHANGE"
 FEED_FINISHED = "FEED_PROCESSING_FINISHED"
 REPORT_FINISHED = "REPORT_PROCESSING_FINISHED"
+FULFILLMENT_STATUS = "FULFILLMENT_ORDER_STATUS"
 # The types the connector subscribes to, with their payload versions (the
 # versions of the schemas' own examples) and whether a subscription to them
 # is optional (the account's setting).
-SUBSCRIBED_TYPES = {ORDER_CHANGE: "1.0", FEED_FINISHED: "2020-09-04", REPORT_FINISHED: "2020-09-04"}
+SUBSCRIBED_TYPES = {
+    ORDER_CHANGE: "1.0",
+    FEED_FINISHED: "2020-09-04",
+    REPORT_FINISHED: "2020-09-04",
+    FULFILLMENT_STATUS: "1.0",
+}
 # The order changes worth a getOrder: a new status (a new order, a shipment, a
 # cancellation) and the buyer's requests (to cancel). DeliveryTipChange is not
 # the connector's business.
@@ -50,6 +56,9 @@ class Notification:
     feed_ref: str = ""
     report_ref: str = ""
     processing_status: str = ""
+    # FULFILLMENT_ORDER_STATUS (Multi-Channel Fulfillment)
+    fulfillment_ref: str = ""
+    fulfillment_status: str = ""
 
 
 def message_id(body):
@@ -115,6 +124,8 @@ def _envelope(data, pascal):
 
 def _parse_pascal(data):
     common, payload = _envelope(data, pascal=True)
+    if common["notification_type"] == FULFILLMENT_STATUS:
+        return _parse_fulfillment(payload, common)
     if common["notification_type"] != ORDER_CHANGE:
         return Notification(seller_ref="", **common)
     path = "Payload.OrderChangeNotification."
@@ -131,6 +142,21 @@ def _parse_pascal(data):
         change_type=_identifier(change, "OrderChangeType", path),
         order_status=_identifier(summary, "OrderStatus", path + "Summary."),
         marketplace_ref=_identifier(summary, "MarketplaceId", path + "Summary."),
+        **common,
+    )
+
+
+def _parse_fulfillment(payload, common):
+    path = "Payload.FulfillmentOrderStatusNotification."
+    notice = checks.obj(
+        _required(payload, "FulfillmentOrderStatusNotification", "Payload."), path.rstrip(".")
+    )
+    return Notification(
+        seller_ref=_identifier(notice, "SellerId", path),
+        fulfillment_ref=_identifier(notice, "SellerFulfillmentOrderId", path),
+        fulfillment_status=checks.text(
+            notice.get("FulfillmentOrderStatus"), path + "FulfillmentOrderStatus", checks.ID_LENGTH
+        ),
         **common,
     )
 

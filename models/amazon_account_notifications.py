@@ -13,6 +13,7 @@ from odoo.exceptions import UserError
 
 from ..mapping.notifications import (
     FEED_FINISHED,
+    FULFILLMENT_STATUS,
     ORDER_CHANGE,
     ORDER_CHANGE_TYPES,
     REPORT_FINISHED,
@@ -143,6 +144,8 @@ class AmazonAccount(models.Model):
         }
         if self.notify_feeds_reports:
             wanted.update({FEED_FINISHED: None, REPORT_FINISHED: None})
+        if self.mcf_enabled:
+            wanted[FULFILLMENT_STATUS] = None  # MCF deliveries followed in seconds
         return wanted
 
     def action_subscribe_notifications(self):

@@ -26,7 +26,13 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
 from ..mapping.checks import PayloadError
-from ..mapping.notifications import FEED_FINISHED, ORDER_CHANGE, REPORT_FINISHED, parse_notification
+from ..mapping.notifications import (
+    FEED_FINISHED,
+    FULFILLMENT_STATUS,
+    ORDER_CHANGE,
+    REPORT_FINISHED,
+    parse_notification,
+)
 from ..spapi import SpApiError
 from ..spapi.queue import MAX_WAIT_SECONDS, QueueError
 from .amazon_notification import FINISHED
@@ -46,6 +52,8 @@ WOKEN_BY = {
         "amazon.cancellation.export",
     ),
     REPORT_FINISHED: ("amazon.return.import",),
+    # Multi-Channel Fulfillment: the flow reads the orders Amazon changed.
+    FULFILLMENT_STATUS: ("amazon.mcf.sync",),
 }
 
 

@@ -4,7 +4,7 @@ Remove button deletes."""
 
 from odoo import fields, models
 
-from ..mapping.notifications import FEED_FINISHED, ORDER_CHANGE, REPORT_FINISHED
+from ..mapping.notifications import FEED_FINISHED, FULFILLMENT_STATUS, ORDER_CHANGE, REPORT_FINISHED
 
 
 class AmazonNotificationSubscription(models.Model):
@@ -22,6 +22,7 @@ class AmazonNotificationSubscription(models.Model):
             (ORDER_CHANGE, "Order Changes"),
             (FEED_FINISHED, "Feeds Processed"),
             (REPORT_FINISHED, "Reports Done"),
+            (FULFILLMENT_STATUS, "Multi-Channel Fulfillment Orders"),
         ],
         required=True,
         readonly=True,

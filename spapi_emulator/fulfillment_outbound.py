@@ -62,6 +62,7 @@ POSTAL_CODES = {  # the emulator's own address check
     "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
 }
 CANCELLABLE = ("New", "Received", "Planning")
+PACKAGE_KEYS = ("packageNumber", "carrierCode", "trackingNumber")
 
 
 @dataclass
@@ -101,6 +102,7 @@ class FulfillmentOutboundStore:
             if status == "Unfulfillable":
                 self._release(order, "unfulfillable")
             order.status, order.updated = status, utcnow()
+            self.fulfillment_order_changed(order)
             return order
 
     def ship_fulfillment_order(self, seller_id, order_id, quantities=None, carrier="DHL"):
@@ -164,7 +166,48 @@ class FulfillmentOutboundStore:
                 unshipped = sum(c["cancelled"] + c["unfulfillable"] for c in order.counts.values())
                 order.status = "CompletePartialled" if unshipped else "Complete"
             order.updated = now
+            self.fulfillment_order_changed(order)
             return order
+
+    def fulfillment_order_changed(self, order):
+        """FULFILLMENT_ORDER_STATUS (FulfillmentOrderStatusNotification.json)."""
+        now = isoformat(utcnow())
+        notice = {
+            "SellerId": order.seller_id,
+            "EventType": "Order",
+            "StatusUpdatedDateTime": now,
+            "SellerFulfillmentOrderId": order.order_id,
+            "FulfillmentOrderStatus": order.status,
+        }
+        # The schema requires a shipment, its "info" and a return item: empty
+        # until Amazon has them.
+        shipment = (order.shipments or [{}])[-1]
+        packages = [
+            {key[0].upper() + key[1:]: package[key] for key in PACKAGE_KEYS}
+            for package in shipment.get("fulfillmentShipmentPackage", [])
+        ]
+        notice["FulfillmentShipment"] = {
+            "FulfillmentShipmentStatus": shipment.get("fulfillmentShipmentStatus", ""),
+            "AmazonShipmentId": shipment.get("amazonShipmentId", ""),
+            "EstimatedArrivalDateTime": shipment.get("estimatedArrivalDate", ""),
+            "info": (packages or [{}])[0],
+            "FulfillmentShipmentPackages": packages,
+        }
+        notice["FulfillmentReturnItem"] = {
+            "ReceivedDateTime": "",
+            "ReturnedQuantity": 0,
+            "SellerSKU": "",
+        }
+        self.publish(
+            order.seller_id,
+            "FULFILLMENT_ORDER_STATUS",
+            lambda _subscription: {
+                **dict.fromkeys(("NotificationVersion", "PayloadVersion"), "1.0"),
+                "NotificationType": "FULFILLMENT_ORDER_STATUS",
+                "EventTime": now,
+                "Payload": {"FulfillmentOrderStatusNotification": dict(notice)},
+            },
+        )
 
     def _release(self, order, reason):
         """The order's reserved units go back to sellable stock, counted as
@@ -184,36 +227,19 @@ class FulfillmentOutboundApi(Api):
     """Multi-Channel Fulfillment's five operations."""
 
     routes = [
-        route(
-            "POST",
-            "/fba/outbound/2020-07-01/fulfillmentOrders/preview",
-            "getFulfillmentPreview",
-            "get_fulfillment_preview",
-        ),
-        route(
-            "POST",
-            "/fba/outbound/2020-07-01/fulfillmentOrders",
-            "createFulfillmentOrder",
-            "create_fulfillment_order",
-        ),
-        route(
-            "GET",
-            "/fba/outbound/2020-07-01/fulfillmentOrders",
-            "listAllFulfillmentOrders",
-            "list_all_fulfillment_orders",
-        ),
-        route(
-            "GET",
-            "/fba/outbound/2020-07-01/fulfillmentOrders/(?P<order_id>[^/]+)",
-            "getFulfillmentOrder",
-            "get_fulfillment_order",
-        ),
-        route(
-            "PUT",
-            "/fba/outbound/2020-07-01/fulfillmentOrders/(?P<order_id>[^/]+)/cancel",
-            "cancelFulfillmentOrder",
-            "cancel_fulfillment_order",
-        ),
+        route(method, "/fba/outbound/2020-07-01/fulfillmentOrders" + path, operation, handler)
+        for method, path, operation, handler in (
+            ("POST", "/preview", "getFulfillmentPreview", "get_fulfillment_preview"),
+            ("POST", "", "createFulfillmentOrder", "create_fulfillment_order"),
+            ("GET", "", "listAllFulfillmentOrders", "list_all_fulfillment_orders"),
+            ("GET", "/(?P<order_id>[^/]+)", "getFulfillmentOrder", "get_fulfillment_order"),
+            (
+                "PUT",
+                "/(?P<order_id>[^/]+)/cancel",
+                "cancelFulfillmentOrder",
+                "cancel_fulfillment_order",
+            ),
+        )
     ]
 
     # --- checks common to the preview and the creation -------------------------------------
@@ -364,6 +390,7 @@ class FulfillmentOutboundApi(Api):
             }
             store.fulfillment_orders[call.seller_id, order_id] = order
             self._validate(order, stocks)
+            store.fulfillment_order_changed(order)
         return 200, {}
 
     def _validate(self, order, stocks):
@@ -469,4 +496,5 @@ class FulfillmentOutboundApi(Api):
                 )
             store._release(order, "cancelled")
             order.status, order.updated = "Cancelled", utcnow()
+            store.fulfillment_order_changed(order)
         return 200, {}

@@ -43,6 +43,7 @@ PAYLOAD_VERSIONS = {
     "ORDER_CHANGE": "1.0",
     "FEED_PROCESSING_FINISHED": "2020-09-04",
     "REPORT_PROCESSING_FINISHED": "2020-09-04",
+    "FULFILLMENT_ORDER_STATUS": "1.0",
 }
 # Types accepted by createSubscription: those of the schemas in
 # shared/spapi-models (a type Amazon has not documented there is refused).
@@ -51,7 +52,6 @@ NOTIFICATION_TYPES = (
     "ANY_OFFER_CHANGED",
     "FBA_INVENTORY_AVAILABILITY_CHANGES",
     "FBA_OUTBOUND_SHIPMENT_STATUS",
-    "FULFILLMENT_ORDER_STATUS",
     "TRANSACTION_UPDATE",
 )
 # EventFilter.eventFilterType: the notification types each filter type serves.

@@ -8,12 +8,13 @@ queue's redrive policy, never blocking the others."""
 import json
 import unittest
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..mapping.mcf import McfAddress, McfLine, create_request
 from ..models.flow_run import lock_namespace
 from ..spapi_emulator.sqs_server import SqsOutlet, SqsServer, moto_server_path
 from .common import DE, SELLER_ID, queue_settings
@@ -328,6 +329,38 @@ class TestNotifications(OrderSyncCase):
         self.consume()
         woken = self.env["ir.cron.trigger"].search([]).cron_id.mapped("model_id.model")
         self.assertIn("amazon.stock.push", woken)
+        self.assertEqual(self.queued(), 0)
+
+    def test_a_fulfillment_order_status_wakes_the_mcf_flow(self):
+        """Issue #38: an account shipping by Multi-Channel Fulfillment subscribes
+        to FULFILLMENT_ORDER_STATUS; Amazon's notice wakes the MCF flow at once."""
+        self.account.with_user(self.sales_manager).write({"mcf_enabled": True})
+        self.subscribe()
+        types = {s.notification_type for s in self.emulator.store.subscriptions.values()}
+        self.assertIn("FULFILLMENT_ORDER_STATUS", types)
+        self.env["ir.cron.trigger"].search([]).unlink()
+        store = self.emulator.store
+        store.set_fba_stock(SELLER_ID, DE, "MUG-01", fulfillable=5)
+        adapter = self.account._get_adapter()
+        try:
+            adapter.create_fulfillment_order(
+                create_request(
+                    "WH-MCF-77",
+                    DE,
+                    McfAddress("Kunde", "Hauptstr. 1", "Berlin", "10115", "DE"),
+                    [McfLine("1", "MUG-01", 1)],
+                    "Standard",
+                    "FillOrKill",
+                    order_date=fields.Datetime.now().replace(tzinfo=UTC),
+                )
+            )
+        finally:
+            adapter.close()
+        self.consume()
+        (notice,) = self.notifications(notification_type="FULFILLMENT_ORDER_STATUS")
+        self.assertEqual(notice.state, "done")
+        woken = self.env["ir.cron.trigger"].search([]).cron_id.mapped("model_id.model")
+        self.assertIn("amazon.mcf.sync", woken)
         self.assertEqual(self.queued(), 0)
 
 

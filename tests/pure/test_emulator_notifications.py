@@ -4,12 +4,15 @@ publishes reaches a real SQS server (moto's, on loopback) in the shape of
 Amazon's notification schemas (issue #36)."""
 
 import json
+from datetime import UTC, datetime
 
 import httpx
 import jsonschema
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DE, MODELS_DIR, SELLER_ID, US, access_token, error_of
 
+from mapping.mcf import McfAddress, McfLine, create_request
+from mapping.notifications import parse_notification
 from spapi import SpApiAuthError, SpApiRequestError
 from spapi_emulator.sqs_server import SqsOutlet, SqsServer, moto_server_path, queue_arn
 
@@ -254,3 +257,39 @@ def test_raw_errors_are_amazons_shape(emulator):
     )
     assert answer.status_code == 404
     assert error_of(answer)
+
+
+@needs_moto
+def test_fulfillment_order_status_notices_follow_the_schema(emulator, adapter, sqs):
+    """Issue #38: FULFILLMENT_ORDER_STATUS at each change of an MCF order,
+    as FulfillmentOrderStatusNotification.json shapes it; the mapper reads it."""
+    url, arn = sqs.create_queue("mcf")
+    emulator.store.outlet = SqsOutlet(sqs.url)
+    destination = adapter.create_destination("odoo", arn)
+    adapter.create_subscription("FULFILLMENT_ORDER_STATUS", destination["destinationId"], "1.0")
+    store = emulator.store
+    store.set_fba_stock(SELLER_ID, DE, "MUG-01", fulfillable=5)
+    request = create_request(
+        "WH-MCF-1",
+        DE,
+        McfAddress("Erika", "Hauptstr. 1", "Berlin", "10115", "DE"),
+        [McfLine("1", "MUG-01", 2)],
+        "Standard",
+        "FillOrKill",
+        order_date=datetime.now(UTC),
+    )
+    adapter.create_fulfillment_order(request)
+    store.ship_fulfillment_order(SELLER_ID, "WH-MCF-1")
+    received = sqs.client().receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    bodies = [json.loads(m["Body"]) for m in received["Messages"]]
+    schema = _schema("FulfillmentOrderStatusNotification.json")
+    for body in bodies:
+        jsonschema.validate(body, schema)
+    notices = [parse_notification(json.dumps(body)) for body in bodies]
+    assert [(n.fulfillment_ref, n.fulfillment_status) for n in notices] == [
+        ("WH-MCF-1", "Received"),
+        ("WH-MCF-1", "Complete"),
+    ]
+    assert {n.seller_ref for n in notices} == {SELLER_ID}
+    shipped = bodies[-1]["Payload"]["FulfillmentOrderStatusNotification"]["FulfillmentShipment"]
+    assert shipped["FulfillmentShipmentPackages"][0]["TrackingNumber"].startswith("DHL")

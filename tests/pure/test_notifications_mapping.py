@@ -22,6 +22,7 @@ SCHEMAS = (
     "OrderChangeNotification.json",
     "FeedProcessingFinishedNotification.json",
     "ReportProcessingFinishedNotification.json",
+    "FulfillmentOrderStatusNotification.json",
 )
 
 
