@@ -69,7 +69,7 @@ cleanup() {
   dropdb --if-exists "${DB}_crash" >/dev/null 2>&1 || true
   dropdb --if-exists "${DB}_queue" >/dev/null 2>&1 || true
   if [ -n "${SUITES_PID:-}" ]; then kill "$SUITES_PID" 2>/dev/null || true; wait "$SUITES_PID" 2>/dev/null || true; fi
-  if [ -n "${CRASH_PID:-}" ]; then kill "$CRASH_PID" 2>/dev/null || true; wait "$CRASH_PID" 2>/dev/null || true; fi
+  if [ -n "${PURE_PID:-}" ]; then kill "$PURE_PID" 2>/dev/null || true; wait "$PURE_PID" 2>/dev/null || true; fi
   dropdb --if-exists "${DB}_suites" >/dev/null 2>&1 || true
   stop_local_postgres
 }
@@ -146,29 +146,29 @@ check_odoo_suites() {
   fi
 }
 
-# The process-kill tests mostly wait on the Odoo processes they start and
-# kill: run by the full command beside the rest (the two cores were half idle),
-# in a pytest of their own, on their own database; with pytest arguments they
-# run in the main pytest as selected.
-CRASH_PID=""
+# The pure-Python tests (the emulator, the mappers, the adapter, and the
+# process-kill tests, which mostly wait on the Odoo processes they start and
+# kill) need no Odoo test database: run by the full command beside the Odoo
+# tests, in a pytest of their own (CI used 0.8 of its 2 cores one after the
+# other); with pytest arguments they run in the main pytest as selected.
+PURE_PID=""
 SPLIT=()
 if [ $# -eq 0 ]; then
-  log "running the process-kill tests in the background (log: $ARTIFACTS/crash_resume.log)"
+  log "running the pure-Python and process-kill tests in the background (log: $ARTIFACTS/pure.log)"
   (cd "$ROOT" && "$PYTHON" -m pytest -p no:cacheprovider -p no:odoo --rootdir=tests/pure \
-    --junitxml="$ARTIFACTS/pytest_crash.xml" tests/pure/test_crash_resume.py) \
-    >"$ARTIFACTS/crash_resume.log" 2>&1 &
-  CRASH_PID=$!
-  SPLIT=(--ignore="$ADDON_LINK/tests/pure/test_crash_resume.py")
+    --junitxml="$ARTIFACTS/pytest_pure.xml" tests/pure) >"$ARTIFACTS/pure.log" 2>&1 &
+  PURE_PID=$!
+  SPLIT=(--ignore="$ADDON_LINK/tests/pure")
 fi
 
-check_crash_tests() {
-  [ -n "$CRASH_PID" ] || return 0
-  local crash_rc=0
-  wait "$CRASH_PID" || crash_rc=$?
-  log "process-kill tests: $(tail -1 "$ARTIFACTS/crash_resume.log")"
-  if [ "$crash_rc" != 0 ]; then
-    cat "$ARTIFACTS/crash_resume.log"
-    log "FAILED: the process-kill tests (exit code $crash_rc)"
+check_pure_tests() {
+  [ -n "$PURE_PID" ] || return 0
+  local pure_rc=0
+  wait "$PURE_PID" || pure_rc=$?
+  log "pure-Python and process-kill tests: $(tail -1 "$ARTIFACTS/pure.log")"
+  if [ "$pure_rc" != 0 ]; then
+    cat "$ARTIFACTS/pure.log"
+    log "FAILED: the pure-Python or process-kill tests (exit code $pure_rc)"
     return 1
   fi
 }
@@ -192,6 +192,6 @@ queue_rc=0
 if [ "$queue_rc" = 5 ] && [ $# -gt 0 ]; then queue_rc=0; fi
 [ "$queue_rc" = 0 ] || log "FAILED: the tests of $QUEUE_ADDON (exit code $queue_rc)"
 [ "$rc" != 0 ] || rc=$queue_rc
-check_crash_tests || rc=1
+check_pure_tests || rc=1
 check_odoo_suites || rc=1
 exit "$rc"

@@ -1,6 +1,6 @@
 """Where the test suite's time goes, by file: sums the JUnit report that
 ``scripts/test.sh`` writes (``.build/test-artifacts/pytest.xml``, and
-``pytest_crash.xml`` of the process-kill tests run beside it).
+``pytest_pure.xml`` of the pure-Python tests run beside it).
 
     python3 scripts/test_times.py [path/to/pytest.xml ...]
 """
@@ -31,5 +31,5 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    crash = DEFAULT.with_name("pytest_crash.xml")
-    main(sys.argv[1:] or [DEFAULT, *([crash] if crash.exists() else [])])
+    pure = DEFAULT.with_name("pytest_pure.xml")
+    main(sys.argv[1:] or [DEFAULT, *([pure] if pure.exists() else [])])
