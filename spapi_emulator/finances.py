@@ -268,6 +268,17 @@ class FinancesStore:
             self.transactions.append(transaction)
             return transaction
 
+    def open_group_id(self, seller_id, currency):
+        """The seller's open payout of ``currency`` (where new money goes), or ''."""
+        for group in self.event_groups:
+            if (group.seller_id, group.currency, group.processing_status) == (
+                seller_id,
+                currency,
+                "Open",
+            ):
+                return group.group_id
+        return ""
+
     def charge_postage(self, label, marketplace_id, refund=False):
         """Amazon charges a Buy Shipping label to the seller's account, and pays
         it back when the label is cancelled. financesV0 AdjustmentType:
@@ -280,15 +291,6 @@ class FinancesStore:
         kind = "PostageRefund" if refund else "PostageBilling"
         currency = label.total_charge["unit"]
         amount = money(str(label.total_charge["value"])) * (1 if refund else -1)
-        group = next(
-            (
-                g
-                for g in self.event_groups
-                if (g.seller_id, g.currency, g.processing_status)
-                == (label.seller_id, currency, "Open")
-            ),
-            None,
-        )
         return self.add_transaction(
             label.seller_id,
             marketplace_id,
@@ -296,7 +298,7 @@ class FinancesStore:
             breakdowns=[(kind, amount)],
             order_id=label.order_id,
             shipment_id=label.shipment_id,
-            group_id=group.group_id if group else "",
+            group_id=self.open_group_id(label.seller_id, currency),
             currency=currency,
         )
 

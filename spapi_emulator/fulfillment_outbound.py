@@ -24,22 +24,19 @@ Sources, besides the schemas (which the router's contract check applies):
 - FulfillmentPolicy: FillOrKill (one unfulfillable item makes the order
   unfulfillable), FillAllAvailable ("All unfulfillable items in the order are
   cancelled"), FillAll (the order waits for its items).
-- FulfillmentShipmentStatus: PENDING ("picking units from inventory has
-  begun"), SHIPPED ("All packages in the shipment have left the fulfillment
-  center"), CANCELLED_BY_SELLER.
+- FulfillmentShipmentStatus SHIPPED: "All packages in the shipment have left
+  the fulfillment center".
 - listAllFulfillmentOrders queryStartDate: "last updated after (or at) a
   specified time. An update is defined as any change in fulfillment order
   status, including the creation of a new fulfillment order."
-- orderUnfulfillableReasons: "Error code examples: DeliverySLAUnavailable,
-  InvalidDestinationAddress".
+- orderUnfulfillableReasons: "Error code examples: ... InvalidDestinationAddress".
 
-The emulator's own, said so: the fees, dates and carriers, the postal code
-formats it checks, what it answers to a second order under an id already used
-(refused, nothing created), that an unknown SKU refuses the whole creation,
-and the moments orders move on (``advance_fulfillment_order`` and
-``ship_fulfillment_order``, which tests and the demo call). Sellable units are
-the seller's FBA stock (fba_inventory.py): an order Received reserves them, a
-shipment takes them, a cancellation gives them back.
+The emulator's own: fees, dates, carriers, postal code formats, a second order
+under a used id refused (nothing created), an unknown SKU refusing the whole
+creation, a shipment's fees charged to the seller's open payout (ServiceFee,
+FBAPerUnitFulfillmentFee) and when orders move on (``advance_fulfillment_order``,
+``ship_fulfillment_order``). Sellable units are the seller's FBA stock: an
+order Received reserves them, a shipment takes them, a cancel gives them back.
 """
 
 import re
@@ -54,15 +51,12 @@ from .marketplaces import MARKETPLACES
 MAX_LINES, MAX_UNITS = 100, 250
 SPEEDS = {"Standard": (5, "4.10"), "Expedited": (2, "6.20"), "Priority": (1, "9.40")}
 POSTAL_CODES = {  # the emulator's own address check
-    "DE": r"\d{5}",
-    "FR": r"\d{5}",
-    "IT": r"\d{5}",
-    "ES": r"\d{5}",
-    "US": r"\d{5}(-\d{4})?",
-    "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
+    **dict.fromkeys(("DE", "FR", "IT", "ES"), r"\d{5}"),
+    **{"US": r"\d{5}(-\d{4})?", "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"},
 }
 CANCELLABLE = ("New", "Received", "Planning")
 PACKAGE_KEYS = ("packageNumber", "carrierCode", "trackingNumber")
+NO_RETURN = {"ReceivedDateTime": "", "ReturnedQuantity": 0, "SellerSKU": ""}
 
 
 @dataclass
@@ -140,6 +134,17 @@ class FulfillmentOutboundStore:
                 )
             if not lines:
                 raise StoreError(f"{order_id}: nothing left to ship")
+            per_unit = SPEEDS.get(order.request["shippingSpeedCategory"], (0, "5.00"))[1]
+            fee = -Decimal(per_unit) * sum(line["quantity"] for line in lines)
+            group = self.open_group_id(seller_id, MARKETPLACES[order.marketplace_id].currency)
+            self.add_transaction(
+                seller_id,
+                order.marketplace_id,
+                "ServiceFee",
+                group_id=group,
+                breakdowns=[("FBAPerUnitFulfillmentFee", fee)],
+                description=f"Multi-Channel Fulfillment {order_id}",
+            )
             now = utcnow()
             order.shipments.append(
                 {
@@ -193,11 +198,7 @@ class FulfillmentOutboundStore:
             "info": (packages or [{}])[0],
             "FulfillmentShipmentPackages": packages,
         }
-        notice["FulfillmentReturnItem"] = {
-            "ReceivedDateTime": "",
-            "ReturnedQuantity": 0,
-            "SellerSKU": "",
-        }
+        notice["FulfillmentReturnItem"] = dict(NO_RETURN)
         self.publish(
             order.seller_id,
             "FULFILLMENT_ORDER_STATUS",
@@ -456,7 +457,7 @@ class FulfillmentOutboundApi(Api):
 
     def _render_order(self, order):
         request = order.request
-        rendered = {
+        return {
             "sellerFulfillmentOrderId": order.order_id,
             "marketplaceId": order.marketplace_id,
             "displayableOrderId": request["displayableOrderId"].strip(),
@@ -470,7 +471,6 @@ class FulfillmentOutboundApi(Api):
             "fulfillmentOrderStatus": order.status,
             "statusUpdatedDate": isoformat(order.updated),
         }
-        return rendered
 
     @staticmethod
     def _render_item(order, item):

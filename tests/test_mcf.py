@@ -5,10 +5,13 @@ Amazon's packages validate the delivery (a backorder for the rest), with
 their tracking; cancelling asks Amazon; bad input is refused with Amazon's or
 Odoo's reason and nothing half-sent."""
 
+from datetime import timedelta
+
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import DE, SELLER_ID, AmazonTestCase
+from .test_orders import ago
 
 
 @tagged("post_install", "-at_install")
@@ -81,6 +84,7 @@ class TestMultiChannelFulfillment(AmazonTestCase):
         return self.env["amazon.mcf.sync"]._run(self.account)
 
     def test_a_webshop_order_is_shipped_by_amazon_package_by_package(self):
+        self.env.company.stock_move_email_validation = True  # Odoo's shipping email
         sale, picking = self.webshop_order(quantity=3)
         self.assertEqual(picking.location_id, self.account.location_id)
         self.assertEqual(picking.amazon_mcf_state, "to_send")
@@ -106,6 +110,8 @@ class TestMultiChannelFulfillment(AmazonTestCase):
         self.assertEqual(picking.state, "done")
         self.assertEqual(picking.move_ids.quantity, 2)
         self.assertTrue(picking.carrier_tracking_ref.startswith("DHL"))
+        # Not an Amazon buyer: Odoo's usual rules, its shipping email included.
+        self.assertTrue(picking.message_ids.filtered(lambda m: self.customer in m.partner_ids))
         backorder = sale.picking_ids - picking
         self.assertEqual(backorder.amazon_mcf_ref, ref)
         self.assertEqual(backorder.amazon_mcf_state, "sent")
@@ -212,3 +218,31 @@ class TestMultiChannelFulfillment(AmazonTestCase):
         self.assertEqual(
             self.env["stock.quant"]._get_available_quantity(self.mug, self.account.location_id), 7
         )
+
+    def test_amazons_mcf_fees_are_booked_once_in_the_payout(self):
+        store = self.emulator.store
+        store.transactions.clear()
+        store.event_groups.clear()
+        group = store.add_event_group(SELLER_ID, "FEG-MCF", "EUR", ago(days=2))
+        _sale, picking = self.webshop_order(quantity=2)
+        self.sync()
+        store.ship_fulfillment_order(SELLER_ID, picking.amazon_mcf_ref)
+        self.sync()
+        for transaction in store.transactions:
+            transaction.posted -= timedelta(hours=1)  # listed two minutes after posting
+        group.processing_status, group.fund_transfer_status = "Closed", "Succeeded"
+        group.end = group.transfer_date = ago(hours=1)
+        finances = self.env["amazon.finance.import"]
+        finances._run(self.account)
+        finances._run(self.account)  # read again: booked once
+        payout = self.env["amazon.payout"].search([("ref", "=", "FEG-MCF")])
+        self.assertEqual(payout.state, "booked")
+        fees = payout.move_id.line_ids.filtered(
+            lambda line: "FBAPerUnitFulfillmentFee" in (line.name or "")
+        )
+        self.assertAlmostEqual(fees.debit, 8.20)
+        transactions = self.env["amazon.finance.transaction"].search(
+            [("account_id", "=", self.account.id)]
+        )
+        self.assertEqual(len(transactions), 1)
+        self.assertEqual(len(self.env["account.move"].search([("id", "=", payout.move_id.id)])), 1)

@@ -3,6 +3,7 @@ fulfillmentOutbound_2020-07-01.json): the emulator refuses what Amazon
 refuses, and the adapter's requests (mapping/mcf.py) pass (issue #38)."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from conftest import DE, SELLER_ID, error_of
@@ -101,6 +102,12 @@ def test_an_order_reserves_ships_in_packages_and_completes(emulator, adapter, st
     store.ship_fulfillment_order(SELLER_ID, "WH-OUT-00001")
     order = parse_fulfillment_order(adapter.get_fulfillment_order("WH-OUT-00001"))
     assert order.status == "Complete" and order.final
+    # Each shipment's fees leave the seller's account (4.10 a unit, Standard).
+    fees = [t for t in store.transactions if t.description.startswith("Multi-Channel")]
+    assert [(t.transaction_type, t.total) for t in fees] == [
+        ("ServiceFee", Decimal("-8.20")),
+        ("ServiceFee", Decimal("-8.20")),
+    ]
     assert sorted(item for p in order.packages for item in p.items) == [
         ("1", 1),
         ("1", 2),
