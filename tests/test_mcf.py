@@ -142,7 +142,14 @@ class TestMultiChannelFulfillment(AmazonTestCase):
         stranger = self.customer.copy({"name": "Falsche PLZ", "zip": "ABCDE"})
         _sale, bad_address = self.webshop_order(quantity=1, customer=stranger)
         _sale, too_many = self.webshop_order(quantity=11)
+        cap = self.env["product.product"].create({"name": "Cap", "is_storable": True})
+        self.env["amazon.offer"].create(
+            {"account_id": self.account.id, "sku": "CAP-1", "product_id": cap.id}
+        )
+        _sale, unknown_sku = self.webshop_order(product=cap, quantity=1)
         self.sync()
+        self.assertEqual(unknown_sku.amazon_mcf_state, "refused")
+        self.assertIn("CAP-1: InvalidSKU", unknown_sku.amazon_mcf_error)
         self.assertEqual(no_offer.amazon_mcf_state, "refused")
         self.assertIn("Tee have no Amazon offer", no_offer.amazon_mcf_error)
         self.assertEqual(bad_address.amazon_mcf_state, "refused")
