@@ -154,6 +154,22 @@ class StockPicking(models.Model):
             raise UserError(str(error)) from error
         return True
 
+    def action_amazon_mcf_retry(self):
+        """Send a refused delivery to Amazon again (its address, speed or
+        stock mended): previewed and created by the next run, started now."""
+        if not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(_("Only inventory users can send deliveries to Amazon."))
+        self.check_access("write")
+        refused = self.filtered(
+            lambda p: p.amazon_mcf_state == "refused" and p.state not in ("done", "cancel")
+        )
+        refused.sudo().write({"amazon_mcf_state": "to_send", "amazon_mcf_error": False})
+        refused.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_warning")
+        ).action_feedback(feedback=_("Sent to Amazon again."))
+        self.env.ref("sale_amazon_connector.ir_cron_amazon_mcf_sync").sudo()._trigger()
+        return True
+
     def _amazon_mcf_refuse(self, reason):
         """Amazon cannot (or would not) ship it: said on the delivery, with an
         activity for the account's responsible."""

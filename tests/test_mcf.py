@@ -160,6 +160,13 @@ class TestMultiChannelFulfillment(AmazonTestCase):
         for picking in (no_offer, bad_address, too_many):
             self.assertTrue(picking.activity_ids, picking.name)
             self.assertNotEqual(picking.state, "done")
+        # The address mended, the warehouse sends it again: Amazon takes it.
+        stranger.zip = "10115"
+        bad_address.with_user(self.warehouse_user).action_amazon_mcf_retry()
+        self.assertFalse(bad_address.activity_ids)
+        self.sync()
+        self.assertEqual(bad_address.amazon_mcf_state, "sent")
+        self.assertEqual(len(self.emulator.calls_for("createFulfillmentOrder")), 1)
 
     def test_a_crash_between_the_creation_and_its_record_sends_nothing_twice(self):
         _sale, picking = self.webshop_order(quantity=2)
