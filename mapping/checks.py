@@ -11,6 +11,7 @@ failure while the rest of the page goes on.
 
 import math
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 
@@ -104,6 +105,20 @@ def decimal(value, path):
     if abs(amount) >= MAX_AMOUNT:
         raise PayloadError(f"{path} is out of range: {_show(value)}")
     return amount
+
+
+def moment(value, path):
+    """An ISO 8601 date-time as naive UTC (Odoo's), None when absent."""
+    value = text(value, path, limit=40)
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadError(f"{path} is not a date-time: {_show(value)}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
 
 
 def safe_text(value, default, limit=ID_LENGTH):

@@ -161,16 +161,6 @@ def create_request(order_ref, marketplace_id, address, lines, speed, policy, **d
     }
 
 
-def _moment(value, path):
-    value = checks.text(value, path, limit=40)
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        raise PayloadError(f"{path} is not a date-time: {value!r}") from None
-
-
 def parse_previews(payload):
     """The Preview of each shipping speed of a getFulfillmentPreview payload."""
     payload = checks.obj(payload, "payload")
@@ -201,11 +191,13 @@ def parse_previews(payload):
                 fulfillable=bool(data.get("isFulfillable")),
                 fees=tuple(fees),
                 currency=currency,
-                latest_ship=_moment(first.get("latestShipDate"), f"{path}.latestShipDate"),
-                earliest_arrival=_moment(
+                latest_ship=checks.moment(first.get("latestShipDate"), f"{path}.latestShipDate"),
+                earliest_arrival=checks.moment(
                     first.get("earliestArrivalDate"), f"{path}.earliestArrivalDate"
                 ),
-                latest_arrival=_moment(first.get("latestArrivalDate"), f"{path}.latestArrivalDate"),
+                latest_arrival=checks.moment(
+                    first.get("latestArrivalDate"), f"{path}.latestArrivalDate"
+                ),
                 reasons=tuple(str(reason)[:200] for reason in reasons),
             )
         )
@@ -250,7 +242,7 @@ def parse_fulfillment_order(payload):
                     tracking=checks.text(
                         package.get("trackingNumber") or "", f"{path}.trackingNumber", 60
                     ),
-                    shipped=_moment(shipment.get("shippingDate"), f"{path}.shippingDate"),
+                    shipped=checks.moment(shipment.get("shippingDate"), f"{path}.shippingDate"),
                     items=tuple(contents.get(number, ())),
                 )
             )
@@ -259,7 +251,7 @@ def parse_fulfillment_order(payload):
             order.get("sellerFulfillmentOrderId"), "sellerFulfillmentOrderId", 40
         ),
         status=checks.text(order.get("fulfillmentOrderStatus"), "fulfillmentOrderStatus", 30),
-        updated=_moment(order.get("statusUpdatedDate"), "statusUpdatedDate"),
+        updated=checks.moment(order.get("statusUpdatedDate"), "statusUpdatedDate"),
         items=items,
         packages=tuple(packages),
     )

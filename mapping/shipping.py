@@ -111,16 +111,6 @@ def _token(value, path):
     return value
 
 
-def _moment(value, path):
-    value = checks.text(value, path, limit=40)
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        raise PayloadError(f"{path} is not a date-time: {value!r}") from None
-
-
 def parse_rates(payload):
     """(requestToken, [Rate]) of a getRates payload; a rate that cannot be
     read is left out (the others still serve), none at all is an error."""
@@ -161,8 +151,8 @@ def _rate(rate, path):
         service_name=checks.text(rate.get("serviceName"), f"{path}.serviceName"),
         amount=amount,
         currency=checks.identifier(charge.get("unit"), f"{path}.totalCharge.unit")[:3],
-        delivery_start=_moment(window.get("start"), f"{path}.promise.deliveryWindow.start"),
-        delivery_end=_moment(window.get("end"), f"{path}.promise.deliveryWindow.end"),
+        delivery_start=checks.moment(window.get("start"), f"{path}.promise.deliveryWindow.start"),
+        delivery_end=checks.moment(window.get("end"), f"{path}.promise.deliveryWindow.end"),
         formats=tuple(formats),
         needs_inputs=rate.get("requiresAdditionalInputs") is True,
     )

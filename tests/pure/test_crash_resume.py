@@ -336,6 +336,17 @@ def start(script, **extra_env):
     return process
 
 
+def kill_on(process, marker):
+    """SIGKILL ``process`` as soon as it prints ``marker`` (a line of its own)."""
+    seen = []
+    while not seen or seen[-1] != marker:
+        line = process.stdout.readline()
+        assert line, "".join(seen)[-3000:]
+        seen.append(line.strip())
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+
+
 def output_line(process, prefix, timeout=600):
     out = process.stdout.read()
     process.wait(timeout=timeout)
@@ -954,14 +965,7 @@ def test_killed_label_purchases_never_buy_a_second_label(crash_world):
     scenario.add_orders(6)
     output_line(scenario.start_sync(), "RESULT ")
     run = {"SAC_CRASH_ACCOUNT": str(scenario.account_id)}
-    stalled = start(BUY_LABELS, SAC_CRASH_STALL="1", **run)
-    seen = []
-    while not seen or seen[-1] != "BOUGHT":
-        line = stalled.stdout.readline()
-        assert line, "".join(seen)[-3000:]
-        seen.append(line.strip())
-    stalled.send_signal(signal.SIGKILL)
-    stalled.wait(timeout=60)
+    kill_on(start(BUY_LABELS, SAC_CRASH_STALL="1", **run), "BOUGHT")
     bought = [o for o in scenario.order_ids if store.labels_of(o)]
     assert len(bought) == 1
     assert not sql(
@@ -1027,14 +1031,7 @@ def test_killed_mcf_runs_never_create_an_order_twice(crash_world):
     run = {"SAC_CRASH_ACCOUNT": str(accounts["fulfilling"])}
     ordered = output_line(start(MCF_ORDERS, SAC_CRASH_COUNT="6", **run), "ORDERED ")
     assert ordered == 6
-    stalled = start(MCF_SEND, SAC_CRASH_STALL="1", **run)
-    seen = []
-    while not seen or seen[-1] != "CREATED":
-        line = stalled.stdout.readline()
-        assert line, "".join(seen)[-3000:]
-        seen.append(line.strip())
-    stalled.send_signal(signal.SIGKILL)
-    stalled.wait(timeout=60)
+    kill_on(start(MCF_SEND, SAC_CRASH_STALL="1", **run), "CREATED")
     assert len([o for (s, _id), o in store.fulfillment_orders.items() if s == seller]) == 1
     killed = start(MCF_SEND, **run)
     time.sleep(4 + (time.time_ns() % 3000) / 1000)
