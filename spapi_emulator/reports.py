@@ -1,5 +1,6 @@
 """The reports the emulator writes (Reports API 2021-06-30): the customer
-returns of a seller, FBA and merchant-fulfilled.
+returns of a seller, FBA and merchant-fulfilled, and its inventory ledger
+(ledger.py).
 
 Amazon's report documents are tab-separated text, a header row of the
 attribute names its "Report attributes" pages list, then one row per
@@ -27,6 +28,8 @@ from .common import (
     route,
     utcnow,
 )
+from .ledger import LEDGER_DETAIL, LEDGER_SUMMARY, ledger_columns, ledger_rows
+from .marketplaces import MARKETPLACES
 
 # "FBA Customer Concessions reports attributes", GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA.
 FBA_RETURNS = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
@@ -82,7 +85,7 @@ FBM_RETURNS_COLUMNS = (
     "SafeT claim reimbursement amount",
     "Refunded Amount",
 )
-REPORT_TYPES = (FBA_RETURNS, FBM_RETURNS)
+REPORT_TYPES = (FBA_RETURNS, FBM_RETURNS, LEDGER_DETAIL, LEDGER_SUMMARY)
 
 
 @dataclass
@@ -189,7 +192,9 @@ def report_rows(report, returns):
 
 def render_report_document(report_type, rows):
     """The gzip-compressed, tab-separated document of ``rows``."""
-    columns = FBA_RETURNS_COLUMNS if report_type == FBA_RETURNS else FBM_RETURNS_COLUMNS
+    columns = {FBA_RETURNS: FBA_RETURNS_COLUMNS, FBM_RETURNS: FBM_RETURNS_COLUMNS}.get(
+        report_type
+    ) or ledger_columns(report_type)
     lines = ["\t".join(columns)] + ["\t".join(row) for row in rows]
     return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"))
 
@@ -341,7 +346,11 @@ def process_report(store, report):
             report.status = "IN_PROGRESS"
             report.processing_start = utcnow()
         elif report.status == "IN_PROGRESS":
-            rows = report_rows(report, store.returns)
+            if report.report_type in (LEDGER_DETAIL, LEDGER_SUMMARY):
+                countries = {MARKETPLACES[m].country for m in report.marketplace_ids}
+                rows = ledger_rows(report, store.ledger, countries)
+            else:
+                rows = report_rows(report, store.returns)
             if rows:
                 document = store.create_document(
                     "text/tab-separated-values",

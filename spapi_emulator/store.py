@@ -13,6 +13,7 @@ from .fee_invoices import FeeInvoicesStore
 from .feeds import Document, Feed, FeedsStore
 from .finances import FinancesStore
 from .fulfillment_outbound import FulfillmentOutboundStore
+from .ledger import LedgerStore
 from .listings import Listing, ListingsStore, Offer
 from .notifications import NotificationsStore
 from .orders import ORDER_STATUSES, Address, Order, OrderItem, OrderPages, OrdersStore, Package
@@ -30,6 +31,7 @@ class Store(
     FbaInventoryStore,
     FeedsStore,
     ReportsStore,
+    LedgerStore,
     FinancesStore,
     FeeInvoicesStore,
     NotificationsStore,
