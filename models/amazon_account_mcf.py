@@ -6,7 +6,7 @@ location to the customers) and a route "Fulfilled by Amazon (MCF)" that sale
 order lines and products can take: their deliveries are this account's
 fulfillment orders (stock_picking_mcf.py, the flow amazon_mcf_sync.py)."""
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 
 from ..mapping.mcf import POLICIES, SPEEDS
 
@@ -22,6 +22,7 @@ class AmazonAccount(models.Model):
 
     mcf_enabled = fields.Boolean(
         string="Multi-Channel Fulfillment",
+        readonly=True,
         help="Amazon ships the deliveries of the route 'Fulfilled by Amazon (MCF)' from this "
         "account's FBA stock.",
     )
@@ -56,19 +57,22 @@ class AmazonAccount(models.Model):
         help="Amazon's fulfillment orders changed since then are read at the next run.",
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        accounts = super().create(vals_list)
-        accounts.filtered("mcf_enabled")._amazon_ensure_mcf_route()
-        return accounts
+    def action_enable_mcf(self):
+        """Amazon ships the route's deliveries from now on: the account's MCF
+        operation type and route made (once), or active again."""
+        self.check_access("write")
+        self.write({"mcf_enabled": True})
+        self._amazon_ensure_mcf_route()
+        self.mcf_route_id.sudo().active = True
+        return True
 
-    def write(self, vals):
-        result = super().write(vals)
-        if vals.get("mcf_enabled"):
-            self._amazon_ensure_mcf_route()
-        if "mcf_enabled" in vals:
-            self.mcf_route_id.sudo().active = bool(vals["mcf_enabled"])
-        return result
+    def action_disable_mcf(self):
+        """No new delivery goes to Amazon (those at Amazon are still followed);
+        the route is archived, to take up again."""
+        self.check_access("write")
+        self.write({"mcf_enabled": False})
+        self.mcf_route_id.sudo().active = False
+        return True
 
     def _amazon_mcf_marketplace(self):
         """The marketplace the account's fulfillment orders are placed against."""

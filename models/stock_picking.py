@@ -42,6 +42,22 @@ class StockPicking(models.Model):
         related="sale_id.amazon_ship_by_date", string="Amazon Ship By", store=True
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        pickings = super().create(vals_list)
+        # Deliveries Amazon ships from the FBA stock (stock_picking_mcf.py).
+        mcf = pickings.filtered(
+            lambda p: (
+                p.amazon_mcf_account_id
+                and not p.amazon_mcf_state
+                and not p.backorder_id
+                and p.picking_type_code == "outgoing"
+            )
+        )
+        if mcf:
+            mcf._amazon_mcf_mark_new()
+        return pickings
+
     # --- which deliveries Amazon hears of ------------------------------------------------
     def _amazon_needs_confirmation(self):
         """Outgoing deliveries of merchant-fulfilled Amazon orders (never returns,

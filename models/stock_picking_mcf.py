@@ -7,7 +7,7 @@ numbers; Odoo's usual rules apply to the customer (this is not an Amazon
 buyer: Odoo's shipping email). Cancelling it cancels the fulfillment order
 while Amazon allows it."""
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..mapping.checks import PayloadError
@@ -46,21 +46,11 @@ class StockPicking(models.Model):
         "amazon.mcf.preview", "picking_id", string="Amazon's Previews", readonly=True
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        pickings = super().create(vals_list)
-        mcf = pickings.filtered(
-            lambda p: (
-                p.amazon_mcf_account_id
-                and not p.amazon_mcf_state
-                and not p.backorder_id
-                and p.picking_type_code == "outgoing"
-            )
-        )
-        if mcf:
-            mcf.sudo().amazon_mcf_state = "to_send"
-            self.env.ref("sale_amazon_connector.ir_cron_amazon_mcf_sync").sudo()._trigger()
-        return pickings
+    def _amazon_mcf_mark_new(self):
+        """New deliveries of an 'Amazon MCF' operation type wait To Send; the
+        flow runs now (stock_picking.py's create calls this for them only)."""
+        self.sudo().amazon_mcf_state = "to_send"
+        self.env.ref("sale_amazon_connector.ir_cron_amazon_mcf_sync").sudo()._trigger()
 
     # --- what Amazon is sent ---------------------------------------------------------------
     def _amazon_mcf_lines(self):

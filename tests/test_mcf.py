@@ -21,9 +21,9 @@ class TestMultiChannelFulfillment(AmazonTestCase):
         super().setUpClass()
         env = cls.env
         cls.sell_on(DE, link_date="2026-12-01 00:00:00")
-        cls.account.with_user(cls.sales_manager).write(
-            {"mcf_enabled": True, "mcf_marketplace_id": cls.marketplace[DE].id}
-        )
+        manager = cls.account.with_user(cls.sales_manager)
+        manager.mcf_marketplace_id = cls.marketplace[DE]
+        manager.action_enable_mcf()
         cls.mug = env["product.product"].create(
             {"name": "Mug", "default_code": "MUG-01", "is_storable": True, "list_price": 12}
         )

@@ -334,7 +334,7 @@ class TestNotifications(OrderSyncCase):
     def test_a_fulfillment_order_status_wakes_the_mcf_flow(self):
         """Issue #38: an account shipping by Multi-Channel Fulfillment subscribes
         to FULFILLMENT_ORDER_STATUS; Amazon's notice wakes the MCF flow at once."""
-        self.account.with_user(self.sales_manager).write({"mcf_enabled": True})
+        self.account.with_user(self.sales_manager).action_enable_mcf()
         self.subscribe()
         types = {s.notification_type for s in self.emulator.store.subscriptions.values()}
         self.assertIn("FULFILLMENT_ORDER_STATUS", types)

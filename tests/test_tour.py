@@ -242,7 +242,8 @@ class TestMcfTours(MugSellerMixin, AmazonHttpCase):
         super().setUpClass()
         env = cls.env
         cls._setup_mug_seller("MCF seller", 1)
-        cls.account.write({"mcf_enabled": True, "mcf_marketplace_id": cls.marketplace[DE].id})
+        cls.account.mcf_marketplace_id = cls.marketplace[DE]
+        cls.account.action_enable_mcf()
         mug = env["product.product"].search([("default_code", "=", "MUG-01")])
         mug.route_ids = cls.account.mcf_route_id
         env["amazon.offer"].create(

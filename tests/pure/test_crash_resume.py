@@ -233,7 +233,8 @@ print("LABELLED " + json.dumps(len(pickings.filtered(lambda p: p.state == "done"
 MCF_ORDERS = """
 import json, os
 account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
-account.write({"mcf_enabled": True, "mcf_marketplace_id": account.marketplace_ids[:1].id})
+account.mcf_marketplace_id = account.marketplace_ids[:1]
+account.action_enable_mcf()
 mug = env["product.product"].search([("default_code", "=", "MUG-01")])
 env["amazon.offer"].create({"account_id": account.id, "sku": "MUG-01", "product_id": mug.id})
 customer = env["res.partner"].create({"name": "Webshop Kunde", "street": "Hauptstr. 1",
