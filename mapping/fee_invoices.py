@@ -2,7 +2,7 @@
 InvoiceItem) into plain values (no Odoo)."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from .checks import (
@@ -13,6 +13,7 @@ from .checks import (
     decimal,
     identifier,
     integer,
+    moment,
     obj,
     objects,
     text,
@@ -63,19 +64,6 @@ def _decimal(money, path):
     if not money:
         return None
     return decimal(money.get("currencyAmount"), f"{path}.currencyAmount").quantize(Decimal("0.01"))
-
-
-def _moment(value, path):
-    value = text(value, path, limit=ID_LENGTH)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise PayloadError(f"{path} is not a date and time: {value!r}") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
 
 
 # Amazon's breakdowns nest a level or two; a deeper tree is no invoice's.
@@ -161,7 +149,7 @@ def parse_fee_invoice(header, items=None):
     period = obj(header.get("billingPeriod"), "billingPeriod")
     payer = obj(header.get("payer"), "payer")
     payee = obj(header.get("payee"), "payee")
-    issued = _moment(header.get("issueDate"), "issueDate")
+    issued = moment(header.get("issueDate"), "issueDate")
     if issued is None:
         raise PayloadError("issueDate is missing")
     return FeeInvoice(
@@ -170,7 +158,7 @@ def parse_fee_invoice(header, items=None):
         status=text(header.get("invoiceStatus"), "invoiceStatus", limit=ID_LENGTH),
         kind=text(header.get("invoiceType"), "invoiceType", limit=ID_LENGTH),
         issued=issued,
-        due=_moment(header.get("dueDate"), "dueDate"),
+        due=moment(header.get("dueDate"), "dueDate"),
         currency=text(
             obj(header.get("invoiceAmount"), "invoiceAmount").get("currencyCode"),
             "invoiceAmount.currencyCode",
@@ -187,8 +175,8 @@ def parse_fee_invoice(header, items=None):
         ),
         period=(
             (
-                _moment(period.get("startDate"), "billingPeriod.startDate"),
-                _moment(period.get("endDate"), "billingPeriod.endDate"),
+                moment(period.get("startDate"), "billingPeriod.startDate"),
+                moment(period.get("endDate"), "billingPeriod.endDate"),
             )
             if period
             else None

@@ -110,13 +110,18 @@ def _text(row, name, line, limit=checks.ID_LENGTH):
     return checks.text((row.get(_key(name)) or "").strip(), f"line {line}: {name}", limit)
 
 
+def _sku(row, line):
+    sku = _text(row, "MSKU", line)
+    if not sku:
+        raise PayloadError(f"line {line}: MSKU is missing")
+    return sku
+
+
 def parse_ledger_detail(text):
     """The LedgerEvent of each row of a ledger detail report."""
     events = []
     for line, row in enumerate(_rows(text), start=2):
-        sku = _text(row, "MSKU", line)
-        if not sku:
-            raise PayloadError(f"line {line}: MSKU is missing")
+        sku = _sku(row, line)
         events.append(
             LedgerEvent(
                 day=_day(row, line),
@@ -139,9 +144,7 @@ def parse_ledger_summary(text):
     """The LedgerDay of each row of a ledger summary report."""
     days = []
     for line, row in enumerate(_rows(text), start=2):
-        sku = _text(row, "MSKU", line)
-        if not sku:
-            raise PayloadError(f"line {line}: MSKU is missing")
+        sku = _sku(row, line)
         days.append(
             LedgerDay(
                 day=_day(row, line),
