@@ -121,9 +121,8 @@ class FulfillmentOutboundStore:
                 counts = order.counts[item_id]
                 counts["reserved"] -= units
                 counts["shipped"] += units
-                stock = self._sellable(seller_id, order.marketplace_id, item["sellerSku"])
-                stock.reserved = max(0, stock.reserved - units)
-                stock.last_updated_time = utcnow()
+                sku, market, ref = item["sellerSku"], order.marketplace_id, order_id
+                self.fba_event(seller_id, market, sku, "Shipments", -units, True, reference_id=ref)
                 lines.append(
                     {
                         "sellerSku": item["sellerSku"],

@@ -10,12 +10,21 @@ types and reason codes are those of Seller Central's ledger (Receipts,
 Shipments, CustomerReturns, VendorReturns, WhseTransfers, Adjustments; the
 adjustments' reasons: M lost, F found, E/H/K/U damaged, D disposed, O other).
 The emulator's own: one fulfilment center per seller and country.
+
+The emulator's stock events write the ledger as they move the units of
+``FbaStock`` (``fba_event``): an FBA order shipped (Shipments, its order id),
+an MCF package shipped (Shipments, its sellerFulfillmentOrderId), a customer
+return (CustomerReturns), an inbound shipment received (Receipts, its
+shipment id), units lost, found, damaged or disposed of (Adjustments with
+their reason). So the ledger and the inventory summaries agree; a drift set
+with ``set_fba_stock`` alone has no ledger event (a test's unexplained drift).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from .common import StoreError, aware, utcnow
+from .marketplaces import MARKETPLACES
 
 LEDGER_DETAIL = "GET_LEDGER_DETAIL_VIEW_DATA"
 LEDGER_SUMMARY = "GET_LEDGER_SUMMARY_VIEW_DATA"
@@ -84,6 +93,10 @@ ADJUSTMENT_COLUMN = {
     "D": "Disposed",
     "O": "OtherEvents",
 }
+DAMAGED = ("E", "H", "K", "U")
+# The disposition a damaged unit takes (Seller Central's ledger dispositions:
+# SELLABLE, DEFECTIVE, WAREHOUSE_DAMAGED, CUSTOMER_DAMAGED, CARRIER_DAMAGED...).
+DAMAGED_DISPOSITION = "WAREHOUSE_DAMAGED"
 
 
 @dataclass
@@ -135,6 +148,94 @@ class LedgerStore:
             self.ledger.append(event)
             return event
 
+    def fba_event(
+        self, seller_id, marketplace_id, sku, event_type, quantity, from_reserved=False, **details
+    ):
+        """A stock event at Amazon: the units of the seller's ``FbaStock`` move
+        and the ledger says so. ``quantity`` signed as in the ledger.
+        Shipments take fulfillable units (the emulator reserves none for FBA
+        orders), or reserved ones (``from_reserved``: an MCF order's); CustomerReturns come back
+        sellable (fulfillable) or not (unfulfillable) by their disposition;
+        Receipts move inbound units to fulfillable; lost, found, other and
+        vendor returns move fulfillable units; damaged ones move from
+        fulfillable to unfulfillable (two ledger rows: SELLABLE out, damaged
+        in); disposed ones leave unfulfillable. A SKU Amazon holds nothing of
+        (no ``FbaStock``) moves nothing and writes nothing."""
+        country = MARKETPLACES[marketplace_id].country
+        reason = details.get("reason", "")
+        with self.lock:
+            stock = self.fba_stock.get((seller_id, marketplace_id, sku))
+            if stock is None:
+                return None
+            if event_type == "Shipments" and from_reserved:
+                stock.reserved = max(0, stock.reserved + quantity)
+            elif event_type == "Shipments":
+                stock.fulfillable = max(0, stock.fulfillable + quantity)
+            elif event_type == "CustomerReturns":
+                if details.get("disposition", "SELLABLE") == "SELLABLE":
+                    stock.fulfillable += quantity
+                else:
+                    stock.unfulfillable += quantity
+            elif event_type == "Receipts":
+                receiving = min(stock.inbound_receiving, quantity)
+                stock.inbound_receiving -= receiving
+                stock.inbound_shipped = max(0, stock.inbound_shipped - quantity + receiving)
+                stock.fulfillable += quantity
+            elif reason == "D":
+                stock.unfulfillable = max(0, stock.unfulfillable + quantity)
+                details.setdefault("disposition", DAMAGED_DISPOSITION)
+            elif event_type != "WhseTransfers":
+                stock.fulfillable = max(0, stock.fulfillable + quantity)
+                if reason in DAMAGED:
+                    stock.unfulfillable -= quantity
+            stock.last_updated_time = utcnow()
+            event = self.add_ledger_event(seller_id, country, sku, event_type, quantity, **details)
+            if reason in DAMAGED:
+                self.add_ledger_event(
+                    seller_id,
+                    country,
+                    sku,
+                    event_type,
+                    -quantity,
+                    **dict(details, moment=event.moment, disposition=DAMAGED_DISPOSITION),
+                )
+            return event
+
+    def receive_inbound(self, seller_id, marketplace_id, sku, quantity, shipment_id):
+        """Amazon's centre receives ``quantity`` units of an inbound shipment."""
+        return self.fba_event(
+            seller_id, marketplace_id, sku, "Receipts", quantity, reference_id=shipment_id
+        )
+
+    def _fba_order_shipped(self, order):
+        """An FBA order's units leave Amazon's stock, each item a Shipments event."""
+        if order.fulfilled_by != "AMAZON":
+            return
+        for item in order.items:
+            self.fba_event(
+                order.seller_id,
+                order.marketplace_id,
+                item.sku,
+                "Shipments",
+                -item.quantity,
+                reference_id=order.order_id,
+            )
+
+    def _fba_returned(self, item):
+        """A customer return of an FBA order back in Amazon's stock."""
+        if item.fulfilled_by == "AMAZON":
+            sellable = item.disposition == "SELLABLE"
+            self.fba_event(
+                item.seller_id,
+                item.marketplace_id,
+                item.sku,
+                "CustomerReturns",
+                item.quantity,
+                reference_id=item.order_id,
+                moment=item.moment,
+                disposition="SELLABLE" if sellable else "CUSTOMER_DAMAGED",
+            )
+
 
 def _day(moment):
     return moment.date().isoformat()
@@ -145,7 +246,7 @@ def ledger_rows(report, events, countries):
     (those of the report's marketplaces) between its data start and end."""
     mine = sorted(
         (e for e in events if e.seller_id == report.seller_id and e.country in countries),
-        key=lambda e: (e.moment, e.sku, e.reference_id),
+        key=lambda e: e.moment,  # stable: events of one second in the order they happened
     )
     inside = [e for e in mine if report.data_start <= e.moment <= report.data_end]
     if report.report_type == LEDGER_DETAIL:

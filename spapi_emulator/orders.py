@@ -226,6 +226,7 @@ class OrdersStore:
             if status == "SHIPPED":
                 for item in order.items:
                     item.quantity_shipped = item.quantity
+                self._fba_order_shipped(order)
             self.orders[order_id] = order
         self.order_changed(order)  # ORDER_CHANGE to the seller's subscriptions
         return order
@@ -242,10 +243,13 @@ class OrdersStore:
             raise StoreError(f"unknown status {status}")
         with self.lock:
             order = self.get_order(order_id)
+            shipped_before = order.status == "SHIPPED"
             order.status = status
             if status == "SHIPPED":
                 for item in order.items:
                     item.quantity_shipped = item.quantity
+                if not shipped_before:
+                    self._fba_order_shipped(order)
             order.last_updated_time = aware(at) or utcnow()
         self.order_changed(order)
         return order

@@ -233,6 +233,7 @@ class ReportsStore:
                 **details,
             )
             self.returns.append(item)
+            self._fba_returned(item)
             return item
 
     def create_report(self, seller_id, report_type, marketplace_ids, data_start, data_end):

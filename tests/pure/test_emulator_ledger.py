@@ -85,3 +85,49 @@ def test_a_period_without_events_is_cancelled_and_bad_rows_are_refused(emulator,
     )
     (event,) = parse_ledger_detail(spaced)
     assert (event.event_type, event.reference, event.quantity) == ("Receipts", "FBA1", 4)
+
+
+def test_the_emulators_stock_events_write_the_ledger_the_summaries_agree_with(emulator, adapter):
+    """Every way units move at Amazon writes its ledger event: the ledger's
+    balances are what getInventorySummaries says Amazon holds."""
+    store = emulator.store
+    store.set_fba_stock(SELLER_ID, DE, "MUG-01", inbound_shipped=25)
+    store.receive_inbound(SELLER_ID, DE, "MUG-01", 20, "FBA15XYZ")
+    order = store.add_order(
+        SELLER_ID,
+        DE,
+        [{"sku": "MUG-01", "title": "Mug", "quantity": 2, "unit_price": "9.90"}],
+        fulfilled_by="AMAZON",
+        status="UNSHIPPED",
+    )
+    store.set_status(order.order_id, "SHIPPED")
+    store.set_status(order.order_id, "SHIPPED")  # told twice: shipped once
+    store.add_return(SELLER_ID, DE, order.order_id, "MUG-01", 1)
+    for reason, quantity in (("M", -2), ("F", 1), ("E", -1), ("D", -1)):
+        store.fba_event(
+            SELLER_ID, DE, "MUG-01", "Adjustments", quantity, reason=reason, reference_id=reason
+        )
+    store.fba_event(SELLER_ID, DE, "MUG-02", "Adjustments", -1, reason="M")  # holds none
+    stock = store.fba_stock[SELLER_ID, DE, "MUG-01"]
+    # 20 received, 2 shipped, 1 back, 2 lost, 1 found, 1 damaged: 17 sellable.
+    assert (stock.fulfillable, stock.unfulfillable, stock.inbound_shipped) == (17, 0, 5)
+    (summary,) = [s for page in adapter.iter_fba_inventory_pages(DE) for s in page]
+    assert summary["inventoryDetails"]["fulfillableQuantity"] == 17
+    _done, text = _report(adapter, LEDGER_DETAIL_REPORT, datetime.now(UTC) - timedelta(hours=1))
+    detail = parse_ledger_detail(text)
+    assert [(e.kind, e.quantity, e.reference) for e in detail if e.disposition == "SELLABLE"] == [
+        ("Receipts", 20, "FBA15XYZ"),
+        ("Shipments", -2, order.order_id),
+        ("CustomerReturns", 1, order.order_id),
+        ("Lost", -2, "M"),
+        ("Found", 1, "F"),
+        ("Damaged", -1, "E"),
+    ]
+    # The damaged unit changed disposition, then was disposed of.
+    assert [(e.kind, e.quantity) for e in detail if e.disposition != "SELLABLE"] == [
+        ("Damaged", 1),
+        ("Disposed", -1),
+    ]
+    _done, text = _report(adapter, LEDGER_SUMMARY_REPORT, datetime.now(UTC) - timedelta(hours=1))
+    ending = {day.disposition: day.ending for day in parse_ledger_summary(text)}
+    assert ending == {"SELLABLE": 17, "WAREHOUSE_DAMAGED": 0}
