@@ -86,8 +86,7 @@ def _key(name):
 
 
 def _rows(text):
-    for row in read_tsv(text):
-        yield {_key(name): value for name, value in row.items()}
+    return normalized(read_tsv(text))
 
 
 def _int(row, name, line):
@@ -117,43 +116,46 @@ def _sku(row, line):
     return sku
 
 
+def normalized(rows):
+    """read_tsv's rows with their headers read by their letters."""
+    return [{_key(name): value for name, value in row.items()} for row in rows]
+
+
+def detail_event(row, line):
+    """The LedgerEvent of one (normalized) row of a ledger detail report."""
+    return LedgerEvent(
+        day=_day(row, line),
+        sku=_sku(row, line),
+        fnsku=_text(row, "FNSKU", line),
+        event_type=_text(row, "EventType", line),
+        reference=_text(row, "ReferenceID", line),
+        quantity=_int(row, "Quantity", line),
+        fulfillment_center=_text(row, "FulfillmentCenter", line),
+        disposition=_text(row, "Disposition", line),
+        reason=_text(row, "Reason", line),
+        country=_text(row, "Country", line),
+        unreconciled=_int(row, "UnreconciledQuantity", line),
+    )
+
+
+def summary_day(row, line):
+    """The LedgerDay of one (normalized) row of a ledger summary report."""
+    return LedgerDay(
+        day=_day(row, line),
+        sku=_sku(row, line),
+        disposition=_text(row, "Disposition", line),
+        location=_text(row, "Location", line),
+        starting=_int(row, "StartingWarehouseBalance", line),
+        moves={name: _int(row, name, line) for name in SUMMARY_MOVES},
+        ending=_int(row, "EndingWarehouseBalance", line),
+    )
+
+
 def parse_ledger_detail(text):
     """The LedgerEvent of each row of a ledger detail report."""
-    events = []
-    for line, row in enumerate(_rows(text), start=2):
-        sku = _sku(row, line)
-        events.append(
-            LedgerEvent(
-                day=_day(row, line),
-                sku=sku,
-                fnsku=_text(row, "FNSKU", line),
-                event_type=_text(row, "EventType", line),
-                reference=_text(row, "ReferenceID", line),
-                quantity=_int(row, "Quantity", line),
-                fulfillment_center=_text(row, "FulfillmentCenter", line),
-                disposition=_text(row, "Disposition", line),
-                reason=_text(row, "Reason", line),
-                country=_text(row, "Country", line),
-                unreconciled=_int(row, "UnreconciledQuantity", line),
-            )
-        )
-    return events
+    return [detail_event(row, line) for line, row in enumerate(_rows(text), start=2)]
 
 
 def parse_ledger_summary(text):
     """The LedgerDay of each row of a ledger summary report."""
-    days = []
-    for line, row in enumerate(_rows(text), start=2):
-        sku = _sku(row, line)
-        days.append(
-            LedgerDay(
-                day=_day(row, line),
-                sku=sku,
-                disposition=_text(row, "Disposition", line),
-                location=_text(row, "Location", line),
-                starting=_int(row, "StartingWarehouseBalance", line),
-                moves={name: _int(row, name, line) for name in SUMMARY_MOVES},
-                ending=_int(row, "EndingWarehouseBalance", line),
-            )
-        )
-    return days
+    return [summary_day(row, line) for line, row in enumerate(_rows(text), start=2)]

@@ -1,3 +1,4 @@
+from . import amazon_report_reader
 from . import res_company
 from . import res_partner
 from . import res_config_settings
@@ -16,6 +17,8 @@ from . import amazon_stock_push
 from . import amazon_listing_import
 from . import amazon_fba_reconciliation
 from . import amazon_fba_reconciliation_line
+from . import amazon_fba_ledger
+from . import stock_move
 from . import amazon_fba_inventory
 from . import amazon_report_request
 from . import amazon_return

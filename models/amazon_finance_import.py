@@ -99,6 +99,8 @@ class AmazonFinanceImport(models.AbstractModel):
         # Amazon closed, booked and reconciled (amazon_payout.py).
         self.env["amazon.refund"]._book_refunds(run.account, run.result)
         self.env["amazon.payout.booking"]._book_payouts(run.account, run.result)
+        # Amazon's FBA inventory reimbursements close the claims they pay.
+        self.env["amazon.fba.ledger.event"]._close_by_reimbursements(run.account)
 
     def _import_payouts(self, run, window):
         """The payouts (financial event groups) opened in the window, and again

@@ -41,6 +41,15 @@ class AmazonFinanceTransaction(models.Model):
     line_ids = fields.One2many(
         "amazon.finance.transaction.line", "transaction_id", string="Breakdown", readonly=True
     )
+    # FBA inventory reimbursements (amazon_fba_ledger.py): the claims they closed.
+    amazon_claim_ids = fields.Many2many(
+        "amazon.fba.ledger.event",
+        "amazon_fba_claim_reimbursement_rel",
+        "transaction_id",
+        "event_id",
+        string="Claims Closed",
+        readonly=True,
+    )
     raw = fields.Text(
         string="As Amazon Sent It", readonly=True, help="Kept for transactions Odoo could not read."
     )

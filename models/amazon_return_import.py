@@ -25,8 +25,7 @@ person.
 """
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -37,9 +36,7 @@ from ..mapping.returns import (
     FBM_RETURNS_REPORT,
     parse_fba_return,
     parse_fbm_return,
-    read_tsv,
 )
-from ..spapi import SpApiDocumentError, SpApiNotFoundError
 from . import flow_kinds
 
 _logger = logging.getLogger(__name__)
@@ -51,18 +48,9 @@ WINDOW_OVERLAP = timedelta(days=3)  # Amazon lists some returns days after their
 CLOCK_MARGIN = timedelta(minutes=2)
 
 
-@dataclass
-class ReportPage:
-    """A report Amazon has written: its request and its rows."""
-
-    request: object  # amazon.report.request
-    report_type: str
-    rows: list
-
-
 class AmazonReturnImport(models.AbstractModel):
     _name = "amazon.return.import"
-    _inherit = "amazon.flow"
+    _inherit = ["amazon.flow", "amazon.report.reader"]
     _description = "Amazon Customer Returns In"
     _flow_kind = flow_kinds.RETURNS
     _action_reload = True
@@ -115,39 +103,7 @@ class AmazonReturnImport(models.AbstractModel):
         ) or self._request_report(run, report_type)
         if not request:
             return None
-        try:
-            report, text = run.adapter.read_report(request.amazon_report_ref)
-        except (SpApiDocumentError, SpApiNotFoundError) as error:
-            # A refused document, or a report Amazon no longer has (it keeps
-            # them for a while only): never read again; the next run asks
-            # Amazon for a new report of the same window.
-            request.write({"state": "failed", "error": str(error)})
-            run.result.failed += 1
-            run.result.problems.append((request, str(error)))
-            self._commit()
-            return None
-        status = report.get("processingStatus")
-        if status == "DONE" and text is not None:
-            try:
-                rows = read_tsv(text)
-            except PayloadError as error:  # its window is asked again, in a new report
-                request.write({"state": "failed", "error": str(error)})
-                run.result.failed += 1
-                run.result.problems.append((request, str(error)))
-                self._commit()
-                return None
-            run.result.fetched += len(rows)
-            return ReportPage(request, report_type, rows)
-        if status == "CANCELLED":
-            # "an automatic cancellation if there is no data to return"
-            request.state = "empty"
-        elif status == "FATAL":
-            # The window stays where it was: the next run asks for it again.
-            request.write({"state": "failed", "error": _("Amazon could not write the report.")})
-        else:
-            run.result.extra["pending"] = run.result.extra.get("pending", 0) + 1
-        self._commit()
-        return None
+        return self._read_request(run, request)
 
     def _request_report(self, run, report_type):
         """Ask Amazon for the report of the window since the last one read."""
@@ -165,24 +121,8 @@ class AmazonReturnImport(models.AbstractModel):
         start = last.data_end - WINDOW_OVERLAP if last else end - FIRST_WINDOW
         if start >= end:
             return self.env["amazon.report.request"]
-        report_ref = run.adapter.create_report(
-            report_type,
-            account.marketplace_ids.mapped("api_ref"),
-            start.replace(tzinfo=UTC),
-            end.replace(tzinfo=UTC),
-        )
-        request = self.env["amazon.report.request"].create(
-            {
-                "account_id": account.id,
-                "report_type": report_type,
-                "amazon_report_ref": report_ref,
-                "data_start": start,
-                "data_end": end,
-            }
-        )
         # Kept whatever follows: a run that stops reads this same report next time.
-        self._commit()
-        return request
+        return self._ask_report(run, report_type, start, end)
 
     def _advance(self, run, window, page):
         page.request.write({"state": "done", "row_count": len(page.rows)})
