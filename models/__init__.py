@@ -20,6 +20,7 @@ from . import amazon_fba_reconciliation_line
 from . import amazon_fba_ledger
 from . import stock_move
 from . import amazon_fba_inventory
+from . import amazon_fba_ledger_read
 from . import amazon_report_request
 from . import amazon_return
 from . import amazon_return_import

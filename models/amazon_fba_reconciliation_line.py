@@ -82,7 +82,7 @@ class AmazonFbaReconciliationLine(models.Model):
         readonly=True,
         help="The drift no event of Amazon's ledger or move of Odoo explains.",
     )
-    abs_unexplained = fields.Float(readonly=True)
+    abs_unexplained = fields.Float(string="Unexplained (Units)", readonly=True)
     explanation = fields.Text(
         readonly=True, help="The drift, event by event, each with its reference."
     )

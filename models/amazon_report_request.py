@@ -27,7 +27,10 @@ class AmazonReportRequest(models.Model):
     )
     # The FBA reconciliation whose period a ledger report tells (amazon_fba_inventory.py).
     fba_reconciliation_id = fields.Many2one(
-        "amazon.fba.reconciliation", ondelete="cascade", index="btree_not_null"
+        "amazon.fba.reconciliation",
+        string="FBA Reconciliation",
+        ondelete="cascade",
+        index="btree_not_null",
     )
     row_count = fields.Integer(readonly=True)
     error = fields.Char(readonly=True)
