@@ -189,3 +189,29 @@ class TestFbaLedger(OrderSyncCase):
         self.assertEqual((mug.drift, mug.explained, mug.unexplained), (-2, -2, 0))
         self.assertIn(amazon.order_id, mug.explanation)
         self.assertFalse(self.env["amazon.fba.ledger.event"].search([("claim_state", "!=", False)]))
+
+    def test_unreadable_ledger_rows_are_listed_and_the_others_explain(self):
+        self.first_reconciliation()
+        self.event("TEE-M", "Adjustments", -1, reason="E", reference_id="TXN-DMG")
+        # A row without its SKU, in both reports: Odoo cannot tell whose it is.
+        self.emulator.store.add_ledger_event(
+            SELLER_ID, "DE", "", "Adjustments", -4, reason="M", moment=ago(minutes=20)
+        )
+        record = self.reconcile()
+        result = self.env["amazon.fba.inventory"]._run(self.account)
+        self.assertEqual(result.failed, 2)  # the detail's row and the summary's
+        self.assertTrue(all("MSKU is missing" in str(p) for p in result.problems))
+        self.assertEqual(record.ledger_state, "explained")
+        tee = self.line(record, self.tee)
+        self.assertEqual((tee.drift, tee.explained, tee.unexplained), (-1, -1, 0))
+        self.assertEqual(
+            self.env["amazon.fba.ledger.event"].search_count(
+                [("account_id", "=", self.account.id)]
+            ),
+            2,  # the tee's two rows: the unreadable one is not guessed
+        )
+        # Read twice (a run stopped before its commit): nothing recorded twice.
+        record.ledger_request_ids.state = "requested"
+        self.env["amazon.fba.inventory"]._run(self.account)
+        self.assertEqual(len(tee.ledger_event_ids), 2)
+        self.assertEqual(tee.unexplained, 0)

@@ -88,6 +88,17 @@ MODEL_RIGHTS = {
         "stock_user": "r",
         "portal": "",
     },
+    # Amazon's inventory ledger and the claims it makes: read by sales, the
+    # warehouse and accountants of the company, written by the FBA
+    # reconciliation only (issue #39).
+    "amazon.fba.ledger.event": {
+        "salesman": "r",
+        "salesman_all": "r",
+        "sales_manager": "r",
+        "other_manager": "",
+        "stock_user": "r",
+        "portal": "",
+    },
     # Purchases in flight (token, rate, idempotency key): the system's.
     "amazon.shipping.purchase": dict.fromkeys(
         ("salesman", "salesman_all", "sales_manager", "other_manager", "stock_user", "portal"), ""
@@ -163,7 +174,20 @@ class ModelRightsMixin:
         preview = self.env["amazon.mcf.preview"].create(
             {"picking_id": picking.id, "speed": "Standard", "fulfillable": True}
         )
+        ledger_event = self.env["amazon.fba.ledger.event"].create(
+            {
+                "account_id": self.account.id,
+                "key": "rights-1",
+                "date": "2026-12-01",
+                "sku": "RIGHTS-1",
+                "kind": "Lost",
+                "quantity": -1,
+                "claim_state": "open",
+                "claim_quantity": 1,
+            }
+        )
         records = {
+            "amazon.fba.ledger.event": ledger_event,
             "amazon.mcf.preview": preview,
             "amazon.marketplace": self.marketplace[DE],
             "amazon.account": self.account,
