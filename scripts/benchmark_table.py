@@ -175,6 +175,22 @@ def rows(results):
                 _status(_fba_ok(row, fba)),
             )
         )
+    ledger = results.get("fba_ledger", [])
+    for row in ledger:
+        flat = row["queries_per_sku"] <= ledger[0]["queries_per_sku"] * 1.1
+        out.append(
+            (
+                f"11. FBA drift explained by Amazon's ledger, {row['skus']:,} SKUs, "
+                f"{row['events']:,} ledger events",
+                f"{_calls(row['calls'])}, read and explained in {row['seconds']:g} s, "
+                f"**{row['queries_per_sku']:g} queries/SKU**, {row['lines']:,} lines "
+                f"{row['state']}, {row['unexplained_products']:,} products with "
+                f"{row['unexplained_units']:g} units unexplained (Amazon's count changed "
+                f"with no event), {row['claims']:,} claims open",
+                "every line explained or its units listed; queries/SKU flat",
+                _status(flat and row["state"] in ("explained", "unexplained")),
+            )
+        )
     payout = results.get("payout", [])
     for row in payout:
         booked = row["state"] == "booked" and row["open_invoices"] == 0

@@ -50,6 +50,7 @@ SELLERS = {
     "notified": ("A1CRASHNOTIFIED", "Atzr|crash-notified-token"),
     "labelling": ("A1CRASHLABELLING", "Atzr|crash-labelling-token"),
     "fulfilling": ("A1CRASHFULFILLING", "Atzr|crash-fulfilling-token"),
+    "ledgering": ("A1CRASHLEDGERING", "Atzr|crash-ledgering-token"),
 }
 
 pytestmark = pytest.mark.skipif(
@@ -265,6 +266,33 @@ env["amazon.mcf.sync"]._run(account)
 env.cr.commit()
 print("SENT " + json.dumps(len(env["stock.picking"].search(
     [("amazon_mcf_account_id", "=", account.id), ("amazon_mcf_state", "=", "sent")]))))
+"""
+# The FBA reconciliation (with its ledger asked at once); with
+# SAC_CRASH_LEDGER_START, the first one, dated an hour back. With
+# SAC_CRASH_STALL, a ledger read stalls (says EXPLAINED) once it has recorded
+# the events and explained the reconciliation, before its commit.
+RECONCILE = """
+import json, os, time
+from datetime import timedelta
+account = env["amazon.account"].browse(int(os.environ["SAC_CRASH_ACCOUNT"]))
+env["ir.config_parameter"].set_param("sale_amazon_connector.fba_ledger_settle_hours", 0)
+if os.environ.get("SAC_CRASH_LEDGER_START"):
+    for sku in ("MUG-01", "TEE-M"):
+        product = env["product.product"].search([("default_code", "=", sku)])
+        env["amazon.offer"].create({"account_id": account.id, "sku": sku, "product_id": product.id})
+if os.environ.get("SAC_CRASH_STALL"):
+    Reconciliation = type(env["amazon.fba.reconciliation"])
+    explain = Reconciliation._explain
+    def stalled(self, events, days):
+        explain(self, events, days)
+        print("EXPLAINED", flush=True)
+        time.sleep(120)
+    Reconciliation._explain = stalled
+record = env["amazon.fba.inventory"]._run(account).extra["reconciliation"]
+if os.environ.get("SAC_CRASH_LEDGER_START"):
+    record.date -= timedelta(hours=1)
+env.cr.commit()
+print("RECONCILED " + json.dumps(record.id))
 """
 SYNC = """
 import json, os
@@ -1070,3 +1098,48 @@ def test_killed_mcf_runs_never_create_an_order_twice(crash_world):
     assert set(in_odoo) == set(at_amazon) and set(in_odoo.values()) == {"sent"}, (in_odoo, figures)
     assert figures["refused_as_duplicates"] >= 1, figures  # the stalled one, sent again
     assert figures["units_reserved"] == units == 9, figures
+
+
+def test_killed_ledger_reads_record_each_event_once(crash_world):
+    """Issue #39: the FBA reconciliation killed while it reads Amazon's ledger
+    (after recording the events and explaining, before the commit), then at a
+    random moment; then run to the end. Each ledger event is in Odoo once,
+    the reconciliation is explained, and the claims count each unit once."""
+    emulator, accounts, report = crash_world
+    store = emulator.store
+    seller, _token = SELLERS["ledgering"]
+    store.set_fba_stock(seller, DE, "MUG-01", fulfillable=10)
+    store.set_fba_stock(seller, DE, "TEE-M", fulfillable=5)
+    run = {"SAC_CRASH_ACCOUNT": str(accounts["ledgering"])}
+    output_line(start(RECONCILE, SAC_CRASH_LEDGER_START="1", **run), "RECONCILED ")
+    moment = datetime.now(timezone.utc) - timedelta(minutes=30)
+    for sku, quantity, reason in (("MUG-01", -2, "M"), ("MUG-01", 1, "F"), ("TEE-M", -1, "E")):
+        store.fba_event(seller, DE, sku, "Adjustments", quantity, reason=reason, moment=moment)
+    explained = output_line(start(RECONCILE, **run), "RECONCILED ")  # asks for its ledger
+    kill_on(start(RECONCILE, SAC_CRASH_STALL="1", **run), "EXPLAINED")
+    killed = start(RECONCILE, **run)
+    time.sleep(2 + (time.time_ns() % 3000) / 1000)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=60)
+    killed.stdout.read()
+    output_line(start(RECONCILE, **run), "RECONCILED ")
+    events = sql(
+        "SELECT sku, kind, quantity, claim_state, COALESCE(claim_quantity, 0)"
+        " FROM amazon_fba_ledger_event"
+        " WHERE account_id = %s ORDER BY sku, id",
+        (accounts["ledgering"],),
+    )
+    (state,) = sql(
+        "SELECT ledger_state FROM amazon_fba_reconciliation WHERE id = %s", (explained,)
+    )[0]
+    figures = {"events": events, "ledger_state": state}
+    report["killed_ledger_reads"] = figures
+    assert sorted(events) == sorted(
+        [
+            ("MUG-01", "Lost", -2, "open", 1),
+            ("MUG-01", "Found", 1, None, 0),
+            ("TEE-M", "Damaged", -1, "open", 1),
+            ("TEE-M", "Damaged", 1, None, 0),
+        ]
+    ), figures
+    assert state == "explained", figures
