@@ -253,17 +253,6 @@ class AmazonFbaLedgerEvent(models.Model):
                 closed += units - left
         return closed
 
-    # --- the claimable list -------------------------------------------------------------------
-    @api.model
-    def _claims_summary(self, account):
-        """Open claims of ``account``: (count of lines, units)."""
-        groups = self._read_group(
-            [("account_id", "=", account.id), ("claim_state", "=", "open")],
-            [],
-            ["__count", "claim_quantity:sum"],
-        )
-        return groups[0] if groups else (0, 0)
-
     def _kind_label(self):
         labels = {
             "Receipts": _("Received"),
@@ -278,3 +267,31 @@ class AmazonFbaLedgerEvent(models.Model):
             "Other": _("Other"),
         }
         return labels.get(self.kind, self.kind or "")
+
+
+class AmazonAccount(models.Model):
+    _inherit = "amazon.account"
+
+    fba_claim_units = fields.Integer(
+        string="Units to Claim",
+        compute="_compute_fba_claim_units",
+        help="Units Amazon's ledger reports lost or damaged, not yet found or reimbursed.",
+    )
+
+    def _compute_fba_claim_units(self):
+        groups = self.env["amazon.fba.ledger.event"]._read_group(
+            [("account_id", "in", self.ids), ("claim_state", "=", "open")],
+            ["account_id"],
+            ["claim_quantity:sum"],
+        )
+        units = {account.id: total for account, total in groups}
+        for account in self:
+            account.fba_claim_units = units.get(account.id, 0)
+
+    def action_view_fba_claims(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_amazon_connector.amazon_fba_claim_action"
+        )
+        action["domain"] = [("account_id", "=", self.id), ("claim_state", "!=", False)]
+        return action

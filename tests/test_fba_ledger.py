@@ -140,6 +140,10 @@ class TestFbaLedger(OrderSyncCase):
         self.assertEqual(
             (claim.sku, claim.claim_quantity, claim.reference), ("TEE-M", 1, "TXN-DMG")
         )
+        # The account says how many units Amazon owes, and opens them.
+        self.assertEqual(self.account.fba_claim_units, 1)
+        action = self.account.action_view_fba_claims()
+        self.assertEqual(self.env["amazon.fba.ledger.event"].search(action["domain"]), claim)
         # The damaged unit's other row (now WAREHOUSE_DAMAGED) is no claim of its own.
         self.assertEqual(len(tee.ledger_event_ids), 2)
         # An accountant sees what Amazon owes.
@@ -169,6 +173,8 @@ class TestFbaLedger(OrderSyncCase):
         self.env["amazon.finance.import"]._run(self.account)
         self.assertEqual((claim.claim_state, claim.claim_quantity), ("reimbursed", 0))
         self.assertEqual(claim.reimbursement_ids.kind, "FBAInventoryReimbursement")
+        self.account.invalidate_recordset(["fba_claim_units"])
+        self.assertEqual(self.account.fba_claim_units, 0)
 
     def test_a_drift_no_ledger_event_tells_is_listed_unexplained(self):
         self.first_reconciliation()
