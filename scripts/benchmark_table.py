@@ -184,9 +184,9 @@ def rows(results):
                 f"{row['events']:,} ledger events",
                 f"{_calls(row['calls'])}, read and explained in {row['seconds']:g} s, "
                 f"**{row['queries_per_sku']:g} queries/SKU**, {row['lines']:,} lines "
-                f"{row['state']}, {row['unexplained_products']:,} products with "
-                f"{row['unexplained_units']:g} units unexplained (Amazon's count changed "
-                f"with no event), {row['claims']:,} claims open",
+                f"explained event by event, of which {row['unexplained_products']:,} "
+                f"products with {row['unexplained_units']:g} units listed unexplained "
+                f"(Amazon's count changed with no event), {row['claims']:,} claims open",
                 "every line explained or its units listed; queries/SKU flat",
                 _status(flat and row["state"] in ("explained", "unexplained")),
             )

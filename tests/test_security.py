@@ -78,26 +78,19 @@ MODEL_RIGHTS = {
         "stock_user": "r",
         "portal": "",
     },
-    # What Amazon's MCF preview said of a delivery: read by sales and the
-    # warehouse of the company, written by the flow only (issue #38).
-    "amazon.mcf.preview": {
-        "salesman": "r",
-        "salesman_all": "r",
-        "sales_manager": "r",
-        "other_manager": "",
-        "stock_user": "r",
-        "portal": "",
-    },
-    # Amazon's inventory ledger and the claims it makes: read by sales, the
-    # warehouse and accountants of the company, written by the FBA
-    # reconciliation only (issue #39).
-    "amazon.fba.ledger.event": {
-        "salesman": "r",
-        "salesman_all": "r",
-        "sales_manager": "r",
-        "other_manager": "",
-        "stock_user": "r",
-        "portal": "",
+    # Read by sales and the warehouse of the company, written by their flow
+    # only: what Amazon's MCF preview said of a delivery (issue #38), Amazon's
+    # inventory ledger and the claims it makes (issue #39; accountants too).
+    **{
+        model: {
+            "salesman": "r",
+            "salesman_all": "r",
+            "sales_manager": "r",
+            "other_manager": "",
+            "stock_user": "r",
+            "portal": "",
+        }
+        for model in ("amazon.mcf.preview", "amazon.fba.ledger.event")
     },
     # Purchases in flight (token, rate, idempotency key): the system's.
     "amazon.shipping.purchase": dict.fromkeys(
