@@ -503,3 +503,60 @@ class TestNotificationTours(AmazonHttpCase):
             "sale_amazon_connector_notified_dashboard_tour",
             login=self.sales_manager.login,
         )
+
+
+@tagged("post_install", "-at_install")
+@unittest.skipIf(
+    _browser_missing(),
+    "no Chromium here: install Debian's 'chromium' package to run the browser tour",
+)
+class TestFbaLedgerTour(AmazonHttpCase):
+    """An FBA reconciliation explained by Amazon's ledger (issue #39), as a
+    user with inventory rights only reads it, and the claims it makes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env["ir.config_parameter"].set_param("sale_amazon_connector.fba_ledger_settle_hours", 0)
+        cls.account.write(
+            {
+                "available_marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+                "marketplace_ids": [(6, 0, cls.marketplace[DE].ids)],
+            }
+        )
+        tee = env["product.product"].create({"name": "T-shirt", "is_storable": True})
+        env["amazon.offer"].create(
+            {"account_id": cls.account.id, "sku": "TEE-M", "product_id": tee.id}
+        )
+        store = cls.emulator.store
+        store.set_fba_stock(SELLER_ID, DE, "TEE-M", fulfillable=5)
+        Fba = env["amazon.fba.inventory"]
+        Fba._run(cls.account).extra["reconciliation"].date -= timedelta(hours=1)
+        store.fba_event(
+            SELLER_ID,
+            DE,
+            "TEE-M",
+            "Adjustments",
+            -1,
+            reason="E",
+            reference_id="TXN-DMG",
+            moment=datetime.now(timezone.utc) - timedelta(minutes=30),
+        )
+        cls.reconciliation = Fba._run(cls.account).extra["reconciliation"]
+        Fba._run(cls.account)  # reads the ledger Amazon wrote
+        cls.keeper = new_test_user(env, login="amazon_fba_keeper", groups="stock.group_stock_user")
+
+    def test_the_warehouse_reads_the_drift_explained_and_the_claims(self):
+        self.assertEqual(self.reconciliation.ledger_state, "explained")
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_fba_reconciliation_action/"
+            f"{self.reconciliation.id}",
+            "sale_amazon_connector_fba_ledger_tour",
+            login=self.keeper.login,
+        )
+        self.start_tour(
+            "/odoo/action-sale_amazon_connector.amazon_fba_claim_action",
+            "sale_amazon_connector_fba_claims_tour",
+            login=self.keeper.login,
+        )
