@@ -98,6 +98,11 @@ class AmazonFbaInventory(models.AbstractModel):
         # (which the delivery would then take a second time).
         self.env["amazon.mcf.sync"]._follow_account(run)
         self.env["amazon.fba.ledger.event"]._close_by_reimbursements(run.account)
+        # The ledgers of settled reconciliations asked for now, and looked at
+        # again once the inventory is read (minutes later on a large account):
+        # a day's reconciliation is explained by the next day's run.
+        self._ask_ledgers(run)
+        self._read_ledgers(run)
 
     def _fetch(self, run, window):
         """Every page of every marketplace. The pages of one marketplace are
