@@ -182,7 +182,8 @@ def rows(results):
             (
                 f"11. FBA drift explained by Amazon's ledger, {row['skus']:,} SKUs, "
                 f"{row['events']:,} ledger events",
-                f"{_calls(row['calls'])}, read and explained in {row['seconds']:g} s, "
+                f"{_calls(row['calls'])}, the run that reads and explains it (its own "
+                f"reconciliation included) {row['seconds']:g} s, "
                 f"**{row['queries_per_sku']:g} queries/SKU**, {row['lines']:,} lines "
                 f"explained event by event, of which {row['unexplained_products']:,} "
                 f"products with {row['unexplained_units']:g} units listed unexplained "
