@@ -4,6 +4,7 @@ reconciliation has settled and read by a later look, through the Reports code
 the returns use (``amazon.report.reader``). No run waits on Amazon.
 """
 
+import logging
 from datetime import timedelta
 
 from odoo import _, fields, models
@@ -15,6 +16,9 @@ from ..mapping.ledger import (
     normalized,
     summary_day,
 )
+from ..spapi import SpApiError
+
+_logger = logging.getLogger(__name__)
 
 LEDGER_REPORTS = (LEDGER_DETAIL_REPORT, LEDGER_SUMMARY_REPORT)
 # How long after a reconciliation its ledger is asked for: Amazon's ledger
@@ -54,7 +58,9 @@ class AmazonFbaInventory(models.AbstractModel):
         due = waiting.filtered(lambda rec: any((rec, t) not in asked for t in LEDGER_REPORTS))
         for reconciliation in due[:LEDGER_REQUESTS_PER_RUN]:
             for report_type in LEDGER_REPORTS:
-                if (reconciliation, report_type) not in asked:
+                if (reconciliation, report_type) in asked:
+                    continue
+                try:
                     self._ask_report(
                         run,
                         report_type,
@@ -62,6 +68,9 @@ class AmazonFbaInventory(models.AbstractModel):
                         reconciliation.date,
                         fba_reconciliation_id=reconciliation.id,
                     )
+                except SpApiError as error:  # nothing written: asked again next run
+                    self._ledger_failed(run, reconciliation, error)
+                    break
 
     def _read_ledgers(self, run):
         """Read the ledger reports Amazon has written; a reconciliation whose
@@ -80,7 +89,11 @@ class AmazonFbaInventory(models.AbstractModel):
             for request in requests.filtered(
                 lambda r, rec=reconciliation: r.fba_reconciliation_id == rec
             ):
-                page = self._read_request(run, request)
+                try:
+                    page = self._read_request(run, request)
+                except SpApiError as error:  # Amazon not reached: looked at again next run
+                    self._ledger_failed(run, reconciliation, error)
+                    page = None
                 if page:
                     pages[request.report_type] = page
             # Each report's last request: written now, or with nothing to report.
@@ -92,8 +105,26 @@ class AmazonFbaInventory(models.AbstractModel):
                 for report_type in LEDGER_REPORTS
                 if report_type in latest
             ) and len(latest) == len(LEDGER_REPORTS):
-                self._in_unit(run, reconciliation, self._explain_ledger, reconciliation, pages)
+                try:
+                    with self.env.cr.savepoint():
+                        self._explain_ledger(run, reconciliation, pages)
+                except Exception as error:  # the reconciliation's alone: read again next run
+                    self._ledger_failed(run, reconciliation, error)
                 self._commit()
+
+    def _ledger_failed(self, run, reconciliation, error):
+        """A ledger that could not be asked for, read or explained: said on the
+        log; the stock's reconciliation goes on (never one of its units'
+        failures, which would take a summary for unread)."""
+        _logger.info("Amazon ledger of reconciliation %s: %s", reconciliation.id, error)
+        run.result.failed += 1
+        run.result.problems.append(
+            _(
+                "Amazon's ledger of the reconciliation of %(date)s: %(reason)s",
+                date=reconciliation.date,
+                reason=self._failure_reason(error),
+            )
+        )
 
     def _explain_ledger(self, run, reconciliation, pages):
         """Record the period's ledger events and explain the reconciliation."""

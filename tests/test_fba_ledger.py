@@ -221,3 +221,21 @@ class TestFbaLedger(OrderSyncCase):
         self.env["amazon.fba.inventory"]._run(self.account)
         self.assertEqual(len(tee.ledger_event_ids), 2)
         self.assertEqual(tee.unexplained, 0)
+
+    def test_amazon_refusing_the_ledger_never_stops_the_stock(self):
+        self.first_reconciliation()
+        self.event("TEE-M", "Adjustments", -1, reason="M", reference_id="TXN-LOST")
+        self.emulator.faults.add("createReport", "server_error", count=20)
+        result = self.env["amazon.fba.inventory"]._run(self.account)
+        self.emulator.faults.clear()
+        record = result.extra["reconciliation"]
+        self.assertEqual(self.held(self.tee), 4, "the stock is Amazon's all the same")
+        self.assertEqual(
+            (record.ledger_state, record.ledger_request_ids),
+            ("waiting", self.env["amazon.report.request"]),
+        )
+        self.assertIn("Amazon's ledger of the reconciliation", str(result.problems))
+        # Amazon answers again: the next run asks for it, and reads it at its end.
+        self.reconcile()
+        self.assertEqual(record.ledger_state, "explained")
+        self.assertIn("TXN-LOST", self.line(record, self.tee).explanation)
