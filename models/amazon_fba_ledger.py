@@ -253,8 +253,10 @@ class AmazonFbaLedgerEvent(models.Model):
                 closed += units - left
         return closed
 
-    def _kind_label(self):
-        labels = {
+    @api.model
+    def _kind_labels(self):
+        """{kind: what a person reads} of the ledger's events, in the user's language."""
+        return {
             "Receipts": _("Received"),
             "Shipments": _("Shipped"),
             "CustomerReturns": _("Returned by a customer"),
@@ -266,7 +268,6 @@ class AmazonFbaLedgerEvent(models.Model):
             "Disposed": _("Disposed of"),
             "Other": _("Other"),
         }
-        return labels.get(self.kind, self.kind or "")
 
 
 class AmazonAccount(models.Model):

@@ -132,14 +132,15 @@ class AmazonFbaInventory(models.AbstractModel):
         summary = pages.get(LEDGER_SUMMARY_REPORT)
         events = self._ledger_rows(run, detail, detail_event)
         days = self._ledger_rows(run, summary, summary_day)
+        skus = {e.sku for e in events} | {d.sku for d in days}
         offers = self.env["amazon.offer"].search(
-            [("account_id", "=", run.account.id), ("sku", "in", list({e.sku for e in events}))]
+            [("account_id", "=", run.account.id), ("sku", "in", list(skus))]
         )
         product_of = {offer.sku: offer.product_id.id for offer in offers if offer.product_id}
         Event = self.env["amazon.fba.ledger.event"]
         Event._record(run.account, reconciliation, events, product_of)
         recorded = Event.search([("reconciliation_id", "=", reconciliation.id)])
-        reconciliation._explain(recorded, days)
+        reconciliation._explain(recorded, days, product_of)
         for page in pages.values():
             page.request.write({"state": "done", "row_count": len(page.rows)})
         run.result.extra["explained"] = run.result.extra.get("explained", 0) + 1

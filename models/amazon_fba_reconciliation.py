@@ -84,29 +84,34 @@ class AmazonFbaReconciliation(models.Model):
             record.display_name = f"{record.account_id.name} - {record.date}"
 
     # --- the drift explained by the ledger ------------------------------------------------------
-    def _explain(self, events, days):
+    def _explain(self, events, days, product_of):
         """Explain each line's drift with the ledger ``events`` (amazon.fba.ledger.event
-        of the period) and the summary ``days`` (mapping.ledger.LedgerDay)."""
+        of the period) and the summary ``days`` (mapping.ledger.LedgerDay);
+        ``product_of``: {SKU: product id} of the account's offers."""
         self.ensure_one()
         lines = self.line_ids
         line_of = {line.product_id: line for line in lines}
         moves = self._odoo_moves(lines.product_id)
+        labels = self.env["amazon.fba.ledger.event"]._kind_labels()
         amazon = defaultdict(list)
         for event in events:
             if event.product_id in line_of:
                 amazon[event.product_id].append(event)
-        ledger_end = defaultdict(int)
-        sku_product = {e.sku: e.product_id for e in events if e.product_id}
-        for day in days:
-            if day.disposition in LOCATION_DISPOSITIONS and day.sku in sku_product:
-                ledger_end[sku_product[day.sku], day.sku] = day.ending  # days come in order
+        # The ledger's last sellable balance of each SKU and country, per product.
+        last = {}
+        for day in sorted(days, key=lambda day: day.day):
+            if day.disposition in LOCATION_DISPOSITIONS and day.sku in product_of:
+                last[day.sku, day.location] = day.ending
+        ending_of = defaultdict(int)
+        for (sku, _location), units in last.items():
+            ending_of[product_of[sku]] += units
         unexplained, matched = 0, []
         for product, line in line_of.items():
-            values, matched_ids = self._prepare_explanation(line, amazon[product], moves[product])
-            matched += matched_ids
-            values["ledger_ending"] = sum(
-                units for (prod, _sku), units in ledger_end.items() if prod == product
+            values, matched_ids = self._prepare_explanation(
+                line, amazon[product], moves[product], labels
             )
+            matched += matched_ids
+            values["ledger_ending"] = ending_of[product.id]
             line.write(values)
             unexplained += bool(values["unexplained"])
         events.browse(matched).write({"matched": True})
@@ -147,7 +152,7 @@ class AmazonFbaReconciliation(models.Model):
             )
         return moves
 
-    def _prepare_explanation(self, line, events, moves):
+    def _prepare_explanation(self, line, events, moves, labels):
         """The line's values: Amazon's movement by type, Odoo's, and the drift
         explained by what one side recorded and the other did not, matched by
         reference (an order, a return, an MCF order)."""
@@ -175,7 +180,8 @@ class AmazonFbaReconciliation(models.Model):
                 _(
                     "%(units)+d %(what)s on %(date)s (%(reference)s)",
                     units=event.quantity,
-                    what=event._kind_label() + (f" [{event.reason}]" if event.reason else ""),
+                    what=labels.get(event.kind, event.kind or "")
+                    + (f" [{event.reason}]" if event.reason else ""),
                     date=event.date,
                     reference=event.reference or _("no reference"),
                 )
