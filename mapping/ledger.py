@@ -51,6 +51,8 @@ class LedgerEvent:
     reason: str
     country: str
     unreconciled: int
+    # Of a loss, the units Amazon has since found or paid (ReconciledQuantity).
+    reconciled: int = 0
 
     @property
     def kind(self):
@@ -135,6 +137,7 @@ def detail_event(row, line):
         reason=_text(row, "Reason", line),
         country=_text(row, "Country", line),
         unreconciled=_int(row, "UnreconciledQuantity", line),
+        reconciled=_int(row, "ReconciledQuantity", line),
     )
 
 

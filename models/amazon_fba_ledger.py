@@ -73,6 +73,7 @@ class AmazonFbaLedgerEvent(models.Model):
             ("open", "Claimable"),
             ("found", "Found by Amazon"),
             ("reimbursed", "Reimbursed"),
+            ("reconciled", "Reconciled by Amazon"),
         ],
         readonly=True,
         index="btree_not_null",
@@ -174,9 +175,9 @@ class AmazonFbaLedgerEvent(models.Model):
         claimable = event.reason in CLAIMABLE_REASONS and event.quantity < 0
         if claimable and event.disposition in ("", "SELLABLE"):
             # Amazon may report a loss already reconciled (found or paid).
-            units = min(-event.quantity, event.unreconciled or -event.quantity)
+            units = -event.quantity - min(event.reconciled, -event.quantity)
             values.update(
-                claim_state="open",
+                claim_state="open" if units else "reconciled",
                 claim_quantity=units,
                 claim_from=event.day,
                 claim_until=event.day + CLAIM_WINDOW,

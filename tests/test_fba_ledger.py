@@ -78,6 +78,8 @@ class TestFbaLedger(OrderSyncCase):
         self.first_reconciliation()
         self.event("MUG-01", "Adjustments", -2, reason="M", reference_id="TXN-LOST")
         self.event("MUG-01", "Adjustments", 1, reason="F", reference_id="TXN-FOUND")
+        # A loss Amazon reports already reconciled (found or paid): nothing to claim.
+        self.event("TEE-M", "Adjustments", -1, reason="M", reference_id="TXN-SETTLED", reconciled=1)
         # An FBA order Amazon shipped and Odoo imported: both sides know it.
         amazon = self.add_order(
             DE,
@@ -106,6 +108,9 @@ class TestFbaLedger(OrderSyncCase):
         (lost,) = mug.ledger_event_ids.filtered(lambda e: e.kind == "Lost")
         self.assertEqual((lost.claim_state, lost.claim_quantity), ("open", 1))
         self.assertEqual(lost.claim_until - lost.claim_from, timedelta(days=60))
+        settled = self.line(record, self.tee).ledger_event_ids
+        self.assertEqual((settled.claim_state, settled.claim_quantity), ("reconciled", 0))
+        self.assertEqual(self.line(record, self.tee).unexplained, 0)
         # Amazon finds the other one later: nothing left to claim.
         self.event(
             "MUG-01",
