@@ -231,11 +231,21 @@ class AmazonFbaLedgerEvent(models.Model):
         """Amazon's inventory reimbursements not yet matched close the oldest
         open claims of their SKUs, unit by unit; one whose claim is not read
         yet waits for it."""
+        oldest = self.search(
+            [("account_id", "=", account.id), ("claim_state", "=", "open")],
+            order="date, id",
+            limit=1,
+        )
+        if not oldest:
+            return 0  # nothing owed: no reimbursement to look at
+        # Paid after the oldest open claim was reported (a day's margin: the
+        # ledger's dates are the marketplace's, the payments' UTC).
         reimbursements = self.env["amazon.finance.transaction"].search(
             [
                 ("account_id", "=", account.id),
                 ("kind", "=", REIMBURSEMENT),
                 ("amazon_claim_ids", "=", False),
+                ("posted", ">=", oldest.date - timedelta(days=1)),
             ],
             order="posted, id",
         )
