@@ -283,8 +283,8 @@ if os.environ.get("SAC_CRASH_LEDGER_START"):
 if os.environ.get("SAC_CRASH_STALL"):
     Reconciliation = type(env["amazon.fba.reconciliation"])
     explain = Reconciliation._explain
-    def stalled(self, events, days):
-        explain(self, events, days)
+    def stalled(self, *args):
+        explain(self, *args)
         print("EXPLAINED", flush=True)
         time.sleep(120)
     Reconciliation._explain = stalled
